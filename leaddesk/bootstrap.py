@@ -1,0 +1,57 @@
+"""Composition root: Settings -> engine -> schema check/upgrade -> Database with its writer."""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+
+from sqlalchemy import func, select
+
+from leaddesk import migrate
+from leaddesk.config import Settings, node_id
+from leaddesk.db import Database, WriteContext, make_engine
+from leaddesk.models import FieldVersion, Outbox, User
+from leaddesk.sync.clock import HybridClock
+
+
+def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = False) -> Database:
+    """Open (and by default upgrade) the configured database, ready for services.
+
+    A local SQLite file is backed up before a migration touches it.
+    """
+    engine = make_engine(settings.database_url, echo=echo)
+    try:
+        if upgrade:
+            migrate.upgrade(engine, backup_dir=settings.backup_dir, keep_backups=settings.keep_backups)
+        else:
+            migrate.check_current(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    node = node_id(settings)
+    clock = HybridClock()
+    db = Database(engine, WriteContext(node=node, clock=clock))
+    with db.reader() as s:
+        # Never hand out a clock older than one this node already used (wall clock jumped back).
+        last = max(
+            s.scalar(select(func.max(Outbox.hlc)).where(Outbox.node == node)) or 0,
+            s.scalar(select(func.max(FieldVersion.hlc)).where(FieldVersion.node == node)) or 0,
+        )
+        clock.observe(last)
+        db.write.actor_id = resolve_actor(s, settings.user_email)
+    return db
+
+
+def resolve_actor(session, email: str | None) -> uuid.UUID | None:
+    """The user this installation acts as: by e-mail if configured, else the first active
+    admin, else the user named like the OS login, else None (fresh database)."""
+    live = select(User).where(User.deleted.is_(False), User.active.is_(True))
+    if email:
+        user = session.scalars(live.where(User.email_normalized == email.strip().lower())).first()
+        if user:
+            return user.id
+    user = session.scalars(live.where(User.role == "admin").order_by(User.created_at)).first()
+    if user:
+        return user.id
+    user = session.scalars(live.where(User.name == getpass.getuser())).first()
+    return user.id if user else None

@@ -1,0 +1,127 @@
+"""Contacts (persons) and their lead lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from leaddesk.models.base import Base, Synced, str_enum
+from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
+from leaddesk.models.types import UTCDateTime
+
+
+class Contact(Synced, Base):
+    """A person. A lead is a contact in the early lifecycle stages (domain brief)."""
+
+    __tablename__ = "contact"
+
+    given_name: Mapped[str | None] = mapped_column(String(120))
+    family_name: Mapped[str | None] = mapped_column(String(120))
+    #: What the UI shows; made from the names by the service.
+    display_name: Mapped[str] = mapped_column(String(250))
+    #: Case-folded display name for sorting and prefix search.
+    name_key: Mapped[str] = mapped_column(String(250))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(120))
+    seniority: Mapped[Seniority] = mapped_column(str_enum(Seniority, "seniority"), default=Seniority.UNKNOWN)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("account.id"))
+    street: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    region: Mapped[str | None] = mapped_column(String(120))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app_user.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    # --- lead lifecycle -------------------------------------------------------------
+    lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
+        str_enum(LifecycleStage, "lifecycle_stage"), default=LifecycleStage.LEAD
+    )
+    lifecycle_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[LeadSource | None] = mapped_column(str_enum(LeadSource, "lead_source"))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("campaign.id"))
+    captured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_touch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Why the lead is in nurture or disqualified (BANT outcome, "call me in Q3", spam ...).
+    stage_reason: Mapped[str | None] = mapped_column(Text)
+    persona_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("persona.id"))
+    #: Cached scores, recomputed by the scoring service (reasons live with the rules).
+    fit_score: Mapped[int] = mapped_column(Integer, default=0)
+    interest_score: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    emails: Mapped[list["ContactEmail"]] = relationship(
+        back_populates="contact", order_by="ContactEmail.position", lazy="selectin"
+    )
+    phones: Mapped[list["ContactPhone"]] = relationship(
+        back_populates="contact", order_by="ContactPhone.position", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index("ix_contact_name_key", "name_key"),
+        Index("ix_contact_account_id", "account_id"),
+        Index("ix_contact_owner_stage", "owner_id", "lifecycle_stage"),
+        Index("ix_contact_lifecycle_stage", "lifecycle_stage"),
+        Index("ix_contact_campaign_id", "campaign_id"),
+    )
+
+
+class ContactEmail(Synced, Base):
+    __tablename__ = "contact_email"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contact.id"))
+    kind: Mapped[EmailKind] = mapped_column(str_enum(EmailKind, "email_kind"), default=EmailKind.WORK)
+    #: As typed (and shown).
+    address: Mapped[str] = mapped_column(String(320))
+    #: Lower-cased with an IDNA domain: what duplicate detection compares. Not UNIQUE:
+    #: two reps may capture the same person offline (sync notes, section 3.11).
+    address_normalized: Mapped[str] = mapped_column(String(320))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    contact: Mapped[Contact] = relationship(back_populates="emails")
+
+    __table_args__ = (
+        Index("ix_contact_email_contact_id", "contact_id"),
+        Index("ix_contact_email_address_normalized", "address_normalized"),
+    )
+
+
+class ContactPhone(Synced, Base):
+    __tablename__ = "contact_phone"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contact.id"))
+    kind: Mapped[PhoneKind] = mapped_column(str_enum(PhoneKind, "phone_kind"), default=PhoneKind.WORK)
+    #: As typed.
+    raw: Mapped[str] = mapped_column(String(64))
+    #: E.164 form (``+4930123456``), what matching and dialling use.
+    e164: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    contact: Mapped[Contact] = relationship(back_populates="phones")
+
+    __table_args__ = (
+        Index("ix_contact_phone_contact_id", "contact_id"),
+        Index("ix_contact_phone_e164", "e164"),
+    )
+
+
+class LifecycleEvent(Synced, Base):
+    """Insert-only history of a contact's lifecycle stage (for funnel conversion)."""
+
+    __tablename__ = "lifecycle_event"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contact.id"))
+    from_stage: Mapped[LifecycleStage | None] = mapped_column(str_enum(LifecycleStage, "lifecycle_from"))
+    to_stage: Mapped[LifecycleStage] = mapped_column(str_enum(LifecycleStage, "lifecycle_to"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    by_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (
+        Index("ix_lifecycle_event_contact_at", "contact_id", "at"),
+        Index("ix_lifecycle_event_to_stage_at", "to_stage", "at"),
+    )

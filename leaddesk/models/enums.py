@@ -1,0 +1,132 @@
+"""Vocabularies of the sales domain (see shared/domain.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class LifecycleStage(StrEnum):
+    LEAD = "lead"
+    IQL = "iql"
+    MQL = "mql"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+
+
+class Seniority(StrEnum):
+    UNKNOWN = "unknown"
+    ENTRY = "entry"
+    SENIOR = "senior"
+    MANAGER = "manager"
+    DIRECTOR = "director"
+    VP = "vp"
+    C_LEVEL = "c_level"
+    OWNER = "owner"
+
+
+class EmailKind(StrEnum):
+    WORK = "work"
+    HOME = "home"
+    OTHER = "other"
+
+
+class PhoneKind(StrEnum):
+    WORK = "work"
+    MOBILE = "mobile"
+    HOME = "home"
+    FAX = "fax"
+    OTHER = "other"
+
+
+class OpportunityStatus(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    TASK = "task"
+    NOTE = "note"
+
+
+class ActivityOutcome(StrEnum):
+    COMPLETED = "completed"
+    NO_ANSWER = "no_answer"
+    LEFT_VOICEMAIL = "left_voicemail"
+    NO_SHOW = "no_show"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class Authority(StrEnum):
+    UNKNOWN = "unknown"
+    DECISION_MAKER = "decision_maker"
+    INFLUENCER = "influencer"
+    NO_AUTHORITY = "no_authority"
+
+
+class BantResult(StrEnum):
+    INCOMPLETE = "incomplete"
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class ScoreFamily(StrEnum):
+    FIT = "fit"
+    INTEREST = "interest"
+
+
+class EngagementKind(StrEnum):
+    SITE_VISIT = "site_visit"
+    PRICING_PAGE_VISIT = "pricing_page_visit"
+    CAREERS_PAGE_VISIT = "careers_page_visit"
+    EMAIL_OPEN = "email_open"
+    EMAIL_REPLY = "email_reply"
+    DOWNLOAD = "download"
+    FORM_FILL = "form_fill"
+    TRIAL_SIGNUP = "trial_signup"
+    AD_CLICK = "ad_click"
+    WEBINAR = "webinar"
+    EVENT_ATTENDANCE = "event_attendance"
+    NEWSLETTER_SIGNUP = "newsletter_signup"
+
+
+class CampaignKind(StrEnum):
+    TRADE_SHOW = "trade_show"
+    EVENT = "event"
+    WEBINAR = "webinar"
+    EMAIL = "email"
+    PAID_ADS = "paid_ads"
+    CONTENT = "content"
+    SEO = "seo"
+    SOCIAL = "social"
+    COLD_OUTREACH = "cold_outreach"
+    OTHER = "other"
+
+
+class LeadSource(StrEnum):
+    TRADE_SHOW = "trade_show"
+    WEB_FORM = "web_form"
+    NEWSLETTER = "newsletter"
+    WEBINAR = "webinar"
+    CONTENT_DOWNLOAD = "content_download"
+    REFERRAL = "referral"
+    COLD_CALL = "cold_call"
+    COLD_EMAIL = "cold_email"
+    PAID_ADS = "paid_ads"
+    SOCIAL = "social"
+    BUSINESS_CARD = "business_card"
+    IMPORT = "import"
+    OTHER = "other"

@@ -1,0 +1,101 @@
+"""A new database's starting content: funnel definitions, a pipeline, lost reasons, a user.
+
+Seeded rows have deterministic ids (UUIDv5) so two laptops initialised apart converge on
+the same records when they later sync, instead of holding two "Sales" pipelines.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from leaddesk.db import Database
+from leaddesk.models import FunnelStageDefinition, LostReason, Pipeline, PipelineStage, User
+from leaddesk.models.enums import LifecycleStage, Role
+from leaddesk.services import users
+
+SEED_NAMESPACE = uuid.UUID("0f3c1d7e-2b8a-4d3e-9a55-51e0a7c4b9d2")
+
+#: The team's written stage definitions, from the domain brief; editable in the app.
+FUNNEL_DEFINITIONS: list[tuple[LifecycleStage, str, str, str]] = [
+    (LifecycleStage.LEAD, "Lead",
+     "A person (not a company) whose name is in our database.",
+     "Gave a business card at a trade show, filled a form, or downloaded a file."),
+    (LifecycleStage.IQL, "Information-qualified lead",
+     "Gave contact details in exchange for something useful.",
+     "Downloaded an e-book or white paper, or signed up for the newsletter."),
+    (LifecycleStage.MQL, "Marketing-qualified lead",
+     "Shows real interest and fits: has a problem we solve.",
+     "Downloaded a trial or demo, visited the pricing page, came back repeatedly, or asked for information."),
+    (LifecycleStage.SQL, "Sales-qualified lead",
+     "Commercially qualified: passed BANT and agreed to talk about a purchase.",
+     "BANT complete and positive."),
+    (LifecycleStage.OPPORTUNITY, "Opportunity",
+     "A concrete possible sale with an amount and a close date on an account's pipeline.",
+     "Created from an SQL, or directly by a rep."),
+    (LifecycleStage.CUSTOMER, "Customer", "At least one opportunity won.", "An opportunity closed as won."),
+    (LifecycleStage.NURTURE, "Nurture",
+     "Qualified but not ready ('not now', 'call me later'): kept warm with content until ready.",
+     "BANT incomplete or negative, or lost on timing."),
+    (LifecycleStage.DISQUALIFIED, "Disqualified",
+     "Spam, job seeker, student, competitor, or no fit.", "Any of those, with the reason recorded."),
+]
+
+#: (name, probability %, rotting days)
+DEFAULT_STAGES = [
+    ("Qualification", 10, 14),
+    ("Needs analysis", 25, 14),
+    ("Proposal", 50, 10),
+    ("Negotiation", 75, 7),
+    ("Verbal commit", 90, 5),
+]
+
+DEFAULT_LOST_REASONS = [
+    "No budget", "Chose a competitor", "Price too high", "Bad timing", "No decision / went dark",
+    "Not a fit", "Lost to in-house solution",
+]
+
+
+def seed_id(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(SEED_NAMESPACE, "/".join(parts))
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created_user: bool
+    seeded: bool
+    user_id: uuid.UUID | None
+
+
+def initialize(db: Database, *, admin_name: str | None = None, admin_email: str | None = None,
+               currency: str = "EUR") -> InitResult:
+    """Seed a fresh database (idempotent: a second run adds nothing)."""
+    seeded = False
+    with db.unit_of_work() as s:
+        if s.get(Pipeline, seed_id("pipeline", "default")) is None:
+            seeded = True
+            for pos, (stage, name, definition, criteria) in enumerate(FUNNEL_DEFINITIONS):
+                s.add(FunnelStageDefinition(id=seed_id("funnel", stage.value), stage=stage, name=name,
+                                            definition=definition, entry_criteria=criteria, position=pos))
+            pipe = Pipeline(id=seed_id("pipeline", "default"), name="Sales", position=0, is_default=True,
+                            currency=currency)
+            s.add(pipe)
+            for pos, (name, prob, rot) in enumerate(DEFAULT_STAGES):
+                s.add(PipelineStage(id=seed_id("stage", "default", str(pos)), pipeline_id=pipe.id, name=name,
+                                    position=pos, probability=prob, rotting_days=rot))
+            for pos, name in enumerate(DEFAULT_LOST_REASONS):
+                s.add(LostReason(id=seed_id("lost_reason", name), name=name, position=pos))
+        has_users = s.scalar(select(func.count()).select_from(User).where(User.deleted.is_(False)))
+    created_user = False
+    user_id = db.write.actor_id
+    if not has_users:
+        login = getpass.getuser() or "admin"
+        info = users.create_user(db, admin_name or login, admin_email or f"{login}@localhost.localdomain",
+                                 role=Role.ADMIN)
+        created_user = True
+        user_id = info.id
+        db.write.actor_id = info.id
+    return InitResult(created_user=created_user, seeded=seeded, user_id=user_id)

@@ -1,0 +1,101 @@
+"""Team-wide preferences that change business behaviour (SLA targets, caps, defaults).
+
+Every key is declared once here, with its default and a sentence for the settings screen.
+Stored values live in ``team_setting`` (id = UUIDv5 of the key, so two offline edits of one
+key are one row that merges field by field).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from leaddesk.db import Database
+from leaddesk.errors import ValidationError
+from leaddesk.models import TeamSetting
+
+SETTINGS_NAMESPACE = uuid.UUID("5b0c7f2e-6a4e-4c55-9d1e-6c2f2f1d7a10")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: Any
+    kind: type
+    help: str
+    minimum: int | None = None
+
+
+SPECS: dict[str, SettingSpec] = {
+    s.key: s
+    for s in (
+        SettingSpec("default_currency", "EUR", str, "Currency of new opportunities."),
+        SettingSpec("default_region", "DE", str, "Country used for phone numbers typed without +code."),
+        SettingSpec("lead_cap", 500, int, "Most open leads one rep should hold.", 1),
+        SettingSpec("stale_lead_days", 60, int, "Leads untouched this long count as neglected.", 1),
+        SettingSpec("sla_assign_hours", 4, int, "A new lead must be assigned to a rep within this many hours.", 0),
+        SettingSpec("sla_first_touch_minutes", 5, int, "Sales follows up a new web lead within this many minutes.", 0),
+        SettingSpec("sla_first_week_calls", 6, int, "Calls a rep makes to a new lead in its first week.", 0),
+        SettingSpec("score_hot", 60, int, "Score at or above which a lead is hot (handed to sales).", 0),
+        SettingSpec("score_warm", 30, int, "Score at or above which a lead is warm.", 0),
+        SettingSpec("monthly_lead_target", 200, int, "Leads marketing delivers a month (SLA).", 0),
+    )
+}
+
+
+def setting_id(key: str) -> uuid.UUID:
+    return uuid.uuid5(SETTINGS_NAMESPACE, key)
+
+
+def _spec(key: str) -> SettingSpec:
+    try:
+        return SPECS[key]
+    except KeyError as exc:
+        raise ValidationError(f"There is no setting named '{key}'.", field="key") from exc
+
+
+def _coerce(spec: SettingSpec, value: Any) -> Any:
+    try:
+        coerced = spec.kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{spec.key} must be a {spec.kind.__name__}.", field=spec.key) from exc
+    if spec.minimum is not None and coerced < spec.minimum:
+        raise ValidationError(f"{spec.key} must be at least {spec.minimum}.", field=spec.key)
+    if spec.key == "default_currency":
+        from leaddesk.services.validation import currency
+
+        coerced = currency(coerced, field=spec.key)
+    if spec.key == "default_region":
+        from leaddesk.services.validation import country
+
+        coerced = country(coerced, field=spec.key)
+    return coerced
+
+
+def get_settings(db: Database) -> dict[str, Any]:
+    with db.reader() as s:
+        stored = {r.key: r.value for r in s.scalars(select(TeamSetting).where(TeamSetting.deleted.is_(False)))}
+    return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
+
+
+def get_setting(db: Database, key: str) -> Any:
+    spec = _spec(key)
+    with db.reader() as s:
+        row = s.get(TeamSetting, setting_id(key))
+    return spec.default if row is None or row.deleted else row.value
+
+
+def set_setting(db: Database, key: str, value: Any) -> Any:
+    spec = _spec(key)
+    value = _coerce(spec, value)
+    with db.unit_of_work() as s:
+        row = s.get(TeamSetting, setting_id(key))
+        if row is None:
+            s.add(TeamSetting(id=setting_id(key), key=key, value=value))
+        else:
+            row.value = value
+            row.deleted = False
+    return value

@@ -1,0 +1,163 @@
+"""Input checks with messages a user understands. Each raises ValidationError(field=...)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from leaddesk.errors import ValidationError
+
+DEFAULT_REGION = "DE"
+
+
+def clean_text(value: str | None, *, field: str, max_len: int, required: bool = False) -> str | None:
+    """Trim, NFC-normalise (so NFD and NFC spellings compare equal) and check length."""
+    if value is None:
+        if required:
+            raise ValidationError(f"{_label(field)} is required.", field=field)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{_label(field)} must be text.", field=field)
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        if required:
+            raise ValidationError(f"{_label(field)} is required.", field=field)
+        return None
+    if len(value) > max_len:
+        raise ValidationError(f"{_label(field)} is too long ({len(value)} characters, at most {max_len}).", field=field)
+    return value
+
+
+def sort_key(text: str) -> str:
+    """Case-folded, accent-free key for sorting and prefix search ("Müller" ~ "muller")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize_email(address: str, *, field: str = "email") -> tuple[str, str]:
+    """Return (as typed but trimmed, normalised for matching). Syntax only, no DNS lookups."""
+    shown = clean_text(address, field=field, max_len=320, required=True)
+    try:
+        result = validate_email(shown, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"'{shown}' is not a valid e-mail address: {exc}", field=field) from exc
+    local, _, domain = result.normalized.rpartition("@")
+    ascii_domain = result.ascii_domain or domain
+    return shown, f"{local.lower()}@{ascii_domain.lower()}"
+
+
+def normalize_phone(raw: str, *, region: str | None = None, field: str = "phone") -> tuple[str, str]:
+    """Return (as typed, E.164). Numbers without a country code use ``region``."""
+    shown = clean_text(raw, field=field, max_len=64, required=True)
+    try:
+        parsed = phonenumbers.parse(shown, (region or DEFAULT_REGION).upper())
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"'{shown}' is not a phone number: {exc._msg}", field=field) from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(
+            f"'{shown}' is not a possible phone number for {phonenumbers.region_code_for_number(parsed) or region}.",
+            field=field,
+        )
+    return shown, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def money(value, *, field: str, allow_none: bool = True) -> Decimal | None:
+    """An amount >= 0 with at most two decimals. Floats are refused (they are inexact)."""
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise ValidationError(f"{_label(field)} is required.", field=field)
+    if isinstance(value, float):
+        raise ValidationError(f"{_label(field)} must be given exactly (text or Decimal), not as a float.", field=field)
+    try:
+        amount = Decimal(str(value).replace(",", "").strip()) if isinstance(value, str) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValidationError(f"{_label(field)} '{value}' is not an amount.", field=field) from exc
+    if not amount.is_finite():
+        raise ValidationError(f"{_label(field)} '{value}' is not an amount.", field=field)
+    if amount < 0:
+        raise ValidationError(f"{_label(field)} cannot be negative.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(f"{_label(field)} has more than two decimals.", field=field)
+    if amount >= Decimal("1e16"):
+        raise ValidationError(f"{_label(field)} is too large.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def currency(code: str | None, *, field: str = "currency", allow_none: bool = False) -> str | None:
+    if code is None or (isinstance(code, str) and not code.strip()):
+        if allow_none:
+            return None
+        raise ValidationError("A currency is required (ISO code such as EUR or USD).", field=field)
+    code = str(code).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValidationError(f"'{code}' is not a known currency code (e.g. EUR, USD, TRY, IRR, THB).", field=field)
+    return code
+
+
+def country(value: str | None, *, field: str = "country") -> str | None:
+    """ISO 3166 alpha-2 from a code or an English name ("DE", "DEU", "Germany")."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    found = None
+    if len(text) == 2:
+        found = pycountry.countries.get(alpha_2=text.upper())
+    elif len(text) == 3:
+        found = pycountry.countries.get(alpha_3=text.upper())
+    if found is None:
+        try:
+            found = pycountry.countries.lookup(text)
+        except LookupError:
+            found = None
+    if found is None:
+        raise ValidationError(f"'{text}' is not a country LeadDesk knows (use a name or ISO code).", field=field)
+    return found.alpha_2
+
+
+def percent(value, *, field: str, allow_none: bool = True) -> int | None:
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise ValidationError(f"{_label(field)} is required.", field=field)
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{_label(field)} must be a whole number from 0 to 100.", field=field) from exc
+    if not 0 <= number <= 100:
+        raise ValidationError(f"{_label(field)} must be from 0 to 100 (got {number}).", field=field)
+    return number
+
+
+def non_negative_int(value, *, field: str, allow_none: bool = True) -> int | None:
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise ValidationError(f"{_label(field)} is required.", field=field)
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{_label(field)} must be a whole number.", field=field) from exc
+    if number < 0:
+        raise ValidationError(f"{_label(field)} cannot be negative.", field=field)
+    return number
+
+
+def domain_of(website: str | None) -> str | None:
+    """``https://www.Example.com/x`` -> ``example.com``."""
+    if not website:
+        return None
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", website.strip().lower()).split("/")[0].split(":")[0]
+    host = host.removeprefix("www.")
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host.encode("idna").decode("ascii") if host else ""):
+        raise ValidationError(f"'{website}' is not a web address.", field="website")
+    return host
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").capitalize()

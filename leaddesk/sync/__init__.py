@@ -1,0 +1,1 @@
+"""Change capture and (later) replication. No Qt, no services."""

@@ -1,0 +1,227 @@
+"""The one write path's bookkeeping: stamps and records every change to a synced row.
+
+Every save, whether one ORM object in a form or a bulk import, passes through here:
+
+* ``before_flush`` stamps new and changed rows (who/when, the row's creation clock) and
+  refuses hard deletes (synced rows get tombstones, never ``DELETE``);
+* ``after_flush`` writes, in the same transaction, one ``outbox`` row per changed field
+  (one per new row, holding the whole row) and moves that field's clock in
+  ``field_version``.
+
+So a row, its field clocks and its outbox entries commit or roll back together: crash-safe
+by construction (sync notes, section 3.4). Core ``update()``/``delete()`` statements bypass
+ORM events; services must not use them on synced tables (a test greps for it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from leaddesk.ids import new_id
+from leaddesk.models import BOOKKEEPING, ROW_CREATED, FieldVersion, Outbox, Synced
+
+_outbox = Outbox.__table__
+_field_version = FieldVersion.__table__
+
+
+class HardDeleteRefused(RuntimeError):
+    """A synced row was passed to ``session.delete``; soft-delete it instead."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"cannot journal {type(value).__name__}")
+
+
+def encode(value: Any) -> str:
+    """JSON text of a field value; exact for money (Decimal as a string) and UTC times."""
+    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _payload_columns(model) -> list[str]:
+    return [a.key for a in inspect(model).column_attrs if a.key not in BOOKKEEPING]
+
+
+def _write_context(session: Session):
+    ctx = session.info.get("write")
+    if ctx is None:
+        raise RuntimeError("session has no write context: open it with Database.unit_of_work()")
+    return ctx
+
+
+def _fill_python_defaults(obj) -> None:
+    mapper = inspect(type(obj))
+    state = inspect(obj)
+    for attr in mapper.column_attrs:
+        col = attr.columns[0]
+        if attr.key in state.dict or col.default is None:
+            continue
+        default = col.default
+        if default.is_scalar:
+            setattr(obj, attr.key, default.arg)
+        elif default.is_callable:
+            setattr(obj, attr.key, default.arg(None))
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    ctx = _write_context(session)
+    synced_new = [o for o in session.new if isinstance(o, Synced)]
+    synced_dirty = [o for o in session.dirty if isinstance(o, Synced) and session.is_modified(o)]
+    for obj in session.deleted:
+        if isinstance(obj, Synced):
+            raise HardDeleteRefused(
+                f"{type(obj).__name__} rows are never hard-deleted; set deleted=True instead"
+            )
+    if not synced_new and not synced_dirty:
+        return
+    now = utcnow()
+    hlc = ctx.clock.tick()
+    for obj in synced_new:
+        _fill_python_defaults(obj)
+        obj.created_at = obj.created_at or now
+        obj.updated_at = now
+        obj.created_by = obj.created_by or ctx.actor_id
+        obj.updated_by = ctx.actor_id
+        obj.hlc = hlc
+        obj.node = ctx.node
+    for obj in synced_dirty:
+        obj.updated_at = now
+        obj.updated_by = ctx.actor_id
+    session.info["journal_hlc"] = hlc
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    ctx = _write_context(session)
+    hlc = session.info.pop("journal_hlc", None)
+    if hlc is None:
+        return
+    now = utcnow()
+    changes: list[dict] = []
+    clocks: list[dict] = []
+    for obj in session.new:
+        if not isinstance(obj, Synced):
+            continue
+        table = obj.__tablename__
+        snapshot = {k: getattr(obj, k) for k in _payload_columns(type(obj))}
+        changes.append(_change(table, obj.id, ROW_CREATED, encode(snapshot), hlc, ctx, now))
+    for obj in session.dirty:
+        if not isinstance(obj, Synced) or obj in session.new:
+            continue
+        state = inspect(obj)
+        table = obj.__tablename__
+        for key in _payload_columns(type(obj)):
+            hist = state.attrs[key].history
+            if not hist.has_changes():
+                continue
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old == new and hist.deleted:
+                continue
+            changes.append(_change(table, obj.id, key, encode(new), hlc, ctx, now))
+            clocks.append({"entity": table, "row_id": obj.id, "field": key, "hlc": hlc, "node": ctx.node})
+    conn = session.connection()
+    if changes:
+        conn.execute(insert(_outbox), changes)
+    if clocks:
+        upsert_field_versions(conn, clocks)
+
+
+def _change(entity, row_id, field, value, hlc, ctx, now) -> dict:
+    return {
+        "change_id": new_id(),
+        "entity": entity,
+        "row_id": row_id,
+        "field": field,
+        "value": value,
+        "hlc": hlc,
+        "node": ctx.node,
+        "actor_id": ctx.actor_id,
+        "batch_id": None,
+        "created_at": now,
+    }
+
+
+def upsert_field_versions(conn, rows: Sequence[dict]) -> None:
+    """Set the clock of each (entity, row_id, field), keeping only the latest per key."""
+    latest: dict[tuple, dict] = {}
+    for r in rows:
+        latest[(r["entity"], r["row_id"], r["field"])] = r
+    dialect = conn.dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_field_version)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["entity", "row_id", "field"],
+        set_={"hlc": ins.excluded.hlc, "node": ins.excluded.node},
+    )
+    conn.execute(stmt, list(latest.values()))
+
+
+def install(factory: sessionmaker) -> None:
+    if not event.contains(factory, "before_flush", _before_flush):
+        event.listen(factory, "before_flush", _before_flush)
+        event.listen(factory, "after_flush", _after_flush)
+
+
+def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:
+    """Insert many new rows of ``model`` with the same stamping and journal as the ORM path.
+
+    ``rows`` are dicts of payload columns (ids may be given, so children can refer to
+    parents made in the same import). Returns the number of rows inserted.
+    """
+    ctx = _write_context(session)
+    table = model.__table__
+    columns = _payload_columns(model)
+    defaults = {}
+    for attr in inspect(model).column_attrs:
+        col = attr.columns[0]
+        if col.default is not None and col.default.is_scalar:
+            defaults[attr.key] = col.default.arg
+    now = utcnow()
+    hlc = ctx.clock.tick()
+    prepared, changes = [], []
+    for row in rows:
+        full = {c: row.get(c, defaults.get(c)) for c in columns}
+        for key in ("tags", "job_titles", "seniorities", "departments", "industries"):
+            if key in full and full[key] is None and key in defaults:
+                full[key] = []
+        row_id = row.get("id") or new_id()
+        full.update(
+            id=row_id,
+            created_at=row.get("created_at") or now,
+            created_by=ctx.actor_id,
+            updated_at=now,
+            updated_by=ctx.actor_id,
+            version=1,
+            hlc=hlc,
+            node=ctx.node,
+        )
+        prepared.append(full)
+        changes.append(
+            _change(table.name, row_id, ROW_CREATED, encode({c: full[c] for c in columns}), hlc, ctx, now)
+        )
+    if not prepared:
+        return 0
+    conn = session.connection()
+    conn.execute(insert(table), prepared)
+    conn.execute(insert(_outbox), changes)
+    return len(prepared)
