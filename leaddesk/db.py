@@ -171,7 +171,8 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close(), not rollback(): loaded objects stay readable (not expired); the
+            # connection's transaction is rolled back as it returns to the pool.
             session.close()
 
     def dispose(self) -> None:

@@ -6,6 +6,7 @@ import os
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
 import leaddesk.models  # noqa: F401  (registers every table on Base.metadata)
 from leaddesk.models import Base
@@ -26,6 +27,12 @@ def _configure(connection) -> None:
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
+    if isinstance(connection, Engine):  # pytest-alembic may hand over an engine
+        with connection.begin() as conn:
+            _configure(conn)
+            with context.begin_transaction():
+                context.run_migrations()
+        return
     if connection is not None:
         _configure(connection)
         with context.begin_transaction():

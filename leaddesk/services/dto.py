@@ -222,3 +222,51 @@ class ActivityDetail:
     version: int
     deleted: bool
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LostReasonInfo:
+    id: uuid.UUID
+    name: str
+    position: int
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class OpportunityCard:
+    """One card of the pipeline board (read with a Core select of just these columns)."""
+
+    id: uuid.UUID
+    name: str
+    account_id: uuid.UUID
+    account_name: str | None
+    primary_contact_id: uuid.UUID | None
+    stage_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    #: The opportunity's override, else its stage's default (percent).
+    probability: int
+    expected_close_date: dt.date | None
+    owner_id: uuid.UUID | None
+    board_rank: float
+    stage_entered_at: dt.datetime
+    last_touch_at: dt.datetime | None
+    next_step: str | None
+    next_step_due: dt.date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class OpportunityStep:
+    """One entry of an opportunity's stage/status history."""
+
+    from_stage_id: uuid.UUID | None
+    from_stage_name: str | None
+    to_stage_id: uuid.UUID | None
+    to_stage_name: str | None
+    from_status: OpportunityStatus | None
+    to_status: OpportunityStatus
+    amount: Decimal | None
+    at: dt.datetime
+    by_user_id: uuid.UUID | None

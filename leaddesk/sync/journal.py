@@ -191,19 +191,24 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:
     ctx = _write_context(session)
     table = model.__table__
     columns = _payload_columns(model)
-    defaults = {}
+    scalar_defaults: dict[str, Any] = {}
+    callable_defaults: dict[str, Any] = {}
     for attr in inspect(model).column_attrs:
         col = attr.columns[0]
-        if col.default is not None and col.default.is_scalar:
-            defaults[attr.key] = col.default.arg
+        if col.default is None or attr.key not in columns:
+            continue
+        if col.default.is_scalar:
+            scalar_defaults[attr.key] = col.default.arg
+        elif col.default.is_callable:
+            callable_defaults[attr.key] = col.default.arg
     now = utcnow()
     hlc = ctx.clock.tick()
     prepared, changes = [], []
     for row in rows:
-        full = {c: row.get(c, defaults.get(c)) for c in columns}
-        for key in ("tags", "job_titles", "seniorities", "departments", "industries"):
-            if key in full and full[key] is None and key in defaults:
-                full[key] = []
+        full = {c: row.get(c, scalar_defaults.get(c)) for c in columns}
+        for key, make in callable_defaults.items():
+            if full.get(key) is None:
+                full[key] = make(None)
         row_id = row.get("id") or new_id()
         full.update(
             id=row_id,

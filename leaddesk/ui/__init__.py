@@ -1,0 +1,1 @@
+"""The Qt desktop app. Only this package (and ``leaddesk.__main__``) imports PySide6."""
