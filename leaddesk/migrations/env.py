@@ -9,16 +9,26 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 import leaddesk.models  # noqa: F401  (registers every table on Base.metadata)
-from leaddesk.models import Base
+from leaddesk.models import SEARCH_EXTRA_TABLES, Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _include_name(name, type_, _parent_names) -> bool:
+    # SQLite's FTS5 search table and its shadow tables are made by migration 0002 with
+    # raw DDL; they are not ORM tables and must not be "removed" by autogenerate.
+    if type_ == "table" and name in SEARCH_EXTRA_TABLES:
+        return False
+    # The pg_trgm GIN index is PostgreSQL-only DDL made by hand in 0002.
+    return not (type_ == "index" and name == "ix_search_doc_text_trgm")
 
 
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_include_name,
         render_as_batch=True,  # SQLite ALTERs are table rebuilds
         compare_type=True,
         compare_server_default=False,

@@ -16,6 +16,7 @@ from leaddesk.models.marketing import (
     TeamSetting,
 )
 from leaddesk.models.people import Team, User
+from leaddesk.models.search import SEARCH_EXTRA_TABLES, SearchDoc
 from leaddesk.models.pipeline import LostReason, Opportunity, OpportunityEvent, Pipeline, PipelineStage
 
 SYNCED_MODELS = [
@@ -51,4 +52,6 @@ __all__ = [m.__name__ for m in SYNCED_MODELS] + [
     "Outbox",
     "SyncState",
     "SYNCED_MODELS",
+    "SearchDoc",
+    "SEARCH_EXTRA_TABLES",
 ]

@@ -1,0 +1,99 @@
+"""Global search behaves the same on SQLite (FTS5 trigram) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from leaddesk.models import SearchDoc
+from leaddesk.services import accounts, contacts, search
+from leaddesk.services.search import fold
+
+
+@pytest.fixture
+def people(db):
+    acme = accounts.create_account(db, name="Acme Lojistik A.Ş.", city="İzmir", website="https://acme-lojistik.com.tr")
+    nord = accounts.create_account(db, name="Nordwind GmbH", city="Hamburg")
+    ids = {
+        "joerg": contacts.create_contact(db, given_name="Jörg", family_name="Müller", account_id=nord.id,
+                                         emails=["j.mueller@nordwind.de"], phones=["040 1234567"], country="DE").id,
+        "ayse": contacts.create_contact(db, given_name="Ayşe", family_name="Yılmaz", account_id=acme.id,
+                                        job_title="Satın Alma Müdürü", emails=["ayse@acme-lojistik.com.tr"],
+                                        phones=["+90 232 555 0101"]).id,
+        "somchai": contacts.create_contact(db, given_name="สมชาย", family_name="ใจดี", emails=["somchai@example.co.th"]).id,
+        "reza": contacts.create_contact(db, given_name="رضا", family_name="احمدی", emails=["reza@example.ir"]).id,
+    }
+    ids["acme"], ids["nord"] = acme.id, nord.id
+    return ids
+
+
+def _ids(hits):
+    return [h.id for h in hits]
+
+
+@pytest.mark.parametrize(
+    "query, who",
+    [
+        ("müller", "joerg"),
+        ("MULLER", "joerg"),          # case and accents folded
+        ("nordwind.de", "joerg"),      # e-mail substring
+        ("1234567", "joerg"),          # phone digits
+        ("040 123", "joerg"),          # phone as typed, with a space
+        ("yılmaz", "ayse"),
+        ("satın alma", "ayse"),        # job title
+        ("สมชาย", "somchai"),          # Thai
+        ("احمدی", "reza"),             # Persian
+    ],
+)
+def test_search_finds_contacts_by_name_email_phone_and_title(db, people, query, who):
+    hits = search.search(db, query)
+    assert people[who] in _ids(hits)
+
+
+def test_search_finds_contacts_by_company_and_ranks_title_matches_first(db, people):
+    hits = search.search(db, "nordwind")
+    assert _ids(hits)[0] == people["nord"]  # the account's own title starts with it
+    assert people["joerg"] in _ids(hits)   # a contact at that company
+
+
+def test_search_short_queries_use_title_prefix(db, people):
+    assert _ids(search.search(db, "ay")) == [people["ayse"]]
+    assert search.search(db, "") == []
+
+
+def test_search_index_follows_edits_renames_and_deletes(db, people):
+    c = contacts.get_contact(db, people["joerg"])
+    contacts.update_contact(db, c.id, expected_version=c.version, family_name="Schulze",
+                            emails=["joerg@schulze.example"])
+    assert people["joerg"] not in _ids(search.search(db, "müller"))
+    assert people["joerg"] in _ids(search.search(db, "schulze.example"))
+    a = accounts.get_account(db, people["nord"])
+    accounts.update_account(db, a.id, expected_version=a.version, name="Ostwind AG")
+    assert people["joerg"] in _ids(search.search(db, "ostwind"))  # contact's company text updated
+    contacts.delete_contact(db, people["joerg"])
+    assert people["joerg"] not in _ids(search.search(db, "schulze"))
+    contacts.restore_contact(db, people["joerg"])
+    assert people["joerg"] in _ids(search.search(db, "schulze"))
+
+
+def test_search_special_characters_are_literal(db, people):
+    assert search.search(db, '100% "quoted"') == []
+    assert search.search(db, "a_b") == []
+
+
+def test_search_rebuild_keeps_the_same_documents(db, people):
+    with db.reader() as s:
+        before = sorted((d.row_id, d.text) for d in s.scalars(select(SearchDoc)))
+    search.rebuild_index(db)
+    with db.reader() as s:
+        after = sorted((d.row_id, d.text) for d in s.scalars(select(SearchDoc)))
+    assert after == before and len(after) == 6
+
+
+def test_search_sql_fold_matches_python_fold(db):
+    from sqlalchemy import func
+
+    samples = ["Müller", "İSTANBUL", "Çağrı Öztürk", "Ærøskøbing", "สมชาย", "مُحَمَّد", "ＡＢＣ"]
+    with db.reader() as s:
+        for value in samples:
+            assert s.scalar(select(func.ld_fold(value))) == fold(value), value
