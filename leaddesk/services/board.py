@@ -1,0 +1,240 @@
+"""The pipeline board: the cards of one pipeline with filters, totals and the forecast.
+
+Read with one Core ``select`` of just the columns a card shows (no ORM objects), plus one
+query for the stages. Totals and the forecast are computed from the loaded cards, so the
+board, its column totals and its forecast strip always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import exists, func, or_, select
+
+from leaddesk.db import Database
+from leaddesk.errors import NotFound, ValidationError
+from leaddesk.models import Account, Activity, Opportunity, Pipeline, PipelineStage, User
+from leaddesk.models.enums import OpportunityStatus
+from leaddesk.models.search import fold
+from leaddesk.services.records import as_uuid
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class BoardStage:
+    id: uuid.UUID
+    name: str
+    position: int
+    probability: int
+    rotting_days: int | None
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    id: uuid.UUID
+    name: str
+    account_id: uuid.UUID
+    account_name: str
+    stage_id: uuid.UUID
+    status: OpportunityStatus
+    amount: Decimal
+    currency: str
+    probability: int
+    expected_close_date: dt.date | None
+    owner_id: uuid.UUID | None
+    owner_name: str | None
+    next_step: str | None
+    next_step_due: dt.date | None
+    stage_entered_at: dt.datetime
+    last_touch_at: dt.datetime | None
+    board_rank: float
+    version: int
+    #: No real touch for longer than the stage's rotting days and nothing scheduled.
+    stalled: bool
+    #: Open, with no next step written down: the board prompts for one.
+    needs_next_step: bool
+
+    @property
+    def weighted(self) -> Decimal:
+        return (self.amount * self.probability / HUNDRED).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    pipeline_id: uuid.UUID | None = None  # None = the default pipeline
+    owner_ids: tuple[uuid.UUID, ...] = ()
+    team_id: uuid.UUID | None = None
+    close_from: dt.date | None = None
+    close_to: dt.date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    account_id: uuid.UUID | None = None
+    text: str = ""
+    include_closed: bool = False
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    count: int
+    #: currency -> sum of amounts
+    amount: dict[str, Decimal]
+    #: currency -> sum of amount x probability
+    weighted: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class Board:
+    pipeline_id: uuid.UUID
+    pipeline_name: str
+    currency: str
+    stages: tuple[BoardStage, ...]
+    cards: tuple[BoardCard, ...]
+    loaded_at: dt.datetime = field(compare=False)
+
+
+def _stalled(stage: BoardStage | None, entered: dt.datetime, touched: dt.datetime | None, scheduled: bool,
+             now: dt.datetime) -> bool:
+    if stage is None or stage.rotting_days is None or scheduled:
+        return False
+    last = max(entered, touched) if touched else entered
+    return now - last > dt.timedelta(days=stage.rotting_days)
+
+
+def load_board(db: Database, flt: BoardFilter = BoardFilter(), *, now: dt.datetime | None = None) -> Board:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    today = now.date()
+    with db.reader() as s:
+        if flt.pipeline_id is None:
+            pipe = s.scalars(select(Pipeline).where(Pipeline.deleted.is_(False))
+                             .order_by(Pipeline.is_default.desc(), Pipeline.position)).first()
+            if pipe is None:
+                raise NotFound("pipeline", "default")
+        else:
+            pipe = s.get(Pipeline, as_uuid(flt.pipeline_id))
+            if pipe is None or pipe.deleted:
+                raise NotFound("pipeline", flt.pipeline_id)
+        stages = tuple(
+            BoardStage(r.id, r.name, r.position, r.probability, r.rotting_days)
+            for r in s.execute(
+                select(PipelineStage.id, PipelineStage.name, PipelineStage.position, PipelineStage.probability,
+                       PipelineStage.rotting_days)
+                .where(PipelineStage.pipeline_id == pipe.id, PipelineStage.deleted.is_(False))
+                .order_by(PipelineStage.position)
+            )
+        )
+        scheduled = exists().where(
+            Activity.opportunity_id == Opportunity.id, Activity.done_at.is_(None),
+            Activity.deleted.is_(False), Activity.due_at >= now,
+        )
+        stmt = (
+            select(
+                Opportunity.id, Opportunity.name, Opportunity.account_id, Account.name.label("account_name"),
+                Opportunity.stage_id, Opportunity.status, Opportunity.amount, Opportunity.currency,
+                func.coalesce(Opportunity.probability, PipelineStage.probability).label("probability"),
+                Opportunity.expected_close_date, Opportunity.owner_id, User.name.label("owner_name"),
+                Opportunity.next_step, Opportunity.next_step_due, Opportunity.stage_entered_at,
+                Opportunity.last_touch_at, Opportunity.board_rank, Opportunity.version,
+                scheduled.label("scheduled"),
+            )
+            .join(Account, Account.id == Opportunity.account_id)
+            .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+            .outerjoin(User, User.id == Opportunity.owner_id)
+            .where(Opportunity.pipeline_id == pipe.id, Opportunity.deleted.is_(False))
+        )
+        if not flt.include_closed:
+            stmt = stmt.where(Opportunity.status == OpportunityStatus.OPEN)
+        if flt.owner_ids:
+            stmt = stmt.where(Opportunity.owner_id.in_([as_uuid(o) for o in flt.owner_ids]))
+        if flt.team_id is not None:
+            stmt = stmt.where(User.team_id == as_uuid(flt.team_id))
+        if flt.close_from is not None:
+            stmt = stmt.where(Opportunity.expected_close_date >= flt.close_from)
+        if flt.close_to is not None:
+            stmt = stmt.where(Opportunity.expected_close_date <= flt.close_to)
+        if flt.amount_min is not None and flt.amount_max is not None and flt.amount_min > flt.amount_max:
+            raise ValidationError("The smallest amount is larger than the largest.", field="amount_min")
+        if flt.amount_min is not None:
+            stmt = stmt.where(Opportunity.amount >= flt.amount_min)
+        if flt.amount_max is not None:
+            stmt = stmt.where(Opportunity.amount <= flt.amount_max)
+        if flt.account_id is not None:
+            stmt = stmt.where(Opportunity.account_id == as_uuid(flt.account_id))
+        text = fold(flt.text).strip()
+        if text:
+            like = f"%{text.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+            stmt = stmt.where(or_(func.lower(Opportunity.name).like(like, escape="\\"),
+                                  Account.name_key.like(like, escape="\\")))
+        rows = s.execute(stmt.order_by(PipelineStage.position, Opportunity.board_rank, Opportunity.id)).all()
+    by_id = {st.id: st for st in stages}
+    cards = tuple(
+        BoardCard(
+            r.id, r.name, r.account_id, r.account_name, r.stage_id, r.status, r.amount, r.currency,
+            int(r.probability), r.expected_close_date, r.owner_id, r.owner_name, r.next_step, r.next_step_due,
+            r.stage_entered_at, r.last_touch_at, r.board_rank, r.version,
+            stalled=r.status == OpportunityStatus.OPEN and _stalled(
+                by_id.get(r.stage_id), r.stage_entered_at, r.last_touch_at,
+                bool(r.scheduled) or (r.next_step_due is not None and r.next_step_due >= today), now),
+            needs_next_step=r.status == OpportunityStatus.OPEN and not (r.next_step or "").strip(),
+        )
+        for r in rows
+    )
+    return Board(pipe.id, pipe.name, pipe.currency, stages, cards, loaded_at=now)
+
+
+def column_totals(cards) -> ColumnTotals:
+    amount: dict[str, Decimal] = defaultdict(Decimal)
+    weighted: dict[str, Decimal] = defaultdict(Decimal)
+    count = 0
+    for c in cards:
+        count += 1
+        amount[c.currency] += c.amount
+        weighted[c.currency] += c.weighted
+    return ColumnTotals(count, dict(amount), dict(weighted))
+
+
+@dataclass(frozen=True)
+class ForecastMonth:
+    month: dt.date  # first day of the month; date.min for "no close date"
+    count: int
+    amount: dict[str, Decimal]
+    weighted: dict[str, Decimal]
+
+
+def forecast_by_month(cards, *, months: int = 6, today: dt.date | None = None) -> list[ForecastMonth]:
+    """Open cards by expected close month: amount and stage-probability-weighted amount.
+    Overdue close dates count in the current month (they still need closing)."""
+    today = today or dt.date.today()
+    first = today.replace(day=1)
+    buckets: dict[dt.date, list] = defaultdict(list)
+    for c in cards:
+        if c.status != OpportunityStatus.OPEN:
+            continue
+        if c.expected_close_date is None:
+            key = dt.date.min
+        else:
+            key = max(c.expected_close_date.replace(day=1), first)
+        buckets[key].append(c)
+    out = []
+    month = first
+    for _ in range(months):
+        tot = column_totals(buckets.get(month, ()))
+        out.append(ForecastMonth(month, tot.count, tot.amount, tot.weighted))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    later = [c for k, cs in buckets.items() if k != dt.date.min and k >= month for c in cs]
+    if later:
+        tot = column_totals(later)
+        out.append(ForecastMonth(month, tot.count, tot.amount, tot.weighted))
+    return out
+
+
+def owners_for_filter(db: Database) -> list[tuple[uuid.UUID, str]]:
+    with db.reader() as s:
+        return [(r.id, r.name) for r in s.execute(
+            select(User.id, User.name).where(User.deleted.is_(False), User.active.is_(True)).order_by(User.name))]
+
+
