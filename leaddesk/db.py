@@ -8,6 +8,7 @@ turns driver errors into :mod:`leaddesk.errors`.
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -131,11 +132,20 @@ class Database:
 
         self.engine = engine
         self.write = write
+        #: PostgreSQL backend pids of this app's own connections (their NOTIFYs are echoes).
+        self.own_backend_pids: set[int] = set()
+        #: time.monotonic() of this app's last committed write (SQLite echo filter).
+        self.last_local_commit = 0.0
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "checkout", self._remember_pid)
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
         self.read_session_factory = sessionmaker(
             engine.execution_options(leaddesk_read_only=True), expire_on_commit=False
         )
         journal.install(self.session_factory)
+
+    def _remember_pid(self, dbapi_conn, _record, _proxy=None) -> None:
+        self.own_backend_pids.add(dbapi_conn.info.backend_pid)
 
     @property
     def dialect(self) -> str:
@@ -157,6 +167,7 @@ class Database:
         try:
             with session.begin():
                 yield session
+            self.last_local_commit = time.monotonic()
         except StaleDataError as exc:
             raise Conflict("record", None, None, None) from exc
         except OperationalError as exc:
