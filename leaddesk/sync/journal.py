@@ -177,9 +177,16 @@ def upsert_field_versions(conn, rows: Sequence[dict]) -> None:
 
 
 def install(factory: sessionmaker) -> None:
-    if not event.contains(factory, "before_flush", _before_flush):
-        event.listen(factory, "before_flush", _before_flush)
-        event.listen(factory, "after_flush", _after_flush)
+    """Attach the journal to a session factory (once: it is called as the factory is made).
+
+    No ``event.contains`` guard: SQLAlchemy keys that registry by ``id()``, and a new
+    factory at a freed factory's address would look "installed" and write unstamped rows.
+    """
+    if getattr(factory, "_leaddesk_journal", False):
+        return
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush", _after_flush)
+    factory._leaddesk_journal = True
 
 
 def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:

@@ -160,9 +160,24 @@ def _changes_of(result: Any):
     if isinstance(result, Changes):
         return result
     ident = getattr(result, "id", None)
-    if ident is not None:
-        return Changes(frozenset({type(result).__name__}), frozenset({ident}))
-    return None
+    entity = DTO_ENTITIES.get(type(result).__name__)
+    if ident is not None and entity is not None:
+        return Changes(frozenset({entity}), frozenset({ident}))
+    return None  # unknown: views refresh everything they show
+
+
+#: DTO class -> table it was written to, so views can test ``"account" in changes.entities``.
+DTO_ENTITIES = {
+    "AccountDetail": "account",
+    "ContactDetail": "contact",
+    "OpportunityDetail": "opportunity",
+    "ActivityDetail": "activity",
+    "UserInfo": "app_user",
+    "TeamInfo": "team",
+    "PipelineInfo": "pipeline",
+    "StageInfo": "pipeline_stage",
+    "LostReasonInfo": "lost_reason",
+}
 
 
 def run_read(parent: QObject | None, fn: Callable[[], Any]) -> JobBuilder:

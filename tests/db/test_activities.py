@@ -4,36 +4,16 @@ import datetime as dt
 import uuid
 
 import pytest
-from sqlalchemy import event
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.services import accounts, contacts, users
 from leaddesk.services import activities as a
 from leaddesk.services import pipeline as p
-from leaddesk.sync import journal
 
 UTC = dt.timezone.utc
 NOW = dt.datetime.now(UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def make_db(make_db):
-    """Work around journal.install(): its ``event.contains`` guard keys on id(factory), so a
-    new session factory at the address of a freed one looks installed and its writes are
-    never stamped (NOT NULL created_at fails at random). Remove once install() is fixed."""
-
-    def factory(actor_id=None):
-        database = make_db(actor_id)
-        with database.session_factory() as s:
-            installed = journal._before_flush in s.dispatch.before_flush
-        if not installed:
-            event.listen(database.session_factory, "before_flush", journal._before_flush)
-            event.listen(database.session_factory, "after_flush", journal._after_flush)
-        return database
-
-    return factory
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import LifecycleStage, OpportunityStatus
 from leaddesk.services import accounts, contacts, users
 from leaddesk.services import pipeline as p
-from leaddesk.sync import journal
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 
@@ -24,24 +22,6 @@ def _default(db):
 def _board(db, pipeline_id, stage_id=None):
     """Names of the open cards, top to bottom (of one column if given)."""
     return [c.name for c in p.list_open_opportunities(db, pipeline_id) if stage_id in (None, c.stage_id)]
-
-
-@pytest.fixture
-def make_db(make_db):
-    """Work around journal.install(): its ``event.contains`` guard keys on id(factory), so a
-    new session factory at the address of a freed one looks installed and its writes are
-    never stamped (NOT NULL created_at fails at random). Remove once install() is fixed."""
-
-    def factory(actor_id=None):
-        database = make_db(actor_id)
-        with database.session_factory() as s:
-            installed = journal._before_flush in s.dispatch.before_flush
-        if not installed:
-            event.listen(database.session_factory, "before_flush", journal._before_flush)
-            event.listen(database.session_factory, "after_flush", journal._after_flush)
-        return database
-
-    return factory
 
 
 @pytest.fixture
