@@ -23,5 +23,7 @@ then
 fi
 echo "== import contracts (ui -> services -> sync/capture -> models; Qt only in ui)"
 lint-imports
+echo "== lint (pyflakes)"
+ruff check leaddesk tests benchmarks
 echo "== tests"
 python -m pytest -p no:cacheprovider "$@"

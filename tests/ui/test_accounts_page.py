@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 
 from leaddesk.services import accounts
 from leaddesk.ui.itemmodels.paged_table_model import PagedTableModel, Column
