@@ -1,0 +1,457 @@
+"""The contact detail side panel and its "Change stage" dialog.
+
+The panel shows one contact (loaded off the UI thread), its lifecycle history in the
+user's time zone, and the actions a rep takes next: edit, move along the funnel, delete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from PySide6.QtCore import QDateTime, QLocale, QRectF, Qt, Signal
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leaddesk.db import Database
+from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
+from leaddesk.models.enums import LifecycleStage
+from leaddesk.services import accounts, contacts, users
+from leaddesk.services.dto import ContactDetail as ContactDTO
+from leaddesk.services.dto import LifecycleStep
+from leaddesk.services.records import as_uuid
+from leaddesk.ui.errors import show_error
+from leaddesk.ui.jobs import app_signals, run_read, run_write
+from leaddesk.ui.widgets.contact_editor import SavedContact
+from leaddesk.ui.widgets.stage_badges import (
+    NEEDS_REASON,
+    STAGES,
+    badge_style_sheet,
+    country_name,
+    email_kind_label,
+    isolated,
+    ltr,
+    phone_kind_label,
+    seniority_label,
+    source_label,
+    stage_colours,
+    stage_label,
+    stage_long_label,
+)
+
+#: Entities whose change can alter what the panel shows.
+RELEVANT = frozenset({"contact", "contact_email", "contact_phone", "lifecycle_event", "account", "app_user"})
+
+
+def local_time_text(at: dt.datetime | None, fmt: QLocale.FormatType = QLocale.FormatType.ShortFormat) -> str:
+    """An aware UTC time as the user's locale writes it, in the user's time zone."""
+    if at is None:
+        return ""
+    moment = QDateTime.fromMSecsSinceEpoch(int(at.timestamp() * 1000))  # local time
+    return isolated(QLocale().toString(moment, fmt))
+
+
+def stage_icon(stage: LifecycleStage, size: int = 12) -> QIcon:
+    """A small dot in the stage's badge colour."""
+    _bg, fg = stage_colours(stage)
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(fg)
+    painter.setBrush(fg)
+    painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))
+    painter.end()
+    return QIcon(pixmap)
+
+
+@dataclass(frozen=True)
+class DetailData:
+    contact: ContactDTO
+    history: tuple[LifecycleStep, ...]
+    account_name: str | None
+    user_names: dict
+
+
+def load_detail(db: Database, contact_id) -> DetailData:
+    """Everything the panel shows, in one read job."""
+    contact = contacts.get_contact(db, contact_id)
+    history = tuple(contacts.lifecycle_history(db, contact_id))
+    account_name = None
+    if contact.account_id is not None:
+        try:
+            account_name = accounts.get_account(db, contact.account_id, include_deleted=True).name
+        except LeadDeskError:
+            account_name = None
+    names = {u.id: u.name for u in users.list_users(db, include_inactive=True)}
+    return DetailData(contact, history, account_name, names)
+
+
+class StageDialog(QDialog):
+    """Pick the next lifecycle stage; Nurture and Disqualified need a reason.
+
+    The dialog does not write: ``submitted(stage, reason)`` goes to whoever opened it,
+    which calls ``accept()`` when stored or ``show_error()`` to keep it open."""
+
+    submitted = Signal(object, object)  # LifecycleStage, reason (str | None)
+
+    def __init__(self, current: LifecycleStage, name: str, parent=None):
+        super().__init__(parent)
+        self.current = LifecycleStage(current)
+        self.setWindowTitle(self.tr("Change stage — {0}").format(name))
+        self.stages = QListWidget()
+        self.stages.setObjectName("stages")
+        for stage in STAGES:
+            text = stage_long_label(stage)
+            if stage == self.current:
+                text = self.tr("{0} (current)").format(text)
+            item = QListWidgetItem(stage_icon(stage), text)
+            item.setData(Qt.ItemDataRole.UserRole, stage)
+            self.stages.addItem(item)
+        self.stages.setCurrentRow(STAGES.index(self.current))
+        rows = self.stages.sizeHintForRow(0) * self.stages.count() + 2 * self.stages.frameWidth() + 4
+        self.stages.setFixedHeight(rows)
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(70)
+        self.reason.setPlaceholderText(self.tr("Why? e.g. “BANT incomplete: no budget until Q3”"))
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("QLabel { color: #b71c1c; }")
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(self.tr("Change stage"))
+        self.ok_button.setDefault(True)  # Enter in the list submits
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        reason_label = QLabel(self.tr("&Reason:"))
+        reason_label.setBuddy(self.reason)
+        stages_caption = QLabel(self.tr("&New stage:"))
+        stages_caption.setBuddy(self.stages)
+        layout = QVBoxLayout(self)
+        layout.addWidget(stages_caption)
+        layout.addWidget(self.stages)
+        layout.addWidget(reason_label)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+        self.stages.currentRowChanged.connect(self._update)
+        self.reason.textChanged.connect(self._update)
+        self.stages.setFocus()
+        self._update()
+
+    def chosen_stage(self) -> LifecycleStage:
+        item = self.stages.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else self.current
+
+    def reason_text(self) -> str | None:
+        return self.reason.toPlainText().strip() or None
+
+    def select_stage(self, stage: LifecycleStage | str) -> None:
+        self.stages.setCurrentRow(STAGES.index(LifecycleStage(stage)))
+
+    def can_submit(self) -> bool:
+        stage = self.chosen_stage()
+        return stage != self.current and (stage not in NEEDS_REASON or bool(self.reason_text()))
+
+    def _update(self, *_args) -> None:
+        stage = self.chosen_stage()
+        if stage in NEEDS_REASON:
+            self.hint.setText(self.tr("A reason is required for {0}: it is kept in the history.").format(
+                stage_long_label(stage)))
+        else:
+            self.hint.setText(self.tr("A reason is optional."))
+        self.ok_button.setEnabled(self.can_submit())
+        self.error_label.hide()
+
+    def submit(self) -> None:
+        if self.can_submit():
+            self.ok_button.setEnabled(False)
+            self.submitted.emit(self.chosen_stage(), self.reason_text())
+
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.ok_button.setEnabled(self.can_submit())
+
+
+class ContactDetail(QWidget):
+    """Shows one contact; ``show_contact(id)`` loads it, ``show_contact(None)`` clears."""
+
+    edit_requested = Signal(object)  # contact id
+    delete_requested = Signal(object)  # contact id
+    contact_loaded = Signal(object)  # services.dto.ContactDetail
+    stage_changed = Signal(object)  # services.dto.ContactDetail after the move
+
+    def __init__(self, db: Database, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.contact_id: uuid.UUID | None = None
+        self.data: DetailData | None = None
+        self.stage_dialog: StageDialog | None = None
+        self._generation = 0
+        self._stale = False
+        self._build()
+        app_signals.data_changed.connect(self.on_data_changed)
+
+    @property
+    def contact(self) -> ContactDTO | None:
+        return self.data.contact if self.data is not None else None
+
+    # --- building ---------------------------------------------------------------------
+    def _value_label(self) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        return label
+
+    def _build(self) -> None:
+        self.placeholder = QLabel(self.tr("Select a contact to see the details."))
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)
+
+        self.name_label = self._value_label()
+        self.name_label.setObjectName("contactName")
+        font = self.name_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.subtitle_label = self._value_label()
+        self.stage_badge = QLabel()
+        self.stage_badge.setObjectName("stageBadge")
+        self.stage_since = QLabel()
+        stage_row = QHBoxLayout()
+        stage_row.addWidget(self.stage_badge)
+        stage_row.addWidget(self.stage_since, 1)
+        self.stage_reason = self._value_label()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.values: dict[str, QLabel] = {}
+        for key, title in (("emails", self.tr("E-mail:")), ("phones", self.tr("Phone:")),
+                           ("address", self.tr("Address:")), ("department", self.tr("Department:")),
+                           ("seniority", self.tr("Seniority:")), ("source", self.tr("Source:")),
+                           ("owner", self.tr("Owner:")), ("captured", self.tr("Captured:")),
+                           ("notes", self.tr("Notes:"))):
+            self.values[key] = self._value_label()
+            form.addRow(title, self.values[key])
+        self._form = form
+
+        history_title = QLabel(self.tr("Lifecycle history"))
+        history_title.setObjectName("sectionTitle")
+        bold = history_title.font()
+        bold.setBold(True)
+        history_title.setFont(bold)
+        self.history = QListWidget()
+        self.history.setObjectName("history")
+        self.history.setWordWrap(True)
+        self.history.setFrameShape(QFrame.Shape.NoFrame)
+        self.history.setMinimumHeight(90)
+        self.history.setAlternatingRowColors(True)
+        self.history.setSpacing(1)
+
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.addWidget(self.name_label)
+        inner.addWidget(self.subtitle_label)
+        inner.addLayout(stage_row)
+        inner.addWidget(self.stage_reason)
+        inner.addSpacing(6)
+        inner.addLayout(form)
+        inner.addSpacing(6)
+        inner.addWidget(history_title)
+        inner.addWidget(self.history, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+
+        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.stage_button = QPushButton(self.tr("Change &stage…"))
+        self.delete_button = QPushButton(self.tr("&Delete"))
+        for button in (self.edit_button, self.stage_button, self.delete_button):
+            button.setAutoDefault(False)
+        self.edit_button.clicked.connect(lambda: self.contact_id and self.edit_requested.emit(self.contact_id))
+        self.stage_button.clicked.connect(self.change_stage)
+        self.delete_button.clicked.connect(lambda: self.contact_id and self.delete_requested.emit(self.contact_id))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.stage_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+
+        shown = QWidget()
+        shown_layout = QVBoxLayout(shown)
+        shown_layout.setContentsMargins(0, 0, 0, 0)
+        shown_layout.addWidget(scroll, 1)
+        shown_layout.addLayout(buttons)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(shown)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.setMinimumWidth(280)
+
+    # --- loading ----------------------------------------------------------------------
+    def show_contact(self, contact_id) -> None:
+        """Load and show ``contact_id`` (None clears the panel)."""
+        self.contact_id = as_uuid(contact_id) if contact_id is not None else None
+        self._generation += 1
+        if self.contact_id is None:
+            self.data = None
+            self.placeholder.setText(self.tr("Select a contact to see the details."))
+            self.stack.setCurrentIndex(0)
+            return
+        generation, db, ident = self._generation, self.db, self.contact_id
+        run_read(self, lambda: load_detail(db, ident)).success(lambda data: self._on_loaded(generation, data)).failure(
+            lambda exc: self._on_load_failed(generation, exc)).run()
+
+    def refresh(self) -> None:
+        if self.contact_id is not None:
+            self.show_contact(self.contact_id)
+
+    def on_data_changed(self, changes, _initiator) -> None:
+        if self.contact_id is None:
+            return
+        if changes is not None:
+            entities = getattr(changes, "entities", frozenset())
+            ids = getattr(changes, "ids", frozenset())
+            # Another contact's change is none of our business; its children, accounts
+            # and users may be (names shown here), and they are cheap to re-read.
+            if self.contact_id not in ids and not (entities & (RELEVANT - {"contact"})):
+                return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
+
+    def _on_loaded(self, generation: int, data: DetailData) -> None:
+        if generation != self._generation:
+            return  # the user moved on meanwhile
+        self.data = data
+        self._fill(data)
+        self.stack.setCurrentIndex(1)
+        self.contact_loaded.emit(data.contact)
+
+    def _on_load_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.data = None
+        if isinstance(exc, NotFound):
+            self.placeholder.setText(self.tr("This contact was deleted."))
+            self.stack.setCurrentIndex(0)
+        else:
+            self.stack.setCurrentIndex(0)
+            show_error(self, exc)
+
+    def _fill(self, data: DetailData) -> None:
+        c = data.contact
+        self.name_label.setText(c.display_name)
+        self.subtitle_label.setText(" · ".join(p for p in (c.job_title, data.account_name) if p))
+        self.subtitle_label.setVisible(bool(c.job_title or data.account_name))
+        self.stage_badge.setText(stage_label(c.lifecycle_stage))
+        self.stage_badge.setStyleSheet(badge_style_sheet(c.lifecycle_stage))
+        self.stage_badge.setToolTip(stage_long_label(c.lifecycle_stage))
+        self.stage_since.setText(self.tr("since {0}").format(local_time_text(c.lifecycle_changed_at))
+                                 if c.lifecycle_changed_at else "")
+        self.stage_reason.setText(self.tr("Reason: {0}").format(c.stage_reason) if c.stage_reason else "")
+        self.stage_reason.setVisible(bool(c.stage_reason))
+        emails = [self.tr("{0} ({1})").format(ltr(e.address), email_kind_label(e.kind)) for e in c.emails]
+        phones = [self.tr("{0} ({1})").format(ltr(p.number), phone_kind_label(p.kind)) for p in c.phones]
+        town = " ".join(p for p in (c.postal_code, c.city) if p)
+        address = "\n".join(p for p in (c.street, town, c.region, country_name(c.country)) if p)
+        self._set("emails", "\n".join(emails))
+        self._set("phones", "\n".join(phones))
+        self._set("address", address)
+        self._set("department", c.department)
+        self._set("seniority", seniority_label(c.seniority) if c.seniority and c.seniority != "unknown" else "")
+        self._set("source", source_label(c.source) if c.source else "")
+        self._set("owner", data.user_names.get(c.owner_id, "") if c.owner_id else "")
+        self._set("captured", local_time_text(c.captured_at))
+        self._set("notes", c.notes)
+        self.history.clear()
+        for step in reversed(data.history):  # newest first
+            self.history.addItem(self._history_text(step, data.user_names))
+
+    def _set(self, key: str, text: str | None) -> None:
+        label = self.values[key]
+        label.setText(text or "")
+        self._form.setRowVisible(label, bool(text))
+
+    def _history_text(self, step: LifecycleStep, names: dict) -> str:
+        when = local_time_text(step.at)
+        if step.from_stage is None:
+            what = self.tr("Created as {0}").format(stage_label(step.to_stage))
+        else:
+            what = self.tr("{0} → {1}").format(stage_label(step.from_stage), stage_label(step.to_stage))
+        who = names.get(step.by_user_id) if step.by_user_id else None
+        head = self.tr("{0} · {1} · by {2}").format(when, what, who) if who else self.tr("{0} · {1}").format(when, what)
+        return f"{head}\n{isolated(step.reason)}" if step.reason else head
+
+    # --- change stage -----------------------------------------------------------------
+    def change_stage(self) -> StageDialog | None:
+        """Open the stage dialog for the shown contact (non-blocking)."""
+        contact = self.contact
+        if contact is None:
+            return None
+        dialog = StageDialog(contact.lifecycle_stage, contact.display_name, self)
+        dialog.submitted.connect(lambda stage, reason: self._write_stage(dialog, contact, stage, reason))
+        dialog.finished.connect(dialog.deleteLater)
+        self.stage_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _write_stage(self, dialog: StageDialog, contact: ContactDTO, stage, reason) -> None:
+        db, ident, version = self.db, contact.id, contact.version
+
+        def work() -> SavedContact:
+            detail = contacts.change_stage(db, ident, stage, reason=reason, expected_version=version)
+            return SavedContact(detail, contacts.changes_for(detail))
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, Conflict):
+                dialog.show_error(self.tr("Someone else changed this contact meanwhile; nothing was saved. "
+                                          "Close this dialog to see their version, then try again."))
+                self.refresh()
+            elif isinstance(exc, (ValidationError, NotFound)):
+                dialog.show_error(str(exc))
+            else:
+                show_error(dialog, exc)
+
+        def done(result: SavedContact) -> None:
+            dialog.accept()
+            self.stage_changed.emit(result.detail)
+
+        run_write(self, work).success(done).failure(failed).run()
