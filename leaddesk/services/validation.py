@@ -100,6 +100,15 @@ def currency(code: str | None, *, field: str = "currency", allow_none: bool = Fa
     return code
 
 
+#: Everyday names that ISO (and so pycountry) does not list.
+COUNTRY_ALIASES = {
+    "turkey": "TR", "turkiye": "TR", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "persia": "IR", "holland": "NL", "russia": "RU", "south korea": "KR", "korea": "KR",
+    "north korea": "KP", "taiwan": "TW", "ivory coast": "CI", "czechia": "CZ", "uae": "AE", "emirates": "AE",
+    "ksa": "SA", "america": "US", "burma": "MM", "macedonia": "MK", "swaziland": "SZ", "cape verde": "CV",
+}
+
+
 def country(value: str | None, *, field: str = "country") -> str | None:
     """ISO 3166 alpha-2 from a code or an English name ("DE", "DEU", "Germany")."""
     if value is None or not str(value).strip():
@@ -110,6 +119,8 @@ def country(value: str | None, *, field: str = "country") -> str | None:
         found = pycountry.countries.get(alpha_2=text.upper())
     elif len(text) == 3:
         found = pycountry.countries.get(alpha_3=text.upper())
+    if found is None and sort_key(text) in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[sort_key(text)]
     if found is None:
         try:
             found = pycountry.countries.lookup(text)
