@@ -143,6 +143,14 @@ def _check_refs(s: Session, values: dict) -> None:
         get_row(s, User, values["owner_id"])
 
 
+def _new_account(s: Session, name: str, owner_id) -> uuid.UUID:
+    name = v.clean_text(name, field="new_company", max_len=300, required=True)
+    account = Account(name=name, name_key=v.sort_key(name), owner_id=owner_id)
+    s.add(account)
+    s.flush()
+    return account.id
+
+
 def _sync_children(s: Session, obj: Contact, emails, phones) -> bool:
     """Make the live e-mail/phone rows equal the given lists (soft-deleting removed ones).
     Returns True if any child row changed."""
@@ -185,10 +193,14 @@ def create_contact(
     region: str | None = None,
     allow_duplicate: bool = False,
     now: dt.datetime | None = None,
+    new_company: str | None = None,
     **data,
 ) -> ContactDetail:
     """Create a person. Refuses a second contact with the same e-mail or phone unless
-    ``allow_duplicate`` (then sync's duplicate review will list the pair)."""
+    ``allow_duplicate`` (then sync's duplicate review will list the pair).
+
+    ``new_company`` creates an account of that name for the contact in the same
+    transaction, so a refused contact never leaves a stray company behind."""
     values = clean_contact(data)
     given, family = _names(values)
     if not given and not family:
@@ -206,6 +218,8 @@ def create_contact(
                     f"A contact with the same e-mail or phone already exists ({len(dupes)} found).", dupes
                 )
         values.setdefault("owner_id", db.write.actor_id)
+        if new_company and not values.get("account_id"):
+            values["account_id"] = _new_account(s, new_company, values["owner_id"])
         name = display_name(given, family)
         obj = Contact(
             **values,
@@ -233,14 +247,20 @@ def update_contact(
     phones: Sequence | None = None,
     region: str | None = None,
     allow_duplicate: bool = False,
+    new_company: str | None = None,
     **data,
 ) -> ContactDetail:
+    """Change a contact (only the fields given). ``new_company``: as in create_contact."""
     values = clean_contact(data, partial=True)
     email_rows = clean_emails(emails) if emails is not None else None
     with db.unit_of_work() as s:
         obj = get_row(s, Contact, contact_id)
         check_version(obj, expected_version)
-        _check_refs(s, values)
+        # Only references that change must be live: an unchanged link to an account that
+        # was since deleted must not block saving the contact's other fields.
+        _check_refs(s, {k: val for k, val in values.items() if getattr(obj, k, None) != val})
+        if new_company and not values.get("account_id"):
+            values["account_id"] = _new_account(s, new_company, obj.owner_id)
         phone_rows = clean_phones(phones, region or values.get("country") or obj.country) if phones is not None else None
         if not allow_duplicate and (email_rows or phone_rows):
             dupes = find_duplicates(

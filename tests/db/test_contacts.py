@@ -108,3 +108,20 @@ def test_contact_list_keyset_pages_cover_everyone_once(db):
             break
     assert seen == sorted(names)
     assert {r.account_name for r in contacts.list_contacts(db).items} == {"Acme"}
+
+
+def test_contact_with_new_company_is_one_transaction(db):
+    c = contacts.create_contact(db, given_name="Ann", new_company="Brand New Ltd", emails=["ann@new.example"])
+    assert accounts.get_account(db, c.account_id).name == "Brand New Ltd"
+    # a refused contact leaves no stray company behind
+    with pytest.raises(DuplicateContact):
+        contacts.create_contact(db, given_name="Ann 2", new_company="Ghost Co", emails=["ann@new.example"])
+    assert [a.name for a in accounts.list_accounts(db).items] == ["Brand New Ltd"]
+
+
+def test_contact_saves_while_linked_to_a_deleted_account(db):
+    acct = accounts.create_account(db, name="Gone Soon")
+    c = contacts.create_contact(db, given_name="Ann", account_id=acct.id)
+    accounts.delete_account(db, acct.id)
+    c2 = contacts.update_contact(db, c.id, expected_version=c.version, account_id=acct.id, job_title="CTO")
+    assert c2.job_title == "CTO"

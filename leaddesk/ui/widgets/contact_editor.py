@@ -93,7 +93,7 @@ def resolve_account(db: Database, name: str, *, current: tuple[uuid.UUID, str] |
         if sort_key(row.name) == key:
             return row.id, False
     if create:
-        return accounts.create_account(db, name=name).id, True
+        return None, True  # the contact service creates it in the contact's transaction
     raise UnknownCompany(name)
 
 
@@ -416,15 +416,18 @@ class ContactEditorDialog(QDialog):
 
         def work() -> SavedContact:
             account_id, created = resolve_account(db, company, current=current, create=create_company)
+            new_company = company.strip() if created else None
             if ident is None:
                 detail = contacts.create_contact(db, emails=emails, phones=phones, lifecycle_stage=stage,
-                                                 allow_duplicate=allow_duplicate, account_id=account_id, **values)
+                                                 allow_duplicate=allow_duplicate, account_id=account_id,
+                                                 new_company=new_company, **values)
             else:
                 detail = contacts.update_contact(db, ident, expected_version=version, emails=emails, phones=phones,
-                                                 allow_duplicate=allow_duplicate, account_id=account_id, **values)
+                                                 allow_duplicate=allow_duplicate, account_id=account_id,
+                                                 new_company=new_company, **values)
             changes = contacts.changes_for(detail)
             if created:
-                changes = changes | Changes.of("account", account_id)
+                changes = changes | Changes.of("account", detail.account_id)
             return SavedContact(detail, changes)
 
         self._save_token += 1
