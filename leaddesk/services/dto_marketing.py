@@ -1,0 +1,257 @@
+"""What the marketing and qualification services hand out (campaigns, BANT, personas,
+scoring, stage definitions): frozen dataclasses that never lazy-load across threads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+from leaddesk.models.enums import (
+    Authority,
+    BantResult,
+    CampaignKind,
+    EngagementKind,
+    LifecycleStage,
+    ScoreFamily,
+    Seniority,
+)
+
+# --- campaigns ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignDetail:
+    id: uuid.UUID
+    name: str
+    kind: CampaignKind
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    location: str | None
+    cost: Decimal | None
+    currency: str | None
+    notes: str | None
+    version: int
+    deleted: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EngagementInfo:
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    kind: EngagementKind
+    occurred_at: dt.datetime
+    detail: str | None
+    campaign_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class CampaignKpis:
+    """What a campaign produced and what each lead/customer cost (None = nothing to divide by)."""
+
+    campaign_id: uuid.UUID
+    cost: Decimal | None
+    currency: str | None
+    leads: int
+    customers: int
+    cost_per_lead: Decimal | None
+    cost_per_acquisition: Decimal | None
+
+
+# --- BANT --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BantAssessment:
+    """The verdict of a BANT: ``problems`` say what is missing (incomplete) or wrong (negative)."""
+
+    result: BantResult
+    problems: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """The sentence recorded with the stage change, e.g.
+        ``"BANT incomplete: no confirmed budget, timing unknown"``."""
+        if self.result is BantResult.POSITIVE:
+            return "BANT positive"
+        return f"BANT {self.result.value}: {', '.join(self.problems)}"
+
+
+@dataclass(frozen=True)
+class BantDetail:
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    opportunity_id: uuid.UUID | None
+    budget_amount: Decimal | None
+    budget_currency: str | None
+    budget_confirmed: bool
+    authority: Authority
+    decision_maker_id: uuid.UUID | None
+    authority_note: str | None
+    need: str | None
+    timing: str | None
+    timing_date: dt.date | None
+    result: BantResult
+    assessed_at: dt.datetime | None
+    assessed_by: uuid.UUID | None
+    #: Why the result is not positive (empty when positive).
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BantOutcome:
+    """What ``record_bant`` wrote: the BANT, and where the contact now stands."""
+
+    bant: BantDetail
+    stage: LifecycleStage
+    stage_changed: bool
+    reason: str
+    contact_version: int
+
+
+# --- personas ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonaDetail:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    job_titles: tuple[str, ...]
+    seniorities: tuple[Seniority, ...]
+    departments: tuple[str, ...]
+    industries: tuple[str, ...]
+    company_size_min: int | None
+    company_size_max: int | None
+    goals: str | None
+    motivations: str | None
+    background: str | None
+    daily_activities: str | None
+    interests: str | None
+    talking_points: str | None
+    avoid: bool
+    reviewed_at: dt.datetime | None
+    version: int
+    deleted: bool
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PersonaMatch:
+    persona: PersonaDetail
+    #: 0..100: the weighted share of the persona's specified traits the contact has.
+    score: int
+    #: Matching traits first, then the ones that did not match.
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContactPersona:
+    contact_id: uuid.UUID
+    persona_id: uuid.UUID | None
+    contact_version: int
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+class Grade(StrEnum):
+    HOT = "hot"
+    WARM = "warm"
+    COLD = "cold"
+
+
+class Quadrant(StrEnum):
+    """Where a lead sits on fit vs interest, and so what to do with it (domain brief)."""
+
+    SALES_NOW = "sales_now"  # high fit, high interest
+    NURTURE = "nurture"  # high fit, low interest
+    QUALIFY_CAREFULLY = "qualify_carefully"  # low fit, high interest
+    DISQUALIFY = "disqualify"  # low fit, low interest
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Total score from which a lead is hot / warm (team settings ``score_hot``/``score_warm``)."""
+
+    hot: int = 60
+    warm: int = 30
+
+    def is_high(self, part: int) -> bool:
+        """Fit or interest counts as high from half of the hot threshold."""
+        return 2 * part >= self.hot
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    name: str
+    family: ScoreFamily
+    criterion: str
+    params: dict
+    points: int
+    active: bool = True
+    position: int = 0
+    id: uuid.UUID | None = None
+    version: int = 0
+    deleted: bool = False
+
+
+class ScoreReason(NamedTuple):
+    name: str
+    family: ScoreFamily
+    points: int
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    fit: int
+    interest: int
+    total: int
+    grade: Grade
+    quadrant: Quadrant
+    #: The matching rules, in rule order: why the lead has this score.
+    reasons: tuple[ScoreReason, ...]
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What scoring looks at. ``engagement`` maps (kind, within_days or None) to a count."""
+
+    job_title: str | None = None
+    seniority: str | None = None
+    department: str | None = None
+    country: str | None = None
+    lifecycle_stage: str | None = None
+    persona_id: uuid.UUID | None = None
+    industry: str | None = None
+    employees: int | None = None
+    email_domains: frozenset[str] = frozenset()
+    engagement: Mapping[tuple[str, int | None], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    scored: int
+    changed: int
+    cancelled: bool
+
+
+# --- stage definitions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageDefinition:
+    id: uuid.UUID
+    stage: LifecycleStage
+    name: str
+    definition: str
+    entry_criteria: str | None
+    position: int
+    version: int
+    updated_at: dt.datetime
