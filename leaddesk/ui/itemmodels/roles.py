@@ -11,3 +11,4 @@ class Roles(IntEnum):
     SORT = Qt.ItemDataRole.UserRole + 3
     STAGE = Qt.ItemDataRole.UserRole + 4  # stage id of a board card
     CARD = Qt.ItemDataRole.UserRole + 5  # board card DTO
+    CARD_TEXT = Qt.ItemDataRole.UserRole + 6  # board card: display strings prepared once (CardText)

@@ -1,0 +1,1 @@
+"""Painted item delegates (no per-item widgets)."""

@@ -1,0 +1,61 @@
+"""One board column: the cards of one stage, top to bottom by rank."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+
+from leaddesk.services.board import BoardCard
+from leaddesk.ui.itemmodels.board_model import BoardModel
+from leaddesk.ui.itemmodels.roles import Roles
+
+
+class StageColumnProxy(QSortFilterProxyModel):
+    """Accepts the cards whose ``Roles.STAGE`` is ``stage_id``, sorted by ``board_rank``
+    (ties by id, as the service orders them). Dynamic: a ``dataChanged`` with the stage or
+    card role moves the card in or out of the column and into place."""
+
+    def __init__(self, stage_id, parent=None):
+        super().__init__(parent)
+        self.stage_id = stage_id
+        self.setFilterRole(Roles.STAGE)
+        self.setSortRole(Roles.CARD)
+        self.setDynamicSortFilter(True)
+
+    def setSourceModel(self, model) -> None:
+        super().setSourceModel(model)
+        self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def _card(self, source_row: int) -> BoardCard:
+        model = self.sourceModel()
+        if isinstance(model, BoardModel):  # fast path: no QVariant round trip per comparison
+            return model.card_at(source_row)
+        return model.index(source_row, 0).data(Roles.CARD)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+        model = self.sourceModel()
+        if isinstance(model, BoardModel):
+            return model.card_at(source_row).stage_id == self.stage_id
+        return model.index(source_row, 0, source_parent).data(Roles.STAGE) == self.stage_id
+
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        a, b = self._card(left.row()), self._card(right.row())
+        if a.board_rank != b.board_rank:
+            return a.board_rank < b.board_rank
+        return str(a.id) < str(b.id)
+
+    # --- conveniences for the view --------------------------------------------------------
+    def card_at(self, row: int) -> BoardCard:
+        return self.index(row, 0).data(Roles.CARD)
+
+    def cards(self) -> list[BoardCard]:
+        source = self.sourceModel()
+        if isinstance(source, BoardModel):
+            return [source.card_at(self.mapToSource(self.index(r, 0)).row()) for r in range(self.rowCount())]
+        return [self.index(r, 0).data(Roles.CARD) for r in range(self.rowCount())]
+
+    def row_of(self, card_id) -> int:
+        source = self.sourceModel()
+        if not isinstance(source, BoardModel):
+            return next((r for r in range(self.rowCount()) if self.index(r, 0).data(Roles.ID) == card_id), -1)
+        src = source.index_of(card_id)
+        return self.mapFromSource(src).row() if src.isValid() else -1

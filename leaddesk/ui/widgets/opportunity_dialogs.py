@@ -1,0 +1,532 @@
+"""Dialogs around one opportunity: new, edit, close as lost, next step.
+
+All open with ``open()`` (window-modal, not blocking). A ``ValidationError`` is shown inline
+with its field highlighted and the dialog stays open; a ``Conflict`` says someone else changed
+the opportunity and offers to reload it. Widgets never touch the database: reads and writes
+go through ``run_read``/``run_write`` (or through the board's write queue, for the dialogs
+that only collect values: ``LostDialog``, ``NextStepDialog``, ``EditOpportunityDialog``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, QLocale, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+    QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
+from leaddesk.models.search import fold
+from leaddesk.services import accounts, pipeline, users
+from leaddesk.services.board import BoardCard, BoardStage
+from leaddesk.services.dto import OpportunityDetail
+from leaddesk.services.records import Changes
+from leaddesk.ui import errors
+from leaddesk.ui.itemmodels.board_model import display_locale
+from leaddesk.ui.jobs import run_read, run_write
+
+COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "TRY", "IRR", "SAR", "AED", "THB", "JPY")
+
+
+def qdate(value: dt.date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def pydate(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+def combo_index(combo: QComboBox, value) -> int:
+    """The row whose item data equals ``value`` (-1: none). ``QComboBox.findData`` compares
+    Python objects such as ``uuid.UUID`` by identity, so equal ids would not match."""
+    return next((i for i in range(combo.count()) if combo.itemData(i) == value), -1)
+
+
+def amount_text(text: str, locale: QLocale | None = None) -> str:
+    """What the user typed, as the service reads amounts ("12.500,50" in German -> "12500.50")."""
+    locale = locale or display_locale()
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    group, point = locale.groupSeparator(), locale.decimalPoint()
+    if group:
+        text = text.replace(group, "")
+    if point and point != ".":
+        text = text.replace(point, ".")
+    return text
+
+
+class OptionalDate(QWidget):
+    """A date that may be empty: a check box turns the date edit on and off."""
+
+    changed = Signal()
+
+    def __init__(self, label: str = "", default: dt.date | None = None, parent=None):
+        super().__init__(parent)
+        self.check = QCheckBox(label)
+        self.check.setToolTip(self.tr("Clear when there is no date yet"))
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat(display_locale().dateFormat(QLocale.FormatType.ShortFormat))
+        self.edit.setDate(qdate(default or dt.date.today()))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit, 1)
+        self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(lambda _=None: self.changed.emit())
+        self.edit.dateChanged.connect(lambda _=None: self.changed.emit())
+        self.set_value(default)
+        self.setFocusProxy(self.edit)
+
+    def value(self) -> dt.date | None:
+        return pydate(self.edit.date()) if self.check.isChecked() else None
+
+    def set_value(self, value: dt.date | None) -> None:
+        self.check.setChecked(value is not None)
+        self.edit.setEnabled(value is not None)
+        if value is not None:
+            self.edit.setDate(qdate(value))
+
+
+class FormDialog(QDialog):
+    """Common parts: an error banner (with "Reload" for conflicts), field highlighting, OK/Cancel."""
+
+    def __init__(self, title: str, parent=None, *, ok_text: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setStyleSheet('*[invalid="true"] { border: 1px solid #c62828; border-radius: 2px; }')
+        self.fields: dict[str, QWidget] = {}
+        self.invalid_field: str | None = None
+        self._invalid: QWidget | None = None
+        self.error_label = QLabel()
+        self.error_label.setObjectName("formError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("QLabel { color: #c62828; }")
+        self.error_label.hide()
+        self.reload_button = QPushButton(self.tr("Reload"))
+        self.reload_button.setAutoDefault(False)
+        self.reload_button.hide()
+        self.reload_button.clicked.connect(self.reload)
+        banner = QHBoxLayout()
+        banner.addWidget(self.error_label, 1)
+        banner.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok_text:
+            self.ok_button.setText(ok_text)
+        self.ok_button.setDefault(True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(banner)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.submit)
+
+    def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
+        self.fields[key] = widget
+        widget.setObjectName(key)
+        self.form.addRow(label, widget)
+        for signal in ("textEdited", "currentIndexChanged", "valueChanged", "textChanged", "changed"):
+            if hasattr(widget, signal):
+                getattr(widget, signal).connect(self._clear_invalid)
+        return widget
+
+    def submit(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        self.clear_error()
+
+    def set_busy(self, busy: bool) -> None:
+        self.ok_button.setEnabled(not busy)
+
+    # --- errors -------------------------------------------------------------------------------
+    def show_error(self, exc: BaseException) -> None:
+        """Inline for what the user can fix here; a dialog for anything else."""
+        self.set_busy(False)
+        if isinstance(exc, ValidationError):
+            self.show_inline_error(str(exc), exc.field)
+        elif isinstance(exc, Conflict):
+            self.show_inline_error(self.tr(
+                "Someone else changed this opportunity after you opened it, so nothing was saved (their change "
+                "is kept). Reload to see their version, then apply your change again."), conflict=True)
+        elif isinstance(exc, (NotFound, LeadDeskError)):
+            self.show_inline_error(str(exc))
+        else:
+            errors.show_error(self, exc)
+
+    def show_inline_error(self, message: str, field: str | None = None, *, conflict: bool = False) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.reload_button.setVisible(conflict)
+        self.invalid_field = field
+        widget = self.fields.get(field) if field else None
+        if widget is not None:
+            self._clear_invalid()
+            self._invalid = widget
+            widget.setProperty("invalid", True)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+            widget.setFocus()
+
+    def clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()
+        self.reload_button.hide()
+        self.invalid_field = None
+        self._clear_invalid()
+
+    def _clear_invalid(self, *_args) -> None:
+        widget, self._invalid = self._invalid, None
+        if widget is not None:
+            widget.setProperty("invalid", False)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+
+# --- new opportunity --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Created:
+    detail: OpportunityDetail
+    account_name: str
+    changes: Changes
+
+
+class UnknownAccount(ValidationError):
+    def __init__(self, name: str):
+        super().__init__(f"There is no account called “{name}”.", field="account_id")
+        self.name = name
+
+
+def resolve_account(db, name: str, current: tuple[uuid.UUID, str] | None, *, create: bool
+                    ) -> tuple[uuid.UUID, str, bool]:
+    """(id, name, created) of the account the user means (runs in a job)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("An opportunity belongs to an account: choose one.", field="account_id")
+    if current is not None and fold(current[1]) == fold(name):
+        return current[0], current[1], False
+    rows = accounts.list_accounts(db, name_prefix=name, limit=50).items
+    match = next((r for r in rows if fold(r.name) == fold(name)), None)
+    if match is not None:
+        return match.id, match.name, False
+    if not create:
+        raise UnknownAccount(name)
+    made = accounts.create_account(db, name=name)
+    return made.id, made.name, True
+
+
+class NewOpportunityDialog(FormDialog):
+    """Account (with suggestions), name, amount, currency, close date, stage: Enter saves."""
+
+    created = Signal(object)  # Created
+
+    def __init__(self, db, *, pipeline_id, currency: str, stages: Sequence[BoardStage],
+                 account: tuple[uuid.UUID, str] | None = None, parent=None):
+        super().__init__(self.tr("New opportunity"), parent, ok_text=self.tr("Create"))
+        self.db = db
+        self.pipeline_id = pipeline_id
+        self.result: Created | None = None
+        self._account = account
+        self._generation = 0
+        self.account = QLineEdit(account[1] if account else "")
+        self.account.setPlaceholderText(self.tr("Start typing an account name"))
+        self._names = QStringListModel(self)
+        completer = QCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.account.setCompleter(completer)
+        self._suggest_timer = QTimer(self, singleShot=True, interval=150)
+        self._suggest_timer.timeout.connect(self.refresh_suggestions)
+        self.account.textEdited.connect(lambda _: self._suggest_timer.start())
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(self.tr("e.g. 40 forklifts for the Izmir warehouse"))
+        self.amount = QLineEdit()
+        self.amount.setPlaceholderText(display_locale().toString(12500.0, "f", 2))
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        for code in dict.fromkeys((currency, *COMMON_CURRENCIES)):
+            self.currency.addItem(code)
+        self.currency.setCurrentIndex(0)
+        self.close_date = OptionalDate(default=_month_end(dt.date.today() + dt.timedelta(days=30)))
+        self.stage = QComboBox()
+        for st in stages:
+            self.stage.addItem(f"{st.name} ({st.probability}%)", st.id)
+        self.add_field("account_id", self.tr("&Account:"), self.account)
+        self.add_field("name", self.tr("&Name:"), self.name)
+        money = QWidget()
+        row = QHBoxLayout(money)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.amount, 1)
+        row.addWidget(self.currency)
+        self.fields["amount"] = self.amount
+        self.fields["currency"] = self.currency
+        self.amount.textEdited.connect(self._clear_invalid)
+        self.form.addRow(self.tr("A&mount:"), money)
+        self.add_field("expected_close_date", self.tr("&Close date:"), self.close_date)
+        self.add_field("stage_id", self.tr("&Stage:"), self.stage)
+        self.setMinimumWidth(440)
+        (self.name if account else self.account).setFocus()
+
+    def refresh_suggestions(self) -> None:
+        text = self.account.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if not text:
+            self._names.setStringList([])
+            return
+        db = self.db
+        run_read(self, lambda: accounts.list_accounts(db, name_prefix=text, limit=20)).success(
+            lambda page: self._on_suggestions(generation, page)).failure(lambda exc: None).run()
+
+    def _on_suggestions(self, generation: int, page) -> None:
+        if generation != self._generation:
+            return
+        self._names.setStringList([row.name for row in page.items])
+        if self.account.hasFocus() and page.items:
+            self.account.completer().complete()
+
+    def values(self) -> dict:
+        return {"name": self.name.text(), "amount": amount_text(self.amount.text()) or "0",
+                "currency": self.currency.currentText().strip().upper(),
+                "expected_close_date": self.close_date.value(), "stage_id": self.stage.currentData()}
+
+    def submit(self, *, create_account: bool = False) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        self.clear_error()
+        db, pipe, current, typed = self.db, self.pipeline_id, self._account, self.account.text()
+        values = self.values()
+
+        def work() -> Created:
+            account_id, account_name, made = resolve_account(db, typed, current, create=create_account)
+            detail = pipeline.create_opportunity(db, account_id, pipeline_id=pipe, **values)
+            changes = Changes.of("opportunity", detail.id)
+            if made:
+                changes = changes | Changes.of("account", account_id)
+            return Created(detail, account_name, changes)
+
+        self.set_busy(True)
+        run_write(self, work).success(self._on_created).failure(self._on_failed).run()
+
+    def _on_created(self, result: Created) -> None:
+        self.set_busy(False)
+        self.result = result
+        self.created.emit(result)
+        self.accept()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.set_busy(False)
+        if isinstance(exc, UnknownAccount) and self.ask_create_account(exc.name):
+            self.submit(create_account=True)
+            return
+        self.show_error(exc)
+
+    def ask_create_account(self, name: str) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("New account"), self.tr("There is no account called “{0}” yet. Create it?").format(name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+# --- dialogs that collect values for the board's write queue ---------------------------------
+
+class ValuesDialog(FormDialog):
+    """Emits ``submitted(values)``; the board runs the write and then calls ``finish()`` or
+    ``show_error(exc)`` (the dialog stays open on errors the user can fix)."""
+
+    submitted = Signal(dict)
+
+    def values(self) -> dict:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def submit(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        self.clear_error()
+        self.set_busy(True)
+        self.submitted.emit(self.values())
+
+    def finish(self) -> None:
+        self.set_busy(False)
+        self.accept()
+
+
+class LostDialog(ValuesDialog):
+    """Close as lost: one of the active lost reasons (required) and a note."""
+
+    def __init__(self, db, card: BoardCard, parent=None):
+        super().__init__(self.tr("Close “{0}” as lost").format(card.name), parent, ok_text=self.tr("Close as lost"))
+        self.card = card
+        self.reason = QComboBox()
+        self.reason.addItem(self.tr("Loading reasons…"), "")
+        self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText(self.tr("What happened? (optional)"))
+        self.note.setFixedHeight(90)
+        self.add_field("lost_reason_id", self.tr("&Reason:"), self.reason)
+        self.add_field("note", self.tr("&Note:"), self.note)
+        self.setMinimumWidth(420)
+        self.reason.setFocus()
+        run_read(self, lambda: pipeline.list_lost_reasons(db)).success(self._on_reasons).failure(self.show_error).run()
+
+    def _on_reasons(self, reasons) -> None:
+        self.reason.clear()
+        self.reason.addItem(self.tr("Choose why it was lost…"), "")
+        for r in reasons:
+            self.reason.addItem(r.name, r.id)
+
+    def select_reason(self, name: str) -> bool:
+        index = self.reason.findText(name)
+        if index >= 0:
+            self.reason.setCurrentIndex(index)
+        return index >= 0
+
+    def values(self) -> dict:
+        return {"lost_reason_id": self.reason.currentData() or None, "note": self.note.toPlainText().strip() or None}
+
+
+class NextStepDialog(ValuesDialog):
+    """What happens next on this deal, and by when."""
+
+    def __init__(self, card: BoardCard, parent=None):
+        super().__init__(self.tr("Next step for “{0}”").format(card.name), parent, ok_text=self.tr("Save"))
+        self.card = card
+        self.text = QLineEdit(card.next_step or "")
+        self.text.setPlaceholderText(self.tr("e.g. Send the revised proposal to the CFO"))
+        self.due = OptionalDate(default=card.next_step_due)
+        if card.next_step_due is None:
+            self.due.edit.setDate(qdate(dt.date.today() + dt.timedelta(days=2)))
+        self.add_field("next_step", self.tr("&Next step:"), self.text)
+        self.add_field("next_step_due", self.tr("&Due:"), self.due)
+        self.setMinimumWidth(440)
+        self.text.setFocus()
+
+    def values(self) -> dict:
+        return {"next_step": self.text.text().strip() or None, "next_step_due": self.due.value()}
+
+
+EDIT_FIELDS = ("name", "amount", "currency", "probability", "expected_close_date", "owner_id", "next_step",
+               "next_step_due")
+
+
+@dataclass(frozen=True)
+class _EditData:
+    detail: OpportunityDetail
+    users: list
+
+
+class EditOpportunityDialog(ValuesDialog):
+    """The opportunity's fields. ``submitted`` carries only what changed; ``old_values`` the
+    same fields as loaded (for undo); ``version`` is the version the user saw."""
+
+    def __init__(self, db, card: BoardCard, parent=None):
+        super().__init__(self.tr("Edit “{0}”").format(card.name), parent, ok_text=self.tr("Save"))
+        self.db = db
+        self.card = card
+        self.detail: OpportunityDetail | None = None
+        self.version: int | None = None
+        self.owner_names: dict[uuid.UUID, str] = {}
+        self.name = QLineEdit(card.name)
+        self.amount = QLineEdit()
+        self.currency = QComboBox()
+        self.currency.setEditable(True)
+        for code in dict.fromkeys((card.currency, *COMMON_CURRENCIES)):
+            self.currency.addItem(code)
+        self.probability = QSpinBox()
+        self.probability.setRange(-1, 100)
+        self.probability.setSpecialValueText(self.tr("Stage default"))
+        self.probability.setSuffix(" %")
+        self.close_date = OptionalDate(default=card.expected_close_date)
+        self.owner = QComboBox()
+        self.next_step = QLineEdit()
+        self.next_step_due = OptionalDate()
+        self.add_field("name", self.tr("&Name:"), self.name)
+        self.add_field("amount", self.tr("A&mount:"), self.amount)
+        self.add_field("currency", self.tr("C&urrency:"), self.currency)
+        self.add_field("probability", self.tr("&Probability:"), self.probability)
+        self.add_field("expected_close_date", self.tr("&Close date:"), self.close_date)
+        self.add_field("owner_id", self.tr("&Owner:"), self.owner)
+        self.add_field("next_step", self.tr("Ne&xt step:"), self.next_step)
+        self.add_field("next_step_due", self.tr("&Due:"), self.next_step_due)
+        self.setMinimumWidth(460)
+        self.set_busy(True)
+        self.load()
+
+    def load(self) -> None:
+        db, ident = self.db, self.card.id
+        run_read(self, lambda: _EditData(pipeline.get_opportunity(db, ident), users.list_users(db))).success(
+            self._on_loaded).failure(self.show_error).run()
+
+    def reload(self) -> None:
+        super().reload()
+        self.set_busy(True)
+        self.load()
+
+    def _on_loaded(self, data: _EditData) -> None:
+        d = data.detail
+        self.detail, self.version = d, d.version
+        self.name.setText(d.name)
+        self.amount.setText(display_locale().toString(float(d.amount), "f", 2))
+        index = self.currency.findText(d.currency)
+        if index < 0:
+            self.currency.addItem(d.currency)
+            index = self.currency.count() - 1
+        self.currency.setCurrentIndex(index)
+        self.probability.setValue(-1 if d.probability is None else d.probability)
+        self.close_date.set_value(d.expected_close_date)
+        self.owner.clear()
+        self.owner.addItem(self.tr("No owner"), "")
+        self.owner_names = {u.id: u.name for u in data.users}
+        if d.owner_id is not None and d.owner_id not in self.owner_names:
+            self.owner_names[d.owner_id] = self.card.owner_name or self.tr("(inactive user)")
+        for ident, name in self.owner_names.items():
+            self.owner.addItem(name, ident)
+        self.owner.setCurrentIndex(max(0, combo_index(self.owner, d.owner_id or "")))
+        self.next_step.setText(d.next_step or "")
+        self.next_step_due.set_value(d.next_step_due)
+        self.set_busy(False)
+        self.name.setFocus()
+        self.name.selectAll()
+
+    def form_values(self) -> dict:
+        prob = self.probability.value()
+        return {"name": self.name.text(), "amount": amount_text(self.amount.text()),
+                "currency": self.currency.currentText().strip().upper(), "probability": None if prob < 0 else prob,
+                "expected_close_date": self.close_date.value(), "owner_id": self.owner.currentData() or None,
+                "next_step": self.next_step.text().strip() or None, "next_step_due": self.next_step_due.value()}
+
+    def old_values(self, keys) -> dict:
+        return {k: getattr(self.detail, k) for k in keys}
+
+    def values(self) -> dict:
+        """Only the fields that changed (amounts compared as numbers)."""
+        new = self.form_values()
+        changed = {}
+        for key, value in new.items():
+            old = getattr(self.detail, key)
+            if key == "amount":
+                try:
+                    if Decimal(value) == old:
+                        continue
+                except ArithmeticError:
+                    pass  # not a number: let the service say so
+            elif key == "name" and value.strip() == old:
+                continue
+            elif value == old:
+                continue
+            changed[key] = value
+        return changed
