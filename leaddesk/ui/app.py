@@ -15,10 +15,15 @@ def _make_app(argv: list[str]):
 
     from leaddesk.ui import state
 
+    from leaddesk.ui import i18n, theme
+
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(state.ORG)
     app.setApplicationName(state.APP)
     app.setApplicationDisplayName("LeadDesk")
+    i18n.setup_language(app)
+    theme.apply_theme(app)
+    theme.follow_system(app)
     return app
 
 
@@ -44,6 +49,7 @@ def run_gui(args) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from leaddesk.ui.errors import install_excepthooks
+    from leaddesk.ui.watcher import ChangeWatcher
     from leaddesk.ui.widgets.main_window import MainWindow
 
     logging.basicConfig(level=logging.INFO)
@@ -57,13 +63,43 @@ def run_gui(args) -> int:
         return 2
     window = MainWindow(db, user_label=_user_label(db))
     window.show()
-    window.load()
+    bench_page = os.environ.get("LEADDESK_BENCH_EXIT_AFTER_LOAD")
+    if bench_page:
+        _exit_when_loaded(app, window, bench_page)
+    else:
+        window.load()
+    watcher = ChangeWatcher(db)
+    watcher.start()
     code = app.exec()
+    watcher.stop()
     from leaddesk.ui.jobs import pools
 
     pools.wait()
     db.dispose()
     return code
+
+
+def _exit_when_loaded(app, window, page: str) -> None:
+    """Benchmark hook: print how long until the named page had its data, then quit.
+    ``LEADDESK_BENCH_T0`` is the parent's time.time() just before it started us."""
+    import resource
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    t0 = float(os.environ.get("LEADDESK_BENCH_T0", "0")) or None
+
+    def done(*_args):
+        usable = time.time() - t0 if t0 else -1
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"usable_s={usable:.3f}\npeak_rss_mb={rss_mb:.1f}", flush=True)
+        QTimer.singleShot(0, app.quit)
+
+    if page == "pipeline":
+        window.pipeline_page.board_loaded.connect(done)
+    else:
+        window.accounts_page.model.page_loaded.connect(done)
+    window.show_page(page if page in ("pipeline", "accounts") else "accounts")
 
 
 def run_screenshot(args) -> int:
@@ -84,10 +120,19 @@ def run_screenshot(args) -> int:
     window.resize(width, height)
     window.show()
     window.load()
-    window.show_view(args.view, query=args.query) if hasattr(window, "show_view") else None
+    window.show_view(args.view, query=args.query)
     for _ in range(5):
         app.processEvents()
-    ok = window.grab().save(args.out)
+    image = window.grab()
+    if args.view == "search":
+        # The search is a dialog over the window: paint it where it would appear.
+        from PySide6.QtGui import QPainter
+
+        dialog = window.search_dialog.grab()
+        painter = QPainter(image)
+        painter.drawPixmap((image.width() - dialog.width()) // 2, 90, dialog)
+        painter.end()
+    ok = image.save(args.out)
     db.dispose()
     if not ok:
         print(f"leaddesk: error: could not write {args.out}", file=sys.stderr)

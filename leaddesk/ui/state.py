@@ -13,7 +13,9 @@ APP = "LeadDesk"
 
 
 def settings() -> QSettings:
-    return QSettings(ORG, APP)
+    # Explicit INI format: the same file on every platform, and tests can redirect it
+    # with QSettings.setPath(IniFormat, UserScope, tmp) (NativeFormat ignores that).
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)
 
 
 def save_window(window: QMainWindow) -> None:

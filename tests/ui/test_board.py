@@ -94,8 +94,9 @@ def drop(page: PipelinePage, card_id, stage, row: int | None, *, upper: bool = T
     else:
         rect = view.visualRect(view.model().index(row, 0))
         pos = QPoint(rect.center().x(), rect.top() + 6 if upper else rect.bottom() - 6)
-    args = (QPointF(pos), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    for event in (QDragEnterEvent(*args), QDragMoveEvent(*args), QDropEvent(*args)):
+    rest = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    # Enter/move events take a QPoint, drop events a QPointF (PySide6 6.8 - 6.11).
+    for event in (QDragEnterEvent(pos, *rest), QDragMoveEvent(pos, *rest), QDropEvent(QPointF(pos), *rest)):
         QApplication.sendEvent(view.viewport(), event)
         assert event.isAccepted()
     assert view._drop_line is None  # the insertion line is gone after the drop

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from leaddesk.db import Database
 from leaddesk.services import accounts
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.jobs import app_signals
+from leaddesk.ui.widgets.account_editor import AccountEditorDialog
 
 
 def account_columns(tr) -> list[Column]:
@@ -27,12 +39,31 @@ class AccountsPage(QWidget):
     def __init__(self, db: Database, parent=None):
         super().__init__(parent)
         self.db = db
+        self._prefix = ""
         self.model = PagedTableModel(
-            account_columns(self.tr), lambda after, limit: accounts.list_accounts(db, after=after, limit=limit),
+            account_columns(self.tr),
+            lambda after, limit: accounts.list_accounts(db, after=after, limit=limit, name_prefix=self._prefix or None),
             parent=self,
         )
         self.title = QLabel(self.tr("Accounts"))
         self.title.setObjectName("pageTitle")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(self.tr("Name starts with…"))
+        self.filter.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.filter.textChanged.connect(lambda _t: self._debounce.start())
+        self.new_button = QPushButton(self.tr("&New account…"))
+        self.new_button.clicked.connect(self.new_account)
+        self.count = QLabel()
+        self.model.page_loaded.connect(lambda n: self.count.setText(
+            self.tr("%n account(s) shown", "", n) + ("" if not self.model.canFetchMore() else "…")))
+        self.model.loading_changed.connect(lambda busy: busy and self.count.setText(self.tr("Loading…")))
+        bar = QHBoxLayout()
+        bar.addWidget(self.title)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.count)
+        bar.addWidget(self.new_button)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -40,15 +71,28 @@ class AccountsPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.activated.connect(lambda idx: self.account_activated.emit(idx.data(Roles.ID)))
         state.restore_header(type(self).__name__, self.table.horizontalHeader())
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(bar)
         layout.addWidget(self.table)
+        app_signals.data_changed.connect(self._on_data_changed)
 
     def load(self) -> None:
         self.model.reload()
+
+    def _apply_filter(self) -> None:
+        self._prefix = self.filter.text().strip()
+        self.model.reload()
+
+    def _on_data_changed(self, changes, _initiator) -> None:
+        if changes is None or "account" in changes.entities:
+            self.model.reload()
+
+    def new_account(self) -> None:
+        dialog = AccountEditorDialog(self.db, None, self)
+        dialog.saved.connect(lambda a: self.account_activated.emit(a.id))
+        dialog.open()
 
     def save_state(self) -> None:
         state.save_header(type(self).__name__, self.table.horizontalHeader())

@@ -1,23 +1,32 @@
-"""The main window: navigation, pages, menus and status bar."""
+"""The main window: navigation, pages, menus, shortcuts and status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QSplitter,
+    QProgressBar,
     QStackedWidget,
+    QWidget,
 )
 
 from leaddesk import __version__
 from leaddesk.db import Database
-from leaddesk.ui import state
+from leaddesk.ui import state, theme
+from leaddesk.ui.jobs import app_signals
+from leaddesk.ui.widgets.account_view import AccountView
 from leaddesk.ui.widgets.accounts_page import AccountsPage
+from leaddesk.ui.widgets.contacts_page import ContactsPage
+from leaddesk.ui.widgets.pipeline_page import PipelinePage
+from leaddesk.ui.widgets.search_dialog import SearchDialog
+
+PAGES = ("accounts", "contacts", "pipeline")
 
 
 class MainWindow(QMainWindow):
@@ -25,60 +34,218 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.db = db
         self.setWindowTitle(self.tr("LeadDesk"))
+        self.undo_stack = QUndoStack(self)
+
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(200)
+        self.nav.setFixedWidth(170)
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.pages = QStackedWidget()
         self.accounts_page = AccountsPage(db)
-        self._add_page(self.tr("Accounts"), self.accounts_page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        self.contacts_page = ContactsPage(db)
+        self.pipeline_page = PipelinePage(db, self.undo_stack)
+        self.account_view = AccountView(db, self.undo_stack)
+        for title, page in ((self.tr("Accounts"), self.accounts_page), (self.tr("Contacts && leads"), self.contacts_page),
+                            (self.tr("Pipeline"), self.pipeline_page)):
+            self.nav.addItem(QListWidgetItem(title.replace("&&", "&")))
+            self.pages.addWidget(page)
+        self.pages.addWidget(self.account_view)  # reached from an account, not from the list
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self.accounts_page.account_activated.connect(self.open_account)
+        self.account_view.back_requested.connect(lambda: self.show_page("accounts"))
+        self.account_view.contact_activated.connect(self.open_contact)
+        for page in (self.contacts_page, self.pipeline_page):
+            page.status_message.connect(self._show_status)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.search_dialog = SearchDialog(db, self)
+        self.search_dialog.hit_chosen.connect(self.open_hit)
+        self._loaded: set[str] = set()
         self._build_menus()
-        self.db_label = QLabel(self.tr("Database: {0}").format(self._db_text()))
-        self.user_label = QLabel(self.tr("User: {0}").format(user_label or self.tr("(none)")))
-        self.statusBar().addPermanentWidget(self.db_label)
-        self.statusBar().addPermanentWidget(self.user_label)
+        self._build_status_bar(user_label)
         self.nav.setCurrentRow(0)
         if not state.restore_window(self):
-            self.resize(1200, 760)
+            self.resize(1280, 800)
 
+    # --- chrome -------------------------------------------------------------------------
     def _db_text(self) -> str:
         if self.db.dialect == "sqlite":
-            return self.tr("SQLite {0}").format(self.db.engine.url.database)
-        return self.tr("PostgreSQL {0}").format(self.db.url)
+            return self.tr("SQLite: {0}").format(self.db.engine.url.database)
+        return self.tr("PostgreSQL: {0}").format(self.db.url)
 
-    def _add_page(self, title: str, page) -> None:
-        self.nav.addItem(QListWidgetItem(title))
-        self.pages.addWidget(page)
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        about = QAction(self.tr("&About LeadDesk"), self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self._action(file_menu, self.tr("New &account…"), self.accounts_page.new_account, "Ctrl+Shift+A")
+        self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
+        self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
+        file_menu.addSeparator()
+        self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu(self.tr("&Edit"))
+        undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        edit_menu.addSeparator()
+        self._action(edit_menu, self.tr("&Find…"), self.open_search, "Ctrl+K")
+
+        view_menu = bar.addMenu(self.tr("&View"))
+        for i, (name, label) in enumerate(zip(PAGES, (self.tr("&Accounts"), self.tr("&Contacts && leads"),
+                                                      self.tr("&Pipeline")))):
+            self._action(view_menu, label, lambda _c=False, n=name: self.show_page(n), f"Ctrl+{i + 1}")
+        self._action(view_menu, self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu(self.tr("&Theme"))
+        group = QActionGroup(self)
+        current = theme.current_theme()
+        for key, label in (("system", self.tr("Follow the &system")), ("light", self.tr("&Light")),
+                           ("dark", self.tr("&Dark"))):
+            action = QAction(label, self, checkable=True, checked=key == current)
+            action.triggered.connect(lambda _c=False, k=key: theme.apply_theme(QApplication.instance(), k))
+            group.addAction(action)
+            theme_menu.addAction(action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&About LeadDesk"), self.show_about)
+
+    def _build_status_bar(self, user_label: str | None) -> None:
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.db_label = QLabel(self._db_text())
+        self.user_label = QLabel(self.tr("User: {0}").format(user_label or self.tr("(none)")))
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        # A bound method (not a lambda): Qt disconnects it when the window is destroyed.
+        app_signals.busy_changed.connect(self._on_busy_changed)
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    def _on_busy_changed(self, count: int) -> None:
+        self.busy.setVisible(count > 0)
+
+    # --- navigation -------------------------------------------------------------------
+    def _on_nav(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        name = PAGES[row]
+        if name not in self._loaded:
+            self._loaded.add(name)
+            self.pages.widget(row).load()
+
+    def show_page(self, name: str) -> None:
+        row = PAGES.index(name)
+        if self.nav.currentRow() == row:
+            self._on_nav(row)
+        else:
+            self.nav.setCurrentRow(row)
+
+    def current_page_name(self) -> str:
+        widget = self.pages.currentWidget()
+        if widget is self.account_view:
+            return "account"
+        return PAGES[self.pages.currentIndex()]
 
     def load(self) -> None:
-        self.accounts_page.load()
+        """Load the page being shown (the others load when first opened)."""
+        self._on_nav(max(self.nav.currentRow(), 0))
+
+    def refresh(self) -> None:
+        self._loaded.clear()
+        widget = self.pages.currentWidget()
+        if widget is self.account_view and self.account_view.account_id is not None:
+            self.account_view.show_account(self.account_view.account_id)
+        else:
+            self.load()
+
+    def open_account(self, account_id) -> None:
+        if account_id is None:
+            return
+        self.nav.blockSignals(True)
+        self.nav.clearSelection()
+        self.nav.setCurrentRow(-1)
+        self.nav.blockSignals(False)
+        self.pages.setCurrentWidget(self.account_view)
+        self.account_view.show_account(account_id)
+
+    def open_contact(self, contact_id) -> None:
+        self.show_page("contacts")
+        self.contacts_page.select_contact(contact_id)
+
+    def open_hit(self, hit) -> None:
+        if hit.entity == "contact":
+            self.open_contact(hit.id)
+        elif hit.entity == "account":
+            self.open_account(hit.id)
+        else:
+            from leaddesk.services import pipeline
+            from leaddesk.ui.jobs import run_read
+
+            run_read(self, lambda: pipeline.get_opportunity(self.db, hit.id)).success(
+                lambda opp: self.open_account(opp.account_id)).run()
+
+    def open_search(self) -> None:
+        self.search_dialog.open_with("")
+
+    def new_contact(self) -> None:
+        self.show_page("contacts")
+        self.contacts_page.new_contact()
+
+    def show_view(self, view: str, *, query: str | None = None) -> None:
+        """For `leaddesk screenshot`: show a named view of the current data."""
+        if view in PAGES:
+            self.show_page(view)
+        elif view == "board":
+            self.show_page("pipeline")
+        elif view == "account":
+            from leaddesk.services import board
+
+            cards = board.load_board(self.db).cards
+            if cards:
+                busiest = max({c.account_id for c in cards}, key=lambda a: sum(c.account_id == a for c in cards))
+                self.open_account(busiest)
+            else:
+                self.show_page("accounts")
+        elif view == "search":
+            self.show_page("accounts")
+            self.search_dialog.open_with(query or "")
+            self.search_dialog.run_query()
 
     def show_about(self) -> None:
         QMessageBox.about(
             self,
             self.tr("About LeadDesk"),
-            self.tr("LeadDesk {0}\nAn offline-first CRM for small sales teams.\n\nDatabase: {1}").format(
-                __version__, self._db_text()
-            ),
+            self.tr("<h3>LeadDesk {0}</h3><p>An offline-first CRM for small sales teams.</p>"
+                    "<p>Database: {1}</p>").format(__version__, self._db_text()),
         )
 
     def closeEvent(self, event) -> None:
         state.save_window(self)
-        self.accounts_page.save_state()
+        for page in (self.accounts_page, self.contacts_page, self.pipeline_page, self.account_view):
+            if hasattr(page, "save_state"):
+                page.save_state()
         super().closeEvent(event)

@@ -1,0 +1,169 @@
+"""One account: its details, its contacts, and its own pipeline board.
+
+Each opportunity of the account is its own card and moves independently of the others.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leaddesk.db import Database
+from leaddesk.services import accounts, contacts
+from leaddesk.services.dto import AccountDetail
+from leaddesk.ui import state
+from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
+from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.jobs import app_signals, run_read, run_write
+from leaddesk.ui.widgets.account_editor import AccountEditorDialog
+
+
+class AccountView(QWidget):
+    back_requested = Signal()
+    contact_activated = Signal(object)  # contact id
+
+    def __init__(self, db: Database, undo_stack, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.undo_stack = undo_stack
+        self.account: AccountDetail | None = None
+        self.account_id: uuid.UUID | None = None
+
+        self.back = QPushButton(self.tr("← Accounts"))
+        self.back.setFlat(True)
+        self.back.clicked.connect(self.back_requested)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.edit_button.clicked.connect(self.edit_account)
+        self.new_opp_button = QPushButton(self.tr("New &opportunity…"))
+        self.delete_button = QPushButton(self.tr("&Delete"))
+        self.delete_button.clicked.connect(self.delete_account)
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.new_opp_button)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.delete_button)
+
+        self.facts = QFormLayout()
+        self.fact_labels: dict[str, QLabel] = {}
+        for key, label in (("domain", self.tr("Website")), ("industry", self.tr("Industry")),
+                           ("employees", self.tr("Employees")), ("revenue", self.tr("Annual revenue")),
+                           ("place", self.tr("Location")), ("phone", self.tr("Phone")), ("tags", self.tr("Tags"))):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fact_labels[key] = value
+            self.facts.addRow(label, value)
+        facts_box = QWidget()
+        facts_box.setLayout(self.facts)
+
+        self.contacts_model = PagedTableModel(
+            [Column(self.tr("Name"), lambda r: r.display_name), Column(self.tr("Job title"), lambda r: r.job_title),
+             Column(self.tr("E-mail"), lambda r: r.email), Column(self.tr("Phone"), lambda r: r.phone),
+             Column(self.tr("Stage"), lambda r: r.lifecycle_stage.value.upper())],
+            lambda after, limit: contacts.list_contacts(db, after=after, limit=limit, account_id=self.account_id),
+            parent=self,
+        )
+        self.contacts_table = QTableView()
+        self.contacts_table.setModel(self.contacts_model)
+        self.contacts_table.verticalHeader().hide()
+        self.contacts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.contacts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.contacts_table.activated.connect(lambda idx: self.contact_activated.emit(idx.data(Roles.ID)))
+
+        upper = QSplitter(Qt.Orientation.Horizontal)
+        upper.addWidget(facts_box)
+        upper.addWidget(self.contacts_table)
+        upper.setStretchFactor(1, 1)
+        self.board_host = QWidget()
+        self.board_layout = QVBoxLayout(self.board_host)
+        self.board_layout.setContentsMargins(0, 0, 0, 0)
+        self.board = self._make_board()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(self.board_host)
+        self.splitter.setStretchFactor(1, 2)
+        state.restore_splitter(type(self).__name__, self.splitter)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        app_signals.data_changed.connect(self._on_data_changed)
+
+    def _make_board(self):
+        from leaddesk.ui.widgets.pipeline_page import PipelinePage
+
+        board = PipelinePage(self.db, self.undo_stack, account_mode=True)
+        self.board_layout.addWidget(board)
+        self.new_opp_button.clicked.connect(board.new_opportunity)
+        return board
+
+    # --- loading ----------------------------------------------------------------------
+    def show_account(self, account_id) -> None:
+        self.account_id = account_id
+        run_read(self, lambda: accounts.get_account(self.db, account_id)).success(self._show).run()
+        self.contacts_model.reload()
+        self.board.set_account_filter(account_id)
+
+    def _show(self, a: AccountDetail) -> None:
+        self.account = a
+        self.title.setText(a.name)
+        f = self.fact_labels
+        f["domain"].setText(a.website or a.domain or "—")
+        f["industry"].setText(a.industry or "—")
+        f["employees"].setText(f"{a.employees:,}" if a.employees else "—")
+        f["revenue"].setText(f"{a.annual_revenue:,.0f} {a.revenue_currency or ''}" if a.annual_revenue else "—")
+        f["place"].setText(", ".join(p for p in (a.city, a.country) if p) or "—")
+        f["phone"].setText(a.phone or "—")
+        f["tags"].setText(", ".join(a.tags) or "—")
+
+    def _on_data_changed(self, changes, initiator) -> None:
+        if self.account_id is None or not self.isVisible():
+            return
+        if changes is None or "account" in changes.entities:
+            if changes is None or self.account_id in changes.ids:
+                run_read(self, lambda: accounts.get_account(self.db, self.account_id)).success(self._show).run()
+        if changes is None or changes.entities & {"contact", "contact_email", "contact_phone"}:
+            self.contacts_model.reload()
+
+    # --- actions ----------------------------------------------------------------------
+    def edit_account(self) -> None:
+        if self.account is None:
+            return
+        dialog = AccountEditorDialog(self.db, self.account, self)
+        dialog.saved.connect(self._show)
+        dialog.open()
+
+    def delete_account(self) -> None:
+        if self.account is None:
+            return
+        answer = QMessageBox.question(
+            self, self.tr("Delete account"),
+            self.tr("Move “{0}” to the trash? It can be restored later.").format(self.account.name))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        account = self.account
+        run_write(self, lambda: accounts.delete_account(self.db, account.id, expected_version=account.version)) \
+            .success(lambda _c: self.back_requested.emit()).run()
+
+    def save_state(self) -> None:
+        state.save_splitter(type(self).__name__, self.splitter)
