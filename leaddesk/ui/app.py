@@ -128,9 +128,15 @@ def run_screenshot(args) -> int:
         # The search is a dialog over the window: paint it where it would appear.
         from PySide6.QtGui import QPainter
 
+        from PySide6.QtGui import QColor, QPen
+
         dialog = window.search_dialog.grab()
         painter = QPainter(image)
-        painter.drawPixmap((image.width() - dialog.width()) // 2, 90, dialog)
+        painter.fillRect(image.rect(), QColor(0, 0, 0, 70))  # the modal dialog dims the window
+        x, y = (image.width() - dialog.width()) // 2, 90
+        painter.drawPixmap(x, y, dialog)
+        painter.setPen(QPen(QColor(0, 0, 0, 120), 1))
+        painter.drawRect(x - 1, y - 1, dialog.width() + 1, dialog.height() + 1)
         painter.end()
     ok = image.save(args.out)
     db.dispose()

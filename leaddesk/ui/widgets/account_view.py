@@ -30,6 +30,7 @@ from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.account_editor import AccountEditorDialog
+from leaddesk.ui.widgets.stage_badges import stage_label
 
 
 class AccountView(QWidget):
@@ -79,13 +80,15 @@ class AccountView(QWidget):
         self.contacts_model = PagedTableModel(
             [Column(self.tr("Name"), lambda r: r.display_name), Column(self.tr("Job title"), lambda r: r.job_title),
              Column(self.tr("E-mail"), lambda r: r.email), Column(self.tr("Phone"), lambda r: r.phone),
-             Column(self.tr("Stage"), lambda r: r.lifecycle_stage.value.upper())],
+             Column(self.tr("Stage"), lambda r: stage_label(r.lifecycle_stage))],
             lambda after, limit: contacts.list_contacts(db, after=after, limit=limit, account_id=self.account_id),
             parent=self,
         )
         self.contacts_table = QTableView()
         self.contacts_table.setModel(self.contacts_model)
         self.contacts_table.verticalHeader().hide()
+        self.contacts_table.setWordWrap(False)
+        self.contacts_table.setAlternatingRowColors(True)
         self.contacts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.contacts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.contacts_table.activated.connect(lambda idx: self.contact_activated.emit(idx.data(Roles.ID)))

@@ -70,7 +70,12 @@ class AccountsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, chars in ((1, 26), (2, 18), (3, 8)):
+            header.resizeSection(column, self.table.fontMetrics().averageCharWidth() * chars)
         self.table.activated.connect(lambda idx: self.account_activated.emit(idx.data(Roles.ID)))
         state.restore_header(type(self).__name__, self.table.horizontalHeader())
         layout = QVBoxLayout(self)

@@ -38,7 +38,12 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(170)
+        self.nav.setFixedWidth(180)
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { background: palette(window); border: none; padding: 6px; }"
+            "QListWidget#navigation::item { padding: 9px 10px; margin: 1px 0; border-radius: 5px; }"
+            "QListWidget#navigation::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }")
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.pages = QStackedWidget()
         self.accounts_page = AccountsPage(db)
@@ -185,9 +190,10 @@ class MainWindow(QMainWindow):
     def open_account(self, account_id) -> None:
         if account_id is None:
             return
+        # The account view belongs under "Accounts": keep that row current (an item view
+        # with no current row would pick row 0 on focus-in and switch pages behind our back).
         self.nav.blockSignals(True)
-        self.nav.clearSelection()
-        self.nav.setCurrentRow(-1)
+        self.nav.setCurrentRow(PAGES.index("accounts"))
         self.nav.blockSignals(False)
         self.pages.setCurrentWidget(self.account_view)
         self.account_view.show_account(account_id)
@@ -219,6 +225,8 @@ class MainWindow(QMainWindow):
         """For `leaddesk screenshot`: show a named view of the current data."""
         if view in PAGES:
             self.show_page(view)
+            if view == "contacts" and self.contacts_page.model.rowCount():
+                self.contacts_page.table.selectRow(0)  # show the detail panel too
         elif view == "board":
             self.show_page("pipeline")
         elif view == "account":

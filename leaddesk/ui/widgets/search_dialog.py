@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from leaddesk.db import Database
 from leaddesk.services import search
+from leaddesk.ui.delegates.search_hit_delegate import SearchHitDelegate
 from leaddesk.ui.itemmodels.search_results_model import SearchResultsModel
 from leaddesk.ui.jobs import run_read
 
@@ -39,6 +40,7 @@ class SearchDialog(QDialog):
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setUniformItemSizes(True)
+        self.list.setItemDelegate(SearchHitDelegate(self.list))
         self.list.activated.connect(self._choose)
         layout = QVBoxLayout(self)
         layout.addWidget(self.edit)
