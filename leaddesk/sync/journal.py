@@ -189,11 +189,17 @@ def install(factory: sessionmaker) -> None:
     factory._leaddesk_journal = True
 
 
-def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:
+def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal: bool = True) -> int:
     """Insert many new rows of ``model`` with the same stamping and journal as the ORM path.
 
     ``rows`` are dicts of payload columns (ids may be given, so children can refer to
     parents made in the same import). Returns the number of rows inserted.
+
+    ``journal=False`` is for *snapshot* loads (demo data; later, a replica's first
+    download): the rows are stamped with their creation clock (``hlc``/``node``), which is
+    the clock of every field they hold, but they are not queued in the outbox as changes
+    to push. The clocks used are recorded in ``session.info["bulk_hlcs"]`` so a bulk load
+    can re-index exactly those rows (services/bulk.py).
     """
     ctx = _write_context(session)
     table = model.__table__
@@ -210,6 +216,7 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:
             callable_defaults[attr.key] = col.default.arg
     now = utcnow()
     hlc = ctx.clock.tick()
+    session.info.setdefault("bulk_hlcs", {}).setdefault(table.name, set()).add(hlc)
     prepared, changes = [], []
     for row in rows:
         full = {c: row.get(c, scalar_defaults.get(c)) for c in columns}
@@ -228,12 +235,14 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict]) -> int:
             node=ctx.node,
         )
         prepared.append(full)
-        changes.append(
-            _change(table.name, row_id, ROW_CREATED, encode({c: full[c] for c in columns}), hlc, ctx, now)
-        )
+        if journal:
+            changes.append(
+                _change(table.name, row_id, ROW_CREATED, encode({c: full[c] for c in columns}), hlc, ctx, now)
+            )
     if not prepared:
         return 0
     conn = session.connection()
     conn.execute(insert(table), prepared)
-    conn.execute(insert(_outbox), changes)
+    if changes:
+        conn.execute(insert(_outbox), changes)
     return len(prepared)

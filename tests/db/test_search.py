@@ -97,3 +97,30 @@ def test_search_sql_fold_matches_python_fold(db):
     with db.reader() as s:
         for value in samples:
             assert s.scalar(select(func.ld_fold(value))) == fold(value), value
+
+
+def test_search_bulk_load_indexes_its_rows_once_at_the_end(db):
+    from leaddesk.models import Account, Contact, ContactEmail, Outbox
+    from leaddesk.services.bulk import bulk_load
+    from leaddesk.sync.journal import bulk_insert
+
+    existing = contacts.create_contact(db, given_name="Old", family_name="Timer")
+    from leaddesk.ids import new_id
+
+    acct_id, contact_id = new_id(), new_id()
+    with db.unit_of_work() as s, bulk_load(s):
+        bulk_insert(s, Account, [{"id": acct_id, "name": "Bulkhead Ltd", "name_key": "bulkhead ltd"}], journal=False)
+        bulk_insert(s, Contact, [{"id": contact_id, "display_name": "Bea Bulk", "name_key": "bea bulk",
+                                  "given_name": "Bea", "family_name": "Bulk", "account_id": acct_id}], journal=False)
+        bulk_insert(s, ContactEmail, [{"contact_id": contact_id, "address": "bea@bulkhead.example",
+                                       "address_normalized": "bea@bulkhead.example"},
+                                      {"contact_id": existing.id, "address": "old@timer.example",
+                                       "address_normalized": "old@timer.example"}], journal=False)
+    assert _ids(search.search(db, "bulkhead")) == [acct_id, contact_id]  # account, then its contact
+    assert contact_id in _ids(search.search(db, "bea@bulk"))
+    assert existing.id in _ids(search.search(db, "old@timer"))  # child added to an older contact
+    with db.reader() as s:
+        assert s.scalar(select(Outbox.change_id).where(Outbox.row_id == contact_id)) is None  # a snapshot
+    # after the block the per-row triggers are back
+    contacts.create_contact(db, given_name="After", family_name="Wards")
+    assert _ids(search.search(db, "wards"))

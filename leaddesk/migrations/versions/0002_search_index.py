@@ -7,7 +7,9 @@ Create Date: 2026-11-23
 Why triggers: every write path (forms, bulk imports, later the sync's applied changes)
 must be indexed, and the two engines must agree. The folding rule (lower case, NFKD,
 Latin accents stripped) is ``leaddesk.models.search.fold`` — registered on SQLite
-connections as ``ld_fold`` — and ``ld_fold()`` below on PostgreSQL.
+connections as ``ld_fold`` — and ``ld_fold()`` below on PostgreSQL. On SQLite,
+``ld_bulk_active()`` (also registered per connection) lets a bulk load skip the per-row
+triggers and index its rows in one statement at the end.
 """
 
 from __future__ import annotations
@@ -81,7 +83,10 @@ def _sqlite_upgrade() -> None:
                "INSERT INTO search_fts(rowid, text) VALUES (new.id, new.text); END")
 
     def trig(name: str, when: str, table: str, body: str) -> None:
-        op.execute(f"CREATE TRIGGER {name} {when} ON {table} BEGIN {body}; END")
+        # A bulk load (ld_bulk_active() is 1 on that connection only) skips the per-row
+        # work and re-indexes its rows in one set-based statement at the end.
+        op.execute(f"CREATE TRIGGER {name} {when} ON {table} "
+                   f"WHEN NOT ld_bulk_active() BEGIN {body}; END")
 
     trig("search_account_ai", "AFTER INSERT", "account", account.format(where="a.id = NEW.id"))
     trig("search_account_au", "AFTER UPDATE OF name, domain, city, industry, phone, deleted", "account",
