@@ -4,6 +4,7 @@ from leaddesk.models.accounts import Account
 from leaddesk.models.activity import Activity
 from leaddesk.models.base import BOOKKEEPING, Base, Synced
 from leaddesk.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleEvent
+from leaddesk.models.hub import HUB_TABLES, ChangeLog, HubFieldVersion, OutboxBase, SyncBatch, SyncConflict
 from leaddesk.models.journal import ROW_CREATED, FieldVersion, Outbox, SyncState
 from leaddesk.models.marketing import (
     Bant,
@@ -51,6 +52,12 @@ __all__ = [m.__name__ for m in SYNCED_MODELS] + [
     "FieldVersion",
     "Outbox",
     "SyncState",
+    "ChangeLog",
+    "SyncBatch",
+    "HubFieldVersion",
+    "SyncConflict",
+    "OutboxBase",
+    "HUB_TABLES",
     "SYNCED_MODELS",
     "SearchDoc",
     "SEARCH_EXTRA_TABLES",

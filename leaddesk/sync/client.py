@@ -1,0 +1,261 @@
+"""The replica side of sync: push the outbox, pull the change log, both crash-safe.
+
+``push(db, hub)`` (sync notes 3.8):
+
+1. In one local transaction, give up to ``batch_size`` unsent outbox rows a ``batch_id``
+   (a batch that already has one and was never acknowledged is re-sent first, unchanged).
+   The id is durable before anything is sent, so a retry after a lost answer is the same
+   batch and the hub answers "duplicate" instead of applying it twice. One local flush
+   (one HLC) is never split: parents and children created together travel together.
+2. Send. Any failure leaves the outbox as it is.
+3. On the answer, delete that batch's outbox rows.
+
+``pull(db, hub)`` (sync notes 3.9): pages of the hub's change log after
+``sync_state.last_pulled_seq``; each page in ONE local transaction: merged with the same
+LWW rule as the hub (:mod:`leaddesk.sync.merge`, against ``field_version`` and the rows'
+creation clocks), ``clock.observe(hlc)`` for every change, ``field_version`` written,
+``last_pulled_seq`` advanced. Remote changes are written with Core statements on a plain
+connection, which the ORM journal does not see: they create no outbox rows.
+
+Before a page is applied, unsent outbox rows without a recorded base get the current
+``last_pulled_seq`` in ``outbox_base``: the edit was made before these changes were seen,
+which is what the hub needs to recognise it as concurrent with them.
+
+``sync(db, hub)``: a backup of the local file (``migrate.backup_sqlite``), push, pull.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import delete, exists, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from leaddesk import migrate
+from leaddesk.db import Database
+from leaddesk.ids import new_id
+from leaddesk.models import FieldVersion, Outbox, OutboxBase, SyncState
+from leaddesk.sync import merge
+from leaddesk.sync.protocol import Change, PullPage, PushBatch, PushResult, SchemaMismatch, entity
+from leaddesk.sync.server import RowStore
+
+_outbox = Outbox.__table__
+_base = OutboxBase.__table__
+_state = SyncState.__table__
+
+LAST_PULLED = "last_pulled_seq"
+CLOCK = "hlc"
+BATCH_SIZE = 500
+PAGE_SIZE = 2000
+
+
+class Transport(Protocol):
+    """What the client needs of the hub (:class:`leaddesk.sync.server.Hub` or a wrapper)."""
+
+    schema: str | None
+
+    def push(self, batch: PushBatch) -> PushResult: ...
+
+    def pull(self, since: int, limit: int = PAGE_SIZE) -> PullPage: ...
+
+
+@dataclass(frozen=True)
+class PullStats:
+    changes: int
+    applied: int
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: list[PushResult] = field(default_factory=list)
+    pulled: PullStats | None = None
+    backup: Path | None = None
+
+    @property
+    def sent(self) -> int:
+        return sum(r.received for r in self.pushed)
+
+
+# --- sync_state ---------------------------------------------------------------------------
+
+def _get(conn: Connection, key: str) -> str | None:
+    return conn.scalar(select(_state.c.value).where(_state.c.key == key))
+
+
+def _put(conn: Connection, key: str, value: object) -> None:
+    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_state)
+    conn.execute(ins.values(key=key, value=str(value)).on_conflict_do_update(
+        index_elements=["key"], set_={"value": str(value)}))
+
+
+def _last_pulled(conn: Connection) -> int:
+    return int(_get(conn, LAST_PULLED) or 0)
+
+
+def _reading(db: Database):
+    """A connection that does not take SQLite's write lock (BEGIN, not BEGIN IMMEDIATE)."""
+    return db.engine.execution_options(leaddesk_read_only=True).connect()
+
+
+def last_pulled_seq(db: Database) -> int:
+    with _reading(db) as conn:
+        return _last_pulled(conn)
+
+
+def pending_count(db: Database) -> int:
+    """Local changes not yet acknowledged by the hub."""
+    with _reading(db) as conn:
+        return conn.scalar(select(func.count()).select_from(_outbox))
+
+
+def restore_clock(db: Database) -> int:
+    """Move this installation's HLC past every clock it has stored, written or observed
+    (call at start-up: a later edit must order after everything this replica has seen,
+    even if the wall clock is behind or went back). Returns the clock's value."""
+    fv = FieldVersion.__table__
+    with _reading(db) as conn:
+        seen = max(int(_get(conn, CLOCK) or 0),
+                   conn.scalar(select(func.max(fv.c.hlc))) or 0,
+                   conn.scalar(select(func.max(_outbox.c.hlc))) or 0)
+    db.write.clock.observe(seen)
+    return db.write.clock.last
+
+
+def _check_schema(db: Database, hub: Transport) -> str | None:
+    local = migrate.current_revision(db.engine.execution_options(leaddesk_read_only=True))
+    remote = getattr(hub, "schema", local)
+    if remote != local:
+        raise SchemaMismatch(local, remote)
+    return local
+
+
+# --- push ---------------------------------------------------------------------------------
+
+def _order(change: Change) -> tuple:
+    rank = entity(change.entity).rank if change.created else 1 << 20
+    return (change.hlc, rank, change.change_id.int)
+
+
+def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None = None) -> PushBatch | None:
+    """The batch to send now: the unacknowledged one, else a new one (durable before sending)."""
+    with db.engine.begin() as conn:
+        batch_id = conn.scalar(select(_outbox.c.batch_id).where(_outbox.c.batch_id.is_not(None))
+                               .order_by(_outbox.c.hlc).limit(1))
+        if batch_id is None:
+            hlcs = conn.scalars(select(_outbox.c.hlc).where(_outbox.c.batch_id.is_(None))
+                                .order_by(_outbox.c.hlc, _outbox.c.change_id).limit(batch_size)).all()
+            if not hlcs:
+                return None
+            batch_id = new_id()
+            # Every unsent row up to the last one's HLC: a flush (one HLC) is never split.
+            conn.execute(update(_outbox).where(_outbox.c.batch_id.is_(None), _outbox.c.hlc <= hlcs[-1])
+                         .values(batch_id=batch_id))
+        last = _last_pulled(conn)
+        rows = conn.execute(
+            select(_outbox, _base.c.base_seq)
+            .outerjoin(_base, _base.c.change_id == _outbox.c.change_id)
+            .where(_outbox.c.batch_id == batch_id)
+        ).all()
+    changes = sorted(
+        (Change(change_id=r.change_id, entity=r.entity, row_id=r.row_id, field=r.field, value=r.value,
+                hlc=r.hlc, node=r.node, author=r.actor_id, at=r.created_at,
+                base_seq=r.base_seq if r.base_seq is not None else last) for r in rows),
+        key=_order,
+    )
+    return PushBatch(batch_id=batch_id, node=db.write.node, changes=tuple(changes), schema=schema)
+
+
+def acknowledge(db: Database, batch_id: uuid.UUID) -> None:
+    """The hub holds the batch: forget its outbox rows."""
+    with db.engine.begin() as conn:
+        ids = select(_outbox.c.change_id).where(_outbox.c.batch_id == batch_id)
+        conn.execute(delete(_base).where(_base.c.change_id.in_(ids)))
+        conn.execute(delete(_outbox).where(_outbox.c.batch_id == batch_id))
+
+
+def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
+         max_batches: int | None = None) -> list[PushResult]:
+    """Send the outbox, batch by batch, until it is empty. Raises on the first failure
+    (:class:`~leaddesk.sync.protocol.SyncError`); what was not acknowledged stays."""
+    schema = _check_schema(db, hub)
+    results: list[PushResult] = []
+    while max_batches is None or len(results) < max_batches:
+        batch = next_batch(db, batch_size, schema=schema)
+        if batch is None:
+            break
+        result = hub.push(batch)
+        acknowledge(db, batch.batch_id)
+        results.append(result)
+    return results
+
+
+# --- pull ---------------------------------------------------------------------------------
+
+def apply_page(db: Database, page: PullPage) -> int:
+    """Apply one page of the change log in one local transaction; returns how many
+    changes won at least one field here."""
+    applied = 0
+    with db.engine.begin() as conn:
+        last = _last_pulled(conn)
+        changes = [c for c in page.changes if c.seq > last]
+        if changes:
+            # Unsent edits made before this page was seen: remember what they were based on.
+            conn.execute(insert(_base).from_select(
+                ["change_id", "base_seq"],
+                select(_outbox.c.change_id, literal(last)).where(
+                    ~exists().where(_base.c.change_id == _outbox.c.change_id))))
+            store = RowStore(conn, hub=False)
+            store.load((c.entity, c.row_id) for c in changes)
+            for c in changes:
+                db.write.clock.observe(c.hlc)
+                applied += store.apply(c, merge.Stamp(c.hlc, c.node, c.seq or 0, c.change_id)).applied
+            store.flush()
+        if page.last_seq > last:
+            _put(conn, LAST_PULLED, page.last_seq)
+        _put(conn, CLOCK, db.write.clock.last)
+    return applied
+
+
+def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullStats:
+    """Fetch and apply everything the hub has after this replica's last pulled seq."""
+    _check_schema(db, hub)
+    restore_clock(db)
+    since = last_pulled_seq(db)
+    count = applied = 0
+    while True:
+        page = hub.pull(since, page_size)
+        if page.changes:
+            applied += apply_page(db, page)
+            count += len(page.changes)
+        since = max(since, page.last_seq)
+        if not page.has_more:
+            break
+    return PullStats(count, applied, since)
+
+
+# --- sync ---------------------------------------------------------------------------------
+
+def default_backup_dir(db: Database) -> Path | None:
+    path = db.engine.url.database
+    if db.dialect != "sqlite" or not path or path == ":memory:":
+        return None
+    return Path(path).expanduser().resolve().parent / "backups"
+
+
+def sync(db: Database, hub: Transport, *, backup: bool = True, backup_dir: Path | None = None,
+         keep_backups: int = 5, batch_size: int = BATCH_SIZE, page_size: int = PAGE_SIZE) -> SyncReport:
+    """Back up the local file, push the outbox, then pull: after a clean run this replica
+    holds everything the hub held when the pull ended."""
+    saved = None
+    target = backup_dir or default_backup_dir(db)
+    if backup and target is not None:
+        saved = migrate.backup_sqlite(db.engine, target, keep_backups, "pre-sync")
+    pushed = push(db, hub, batch_size=batch_size)
+    pulled = pull(db, hub, page_size=page_size)
+    return SyncReport(pushed, pulled, saved)
+
