@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import String, exists, func, or_, select, type_coerce
+from sqlalchemy.types import TypeDecorator
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
@@ -23,6 +24,41 @@ from leaddesk.models.search import fold
 from leaddesk.services.records import as_uuid
 
 HUNDRED = Decimal(100)
+UTC = dt.timezone.utc
+
+
+class _FastUuid(TypeDecorator):
+    """Result-only type for the board's hot query: SQLite hands back 32-digit hex strings,
+    and ``uuid.UUID(int=int(h, 16))`` is ~6x faster than the generic ``uuid.UUID(h)``
+    (which was the single largest cost of loading 10,000 cards). PostgreSQL already
+    returns ``uuid.UUID`` objects, which pass through."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(int=int(value, 16))
+
+
+class _FastUtc(TypeDecorator):
+    """Result-only: SQLite's stored ``YYYY-MM-DD HH:MM:SS.ffffff`` parsed by the C
+    ``fromisoformat`` rather than SQLAlchemy's regular expression; aware UTC out."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return dt.datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _fast(col, kind):
+    return type_coerce(col, kind()).label(col.key)
 
 
 @dataclass(frozen=True)
@@ -105,6 +141,14 @@ def _stalled(stage: BoardStage | None, entered: dt.datetime, touched: dt.datetim
     return now - last > dt.timedelta(days=stage.rotting_days)
 
 
+def _card(values: dict) -> BoardCard:
+    """A BoardCard without the frozen dataclass's per-field ``object.__setattr__`` calls
+    (20 per card): the instance dict is filled in one step. Same object, same equality."""
+    card = object.__new__(BoardCard)
+    card.__dict__.update(values)
+    return card
+
+
 def load_board(db: Database, flt: BoardFilter = BoardFilter(), *, now: dt.datetime | None = None) -> Board:
     now = now or dt.datetime.now(dt.timezone.utc)
     today = now.date()
@@ -133,13 +177,14 @@ def load_board(db: Database, flt: BoardFilter = BoardFilter(), *, now: dt.dateti
         )
         stmt = (
             select(
-                Opportunity.id, Opportunity.name, Opportunity.account_id, Account.name.label("account_name"),
-                Opportunity.stage_id, Opportunity.status, Opportunity.amount, Opportunity.currency,
+                _fast(Opportunity.id, _FastUuid), Opportunity.name, _fast(Opportunity.account_id, _FastUuid),
+                Account.name.label("account_name"), _fast(Opportunity.stage_id, _FastUuid),
+                Opportunity.status, Opportunity.amount, Opportunity.currency,
                 func.coalesce(Opportunity.probability, PipelineStage.probability).label("probability"),
-                Opportunity.expected_close_date, Opportunity.owner_id, User.name.label("owner_name"),
-                Opportunity.next_step, Opportunity.next_step_due, Opportunity.stage_entered_at,
-                Opportunity.last_touch_at, Opportunity.board_rank, Opportunity.version,
-                scheduled.label("scheduled"),
+                Opportunity.expected_close_date, _fast(Opportunity.owner_id, _FastUuid),
+                User.name.label("owner_name"), Opportunity.next_step, Opportunity.next_step_due,
+                _fast(Opportunity.stage_entered_at, _FastUtc), _fast(Opportunity.last_touch_at, _FastUtc),
+                Opportunity.board_rank, Opportunity.version, scheduled.label("scheduled"),
             )
             .join(Account, Account.id == Opportunity.account_id)
             .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
@@ -171,18 +216,22 @@ def load_board(db: Database, flt: BoardFilter = BoardFilter(), *, now: dt.dateti
                                   Account.name_key.like(like, escape="\\")))
         rows = s.execute(stmt.order_by(PipelineStage.position, Opportunity.board_rank, Opportunity.id)).all()
     by_id = {st.id: st for st in stages}
-    cards = tuple(
-        BoardCard(
-            r.id, r.name, r.account_id, r.account_name, r.stage_id, r.status, r.amount, r.currency,
-            int(r.probability), r.expected_close_date, r.owner_id, r.owner_name, r.next_step, r.next_step_due,
-            r.stage_entered_at, r.last_touch_at, r.board_rank, r.version,
-            stalled=r.status == OpportunityStatus.OPEN and _stalled(
-                by_id.get(r.stage_id), r.stage_entered_at, r.last_touch_at,
-                bool(r.scheduled) or (r.next_step_due is not None and r.next_step_due >= today), now),
-            needs_next_step=r.status == OpportunityStatus.OPEN and not (r.next_step or "").strip(),
-        )
-        for r in rows
-    )
+    open_status = OpportunityStatus.OPEN
+    cards = []
+    for (id_, name, account_id, account_name, stage_id, status, amount, currency, probability, close, owner_id,
+         owner_name, next_step, next_due, entered, touched, rank, version, has_scheduled) in rows:
+        is_open = status == open_status
+        cards.append(_card({
+            "id": id_, "name": name, "account_id": account_id, "account_name": account_name,
+            "stage_id": stage_id, "status": status, "amount": amount, "currency": currency,
+            "probability": int(probability), "expected_close_date": close, "owner_id": owner_id,
+            "owner_name": owner_name, "next_step": next_step, "next_step_due": next_due,
+            "stage_entered_at": entered, "last_touch_at": touched, "board_rank": rank, "version": version,
+            "stalled": is_open and _stalled(by_id.get(stage_id), entered, touched,
+                                            bool(has_scheduled) or (next_due is not None and next_due >= today), now),
+            "needs_next_step": is_open and not (next_step or "").strip(),
+        }))
+    cards = tuple(cards)
     return Board(pipe.id, pipe.name, pipe.currency, stages, cards, loaded_at=now)
 
 

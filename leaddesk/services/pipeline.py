@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, or_, func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.db import Database
@@ -520,25 +520,36 @@ def _new_rank(s: Session, opp: Opportunity, stage_id: uuid.UUID, before_id, afte
     anchor = as_uuid(before_id if before_id is not None else after_id, field=field)
     if anchor == opp.id:
         raise ValidationError("A card cannot be placed next to itself.", field=field)
-    column = _column(s, stage_id, exclude=opp.id)
-    idx = next((i for i, o in enumerate(column) if o.id == anchor), None)
-    if idx is None:
+    # Read only the anchor and its neighbour (index on pipeline, status, stage), not the
+    # whole column: a busy column holds thousands of cards and a drop must stay instant.
+    in_column = (Opportunity.pipeline_id == opp.pipeline_id, Opportunity.status == OPEN,
+                 Opportunity.stage_id == stage_id, Opportunity.deleted.is_(False), Opportunity.id != opp.id)
+    anchor_rank = s.scalar(select(Opportunity.board_rank).where(Opportunity.id == anchor, *in_column))
+    if anchor_rank is None:
         raise ValidationError("The card to place it next to is not open in that column any more.", field=field)
-    lo, hi = (idx - 1, idx) if before_id is not None else (idx, idx + 1)
-    for _ in range(2):
-        low = column[lo].board_rank if lo >= 0 else None
-        high = column[hi].board_rank if hi < len(column) else None
-        if low is None:
-            return high - 1.0
-        if high is None:
-            return low + 1.0
-        mid = (low + high) / 2
-        if low < mid < high:
-            return mid
-        # No room left between the neighbours (or they tie): renumber the column 1..n.
-        for pos, card in enumerate(column, start=1):
-            assign(card, {"board_rank": float(pos)})
-    raise AssertionError("renumbered column still has no gap")  # pragma: no cover
+    if before_id is not None:
+        side = or_(Opportunity.board_rank < anchor_rank,
+                   and_(Opportunity.board_rank == anchor_rank, Opportunity.id < anchor))
+        order = (Opportunity.board_rank.desc(), Opportunity.id.desc())
+    else:
+        side = or_(Opportunity.board_rank > anchor_rank,
+                   and_(Opportunity.board_rank == anchor_rank, Opportunity.id > anchor))
+        order = (Opportunity.board_rank, Opportunity.id)
+    other = s.scalar(select(Opportunity.board_rank).where(*in_column, side).order_by(*order).limit(1))
+    if other is None:
+        return anchor_rank - 1.0 if before_id is not None else anchor_rank + 1.0
+    low, high = sorted((anchor_rank, other))
+    mid = (low + high) / 2
+    if low < mid < high:
+        return mid
+    # No room left between the neighbours (or they tie): renumber the column 1..n, then
+    # place the card by position.
+    column = _column(s, stage_id, exclude=opp.id)
+    for pos, card in enumerate(column, start=1):
+        assign(card, {"board_rank": float(pos)})
+    idx = next(i for i, o in enumerate(column) if o.id == anchor)
+    pos = idx + 1.0
+    return pos - 0.5 if before_id is not None else pos + 0.5
 
 
 def move_opportunity(db: Database, opportunity_id, stage_id, *, expected_version: int | None = None,
