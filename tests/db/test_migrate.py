@@ -21,7 +21,7 @@ def test_migrate_backs_up_a_sqlite_file_before_upgrading(tmp_path, monkeypatch):
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     # pretend head moved on: the file is "behind" and must be copied first
     monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
-    monkeypatch.setattr(migrate.command, "upgrade", lambda cfg, rev: None)
+    monkeypatch.setattr(migrate, "_run_alembic_upgrade", lambda engine: None)
     before, after = migrate.upgrade(engine, backup_dir=tmp_path / "backups", keep_backups=2)
     assert (before, after) == ("0001", "9999")
     backups = list((tmp_path / "backups").glob("old-*-pre-migration.sqlite3"))
