@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, create_engine, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from leaddesk import migrate
 from leaddesk.models import ChangeLog, HubFieldVersion, SyncBatch, SyncConflict
@@ -136,8 +136,8 @@ class RowStore:
         state = self.states[key]
         if not change.created and not state.exists:
             raise ProtocolError(
-                f"A change to {change.entity}.{change.field} of {change.row_id} arrived before that row: "
-                "the sender's outbox is out of order."
+                f"A change to {change.entity}.{change.field} of {change.row_id} arrived, but that row never did "
+                "(rows loaded as a snapshot, such as demo data, never travel to the team server)."
             )
         outcome = merge.merge(state, merge.Incoming(change.field, decode_change(spec, change), stamp, base_seq))
         if outcome.applied:
@@ -229,6 +229,17 @@ class Hub:
     # --- push -------------------------------------------------------------------------
 
     def push(self, batch: PushBatch) -> PushResult:
+        """Apply one batch (idempotent); raises a :class:`SyncError` and applies nothing
+        when the batch is refused."""
+        try:
+            return self._push(batch)
+        except IntegrityError as exc:
+            raise ProtocolError(
+                "The team server refused this batch "
+                f"({str(exc.orig).strip().splitlines()[0]}). Nothing was applied; your changes are kept."
+            ) from exc
+
+    def _push(self, batch: PushBatch) -> PushResult:
         with _answering(), self.engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
             stored = conn.scalar(select(_batch.c.result).where(_batch.c.batch_id == batch.batch_id))
