@@ -48,21 +48,41 @@ def _terms(query: str) -> list[str]:
     return terms
 
 
+COLS = (SearchDoc.entity, SearchDoc.row_id, SearchDoc.title, SearchDoc.title_key, SearchDoc.subtitle)
+PREFIX_CANDIDATES = 20
+#: PostgreSQL: a GIN trigram scan must collect every match before LIMIT applies (a common
+#: trigram matches tens of thousands of documents). We rank at most CANDIDATES anyway, so
+#: let the index stop early (documented pg_trgm/GIN knob for exactly this use).
+PG_GIN_FUZZY_LIMIT = 1000
+
+
+def _prefix(session, term: str, entities, limit: int):
+    hi = term + "\U0010ffff"
+    stmt = select(*COLS).where(SearchDoc.title_key >= term, SearchDoc.title_key < hi,
+                               SearchDoc.deleted.is_(False))
+    if entities:
+        stmt = stmt.where(SearchDoc.entity.in_(entities))
+    return session.execute(stmt.order_by(SearchDoc.title_key).limit(limit)).all()
+
+
 def _candidates(session, dialect: str, term: str, entities: tuple[str, ...] | None):
-    cols = (SearchDoc.entity, SearchDoc.row_id, SearchDoc.title, SearchDoc.title_key, SearchDoc.subtitle)
+    """Names that start with the term (B-tree, best matches) plus, from 3 characters,
+    documents containing it anywhere (trigram index)."""
+    prefix = _prefix(session, term, entities, CANDIDATES if len(term) < 3 else PREFIX_CANDIDATES)
     if len(term) < 3:
-        hi = term + "\U0010ffff"
-        stmt = select(*cols).where(SearchDoc.title_key >= term, SearchDoc.title_key < hi)
-    elif dialect == "sqlite":
+        return prefix
+    cols = COLS
+    if dialect == "sqlite":
         phrase = '"' + term.replace('"', '""') + '"'
         stmt = (select(*cols).join(_fts, _fts.c.rowid == SearchDoc.id)
                 .where(text("search_fts MATCH :phrase").bindparams(phrase=phrase)))
     else:
+        session.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {PG_GIN_FUZZY_LIMIT}"))
         stmt = select(*cols).where(SearchDoc.text.like(f"%{_like_escape(term)}%", escape="\\"))
     stmt = stmt.where(SearchDoc.deleted.is_(False))
     if entities:
         stmt = stmt.where(SearchDoc.entity.in_(entities))
-    return session.execute(stmt.limit(CANDIDATES)).all()
+    return prefix + session.execute(stmt.limit(CANDIDATES)).all()
 
 
 def search(db: Database, query: str, *, limit: int = 20, entities: tuple[str, ...] | None = None) -> list[SearchHit]:
