@@ -129,8 +129,8 @@ def move_ms(db) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def cold_start(url: str) -> tuple[float, float]:
-    env = {**os.environ, "LEADDESK_BENCH_EXIT_AFTER_LOAD": "pipeline", "QT_QPA_PLATFORM": "offscreen",
+def cold_start(url: str, page: str) -> tuple[float, float]:
+    env = {**os.environ, "LEADDESK_BENCH_EXIT_AFTER_LOAD": page, "QT_QPA_PLATFORM": "offscreen",
            "LEADDESK_DATA_DIR": str(Path(__file__).resolve().parents[1] / "bench-out" / "data")}
     best = None
     rss = 0.0
@@ -169,14 +169,15 @@ def main() -> int:
             mv50, mv95 = move_ms(db)
         finally:
             db.dispose()
-        start_s, rss = cold_start(url)
-        rows.append((kind, cards, svc, floor, paint, mv50, mv95, start_s, rss))
+        start_s, _ = cold_start(url, "accounts")  # the window as it opens: the Accounts page
+        board_start_s, rss = cold_start(url, "pipeline")  # opened straight on the team board
+        rows.append((kind, cards, svc, floor, paint, mv50, mv95, start_s, board_start_s, rss))
     print(f"{'engine':<9}{'cards':>7}{'load ms':>9}{'floor ms':>10}{'ratio':>7}{'paint ms':>10}"
-          f"{'move p50':>10}{'move p95':>10}{'start s':>9}{'RSS MB':>8}")
-    for kind, cards, svc, floor, paint, mv50, mv95, start_s, rss in rows:
+          f"{'move p50':>10}{'move p95':>10}{'start s':>9}{'board s':>9}{'RSS MB':>8}")
+    for kind, cards, svc, floor, paint, mv50, mv95, start_s, board_s, rss in rows:
         print(f"{kind:<9}{cards:>7}{svc:>9.1f}{floor:>10.1f}{svc / floor:>7.2f}{paint:>10.1f}"
-              f"{mv50:>10.1f}{mv95:>10.1f}{start_s:>9.2f}{rss:>8.0f}")
-    print("targets: ratio <= 2.0, paint <= 1000 ms, move <= 50 ms, start <= 1.5 s, RSS < 300 MB")
+              f"{mv50:>10.1f}{mv95:>10.1f}{start_s:>9.2f}{board_s:>9.2f}{rss:>8.0f}")
+    print("targets: ratio <= 2.0, paint <= 1000 ms, move <= 50 ms, start <= 1.5 s, board RSS < 300 MB")
     return 0
 
 

@@ -40,9 +40,13 @@ def open_for_gui(args):
 
 
 def _user_label(db) -> str | None:
-    from leaddesk.services.info import database_info
+    """"Name <e-mail>" of the acting user (one row read: start-up must not count tables)."""
+    from leaddesk.services import users
 
-    return database_info(db).acting_user
+    if db.write.actor_id is None:
+        return None
+    user = users.get_user(db, db.write.actor_id)
+    return f"{user.name} <{user.email}>"
 
 
 def run_gui(args) -> int:
