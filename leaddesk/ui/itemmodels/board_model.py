@@ -135,6 +135,10 @@ class BoardModel(QAbstractListModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._cards: list[BoardCard] = []
+        #: Per row, what the column proxies filter and sort on, precomputed so their Python
+        #: callbacks (tens of thousands per board load) are a list lookup and one compare.
+        self.stage_of_row: list[uuid.UUID] = []
+        self.sort_key_of_row: list[tuple[float, bytes]] = []
         self._rows: dict[uuid.UUID, int] = {}
         self._text: dict[uuid.UUID, CardText] = {}
         self._today = dt.date.today()
@@ -163,7 +167,7 @@ class BoardModel(QAbstractListModel):
         """Replace every card in one reset."""
         self.beginResetModel()
         self._cards = list(cards)
-        self._rows = {c.id: i for i, c in enumerate(self._cards)}
+        self._reindex()
         self._text.clear()
         self._today = today or dt.date.today()
         self._locale = display_locale()
@@ -175,6 +179,8 @@ class BoardModel(QAbstractListModel):
         if row is None:
             raise KeyError(card.id)
         self._cards[row] = card
+        self.stage_of_row[row] = card.stage_id
+        self.sort_key_of_row[row] = (card.board_rank, card.id.bytes)
         self._text.pop(card.id, None)
         index = self.index(row, 0)
         self.dataChanged.emit(index, index, [Roles.CARD, Roles.STAGE, Qt.ItemDataRole.DisplayRole,
@@ -187,6 +193,8 @@ class BoardModel(QAbstractListModel):
         row = len(self._cards)
         self.beginInsertRows(QModelIndex(), row, row)
         self._cards.append(card)
+        self.stage_of_row.append(card.stage_id)
+        self.sort_key_of_row.append((card.board_rank, card.id.bytes))
         self._rows[card.id] = row
         self.endInsertRows()
 
@@ -197,9 +205,15 @@ class BoardModel(QAbstractListModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         card = self._cards.pop(row)
         self._text.pop(card_id, None)
-        self._rows = {c.id: i for i, c in enumerate(self._cards)}
+        self._reindex()
         self.endRemoveRows()
         return card
+
+    def _reindex(self) -> None:
+        cards = self._cards
+        self._rows = {c.id: i for i, c in enumerate(cards)}
+        self.stage_of_row = [c.stage_id for c in cards]
+        self.sort_key_of_row = [(c.board_rank, c.id.bytes) for c in cards]
 
     # --- Qt model API -------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
