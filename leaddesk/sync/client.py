@@ -5,8 +5,11 @@
 1. In one local transaction, give up to ``batch_size`` unsent outbox rows a ``batch_id``
    (a batch that already has one and was never acknowledged is re-sent first, unchanged).
    The id is durable before anything is sent, so a retry after a lost answer is the same
-   batch and the hub answers "duplicate" instead of applying it twice. One local flush
-   (one HLC) is never split: parents and children created together travel together.
+   batch and the hub answers "duplicate" instead of applying it twice. Rows go in HLC
+   order and, within one save, new rows first, parents before children, so a batch may
+   end anywhere (a 100k-row import is 200 batches, not one long hub transaction) and the
+   hub's foreign keys always hold. The price: another laptop may briefly pull half of a
+   big save (a contact before its e-mails) until the next batch arrives.
 2. Send. Any failure leaves the outbox as it is.
 3. On the answer, delete that batch's outbox rows.
 
@@ -31,16 +34,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import delete, exists, func, insert, literal, select, update
+from sqlalchemy import case, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from leaddesk import migrate
 from leaddesk.db import Database
 from leaddesk.ids import new_id
-from leaddesk.models import FieldVersion, Outbox, OutboxBase, SyncState
+from leaddesk.models import ROW_CREATED, FieldVersion, Outbox, OutboxBase, SyncState
 from leaddesk.sync import merge
-from leaddesk.sync.protocol import Change, PullPage, PushBatch, PushResult, SchemaMismatch, entity
+from leaddesk.sync.protocol import Change, PullPage, PushBatch, PushResult, SchemaMismatch, entities, entity
 from leaddesk.sync.server import RowStore
 
 _outbox = Outbox.__table__
@@ -137,24 +140,31 @@ def _check_schema(db: Database, hub: Transport) -> str | None:
 # --- push ---------------------------------------------------------------------------------
 
 def _order(change: Change) -> tuple:
-    rank = entity(change.entity).rank if change.created else 1 << 20
-    return (change.hlc, rank, change.change_id.int)
+    """Send order: by HLC; within one save, new rows first, parents before children."""
+    return (change.hlc, not change.created, entity(change.entity).rank if change.created else 0,
+            change.change_id.int)
+
+
+def _sql_order():
+    """:func:`_order` in SQL, so a batch can end anywhere (even inside one big save) and a
+    child never travels before its parent."""
+    ranks = {name: spec.rank for name, spec in entities().items()}
+    created = case((_outbox.c.field == ROW_CREATED, 0), else_=1)
+    rank = case((_outbox.c.field == ROW_CREATED, case(ranks, value=_outbox.c.entity, else_=0)), else_=0)
+    return (_outbox.c.hlc, created, rank, _outbox.c.change_id)
 
 
 def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None = None) -> PushBatch | None:
     """The batch to send now: the unacknowledged one, else a new one (durable before sending)."""
     with db.engine.begin() as conn:
-        batch_id = conn.scalar(select(_outbox.c.batch_id).where(_outbox.c.batch_id.is_not(None))
-                               .order_by(_outbox.c.hlc).limit(1))
+        batch_id = conn.scalar(select(_outbox.c.batch_id).where(_outbox.c.batch_id.is_not(None)).limit(1))
         if batch_id is None:
-            hlcs = conn.scalars(select(_outbox.c.hlc).where(_outbox.c.batch_id.is_(None))
-                                .order_by(_outbox.c.hlc, _outbox.c.change_id).limit(batch_size)).all()
-            if not hlcs:
+            ids = conn.scalars(select(_outbox.c.change_id).where(_outbox.c.batch_id.is_(None))
+                               .order_by(*_sql_order()).limit(batch_size)).all()
+            if not ids:
                 return None
             batch_id = new_id()
-            # Every unsent row up to the last one's HLC: a flush (one HLC) is never split.
-            conn.execute(update(_outbox).where(_outbox.c.batch_id.is_(None), _outbox.c.hlc <= hlcs[-1])
-                         .values(batch_id=batch_id))
+            conn.execute(update(_outbox).where(_outbox.c.change_id.in_(ids)).values(batch_id=batch_id))
         last = _last_pulled(conn)
         rows = conn.execute(
             select(_outbox, _base.c.base_seq)

@@ -68,10 +68,6 @@ PUSH_LOCK = 0x4C4453594E433031
 CHUNK = 500
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 @dataclass
 class _Pending:
     """What a row needs written after a run of merges."""
@@ -247,18 +243,18 @@ class Hub:
                 return PushResult.from_json(stored, duplicate=True)
             if batch.schema is not None and batch.schema != self.schema:
                 raise SchemaMismatch(batch.schema, self.schema)
-            now_ms = conn.scalar(text("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"))
-            ahead = (batch.max_hlc >> 16) - now_ms
+            now = conn.scalar(text("SELECT clock_timestamp()"))  # the hub's clock, not this machine's
+            ahead = (batch.max_hlc >> 16) - int(now.timestamp() * 1000)
             if ahead > MAX_SKEW_MS:
                 raise ClockSkewRefused(ahead)
             for change in batch.changes:
                 check_change(change)
-            result = self._apply(conn, batch)
+            result = self._apply(conn, batch, now)
             conn.execute(insert(_batch), {"batch_id": batch.batch_id, "node": batch.node,
-                                          "result": result.to_json(), "received_at": utcnow()})
+                                          "result": result.to_json(), "received_at": now})
             return result
 
-    def _apply(self, conn: Connection, batch: PushBatch) -> PushResult:
+    def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime) -> PushResult:
         ids = [c.change_id for c in batch.changes]
         known: set[uuid.UUID] = set()
         for chunk in _chunks(ids):
@@ -271,7 +267,7 @@ class Hub:
         seqs = list(conn.scalars(
             text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
             {"n": len(fresh)})) if fresh else []
-        now, role = utcnow(), conn.scalar(text("SELECT current_user"))
+        role = conn.scalar(text("SELECT current_user"))
         if fresh:
             conn.execute(insert(_log), [
                 {"seq": seq, "change_id": c.change_id, "entity": c.entity, "row_id": c.row_id, "field": c.field,

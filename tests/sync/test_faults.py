@@ -7,11 +7,16 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from leaddesk.models import ChangeLog, Outbox, SyncBatch
+from leaddesk.models import Account, ChangeLog, Outbox, SyncBatch
 from leaddesk.services import contacts
 from leaddesk.sync import client
+from leaddesk.sync.journal import bulk_insert
 from leaddesk.sync.protocol import ClockSkewRefused, HubUnavailable, ProtocolError, SchemaMismatch
 from tests.sync.support import FlakyHub, duplicate_change_ids, log_count, outbox_count, synced_data
+
+
+def bulk_session(db):
+    return db.unit_of_work()
 
 
 def _edit_some(db, n=3):
@@ -82,16 +87,22 @@ def test_sync_link_drop_during_pull_keeps_the_cursor(seeded, hub):
     assert client.last_pulled_seq(b) == hub.pull(0, 100_000).last_seq
 
 
-def test_sync_small_batches_never_split_one_save(seeded, hub):
-    """A contact with e-mails is one save (one HLC): even with batch_size=1 it travels in one
-    batch, parents before children, so the hub's foreign keys hold."""
+def test_sync_one_change_per_batch_keeps_parents_before_children(seeded, hub):
+    """One save makes a company, a contact, its e-mails and phone (some in one flush, one
+    HLC). Sent one change per batch, each batch its own hub transaction, parents still
+    arrive first, so the hub's foreign keys hold; pulled one change per page, too."""
     a, b = seeded
     c = contacts.create_contact(a, given_name="Many", emails=["m1@example.com", "m2@example.com"],
-                                new_company="Parent Co")
+                                phones=["+90 212 555 0101"], new_company="Parent Co")
+    with bulk_session(a) as s:
+        bulk_insert(s, Account, [{"name": f"Bulk {i}", "name_key": f"bulk {i}"} for i in range(7)])
+    pending = outbox_count(a)
     results = client.push(a, hub, batch_size=1)
-    assert all(not r.duplicate for r in results) and outbox_count(a) == 0
+    assert len(results) == pending and all(r.received == 1 and not r.duplicate for r in results)
     client.sync(b, hub, backup=False, page_size=1)
-    assert len(contacts.get_contact(b, c.id).emails) == 2
+    got = contacts.get_contact(b, c.id)
+    assert len(got.emails) == 2 and len(got.phones) == 1 and got.account_id is not None
+    assert synced_data(a.engine) == synced_data(b.engine) == synced_data(hub.engine)
 
 
 def test_sync_clock_one_hour_ahead_is_refused_and_keeps_the_outbox(make_replica, hub):
