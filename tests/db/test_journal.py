@@ -107,28 +107,3 @@ def test_services_never_bypass_the_journal():
             offenders.append(f"{path.name}: raw bulk update")
     assert offenders == []
 
-
-def test_journal_every_new_database_object_is_journaled_exactly_once(db_url):
-    """Regression: factories made and freed in a loop (new ones may reuse a freed one's
-    address) must each be journaled once: stamped, one outbox row per new row."""
-    import gc
-    import uuid
-
-    from leaddesk.db import Database, WriteContext, make_engine
-
-    engine = make_engine(db_url)
-    try:
-        for i in range(30):
-            database = Database(engine, WriteContext(node=uuid.uuid4()))
-            with database.unit_of_work() as s:
-                s.add(Account(name=f"Loop {i}", name_key=f"loop {i}"))
-            del database
-            gc.collect()
-        with engine.connect() as conn:
-            rows = conn.execute(select(Account.id, Account.created_at).where(Account.name.like("Loop %"))).all()
-            created = conn.scalar(select(func.count()).select_from(Outbox).where(
-                Outbox.row_id.in_([r.id for r in rows]), Outbox.field == ROW_CREATED))
-    finally:
-        engine.dispose()
-    assert len(rows) == 30 and all(r.created_at is not None for r in rows)
-    assert created == 30
