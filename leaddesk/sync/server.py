@@ -244,7 +244,6 @@ class Hub:
         self.engine = engine or create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
         if self.engine.dialect.name != "postgresql":
             raise ProtocolError("The team server must be a PostgreSQL database.")
-        self._schema: str | None = None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -252,10 +251,8 @@ class Hub:
     @property
     def schema(self) -> str | None:
         """The hub's Alembic revision (the schema handshake compares it with the replica's)."""
-        if self._schema is None:
-            with _answering():
-                self._schema = migrate.current_revision(self.engine)
-        return self._schema
+        with _answering():
+            return migrate.current_revision(self.engine)
 
     # --- push -------------------------------------------------------------------------
 
@@ -276,8 +273,9 @@ class Hub:
             stored = conn.scalar(select(_batch.c.result).where(_batch.c.batch_id == batch.batch_id))
             if stored is not None:
                 return PushResult.from_json(stored, duplicate=True)
-            if batch.schema is not None and batch.schema != self.schema:
-                raise SchemaMismatch(batch.schema, self.schema)
+            hub_schema = conn.scalar(text("SELECT version_num FROM alembic_version"))
+            if batch.schema is not None and batch.schema != hub_schema:
+                raise SchemaMismatch(batch.schema, hub_schema)
             now = conn.scalar(text("SELECT clock_timestamp()"))  # the hub's clock, not this machine's
             ahead = (batch.max_hlc >> 16) - int(now.timestamp() * 1000)
             if ahead > MAX_SKEW_MS:

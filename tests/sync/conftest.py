@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
@@ -44,12 +45,16 @@ def hub_url():
     admin.dispose()
 
 
+_engines: dict[str, object] = {}
+
+
 def empty_hub(url: str) -> None:
-    engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty every table (DELETE, children first: much faster than TRUNCATE for the few
+    rows a test leaves; seqs keep counting, which no test depends on)."""
+    engine = _engines.get(url) or _engines.setdefault(url, create_engine(url, poolclass=NullPool))
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from leaddesk.models import Account, ChangeLog, Outbox, SyncBatch
 from leaddesk.services import contacts
 from leaddesk.sync import client
 from leaddesk.sync.journal import bulk_insert
+from leaddesk.sync.server import Hub
 from leaddesk.sync.protocol import ClockSkewRefused, HubUnavailable, ProtocolError, SchemaMismatch
 from tests.sync.support import FlakyHub, duplicate_change_ids, log_count, outbox_count, synced_data
 
@@ -181,3 +182,16 @@ def test_sync_hub_refuses_unknown_tables_and_orphan_edits(seeded, hub):
     assert log_count(hub) == before  # nothing of a refused batch stays
     result = hub.push(batch)
     assert result.accepted == len(batch.changes)
+
+
+def test_sync_unreachable_hub_is_a_clear_error_and_keeps_the_outbox(seeded):
+    a, _ = seeded
+    _edit_some(a, 1)
+    pending = outbox_count(a)
+    nowhere = Hub("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    try:
+        with pytest.raises(HubUnavailable, match="did not answer"):
+            client.sync(a, nowhere, backup=False)
+    finally:
+        nowhere.dispose()
+    assert outbox_count(a) == pending

@@ -66,6 +66,8 @@ def test_sync_same_field_concurrent_edits_converge_to_max_clock_and_keep_both(se
     assert conflict.kept_hlc > conflict.lost_hlc and not conflict.resolved
     info = hub.conflicts(entity_name="contact")
     assert [(i.kept_value, i.lost_value) for i in info] == [("CFO", "CEO")]
+    hub.mark_resolved([info[0].id])
+    assert hub.conflicts() == [] and hub.conflicts(unresolved_only=False)[0].resolved
 
 
 def test_sync_editing_a_field_twice_across_syncs_is_no_conflict(seeded, hub):
