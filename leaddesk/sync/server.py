@@ -151,7 +151,7 @@ class RowStore:
 
     def flush(self) -> None:
         """Write every pending row: new rows first (parents before children), then updates,
-        then clocks; one executemany per table (and per set of changed columns)."""
+        then clocks; one bulk statement per table (and per set of changed columns)."""
         pending = list(self._pending.items())
         self._pending = {}
         inserts: dict[str, list[dict]] = {}
@@ -190,7 +190,6 @@ class RowStore:
         else:
             upsert_field_versions(self.conn, [{k: c[k] for k in ("entity", "row_id", "field", "hlc", "node")}
                                               for c in clocks])
-
 
     def _update_many(self, spec, fields: tuple[str, ...], rows: list[dict]) -> None:
         """Set ``fields`` of many rows. PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` per
