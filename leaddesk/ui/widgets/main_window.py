@@ -112,6 +112,9 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self._action(edit_menu, self.tr("&Find…"), self.open_search, "Ctrl+K")
 
+        pipeline_menu = bar.addMenu(self.tr("&Pipeline"))
+        self._action(pipeline_menu, self.tr("&Lost reasons…"), self.edit_lost_reasons)
+
         view_menu = bar.addMenu(self.tr("&View"))
         for i, (name, label) in enumerate(zip(PAGES, (self.tr("&Accounts"), self.tr("&Contacts && leads"),
                                                       self.tr("&Pipeline")))):
@@ -216,6 +219,13 @@ class MainWindow(QMainWindow):
 
     def open_search(self) -> None:
         self.search_dialog.open_with("")
+
+    def edit_lost_reasons(self):
+        from leaddesk.ui.widgets.lost_reasons_dialog import LostReasonsDialog
+
+        dialog = LostReasonsDialog(self.db, self)
+        dialog.open()
+        return dialog
 
     def new_contact(self) -> None:
         self.show_page("contacts")
