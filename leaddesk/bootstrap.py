@@ -5,12 +5,13 @@ from __future__ import annotations
 import getpass
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from leaddesk import migrate
 from leaddesk.config import Settings, node_id
 from leaddesk.db import Database, WriteContext, make_engine
-from leaddesk.models import FieldVersion, Outbox, User
+from leaddesk.models import User
+from leaddesk.sync.client import restore_clock
 from leaddesk.sync.clock import HybridClock
 
 
@@ -31,13 +32,10 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
     node = node_id(settings)
     clock = HybridClock()
     db = Database(engine, WriteContext(node=node, clock=clock))
+    # Never hand out a clock older than one this installation used or saw (the wall clock
+    # may have gone back, or be behind a colleague's whose changes were pulled).
+    restore_clock(db)
     with db.reader() as s:
-        # Never hand out a clock older than one this node already used (wall clock jumped back).
-        last = max(
-            s.scalar(select(func.max(Outbox.hlc)).where(Outbox.node == node)) or 0,
-            s.scalar(select(func.max(FieldVersion.hlc)).where(FieldVersion.node == node)) or 0,
-        )
-        clock.observe(last)
         db.write.actor_id = resolve_actor(s, settings.user_email)
     return db
 

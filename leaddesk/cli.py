@@ -168,6 +168,13 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("leaddesk: interrupted; nothing half-written (each step is one transaction).", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `leaddesk info | head`: the reader left; say nothing more (and let Python's own
+        # flush at exit write to /dev/null instead of raising again).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
