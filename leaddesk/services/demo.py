@@ -29,8 +29,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
 import unicodedata
@@ -271,7 +275,8 @@ LOCALES: tuple[_Locale, ...] = (
          ("Köln", "Nordrhein-Westfalen", "221", "50"), ("Frankfurt am Main", "Hessen", "69", "60"),
          ("Stuttgart", "Baden-Württemberg", "711", "70"), ("Düsseldorf", "Nordrhein-Westfalen", "211", "40"),
          ("Leipzig", "Sachsen", "341", "04"), ("Hannover", "Niedersachsen", "511", "30"),
-         ("Nürnberg", "Bayern", "911", "90"), ("Bremen", "Bremen", "421", "28"), ("Dortmund", "Nordrhein-Westfalen", "231", "44")),
+         ("Nürnberg", "Bayern", "911", "90"), ("Bremen", "Bremen", "421", "28"),
+         ("Dortmund", "Nordrhein-Westfalen", "231", "44")),
         5, ("de", "de", "de", "com"), ("gmx.de", "web.de", "t-online.de", "gmail.com", "outlook.de")),
     _Locale(
         "fr_FR", "FR", "EUR", 10, "33", "0", (("6", 9), ("7", 9)), 9,
@@ -294,7 +299,8 @@ LOCALES: tuple[_Locale, ...] = (
         "tr_TR", "TR", "TRY", 12, "90", "0",
         tuple((p, 10) for p in ("505", "530", "532", "533", "535", "536", "537", "538", "539", "541", "542",
                                 "543", "544", "545", "546", "552", "553", "555")), 10,
-        (("İstanbul", "İstanbul", "212", "34"), ("İstanbul", "İstanbul", "216", "34"), ("Ankara", "Ankara", "312", "06"),
+        (("İstanbul", "İstanbul", "212", "34"), ("İstanbul", "İstanbul", "216", "34"),
+         ("Ankara", "Ankara", "312", "06"),
          ("İzmir", "İzmir", "232", "35"), ("Bursa", "Bursa", "224", "16"), ("Kocaeli", "Kocaeli", "262", "41"),
          ("Antalya", "Antalya", "242", "07"), ("Konya", "Konya", "332", "42"), ("Adana", "Adana", "322", "01"),
          ("Gaziantep", "Gaziantep", "342", "27"), ("Kayseri", "Kayseri", "352", "38")),
@@ -457,7 +463,8 @@ TITLES: dict[str, dict[Seniority, tuple[str, ...]]] = {
     "Procurement": {SE: ("Buyer", "Purchasing Assistant"), SS: ("Senior Buyer", "Category Buyer"),
                     SM: ("Purchasing Manager", "Procurement Manager"), SD: ("Head of Procurement",),
                     SV: ("VP Procurement",), SC: ("Chief Procurement Officer",)},
-    "IT": {SE: ("IT Support Specialist", "Junior System Administrator"), SS: ("Senior Systems Engineer", "IT Architect"),
+    "IT": {SE: ("IT Support Specialist", "Junior System Administrator"),
+           SS: ("Senior Systems Engineer", "IT Architect"),
            SM: ("IT Manager",), SD: ("Head of IT", "Director of IT"), SV: ("VP Information Technology",),
            SC: ("Chief Information Officer", "Chief Technology Officer")},
     "Finance": {SE: ("Accountant", "Finance Assistant"), SS: ("Senior Financial Analyst",),
@@ -516,6 +523,7 @@ NURTURE_REASONS = (
     "Authority: the decision maker is not known yet.", "Not now: busy with the peak season.",
 )
 LOST_ON_TIMING = "Lost on timing: revisit in six months."
+NO_BUYER_REASONS = ("Student.", "Job seeker (visited the careers page).")
 DQ_REASONS = (
     ("Student.", 14), ("Job seeker (visited the careers page).", 16), ("Competitor.", 8),
     ("Spam or fake details.", 18), ("No fit: company too small.", 20), ("No fit: outside our territory.", 10),
@@ -668,12 +676,92 @@ def _slug_company(name: str) -> str:
     return "-".join(words[:2]) or "company"
 
 
+_DIGITS = {loc.digits: str.maketrans("0123456789", loc.digits) for loc in LOCALES}
+
+
 def _group(digits: str) -> str:
     return digits if len(digits) <= 4 else f"{digits[:-4]} {digits[-4:]}"
 
 
-def _scaled(base: int, factor: float) -> int:
-    return max(1, round(base * factor))
+def _normalize_batch(kind: str, items: list) -> list[tuple[str, str]]:
+    """validation.normalize_email / normalize_phone over a batch."""
+    if kind == "email":
+        return [v.normalize_email(address) for address in items]
+    return [v.normalize_phone(raw, region=region) for raw, region in items]
+
+
+#: The worker: a fresh interpreter that imports only the validation module (not the
+#: caller's ``__main__``, as multiprocessing's spawn would), reads JSON, writes JSON.
+_WORKER = """
+import json, sys
+from leaddesk.services import validation as v
+data = json.load(sys.stdin)
+json.dump({"email": [v.normalize_email(a) for a in data["email"]],
+           "phone": [v.normalize_phone(r, region=c) for r, c in data["phone"]]}, sys.stdout)
+"""
+
+
+class _Normalizer:
+    """Normalises many e-mails and phones through :mod:`leaddesk.services.validation`.
+
+    At large scale this is several seconds of pure CPU while the writer keeps one core
+    busy, so a worker process does it on the other core while the accounts and contacts
+    are written. Small loads, a frozen app, or a worker that fails fall back to doing it
+    in-process (where a bad value raises its ValidationError as usual).
+    """
+
+    PARALLEL_MIN = 20_000
+
+    def __init__(self, emails: list[str], phones: list[tuple[str, str]]):
+        self.emails, self.phones = emails, phones
+        self.proc: subprocess.Popen | None = None
+        self.feeder: threading.Thread | None = None
+        if len(emails) + len(phones) < self.PARALLEL_MIN or getattr(sys, "frozen", False):
+            return
+        payload = json.dumps({"email": emails, "phone": phones}).encode()
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        except OSError:
+            return
+        self.feeder = threading.Thread(target=self._feed, args=(payload,), daemon=True)
+        self.feeder.start()
+
+    def _feed(self, payload: bytes) -> None:
+        try:
+            self.proc.stdin.write(payload)
+            self.proc.stdin.close()
+        except (OSError, ValueError):
+            pass
+
+    def results(self) -> tuple[list, list]:
+        if self.proc is not None:
+            try:
+                data = json.loads(self.proc.stdout.read() or b"null")
+                if self.proc.wait() == 0 and data and len(data["email"]) == len(self.emails) \
+                        and len(data["phone"]) == len(self.phones):
+                    return [tuple(x) for x in data["email"]], [tuple(x) for x in data["phone"]]
+            except (OSError, ValueError):
+                pass
+            finally:
+                self.close()
+        return _normalize_batch("email", self.emails), _normalize_batch("phone", self.phones)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except (OSError, ValueError):
+                    pass
+            self.proc = None
+        if self.feeder is not None:
+            self.feeder.join()
+            self.feeder = None
 
 
 # =========================================================================================
@@ -775,12 +863,11 @@ class _Generator:
         self.rng = random.Random(seed)
         self.progress, self.cancel = progress, cancel
         self.counts: dict[str, int] = {}
-        self.factor = scale.contacts / 100_000
         self.actor = db.write.actor_id
 
     # ---- time helpers ----------------------------------------------------------------------
-    def at(self, ts: float) -> dt.datetime:
-        return self.now + dt.timedelta(seconds=round(ts - self.now_ts))
+    def at(self, ts: float, _td=dt.timedelta) -> dt.datetime:
+        return self.now + _td(seconds=int(ts - self.now_ts))
 
     def day(self, ts: float) -> dt.date:
         return self.at(ts).date()
@@ -1033,8 +1120,11 @@ class _Generator:
 
     # ---- phones and e-mails ------------------------------------------------------------------
     def phone(self, loc: _Locale, city: tuple, *, mobile: bool) -> tuple[str, str]:
-        """(as typed, E.164): a number of the city's area (or a mobile), in a local or
-        international spelling, normalised by validation.normalize_phone."""
+        """(as typed, E.164), normalised by validation.normalize_phone."""
+        return v.normalize_phone(self.phone_raw(loc, city, mobile=mobile), region=loc.country)
+
+    def phone_raw(self, loc: _Locale, city: tuple, *, mobile: bool) -> str:
+        """A number of the city's area (or a mobile), in a local or international spelling."""
         rng = self.rng
         if loc.country == "US":
             nsn = city[2] + str(rng.randint(200, 999)) + f"{rng.randint(0, 9999):04d}"
@@ -1050,7 +1140,8 @@ class _Generator:
                 prefix, length = rng.choice(loc.mobile)
             else:
                 prefix, length = city[2], loc.landline_len
-            rest = str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(length - len(prefix) - 1))
+            k = length - len(prefix) - 1
+            rest = str(rng.randint(2, 9)) + str(rng.randrange(10 ** k)).zfill(k)
             nsn = prefix + rest
             style = rng.random()
             if style < 0.25:
@@ -1064,9 +1155,10 @@ class _Generator:
                 raw = f"(0{prefix}) {rest[:3]} {rest[3:5]} {rest[5:]}"
             else:
                 raw = f"{loc.trunk}{prefix} {_group(rest)}"
-        return v.normalize_phone(raw, region=loc.country)
+        return raw
 
-    def email(self, given_lat: str, family_lat: str, domain: str, *, free: bool) -> tuple[str, str]:
+    def email(self, given_lat: str, family_lat: str, domain: str, *, free: bool) -> str:
+        """An address as typed (unique in this run); validated later by normalize_email."""
         rng = self.rng
         f, l = given_lat.lower(), family_lat.lower()
         r = rng.random()
@@ -1085,7 +1177,7 @@ class _Generator:
         # people type their addresses with some capitals; matching uses the normalised form
         if rng.random() < 0.15:
             address = address[0].upper() + address[1:]
-        return v.normalize_email(address)
+        return address
 
     # ---- contacts ------------------------------------------------------------------------------
     def plan_contacts(self) -> None:
@@ -1138,7 +1230,7 @@ class _Generator:
             if stage is DQ:
                 p.reason = dq_pick(rng)
             self.people.append(p)
-        # leads in this order of stages; the people list is reshuffled for realistic ids order
+        # names, titles and seniority (consistent with the company size)
         self.plan_identities()
 
     def plan_identities(self) -> None:
@@ -1152,7 +1244,7 @@ class _Generator:
             p.given, p.family = given[0], family[0]
             p.title = None
             sen = sen_pick[p.acct.size if p.acct else "micro"](rng)
-            if p.stage is DQ and p.reason in ("Student.", "Job seeker (visited the careers page)."):
+            if p.stage is DQ and p.reason in NO_BUYER_REASONS:
                 sen = SU if rng.random() < 0.6 else SE
             if sen is SU:
                 dept = None
@@ -1351,16 +1443,17 @@ class _Generator:
             city = acct.city if acct and rng.random() < 0.9 else self.pools[loc.code]["city"](rng)
             street = postal = None
             if rng.random() < 0.45:
-                nstr = str(rng.randint(1, 220)).translate(str.maketrans("0123456789", loc.digits))
+                nstr = str(rng.randint(1, 220)).translate(_DIGITS[loc.digits])
                 street = loc.street_format.format(street=rng.choice(self.pools[loc.code]["streets"]), n=nstr,
                                                   m=rng.randint(1, 30))
-                tail = "".join(str(rng.randint(1, 9)) for _ in range(loc.postal_len - len(city[3])))
+                k = loc.postal_len - len(city[3])
+                tail = str(rng.randrange(10 ** (k - 1), 10 ** k))
                 postal = city[3] + tail
                 if loc.country == "IR":
                     postal = f"{postal[:5]}-{postal[5:]}"
             lo, hi, ilo, ihi = score[p.stage]
             persona = None
-            if p.stage is DQ and p.seniority in (SU, SE) and p.reason in ("Student.", "Job seeker (visited the careers page)."):
+            if p.stage is DQ and p.seniority in (SU, SE) and p.reason in NO_BUYER_REASONS:
                 persona = self.persona_ids[4]
             elif p.department in PERSONA_OF_DEPARTMENT and p.seniority in (SM, SD, SC) and rng.random() < 0.6:
                 persona = self.persona_ids[PERSONA_OF_DEPARTMENT[p.department]]
@@ -1385,7 +1478,8 @@ class _Generator:
             )
 
     def plan_channels(self) -> None:
-        """E-mails and phones per contact (validated now, written after the contacts)."""
+        """E-mails and phones per contact, as typed; :class:`_Normalizer` adds the
+        normalised forms before they are written."""
         rng = self.rng
         self.emails_used: set[str] = set()
         self.email_rows: list[dict] = []
@@ -1403,20 +1497,20 @@ class _Generator:
                 else:
                     emails.append((self.email(gl, fl, rng.choice(loc.free_mail), free=True),
                                    EmailKind.WORK if acct is None else EmailKind.HOME))
-            for pos, ((shown, norm), kind) in enumerate(emails):
-                self.email_rows.append(dict(contact_id=p.id, kind=kind, address=shown, address_normalized=norm,
+            for pos, (address, kind) in enumerate(emails):
+                self.email_rows.append(dict(contact_id=p.id, kind=kind, address=address, address_normalized=None,
                                             position=pos, created_at=created))
             if rng.random() < 0.62:
                 city = acct.city if acct else self.pools[loc.code]["city"](rng)
                 first_mobile = acct is None or rng.random() < 0.45
-                phones = [(self.phone(loc, city, mobile=first_mobile),
+                phones = [(self.phone_raw(loc, city, mobile=first_mobile),
                            PhoneKind.MOBILE if first_mobile else PhoneKind.WORK)]
                 if rng.random() < 0.12:
-                    phones.append((self.phone(loc, city, mobile=not first_mobile),
+                    phones.append((self.phone_raw(loc, city, mobile=not first_mobile),
                                    PhoneKind.WORK if first_mobile else PhoneKind.MOBILE))
-                for pos, ((raw, e164), kind) in enumerate(phones):
-                    self.phone_rows.append(dict(contact_id=p.id, kind=kind, raw=raw, e164=e164, position=pos,
-                                                created_at=created))
+                for pos, (raw, kind) in enumerate(phones):
+                    self.phone_rows.append(dict(contact_id=p.id, kind=kind, raw=raw, e164=None, position=pos,
+                                                created_at=created, region=loc.country))
 
     def lifecycle_rows(self) -> Iterator[dict]:
         for p in self.people:
@@ -1543,7 +1637,8 @@ class _Generator:
             if o.last_touch and o.last_touch > o.created + 60:
                 kind = rng.choice((C, E, MT))
                 add((kind, {C: "Follow-up call", E: "Sent revised proposal", MT: "Negotiation meeting"}[kind], None,
-                     o.last_touch if kind is not E else None, o.last_touch, rng.randint(10, 60) if kind is not E else None,
+                     o.last_touch if kind is not E else None, o.last_touch,
+                     rng.randint(10, 60) if kind is not E else None,
                      DONE, cid, o.id, aid, own, o.last_touch - DAY))
             if o.status is OPEN and o.next_step:
                 kind = MT if "demo" in o.next_step.lower() or "visit" in o.next_step.lower() else (
@@ -1577,7 +1672,8 @@ class _Generator:
             rng.shuffle(out)
             del out[budget:]
         owned = [p for p in self.people if p.owner is not None]
-        subjects = ((C, "Check-in call"), (E, "Sent case study"), (E, "Sent brochure"), (E, "Answered pricing question"),
+        subjects = ((C, "Check-in call"), (E, "Sent case study"), (E, "Sent brochure"),
+                    (E, "Answered pricing question"),
                     (N, "Prefers WhatsApp for quick questions"), (N, "Budget approved for next quarter"),
                     (T, "Update the account plan"), (MT, "Coffee meeting"), (C, "Qualification call (BANT)"))
         while len(out) < budget and owned:
@@ -1624,9 +1720,16 @@ class _Generator:
             # One long transaction: a bigger page cache keeps its indexes in memory.
             old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql("PRAGMA cache_size = -262144")
+        normalizer = _Normalizer([r["address"] for r in self.email_rows],
+                                 [(r["raw"], r.pop("region")) for r in self.phone_rows])
         try:
             self.insert(s, "accounts", Account, accounts, len(accounts))
             self.insert(s, "contacts", Contact, contacts, len(contacts))
+            emails, phones = normalizer.results()
+            for row, (shown, norm) in zip(self.email_rows, emails):
+                row["address"], row["address_normalized"] = shown, norm
+            for row, (raw, e164) in zip(self.phone_rows, phones):
+                row["raw"], row["e164"] = raw, e164
             self.insert(s, "contact_emails", ContactEmail, self.email_rows, len(self.email_rows))
             self.insert(s, "contact_phones", ContactPhone, self.phone_rows, len(self.phone_rows))
             del accounts, contacts, self.email_rows, self.phone_rows
@@ -1640,6 +1743,7 @@ class _Generator:
             acts = self.plan_activities()
             self.insert(s, "activities", Activity, self.activity_rows(acts), len(acts))
         finally:
+            normalizer.close()
             if old_cache is not None:
                 conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")
 
