@@ -78,6 +78,11 @@ def make_engine(url: str, *, echo: bool = False, check: bool = True) -> Engine:
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        # Send bulk INSERTs as multi-row VALUES (1,000 rows a statement) instead of one
+        # statement per row: the statement-level search/NOTIFY triggers then run once per
+        # 1,000 rows, not per row (a 5,000-row insert: 4.0 s -> well under a second).
+        engine.dialect.use_insertmanyvalues_wo_returning = True
     if check:
         try:
             with engine.connect() as conn:
