@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,6 +38,7 @@ from leaddesk.services.dto import ContactDetail, EmailInfo, PhoneInfo
 from leaddesk.services.records import Changes
 from leaddesk.services.validation import sort_key
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.stage_badges import (
     NEEDS_REASON,
@@ -188,7 +189,6 @@ class ContactEditorDialog(QDialog):
         self._current_account: tuple[uuid.UUID, str] | None = None
         self._invalid: QWidget | None = None
         self.invalid_field: str | None = None
-        self._company_generation = 0
         self._save_token = 0
         self._row_map: dict[str, list[int]] = {"emails": [], "phones": []}
         self.setWindowTitle(self.tr("New contact") if contact_id is None else self.tr("Edit contact"))
@@ -239,15 +239,8 @@ class ContactEditorDialog(QDialog):
         self.fields["seniority"] = self.seniority
         person.addRow(self.tr("Seniorit&y:"), self.seniority)
         company = self._line("account_id", self.tr("Start typing a company name"))
-        self._company_model = QStringListModel(self)
-        completer = QCompleter(self._company_model, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        # The service matches accent-insensitively ("ozd" finds "Özdemir"): show what it found.
-        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        company.setCompleter(completer)
-        self._company_timer = QTimer(self, singleShot=True, interval=150)
-        self._company_timer.timeout.connect(self.refresh_company_suggestions)
-        company.textEdited.connect(lambda _: self._company_timer.start())
+        self._company_completer = AccountNameCompleter(self.db, company, self)
+        self._company_model = self._company_completer.model
         self.company = company
         person.addRow(self.tr("&Company:"), company)
         self.stage: QComboBox | None = None
@@ -367,22 +360,7 @@ class ContactEditorDialog(QDialog):
 
     # --- company suggestions ----------------------------------------------------------
     def refresh_company_suggestions(self) -> None:
-        text = self.company.text().strip()
-        self._company_generation += 1
-        generation = self._company_generation
-        if not text:
-            self._company_model.setStringList([])
-            return
-        db = self.db
-        run_read(self, lambda: accounts.list_accounts(db, name_prefix=text, limit=20)).success(
-            lambda page: self._on_companies(generation, page)).failure(lambda exc: None).run()
-
-    def _on_companies(self, generation: int, page) -> None:
-        if generation != self._company_generation:
-            return
-        self._company_model.setStringList([row.name for row in page.items])
-        if self.company.hasFocus() and page.items:
-            self.company.completer().complete()
+        self._company_completer.refresh()
 
     # --- saving -----------------------------------------------------------------------
     def form_values(self) -> dict:

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QLocale, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -30,6 +30,7 @@ from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.records import Changes
 from leaddesk.ui import errors
 from leaddesk.ui.itemmodels.board_model import display_locale
+from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "TRY", "IRR", "SAR", "AED", "THB", "JPY")
@@ -237,17 +238,10 @@ class NewOpportunityDialog(FormDialog):
         self.pipeline_id = pipeline_id
         self.result: Created | None = None
         self._account = account
-        self._generation = 0
         self.account = QLineEdit(account[1] if account else "")
         self.account.setPlaceholderText(self.tr("Start typing an account name"))
-        self._names = QStringListModel(self)
-        completer = QCompleter(self._names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.account.setCompleter(completer)
-        self._suggest_timer = QTimer(self, singleShot=True, interval=150)
-        self._suggest_timer.timeout.connect(self.refresh_suggestions)
-        self.account.textEdited.connect(lambda _: self._suggest_timer.start())
+        self._suggestions = AccountNameCompleter(db, self.account, self)
+        self._names = self._suggestions.model
         self.name = QLineEdit()
         self.name.setPlaceholderText(self.tr("e.g. 40 forklifts for the Izmir warehouse"))
         self.amount = QLineEdit()
@@ -278,22 +272,7 @@ class NewOpportunityDialog(FormDialog):
         (self.name if account else self.account).setFocus()
 
     def refresh_suggestions(self) -> None:
-        text = self.account.text().strip()
-        self._generation += 1
-        generation = self._generation
-        if not text:
-            self._names.setStringList([])
-            return
-        db = self.db
-        run_read(self, lambda: accounts.list_accounts(db, name_prefix=text, limit=20)).success(
-            lambda page: self._on_suggestions(generation, page)).failure(lambda exc: None).run()
-
-    def _on_suggestions(self, generation: int, page) -> None:
-        if generation != self._generation:
-            return
-        self._names.setStringList([row.name for row in page.items])
-        if self.account.hasFocus() and page.items:
-            self.account.completer().complete()
+        self._suggestions.refresh()
 
     def values(self) -> dict:
         return {"name": self.name.text(), "amount": amount_text(self.amount.text()) or "0",
