@@ -10,7 +10,7 @@ from leaddesk.models import Team, User
 from leaddesk.models.enums import Role
 from leaddesk.services import validation as v
 from leaddesk.services.dto import TeamInfo, UserInfo
-from leaddesk.services.records import as_uuid, assign, check_version, get_row, to_dto
+from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
 
 
 def _role(value) -> Role:
@@ -91,3 +91,49 @@ def list_users(db: Database, *, include_inactive: bool = False) -> list[UserInfo
 def get_user(db: Database, user_id) -> UserInfo:
     with db.reader() as s:
         return to_dto(get_row(s, User, user_id), UserInfo)
+
+
+def update_team(db: Database, team_id, *, expected_version: int | None, name: str | None = None,
+                lead_cap=...) -> TeamInfo:
+    """Rename a team and/or set its lead cap (``None`` = no cap)."""
+    values: dict = {}
+    if name is not None:
+        values["name"] = v.clean_text(name, field="name", max_len=200, required=True)
+    if lead_cap is not ...:
+        values["lead_cap"] = v.non_negative_int(lead_cap, field="lead_cap")
+    with db.unit_of_work() as s:
+        team = get_row(s, Team, team_id)
+        check_version(team, expected_version)
+        assign(team, values)
+        s.flush()
+        return to_dto(team, TeamInfo)
+
+
+def delete_team(db: Database, team_id, *, expected_version: int | None = None):
+    """Soft-delete a team that has no active members (move them first)."""
+    with db.unit_of_work() as s:
+        team = get_row(s, Team, team_id)
+        check_version(team, expected_version)
+        members = s.scalar(select(User.id).where(User.team_id == team.id, User.deleted.is_(False),
+                                                 User.active.is_(True)).limit(1))
+        if members is not None:
+            raise ValidationError("This team still has active members; move them to another team first.",
+                                  field="team_id")
+        team.deleted = True
+    return Changes.of("team", team.id)
+
+
+def restore_team(db: Database, team_id, *, expected_version: int | None = None):
+    return restore(db, Team, team_id, expected_version=expected_version)
+
+
+def delete_user(db: Database, user_id, *, expected_version: int | None = None):
+    """Soft-delete a user (their records keep pointing at them; restore brings them back).
+    Prefer ``update_user(active=False)`` for someone who left: they stay in reports."""
+    if db.write.actor_id is not None and str(user_id) == str(db.write.actor_id):
+        raise ValidationError("You cannot delete the user you are signed in as.", field="user_id")
+    return soft_delete(db, User, user_id, expected_version=expected_version)
+
+
+def restore_user(db: Database, user_id, *, expected_version: int | None = None):
+    return restore(db, User, user_id, expected_version=expected_version)
