@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     p.add_argument("--force", action="store_true", help="add demo data even if the database holds contacts")
 
+    p = sub.add_parser("sync", help="sync this laptop's database with the team server (backup, push, pull)")
+    p.add_argument("--hub", metavar="URL", help="the team's PostgreSQL URL (default: $LEADDESK_HUB)")
+    p.add_argument("--status", action="store_true", help="only show pending changes and the last pulled sequence")
+
     p = sub.add_parser("gui", help="open the app (the default)")
     p = sub.add_parser("screenshot", help="render a view of the current database to a PNG, offscreen")
     p.add_argument("--view", required=True, choices=["accounts", "account", "board", "contacts", "search"])
@@ -156,14 +160,37 @@ def cmd_demo(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo}
+def cmd_sync(args) -> int:
+    import os
+
+    from leaddesk.services import team_sync
+
+    db, settings = _open(args)
+    try:
+        if args.status:
+            st = team_sync.sync_status(db)
+            print(f"Pending changes: {st.pending:,}; last pulled sequence: {st.last_pulled_seq:,}")
+            return 0
+        hub = args.hub or os.environ.get("LEADDESK_HUB")
+        summary = team_sync.sync_with_hub(db, hub, backup_dir=settings.backup_dir)
+    finally:
+        db.dispose()
+    print(f"Sent {summary.sent:,} change(s); received {summary.received:,}, applied {summary.applied:,}.")
+    if summary.conflicts:
+        print(f"{summary.conflicts:,} conflict(s): both values are kept on the team server.")
+    print(f"Pending changes: {summary.pending_after:,}. Backup: {summary.backup or 'none'}.")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, "sync": cmd_sync}
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except LeadDeskError as exc:
-        print(f"leaddesk: error: {exc}", file=sys.stderr)
+        # One line, whatever the driver wrote (libpq's messages span several).
+        print(f"leaddesk: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("leaddesk: interrupted; nothing half-written (each step is one transaction).", file=sys.stderr)
