@@ -28,8 +28,12 @@ class Settings:
     db_url: str | None = None
     #: E-mail of the LeadDesk user this installation acts as; None = the first admin.
     user_email: str | None = None
-    #: Backups of the local SQLite file kept before migrations (and, later, syncs).
+    #: Backups of the local SQLite file kept before migrations and syncs.
     keep_backups: int = 5
+    #: The team server (PostgreSQL URL) this laptop's SQLite replica syncs with; None = standalone.
+    hub_url: str | None = None
+    #: Seconds between background syncs while the app runs (0 = only on demand).
+    sync_interval_s: int = 120
 
     @property
     def database_url(self) -> str:
@@ -58,6 +62,8 @@ def load_settings(*, db_url: str | None = None, env: dict[str, str] | None = Non
         db_url=db_url or env.get("LEADDESK_DB") or file_values.get("db_url"),
         user_email=env.get("LEADDESK_USER") or file_values.get("user_email"),
         keep_backups=int(file_values.get("keep_backups", 5)),
+        hub_url=env.get("LEADDESK_HUB") or file_values.get("hub_url"),
+        sync_interval_s=int(env.get("LEADDESK_SYNC_INTERVAL") or file_values.get("sync_interval_s", 120)),
     )
 
 

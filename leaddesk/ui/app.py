@@ -65,7 +65,9 @@ def run_gui(args) -> int:
         QMessageBox.critical(None, "LeadDesk", str(exc))
         print(f"leaddesk: error: {exc}", file=sys.stderr)
         return 2
-    window = MainWindow(db, user_label=_user_label(db))
+    settings = load_settings(db_url=args.db)
+    window = MainWindow(db, user_label=_user_label(db), hub_url=settings.hub_url,
+                        sync_interval_s=settings.sync_interval_s, backup_dir=settings.backup_dir)
     window.show()
     bench_page = os.environ.get("LEADDESK_BENCH_EXIT_AFTER_LOAD")
     if bench_page:

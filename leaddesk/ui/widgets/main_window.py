@@ -25,14 +25,17 @@ from leaddesk.ui.widgets.accounts_page import AccountsPage
 from leaddesk.ui.widgets.contacts_page import ContactsPage
 from leaddesk.ui.widgets.pipeline_page import PipelinePage
 from leaddesk.ui.widgets.search_dialog import SearchDialog
+from leaddesk.ui.widgets.sync_status import SyncController
 
 PAGES = ("accounts", "contacts", "pipeline")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, *, user_label: str | None = None, parent=None):
+    def __init__(self, db: Database, *, user_label: str | None = None, hub_url: str | None = None,
+                 sync_interval_s: int = 120, backup_dir=None, parent=None):
         super().__init__(parent)
         self.db = db
+        self.sync = SyncController(db, hub_url, interval_s=sync_interval_s, backup_dir=backup_dir, parent=self)
         self.setWindowTitle(self.tr("LeadDesk"))
         self.undo_stack = QUndoStack(self)
 
@@ -100,6 +103,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
         self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
         file_menu.addSeparator()
+        sync_action = self._action(file_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")
+        sync_action.setEnabled(self.sync.enabled)
+        file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
@@ -144,6 +150,7 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(self._db_text())
         self.user_label = QLabel(self.tr("User: {0}").format(user_label or self.tr("(none)")))
         self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.sync.label)
         self.statusBar().addPermanentWidget(self.db_label)
         self.statusBar().addPermanentWidget(self.user_label)
         # A bound method (not a lambda): Qt disconnects it when the window is destroyed.
