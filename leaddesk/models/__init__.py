@@ -3,8 +3,9 @@
 from leaddesk.models.accounts import Account
 from leaddesk.models.activity import Activity
 from leaddesk.models.base import BOOKKEEPING, Base, Synced
+from leaddesk.models.dedupe import DuplicateCandidate, RecordMerge
 from leaddesk.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleEvent
-from leaddesk.models.hub import HUB_TABLES, ChangeLog, HubFieldVersion, OutboxBase, SyncBatch, SyncConflict
+from leaddesk.models.hub import HUB_TABLES, AccessChange, ChangeLog, HubFieldVersion, OutboxBase, SyncBatch, SyncConflict
 from leaddesk.models.journal import ROW_CREATED, FieldVersion, Outbox, SyncState
 from leaddesk.models.marketing import (
     Bant,
@@ -42,6 +43,8 @@ SYNCED_MODELS = [
     Indicator,
     FunnelStageDefinition,
     TeamSetting,
+    DuplicateCandidate,
+    RecordMerge,
 ]
 
 __all__ = [m.__name__ for m in SYNCED_MODELS] + [
@@ -57,6 +60,7 @@ __all__ = [m.__name__ for m in SYNCED_MODELS] + [
     "HubFieldVersion",
     "SyncConflict",
     "OutboxBase",
+    "AccessChange",
     "HUB_TABLES",
     "SYNCED_MODELS",
     "SearchDoc",

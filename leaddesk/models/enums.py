@@ -130,3 +130,9 @@ class LeadSource(StrEnum):
     BUSINESS_CARD = "business_card"
     IMPORT = "import"
     OTHER = "other"
+
+
+class DuplicateStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    MERGED = "merged"

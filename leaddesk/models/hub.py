@@ -63,6 +63,9 @@ class ChangeLog(Base):
     #: The pusher's ``last_pulled_seq`` when the edit was made.
     base_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The hub refused to apply it (permissions, a deleted parent): kept for the record and
+    #: for the author's conflict inbox, never pulled by replicas.
+    rejected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_change_log_entity_row", "entity", "row_id"),)
 
@@ -77,6 +80,8 @@ class SyncBatch(Base):
     #: JSON of :class:`leaddesk.sync.protocol.PushResult`.
     result: Mapped[str] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The database role that pushed it.
+    pushed_by: Mapped[str | None] = mapped_column(String(63))
 
 
 class HubFieldVersion(Base):
@@ -103,6 +108,14 @@ class SyncConflict(Base):
     * ``edit_deleted``: a field was edited concurrently with the row's deletion. The row
       stays deleted (``kept_*`` describes the delete, ``kept_value`` is ``true``); the edit
       (``lost_*``) is applied to the tombstone, so a Restore brings it back.
+    * ``rejected``: the hub refused the change (``note`` says why: no permission, a
+      deleted or invisible parent). ``lost_*`` is the refused change (also kept in
+      ``change_log`` with ``rejected``), ``kept_*`` what the hub holds instead.
+    * ``merged``: an edit reached a record that had been merged into another one
+      (``note`` names the survivor); it was applied to the merged-away record.
+
+    On a replica the table holds the conflicts it pulled from the hub (its inbox); a
+    resolution made offline waits in ``resolved_pending`` until the next sync.
     """
 
     __tablename__ = "sync_conflict"
@@ -125,11 +138,36 @@ class SyncConflict(Base):
     lost_change_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: LeadDesk users who made each side (``change_log.author``).
+    kept_author: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    lost_author: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: Why (rejected), or where the edit went (merged).
+    note: Mapped[str | None] = mapped_column(Text)
+    #: "kept" or "other" (the other value was re-applied as a new edit).
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Replica: resolved here, not yet told to the hub.
+    resolved_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_sync_conflict_entity_row", "entity", "row_id"),
         Index("ix_sync_conflict_resolved", "resolved"),
     )
+
+
+class AccessChange(Base):
+    """Hub: a row whose visibility may have changed (its owner changed, or a user's team or
+    role did: ``entity='app_user'``). Filled by triggers; readable by every team member
+    (it holds ids only), so a replica that lost sight of a row still learns that it must
+    re-check it (sync notes 3.9, visibility changes)."""
+
+    __tablename__ = "access_change"
+
+    seq: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class OutboxBase(Base):
@@ -141,4 +179,4 @@ class OutboxBase(Base):
     base_seq: Mapped[int] = mapped_column(BigInteger)
 
 
-HUB_TABLES = ("change_log", "sync_batch", "hub_field_version", "sync_conflict")
+HUB_TABLES = ("change_log", "sync_batch", "hub_field_version", "sync_conflict", "access_change")

@@ -32,4 +32,7 @@ class User(Synced, Base):
     #: PostgreSQL LOGIN role of this person when the team database is shared.
     db_role: Mapped[str | None] = mapped_column(String(63))
 
-    __table_args__ = (Index("ix_app_user_email_normalized", "email_normalized"),)
+    __table_args__ = (
+        Index("ix_app_user_email_normalized", "email_normalized"),
+        Index("ix_app_user_db_role", "db_role"),
+    )

@@ -1,0 +1,386 @@
+"""Who may see and change which rows: the rules, written once.
+
+Roles (``app_user.role``): **rep**, **manager**, **admin**. The defaults of issue #4:
+
+* reps see the team's accounts and contacts, and change their own (and unassigned ones:
+  the team's pool of leads); they see and change only their own (or unassigned)
+  opportunities and activities;
+* managers see and change everything of their team;
+* admins see and change everything, and alone manage users, teams and team settings;
+* configuration (pipelines, stages, lost reasons, campaigns, personas, scoring rules,
+  HPIs, stage definitions) is read by all and changed by managers and admins.
+
+"Team" = the users of my team (``app_user.team_id``), me included; a row's team is its
+owner's. Child rows (e-mails, phones, lifecycle and opportunity history, BANT, engagement)
+follow their parent.
+
+The rules are data (:data:`RULES`) compiled three ways, so they cannot drift apart:
+
+* :func:`can_read` / :func:`can_write`: Python predicates over a row's values, used by
+  the journal to refuse a forbidden save in the app (SQLite replica or standalone), and
+  by the hub to turn a forbidden pushed change into a visible "rejected" conflict
+  instead of failing the whole batch;
+* :func:`read_clause`: a SQLAlchemy expression for ``with_loader_criteria`` (the in-app
+  read filter);
+* :func:`policy_sql`: PostgreSQL row-level-security policies (installed by migration
+  0005 with ``FORCE``), evaluated against ``session_user`` through ``ld_me()``,
+  ``ld_role()`` and ``ld_team()``. Per-user LOGIN roles, never a shared role with
+  ``SET app.user``, which a user could spoof (sync notes 6.2).
+
+No Qt, no services: models-level declarations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, false, or_, select, true
+
+REP, MANAGER, ADMIN = "rep", "manager", "admin"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who is asking: a user, their role and their team (themselves included)."""
+
+    user_id: uuid.UUID
+    role: str
+    team: frozenset[uuid.UUID]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TeamShared:
+    """Seen by the owner's team; changed by the owner, by managers of the team, and by
+    anyone in the team when unassigned."""
+
+    owner: str = "owner_id"
+
+
+@dataclass(frozen=True)
+class Private:
+    """Seen and changed by the owner and managers of the team (unassigned: the team)."""
+
+    owner: str = "owner_id"
+
+
+@dataclass(frozen=True)
+class Child:
+    """Follows a parent row (seen/changed when the parent is)."""
+
+    parent: str
+    fk: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Seen by all; changed by ``writers``."""
+
+    writers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A pair of records (duplicate candidates, merges): seen and changed by whoever sees
+    the records; ``entity_col`` names their table."""
+
+    ids: tuple[str, ...]
+    entity_col: str = "entity"
+
+
+CONFIG = Reference(frozenset({MANAGER, ADMIN}))
+ADMIN_ONLY = Reference(frozenset({ADMIN}))
+
+RULES: dict[str, object] = {
+    "team": ADMIN_ONLY,
+    "app_user": ADMIN_ONLY,
+    "team_setting": ADMIN_ONLY,
+    "campaign": CONFIG,
+    "persona": CONFIG,
+    "pipeline": CONFIG,
+    "pipeline_stage": CONFIG,
+    "lost_reason": CONFIG,
+    "scoring_rule": CONFIG,
+    "indicator": CONFIG,
+    "funnel_stage_definition": CONFIG,
+    "account": TeamShared(),
+    "contact": TeamShared(),
+    "contact_email": Child("contact", "contact_id"),
+    "contact_phone": Child("contact", "contact_id"),
+    "lifecycle_event": Child("contact", "contact_id"),
+    "engagement_event": Child("contact", "contact_id"),
+    "bant": Child("contact", "contact_id"),
+    "opportunity": Private(),
+    "opportunity_event": Child("opportunity", "opportunity_id"),
+    "activity": Private(),
+    "duplicate_candidate": Pair(("a_id", "b_id")),
+    "record_merge": Pair(("survivor_id", "loser_id")),
+}
+
+#: Tables a Pair may point at.
+PAIR_TARGETS = ("contact", "account")
+
+
+def rule(entity: str):
+    return RULES[entity]
+
+
+# --- Python predicates --------------------------------------------------------------------
+
+#: (entity, id) -> that row's values (None when absent or invisible), for child rules.
+Lookup = Callable[[str, uuid.UUID], Mapping | None]
+
+
+def _owned_read(rule_, subject: Subject, row: Mapping) -> bool:
+    owner = row.get(rule_.owner)
+    if owner is None or subject.is_admin:
+        return True
+    if isinstance(rule_, TeamShared):
+        return owner in subject.team
+    return owner == subject.user_id or (subject.role == MANAGER and owner in subject.team)
+
+
+def _owned_write(rule_, subject: Subject, row: Mapping) -> bool:
+    owner = row.get(rule_.owner)
+    return (subject.is_admin or owner is None or owner == subject.user_id
+            or (subject.role == MANAGER and owner in subject.team))
+
+
+def can_read(subject: Subject | None, entity: str, row: Mapping, lookup: Lookup) -> bool:
+    if subject is None or subject.is_admin:
+        return True
+    r = RULES[entity]
+    if isinstance(r, Reference):
+        return True
+    if isinstance(r, (TeamShared, Private)):
+        return _owned_read(r, subject, row)
+    if isinstance(r, Child):
+        parent = lookup(r.parent, row.get(r.fk))
+        return parent is not None and can_read(subject, r.parent, parent, lookup)
+    if isinstance(r, Pair):
+        target = row.get(r.entity_col)
+        for col in r.ids:
+            other = lookup(target, row.get(col)) if target in PAIR_TARGETS else None
+            if other is None or not can_read(subject, target, other, lookup):
+                return False
+        return True
+    raise KeyError(entity)
+
+
+def can_write(subject: Subject | None, entity: str, row: Mapping, lookup: Lookup) -> bool:
+    if subject is None or subject.is_admin:
+        return True
+    r = RULES[entity]
+    if isinstance(r, Reference):
+        return subject.role in r.writers
+    if isinstance(r, (TeamShared, Private)):
+        return _owned_write(r, subject, row)
+    if isinstance(r, Child):
+        parent = lookup(r.parent, row.get(r.fk))
+        return parent is not None and can_write(subject, r.parent, parent, lookup)
+    if isinstance(r, Pair):
+        return can_read(subject, entity, row, lookup)
+    raise KeyError(entity)
+
+
+def denial(entity: str) -> str:
+    """A sentence saying who may change rows of ``entity``."""
+    r = RULES[entity]
+    what = entity.replace("_", " ")
+    if isinstance(r, Reference):
+        who = "admins" if r.writers == {ADMIN} else "managers and admins"
+        return f"Only {who} can change the team's {what} settings."
+    if isinstance(r, Child):
+        return f"Only the owner of the {r.parent} (or their manager) can change its {what.split()[-1]}s."
+    if isinstance(r, Pair):
+        return f"You cannot see both records of this {what}."
+    return f"Only the owner of this {what} (or their manager) can change it."
+
+
+# --- SQLAlchemy (in-app read filter) -------------------------------------------------------
+
+def read_clause(model, subject: Subject | None, models: Mapping[str, type] | None = None):
+    """A WHERE clause limiting ``model`` to the rows ``subject`` may see."""
+    if subject is None or subject.is_admin:
+        return true()
+    r = RULES.get(model.__tablename__)
+    if r is None or isinstance(r, Reference):
+        return true()
+    if isinstance(r, (TeamShared, Private)):
+        owner = getattr(model, r.owner)
+        if isinstance(r, TeamShared) or subject.role == MANAGER:
+            return or_(owner.is_(None), owner.in_(subject.team))
+        return or_(owner.is_(None), owner == subject.user_id)
+    models = models or _models()
+    if isinstance(r, Child):
+        parent = models[r.parent]
+        return exists(select(parent.id).where(parent.id == getattr(model, r.fk),
+                                              read_clause(parent, subject, models)))
+    if isinstance(r, Pair):
+        parts = []
+        for target in PAIR_TARGETS:
+            tm = models[target]
+            parts.append(and_(model.entity == target, *[
+                exists(select(tm.id).where(tm.id == getattr(model, col), read_clause(tm, subject, models)))
+                for col in r.ids]))
+        return or_(*parts) if parts else false()
+    return true()
+
+
+def _models() -> dict[str, type]:
+    from leaddesk.models import SYNCED_MODELS
+
+    return {m.__tablename__: m for m in SYNCED_MODELS}
+
+
+# --- PostgreSQL policies ------------------------------------------------------------------
+
+_ME = "(SELECT ld_me())"
+_ROLE = "(SELECT ld_role())"
+_TEAM = "(SELECT ld_team())"
+
+
+def pg_read(entity: str, alias: str | None = None) -> str:
+    """The SELECT predicate of ``entity`` as SQL (columns qualified by ``alias``)."""
+    r = RULES[entity]
+    q = f"{alias}." if alias else ""
+    admin = f"{_ROLE} = 'admin'"
+    if isinstance(r, Reference):
+        return f"{_ME} IS NOT NULL"
+    if isinstance(r, TeamShared):
+        return f"({admin} OR {q}{r.owner} IS NULL OR {q}{r.owner} IN {_TEAM})"
+    if isinstance(r, Private):
+        return (f"({admin} OR {q}{r.owner} IS NULL OR {q}{r.owner} = {_ME} "
+                f"OR ({_ROLE} = 'manager' AND {q}{r.owner} IN {_TEAM}))")
+    if isinstance(r, Child):
+        p = f"p_{entity}"
+        return f"EXISTS (SELECT 1 FROM {r.parent} {p} WHERE {p}.id = {q}{r.fk} AND {pg_read(r.parent, p)})"
+    if isinstance(r, Pair):
+        parts = []
+        for target in PAIR_TARGETS:
+            checks = " AND ".join(
+                f"EXISTS (SELECT 1 FROM {target} t{i} WHERE t{i}.id = {q}{col} AND {pg_read(target, f't{i}')})"
+                for i, col in enumerate(r.ids))
+            parts.append(f"({q}{r.entity_col} = '{target}' AND {checks})")
+        return "(" + " OR ".join(parts) + ")"
+    raise KeyError(entity)
+
+
+def pg_write(entity: str, alias: str | None = None) -> str:
+    """The INSERT/UPDATE predicate of ``entity`` as SQL."""
+    r = RULES[entity]
+    q = f"{alias}." if alias else ""
+    admin = f"{_ROLE} = 'admin'"
+    if isinstance(r, Reference):
+        roles = ", ".join(f"'{w}'" for w in sorted(r.writers))
+        return f"{_ROLE} IN ({roles})"
+    if isinstance(r, (TeamShared, Private)):
+        return (f"({admin} OR {q}{r.owner} IS NULL OR {q}{r.owner} = {_ME} "
+                f"OR ({_ROLE} = 'manager' AND {q}{r.owner} IN {_TEAM}))")
+    if isinstance(r, Child):
+        p = f"p_{entity}"
+        return f"EXISTS (SELECT 1 FROM {r.parent} {p} WHERE {p}.id = {q}{r.fk} AND {pg_write(r.parent, p)})"
+    if isinstance(r, Pair):
+        return pg_read(entity, alias)
+    raise KeyError(entity)
+
+
+def pg_row_visible(entity_col: str = "entity", id_col: str = "row_id") -> str:
+    """SQL: is the data row that a sync-table row describes visible? (One CASE over every
+    synced table, each branch an EXISTS that the table's own policy filters.)"""
+    branches = " ".join(
+        f"WHEN '{name}' THEN EXISTS (SELECT 1 FROM {name} v WHERE v.id = {id_col})" for name in RULES)
+    return f"(CASE {entity_col} {branches} ELSE false END)"
+
+
+FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION ld_me() RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT id FROM app_user WHERE db_role = session_user AND active AND NOT deleted LIMIT 1 $$;
+
+CREATE OR REPLACE FUNCTION ld_role() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT role FROM app_user WHERE id = ld_me() $$;
+
+CREATE OR REPLACE FUNCTION ld_team() RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT u.id FROM app_user u, app_user me
+   WHERE me.id = ld_me() AND (u.id = me.id OR (me.team_id IS NOT NULL AND u.team_id = me.team_id)) $$;
+"""
+
+#: Sync and helper tables and their policies: (table, [(name, command, using, check)]).
+#: Everything the data tables hide, these hide too (sync notes 6.1).
+def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
+    visible = pg_row_visible()
+    return {
+        "change_log": [
+            ("ld_read", "SELECT", f"{visible} OR author = {_ME}", None),
+            ("ld_insert", "INSERT", None, "pushed_by = session_user"),
+        ],
+        "hub_field_version": [
+            ("ld_read", "SELECT", visible, None),
+            ("ld_insert", "INSERT", None, visible),
+            ("ld_update", "UPDATE", visible, visible),
+        ],
+        "sync_batch": [
+            ("ld_read", "SELECT", "pushed_by = session_user", None),
+            ("ld_insert", "INSERT", None, "pushed_by = session_user"),
+        ],
+        "sync_conflict": [
+            ("ld_read", "SELECT", f"{visible} OR lost_author = {_ME} OR kept_author = {_ME}", None),
+            ("ld_insert", "INSERT", None, f"{_ME} IS NOT NULL"),
+            ("ld_update", "UPDATE", f"{visible} OR lost_author = {_ME}", f"{_ME} IS NOT NULL"),
+        ],
+        # Ids only: whoever lost sight of a row must still learn that it changed hands.
+        "access_change": [("ld_read", "SELECT", f"{_ME} IS NOT NULL", None)],
+        "search_doc": [("ld_read", "SELECT", pg_row_visible("entity", "row_id"), None)],
+        # Replica-side tables: nobody on the hub uses them but its superuser.
+        "outbox": [], "field_version": [], "sync_state": [], "outbox_base": [],
+    }
+
+
+def policy_sql() -> list[str]:
+    """Every statement that (re)installs the row-level security of a hub database."""
+    out = []
+    for table in RULES:
+        read, write = pg_read(table), pg_write(table)
+        out += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"CREATE POLICY ld_read ON {table} FOR SELECT USING ({read})",
+            f"CREATE POLICY ld_insert ON {table} FOR INSERT WITH CHECK ({write})",
+            f"CREATE POLICY ld_update ON {table} FOR UPDATE USING ({write}) WITH CHECK ({write})",
+        ]
+    for table, policies in sync_policies().items():
+        out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+                f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"]
+        for name, command, using, check in policies:
+            stmt = f"CREATE POLICY {name} ON {table} FOR {command}"
+            if using:
+                stmt += f" USING ({using})"
+            if check:
+                stmt += f" WITH CHECK ({check})"
+            out.append(stmt)
+    return out
+
+
+def drop_policy_sql() -> list[str]:
+    out = []
+    tables = list(RULES) + list(sync_policies())
+    for table in tables:
+        for name in ("ld_read", "ld_insert", "ld_update"):
+            out.append(f"DROP POLICY IF EXISTS {name} ON {table}")
+        out += [f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+                f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"]
+    return out
+
+
+#: Tables whose owner column decides visibility: the hub logs changes of it to access_change.
+OWNER_TABLES = tuple(name for name, r in RULES.items() if isinstance(r, (TeamShared, Private)))
