@@ -1,0 +1,513 @@
+"""Field history of one record: who changed what, when, and whether the team has it.
+
+Sources, merged newest first (a change appears once, by ``change_id``):
+
+* ``change_log``: changes the team server accepted (on the hub; on a replica, its local
+  copy of pulled changes). ``rejected`` ones are listed as "rejected by the server".
+* ``sync_conflict`` rows of kind ``rejected`` (a replica learns of its refused edits that
+  way; the hub never sends refused changes themselves).
+* ``outbox``: edits made on this database and not yet acknowledged: "not yet synced".
+
+A contact's history includes its e-mail addresses and phone numbers, an opportunity's its
+stage/status events (which replace the raw ``stage_id``/``status`` edits of the same save,
+so a move reads "Qualified → Proposal"). Bookkeeping and derived columns (sort keys,
+normalised e-mails, board ranks, cached scores) are left out.
+
+Where no change log covers the record (a standalone SQLite file that never synced, or rows
+that arrived as a snapshot or demo data), the row's own created/last-changed stamps are
+added as entries and :attr:`RecordHistory.notice` says that the list is partial, so the
+panel is never misleadingly empty.
+
+Values are decoded with the column's type (:func:`leaddesk.sync.protocol.decode_value`):
+enums, money, dates and times come back as Python values in :attr:`HistoryEntry.value`,
+with an English reading in :attr:`HistoryEntry.text` (the UI may format them itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from leaddesk.db import Database
+from leaddesk.errors import NotFound, ValidationError
+from leaddesk.models import (
+    ROW_CREATED,
+    Account,
+    Campaign,
+    ChangeLog,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    LostReason,
+    Opportunity,
+    OpportunityEvent,
+    Outbox,
+    Persona,
+    Pipeline,
+    PipelineStage,
+    SyncConflict,
+    SyncState,
+    Team,
+    User,
+)
+from leaddesk.models.enums import LifecycleStage, OpportunityStatus
+from leaddesk.services.records import as_uuid
+from leaddesk.sync.protocol import ProtocolError, decode_value, entities, entity as entity_spec
+
+#: Entry states.
+SYNCED, REJECTED, PENDING, RECORDED = "synced", "rejected", "pending", "recorded"
+STATE_LABELS = {
+    SYNCED: "synced",
+    REJECTED: "rejected by the server",
+    PENDING: "not yet synced",
+    RECORDED: "from the record's stamps",
+}
+#: Pseudo-fields of entries that are not one column's change.
+CREATED, CHANGED = "*", "~"
+
+FIELD_LABELS = {
+    CREATED: "Created", CHANGED: "Changed", "deleted": "Trash", "merged_into": "Merged into",
+    "given_name": "First name", "family_name": "Last name", "job_title": "Job title", "department": "Department",
+    "seniority": "Seniority", "account_id": "Account", "street": "Street", "city": "City", "region": "Region",
+    "postal_code": "Postal code", "country": "Country", "owner_id": "Owner", "notes": "Notes",
+    "lifecycle_stage": "Lifecycle stage", "source": "Source", "campaign_id": "Campaign", "captured_at": "Captured",
+    "stage_reason": "Stage reason", "persona_id": "Persona", "name": "Name", "domain": "Domain",
+    "website": "Website", "industry": "Industry", "employees": "Employees", "annual_revenue": "Annual revenue",
+    "revenue_currency": "Revenue currency", "phone": "Phone", "tags": "Tags",
+    "primary_contact_id": "Primary contact", "pipeline_id": "Pipeline", "stage_id": "Stage", "amount": "Amount",
+    "currency": "Currency", "probability": "Probability", "expected_close_date": "Expected close",
+    "status": "Status", "lost_reason_id": "Lost reason", "lost_note": "Lost note", "closed_at": "Closed",
+    "next_step": "Next step", "next_step_due": "Next step due", "campaign": "Campaign", "kind": "Kind",
+    "subject": "Subject", "body": "Text", "due_at": "Due", "done_at": "Done", "duration_minutes": "Duration (min)",
+    "outcome": "Outcome", "contact_id": "Contact", "opportunity_id": "Opportunity", "email": "E-mail",
+    "role": "Role", "active": "Active", "team_id": "Team", "db_role": "Database login", "lead_cap": "Lead cap",
+}
+#: Derived or bookkeeping columns nobody edits by hand: left out of the history.
+HIDDEN = frozenset({
+    "name_key", "display_name", "address_normalized", "e164", "position", "board_rank", "stage_entered_at",
+    "lifecycle_changed_at", "assigned_at", "first_touch_at", "last_touch_at", "fit_score", "interest_score",
+    "email_normalized",
+})
+#: Reference columns -> (model, title column) of the row they point to.
+REFERENCES: dict[str, tuple[type, Any]] = {
+    "account_id": (Account, Account.name), "owner_id": (User, User.name), "campaign_id": (Campaign, Campaign.name),
+    "persona_id": (Persona, Persona.name), "primary_contact_id": (Contact, Contact.display_name),
+    "contact_id": (Contact, Contact.display_name), "pipeline_id": (Pipeline, Pipeline.name),
+    "stage_id": (PipelineStage, PipelineStage.name), "from_stage_id": (PipelineStage, PipelineStage.name),
+    "to_stage_id": (PipelineStage, PipelineStage.name), "lost_reason_id": (LostReason, LostReason.name),
+    "opportunity_id": (Opportunity, Opportunity.name), "team_id": (Team, Team.name),
+    "by_user_id": (User, User.name),
+}
+_TITLES = {"contact": "display_name", "account": "name", "opportunity": "name", "activity": "subject",
+           "app_user": "name", "team": "name", "pipeline": "name", "pipeline_stage": "name", "campaign": "name",
+           "persona": "name", "lost_reason": "name"}
+_ENUM_WORDS = {"iql": "Information-qualified lead (IQL)", "mql": "Marketing-qualified lead (MQL)",
+               "sql": "Sales-qualified lead (SQL)", "vp": "Vice president", "c_level": "C-level",
+               "email": "E-mail", "cold_email": "Cold e-mail", "unknown": "Not known", "entry": "Entry level"}
+#: Opportunity columns an ``opportunity_event`` of the same save already tells about.
+_EVENT_COVERS = frozenset({"stage_id", "status", "closed_at", "stage_entered_at", "board_rank"})
+_SAME_SAVE = dt.timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    author_id: uuid.UUID | None
+    #: The user's name (or the database login that pushed it; None: unknown).
+    author: str | None
+    #: The row changed: the record itself or one of its children (``contact_email`` ...).
+    entity: str
+    row_id: uuid.UUID
+    #: Column attribute name; ``"*"`` created, ``"~"`` changed (stamps only).
+    field: str
+    #: What a person calls the field ("Stage", "E-mail").
+    label: str
+    #: The new value as the column holds it (enum, Decimal, date, datetime, UUID ...).
+    value: Any
+    #: The new value as an English sentence fragment ("Proposal", "12,500.00 EUR").
+    text: str
+    #: SYNCED, REJECTED, PENDING or RECORDED (see STATE_LABELS).
+    state: str
+    #: Why the server refused it (REJECTED), if known.
+    note: str | None = None
+    change_id: uuid.UUID | None = None
+    hlc: int = 0
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class RecordHistory:
+    entity: str
+    row_id: uuid.UUID
+    title: str
+    #: Newest first.
+    entries: tuple[HistoryEntry, ...]
+    #: Set when the list is partial (no change log covers the record): say so.
+    notice: str | None = None
+    #: More entries existed than the limit allowed.
+    truncated: bool = False
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index):
+        return self.entries[index]
+
+
+@dataclass
+class _Raw:
+    """One change from any source, before it is described."""
+
+    entity: str
+    row_id: uuid.UUID
+    field: str
+    value: str | None
+    hlc: int
+    node: uuid.UUID | None
+    at: dt.datetime
+    author_id: uuid.UUID | None
+    pushed_by: str | None
+    state: str
+    change_id: uuid.UUID | None
+    note: str | None = None
+
+
+def _label(field: str) -> str:
+    return FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
+def enum_text(value: enum.Enum) -> str:
+    raw = str(value.value)
+    if isinstance(value, LifecycleStage) and raw in ("iql", "mql", "sql"):
+        return _ENUM_WORDS[raw]
+    return _ENUM_WORDS.get(raw) or raw.replace("_", " ").capitalize()
+
+
+def _targets(s: Session, entity: str, row_id: uuid.UUID) -> list[tuple[str, list[uuid.UUID]]]:
+    targets = [(entity, [row_id])]
+    if entity == "contact":
+        for model in (ContactEmail, ContactPhone):
+            ids = list(s.scalars(select(model.id).where(model.contact_id == row_id)))
+            if ids:
+                targets.append((model.__tablename__, ids))
+    elif entity == "opportunity":
+        ids = list(s.scalars(select(OpportunityEvent.id).where(OpportunityEvent.opportunity_id == row_id)))
+        if ids:
+            targets.append(("opportunity_event", ids))
+    return targets
+
+
+def _where(table, targets) -> Any:
+    return or_(*[and_(table.entity == name, table.row_id.in_(ids)) for name, ids in targets])
+
+
+def _read(s: Session, targets, limit: int) -> tuple[list[_Raw], bool]:
+    """Every known change of the targets (newest ``limit`` of each source), deduplicated."""
+    raws: dict[uuid.UUID, _Raw] = {}
+    log_rows = s.scalars(select(ChangeLog).where(_where(ChangeLog, targets))
+                         .order_by(ChangeLog.seq.desc()).limit(limit)).all()
+    for r in log_rows:
+        raws[r.change_id] = _Raw(r.entity, r.row_id, r.field, r.value, r.hlc, r.node, r.at, r.author, r.pushed_by,
+                                 REJECTED if r.rejected else SYNCED, r.change_id)
+    for c in s.scalars(select(SyncConflict).where(_where(SyncConflict, targets), SyncConflict.kind == "rejected")
+                       .order_by(SyncConflict.id.desc()).limit(limit)):
+        key = c.lost_change_id or uuid.uuid5(uuid.NAMESPACE_OID, f"sync_conflict:{c.id}")
+        if key in raws:
+            if raws[key].note is None:
+                raws[key].note = c.note
+            continue
+        raws[key] = _Raw(c.entity, c.row_id, c.field, c.lost_value, c.lost_hlc, c.lost_node, c.created_at,
+                         c.lost_author, None, REJECTED, c.lost_change_id, c.note)
+    for o in s.scalars(select(Outbox).where(_where(Outbox, targets)).order_by(Outbox.hlc.desc()).limit(limit)):
+        raws.setdefault(o.change_id, _Raw(o.entity, o.row_id, o.field, o.value, o.hlc, o.node, o.created_at,
+                                          o.actor_id, None, PENDING, o.change_id))
+    return list(raws.values()), bool(log_rows)
+
+
+def _decode(entity: str, field: str, value: str | None) -> Any:
+    try:
+        raw = json.loads(value) if value is not None else None
+    except ValueError:
+        return value
+    try:
+        spec = entity_spec(entity)
+    except ProtocolError:
+        return raw
+    if field == ROW_CREATED:
+        if not isinstance(raw, dict):
+            return raw
+        return {k: decode_value(col, raw.get(k)) if k in raw else None for k, col in spec.fields.items()}
+    column = spec.fields.get(field)
+    try:
+        return decode_value(column, raw) if column is not None else raw
+    except (ValueError, TypeError, ArithmeticError):
+        return raw
+
+
+class _Refs:
+    """Names of every row the entries point to, read once per table."""
+
+    def __init__(self, s: Session):
+        self.s = s
+        self.wanted: dict[tuple[type, Any], set[uuid.UUID]] = {}
+        self.names: dict[uuid.UUID, str] = {}
+
+    def want(self, field: str, value: Any, model: type | None = None) -> None:
+        ref = (model, _title_column(model)) if model is not None else REFERENCES.get(field)
+        if ref is not None and isinstance(value, uuid.UUID):
+            self.wanted.setdefault(ref, set()).add(value)
+
+    def load(self) -> None:
+        for (model, title), ids in self.wanted.items():
+            ids = sorted(ids)
+            for i in range(0, len(ids), 500):
+                self.names.update(self.s.execute(select(model.id, title).where(model.id.in_(ids[i:i + 500]))).all())
+
+    def name(self, ident) -> str | None:
+        return self.names.get(ident) if ident is not None else None
+
+
+def _title_column(model: type):
+    return getattr(model, _TITLES.get(model.__tablename__, "name"), None) or model.id
+
+
+def record_history(db: Database, entity: str, row_id, *, limit: int = 1000) -> RecordHistory:
+    """The record's change history, newest first (see the module notes).
+
+    Works for any synced entity; ``contact`` adds its e-mails and phones, ``opportunity``
+    its stage and status events. Raises ``NotFound`` for an unknown id (deleted records
+    have a history too)."""
+    try:
+        spec = entity_spec(entity)
+    except ProtocolError:
+        raise ValidationError(f"'{entity}' is not a kind of record with a history.", field="entity") from None
+    row_id = as_uuid(row_id)
+    limit = max(1, int(limit))
+    with db.reader() as s:
+        obj = s.get(spec.model, row_id)
+        if obj is None:
+            raise NotFound(entity.replace("_", " "), row_id)
+        targets = _targets(s, entity, row_id)
+        raws, logged = _read(s, targets, limit * 2)
+        current = _current_rows(s, targets)
+        refs = _Refs(s)
+        users = _Refs(s)
+        for r in raws:
+            users.want("owner_id", r.author_id)
+        users.want("owner_id", obj.created_by)
+        users.want("owner_id", obj.updated_by)
+        decoded = [(r, _decode(r.entity, r.field, r.value)) for r in raws]
+        for r, value in decoded:
+            _want_refs(refs, entity, r, value, current)
+        refs.load()
+        users.load()
+        entries = _describe(entity, obj, decoded, refs, users, current)
+        notice = None
+        if not logged:
+            notice = _notice(s)
+            entries.extend(_stamps(entity, obj, entries, users, changed=True))
+        else:
+            entries.extend(_stamps(entity, obj, entries, users, changed=False))
+        title = str(getattr(obj, _TITLES.get(entity, "name"), "") or "")
+    entries.sort(key=lambda e: (e.at, e.hlc, e.field == CREATED), reverse=True)
+    return RecordHistory(entity, row_id, title, tuple(entries[:limit]), notice, len(entries) > limit)
+
+
+def _current_rows(s: Session, targets) -> dict[uuid.UUID, Any]:
+    """The child rows as they are now (an e-mail's address, for "removed x")."""
+    rows: dict[uuid.UUID, Any] = {}
+    for name, ids in targets[1:]:
+        model = entities()[name].model
+        rows.update({o.id: o for o in s.scalars(select(model).where(model.id.in_(ids)))})
+    return rows
+
+
+def _want_refs(refs: _Refs, entity: str, r: _Raw, value: Any, current: dict) -> None:
+    if r.field == ROW_CREATED and isinstance(value, dict):
+        for key, val in value.items():
+            refs.want(key, val)
+        return
+    if r.field == "merged_into":
+        refs.want(r.field, value, entities()[r.entity].model)
+    else:
+        refs.want(r.field, value)
+
+
+def _notice(s: Session) -> str:
+    has_log = s.scalar(select(ChangeLog.seq).limit(1)) is not None
+    pulled = s.scalar(select(SyncState.value).where(SyncState.key == "last_pulled_seq"))
+    if not has_log and not pulled:
+        return ("This database has never synced with a team server, so there is no shared change log yet: "
+                "listed are the changes made here that are not yet synced, and the record's created and "
+                "last-changed stamps. Older edits of the same fields are not recorded.")
+    return ("The team's change log holds nothing about this record (it arrived with a snapshot or demo data, "
+            "or its changes have not been pulled here yet): listed are changes made here that are not yet "
+            "synced, and the record's created and last-changed stamps.")
+
+
+def _author(users: _Refs, author_id, pushed_by) -> str | None:
+    return users.name(author_id) or pushed_by
+
+
+def _stamps(entity: str, obj, entries: list[HistoryEntry], users: _Refs, *, changed: bool) -> list[HistoryEntry]:
+    """Entries from the row's own stamps for what no source recorded."""
+    out = []
+    mine = [e for e in entries if e.entity == entity and e.row_id == obj.id]
+    if not any(e.field == CREATED for e in mine) and obj.created_at is not None:
+        title = str(getattr(obj, _TITLES.get(entity, "name"), "") or "")
+        out.append(HistoryEntry(obj.created_at, obj.created_by, users.name(obj.created_by), entity, obj.id, CREATED,
+                                _label(CREATED), title, title or "(created)", RECORDED))
+    if changed and obj.updated_at is not None and obj.created_at is not None:
+        newest = max((e.at for e in entries), default=obj.created_at)
+        later = obj.updated_at - max(newest, obj.created_at)
+        if later > dt.timedelta(seconds=1):
+            out.append(HistoryEntry(obj.updated_at, obj.updated_by, users.name(obj.updated_by), entity, obj.id,
+                                    CHANGED, _label(CHANGED), None,
+                                    "last changed here (which fields is not recorded)", RECORDED))
+    return out
+
+
+def _describe(entity: str, obj, decoded, refs: _Refs, users: _Refs, current: dict) -> list[HistoryEntry]:
+    # Opportunity moves: the event row tells "from -> to"; drop the raw edits of that save.
+    # (The event may be flushed a moment after the edits: match by machine and time.)
+    events = [(r.node, r.at) for r, _ in decoded if r.entity == "opportunity_event" and r.field == ROW_CREATED]
+    entries: list[HistoryEntry] = []
+    for r, value in decoded:
+        if r.field in HIDDEN:
+            continue
+        if r.entity == "opportunity" and r.field in _EVENT_COVERS and any(
+                node == r.node and abs(at - r.at) <= _SAME_SAVE for node, at in events):
+            continue
+        described = _entry_text(entity, obj, r, value, refs, current)
+        if described is None:
+            continue
+        label, text = described
+        shown_value = value if not isinstance(value, dict) else None
+        entries.append(HistoryEntry(r.at, r.author_id, _author(users, r.author_id, r.pushed_by), r.entity, r.row_id,
+                                    CREATED if r.field == ROW_CREATED and r.entity == entity else r.field, label,
+                                    shown_value, text, r.state, r.note, r.change_id, r.hlc))
+    return entries
+
+
+def _entry_text(entity: str, obj, r: _Raw, value: Any, refs: _Refs, current: dict) -> tuple[str, str] | None:
+    """(label, text) of one change, or None to leave it out."""
+    if r.entity == "contact_email" or r.entity == "contact_phone":
+        return _child_text(r, value, refs, current)
+    if r.entity == "opportunity_event":
+        return _event_text(r, value, refs)
+    if r.field == ROW_CREATED:
+        return _label(CREATED), _created_text(r.entity, value, refs)
+    if r.field == "deleted":
+        return _label("deleted"), "moved to the trash" if value else "restored"
+    if r.field == "merged_into":
+        return _label("merged_into"), (refs.name(value) or str(value)) if value else "merge undone"
+    return _label(r.field), value_text(r.field, value, refs, obj)
+
+
+def _created_text(entity: str, row: Any, refs: _Refs) -> str:
+    if not isinstance(row, dict):
+        return "(created)"
+    if entity == "contact":
+        name = " ".join(p for p in (row.get("given_name"), row.get("family_name")) if p) or row.get("display_name")
+        stage = row.get("lifecycle_stage")
+        return f"{name} ({enum_text(stage)})" if isinstance(stage, enum.Enum) else str(name or "")
+    if entity == "opportunity":
+        amount, currency = row.get("amount"), row.get("currency")
+        parts = [str(row.get("name") or "")]
+        if amount is not None:
+            parts.append(money_text(amount, currency))
+        stage = refs.name(row.get("stage_id"))
+        if stage:
+            parts.append(f"in {stage}")
+        return " · ".join(p for p in parts if p)
+    title = row.get(_TITLES.get(entity, "name"))
+    return str(title) if title else "(created)"
+
+
+def _child_text(r: _Raw, value: Any, refs: _Refs, current: dict) -> tuple[str, str] | None:
+    is_email = r.entity == "contact_email"
+    label = "E-mail" if is_email else "Phone"
+    key = "address" if is_email else "raw"
+    row = current.get(r.row_id)
+    now = getattr(row, key, None) or ""
+    if r.field == ROW_CREATED:
+        if not isinstance(value, dict):
+            return label, "added"
+        kind = value.get("kind")
+        kind_text = f" ({enum_text(kind).lower()})" if isinstance(kind, enum.Enum) else ""
+        return label, f"added {value.get(key) or now}{kind_text}"
+    if r.field == "deleted":
+        return label, f"removed {now}" if value else f"restored {now}"
+    if r.field == key:
+        return label, f"changed to {value}"
+    if r.field == "kind":
+        return f"{label} kind", f"{now}: {enum_text(value).lower()}" if isinstance(value, enum.Enum) else str(value)
+    if r.field == "contact_id":
+        return label, f"{now} moved to {refs.name(value) or 'another contact'}"
+    return None  # position, normalised forms: derived
+
+
+def _event_text(r: _Raw, value: Any, refs: _Refs) -> tuple[str, str] | None:
+    if r.field != ROW_CREATED or not isinstance(value, dict):
+        return None  # events are insert-only; a later edit of one (e.g. its tombstone) is noise here
+    from_stage, to_stage = refs.name(value.get("from_stage_id")), refs.name(value.get("to_stage_id"))
+    from_status, to_status = value.get("from_status"), value.get("to_status")
+    if from_status is None and value.get("from_stage_id") is None:
+        return None  # the opportunity's creation already says where it started
+    if to_status == OpportunityStatus.WON and from_status != OpportunityStatus.WON:
+        return "Status", "won"
+    if to_status == OpportunityStatus.LOST and from_status != OpportunityStatus.LOST:
+        return "Status", "lost"
+    if from_status in (OpportunityStatus.WON, OpportunityStatus.LOST) and to_status == OpportunityStatus.OPEN:
+        return "Status", f"reopened in {to_stage}" if to_stage else "reopened"
+    return "Stage", f"{from_stage or '?'} → {to_stage or '?'}"
+
+
+def money_text(amount: Any, currency: str | None) -> str:
+    try:
+        text = f"{Decimal(amount):,.2f}"
+    except (ArithmeticError, ValueError, TypeError):
+        text = str(amount)
+    return f"{text} {currency}" if currency else text
+
+
+def value_text(field: str, value: Any, refs: _Refs | None = None, obj: Any = None) -> str:
+    """An English reading of a field's value ("(empty)" for none)."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if field in REFERENCES and isinstance(value, uuid.UUID):
+        return (refs.name(value) if refs is not None else None) or "(a record no longer here)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, enum.Enum):
+        return enum_text(value)
+    if isinstance(value, Decimal):
+        currency = None
+        if obj is not None:
+            currency = getattr(obj, "revenue_currency" if field == "annual_revenue" else "currency", None)
+        return money_text(value, currency)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if field == "probability" and isinstance(value, int):
+        return f"{value} %"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 300 else text[:299] + "…"
