@@ -127,6 +127,12 @@ class WriteContext:
     node: uuid.UUID
     clock: HybridClock = field(default_factory=HybridClock)
     actor_id: uuid.UUID | None = None
+    #: Who is acting, with role and team (models/access.py); None = no rules applied
+    #: (a fresh database, tools, or the hub's superuser). Admins pass every rule.
+    subject: object | None = None
+    #: Journal writes straight into the hub's change log (a PostgreSQL team database
+    #: opened directly); set by the Database, not by callers.
+    hub: bool = False
 
 
 class Database:
@@ -141,6 +147,7 @@ class Database:
         self.own_backend_pids: set[int] = set()
         #: time.monotonic() of this app's last committed write (SQLite echo filter).
         self.last_local_commit = 0.0
+        self._hub_mode: bool | None = None
         if engine.dialect.name == "postgresql":
             event.listen(engine, "checkout", self._remember_pid)
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
@@ -157,6 +164,23 @@ class Database:
         return self.engine.dialect.name
 
     @property
+    def hub_mode(self) -> bool:
+        """A PostgreSQL database with the sync tables is a team hub: writes made on it
+        directly are stamped into its change log like pushed ones (sync notes, intro)."""
+        if self._hub_mode is None:
+            if self.dialect != "postgresql":
+                self._hub_mode = False
+            else:
+                from sqlalchemy import inspect as sa_inspect
+
+                with self.engine.connect() as conn:
+                    # (revision 0005 on: the change log with its "rejected" column)
+                    insp = sa_inspect(conn)
+                    self._hub_mode = insp.has_table("change_log") and any(
+                        c["name"] == "rejected" for c in insp.get_columns("change_log"))
+        return self._hub_mode
+
+    @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
@@ -168,6 +192,8 @@ class Database:
             node=self.write.node,
             clock=self.write.clock,
             actor_id=actor_id if actor_id is not None else self.write.actor_id,
+            subject=self.write.subject if actor_id is None else None,
+            hub=self.hub_mode,
         )
         try:
             with session.begin():

@@ -9,7 +9,19 @@ Every save, whether one ORM object in a form or a bulk import, passes through he
   ``field_version``.
 
 So a row, its field clocks and its outbox entries commit or roll back together: crash-safe
-by construction (sync notes, section 3.4). Core ``update()``/``delete()`` statements bypass
+by construction (sync notes, section 3.4).
+
+On a team hub (a PostgreSQL database with the sync tables, opened directly, e.g. by a
+manager in the office) there is nothing to push: the same changes go straight into the
+hub's ``change_log`` with a serialised seq (the push lock is taken before the first
+write, the order pushes take it in, so no deadlock), and into ``hub_field_version``. Their
+clock is moved past the fields' current clocks first: the optimistic lock (``version``)
+guarantees the writer saw the current values, so its edit is causally later and must win
+even against a replica whose clock runs ahead.
+
+When the session's write context carries a :class:`~leaddesk.models.access.Subject`, a
+save the user may not make is refused here with :class:`PermissionDenied`, the same rules
+the hub's row-level security applies (models/access.py). Core ``update()``/``delete()`` statements bypass
 ORM events; services must not use them on synced tables (a test greps for it).
 """
 
@@ -23,15 +35,31 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, func, insert, inspect, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from leaddesk.errors import PermissionDenied
 from leaddesk.ids import new_id
-from leaddesk.models import BOOKKEEPING, ROW_CREATED, FieldVersion, Outbox, Synced
+from leaddesk.models import (
+    BOOKKEEPING,
+    ROW_CREATED,
+    SYNCED_MODELS,
+    ChangeLog,
+    FieldVersion,
+    HubFieldVersion,
+    Outbox,
+    Synced,
+    access,
+)
 
 _outbox = Outbox.__table__
 _field_version = FieldVersion.__table__
+_change_log = ChangeLog.__table__
+_hub_clock = HubFieldVersion.__table__
+#: Same key as leaddesk.sync.server.PUSH_LOCK ("LDSYNC01"): direct writes and pushes share it.
+PUSH_LOCK = 0x4C4453594E433031
+_MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
 
 
 class HardDeleteRefused(RuntimeError):
@@ -95,6 +123,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             )
     if not synced_new and not synced_dirty:
         return
+    if ctx.subject is not None:
+        _check_permissions(session, ctx.subject, synced_new, synced_dirty)
+    if ctx.hub:
+        _observe_hub_clocks(session, ctx, synced_dirty)
     now = utcnow()
     hlc = ctx.clock.tick()
     for obj in synced_new:
@@ -141,10 +173,98 @@ def _after_flush(session: Session, _flush_context) -> None:
             changes.append(_change(table, obj.id, key, encode(new), hlc, ctx, now))
             clocks.append({"entity": table, "row_id": obj.id, "field": key, "hlc": hlc, "node": ctx.node})
     conn = session.connection()
+    if ctx.hub:
+        _write_hub(conn, changes, now)
+        return
     if changes:
         conn.execute(insert(_outbox), changes)
     if clocks:
         upsert_field_versions(conn, clocks)
+
+
+# --- permissions (the in-app side of models/access.py) ---------------------------------------
+
+def _lookup(session: Session):
+    def lookup(entity: str, row_id) -> dict | None:
+        model = _MODELS.get(entity)
+        if model is None or row_id is None:
+            return None
+        with session.no_autoflush:
+            obj = session.get(model, row_id)
+        if obj is None:
+            return None
+        return {a.key: getattr(obj, a.key) for a in inspect(model).column_attrs}
+    return lookup
+
+
+def _committed(obj) -> dict:
+    """The row as it was before this flush's changes."""
+    state = inspect(obj)
+    row = {}
+    for attr in inspect(type(obj)).column_attrs:
+        hist = state.attrs[attr.key].history
+        row[attr.key] = hist.deleted[0] if hist.deleted else getattr(obj, attr.key)
+    return row
+
+
+def _check_permissions(session: Session, subject, new, dirty) -> None:
+    if subject.is_admin:
+        return
+    lookup = _lookup(session)
+    for obj in new:
+        row = {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+        if obj.__tablename__ in access.RULES and not access.can_write(subject, obj.__tablename__, row, lookup):
+            raise PermissionDenied(access.denial(obj.__tablename__))
+    for obj in dirty:
+        name = obj.__tablename__
+        if name not in access.RULES:
+            continue
+        after = {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+        if not (access.can_write(subject, name, _committed(obj), lookup)
+                and access.can_write(subject, name, after, lookup)):
+            raise PermissionDenied(access.denial(name))
+
+
+# --- hub mode ----------------------------------------------------------------------------------
+
+def _observe_hub_clocks(session: Session, ctx, dirty) -> None:
+    """Take the push lock (first flush of the transaction) and move the clock past every
+    clock of the rows about to change."""
+    conn = session.connection()
+    if not session.info.get("hub_locked"):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
+        session.info["hub_locked"] = True
+    keys = [(o.__tablename__, o.id) for o in dirty]
+    if keys:
+        top = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(
+            tuple_(_hub_clock.c.entity, _hub_clock.c.row_id).in_(keys)))
+        rows = [o.hlc for o in dirty if o.hlc is not None]
+        ctx.clock.observe(max([top or 0, *rows]))
+
+
+def _write_hub(conn, changes: list[dict], now: dt.datetime) -> None:
+    if not changes:
+        return
+    seqs = list(conn.scalars(
+        text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
+        {"n": len(changes)}))
+    base = conn.scalar(select(func.coalesce(func.max(_change_log.c.seq), 0)))
+    role = conn.scalar(text("SELECT session_user"))
+    batch = new_id()
+    log, clocks = [], {}
+    for seq, c in zip(seqs, changes):
+        log.append({"seq": seq, "change_id": c["change_id"], "entity": c["entity"], "row_id": c["row_id"],
+                    "field": c["field"], "value": c["value"], "hlc": c["hlc"], "node": c["node"],
+                    "author": c["actor_id"], "at": now, "pushed_by": role, "batch_id": batch,
+                    "base_seq": base, "received_at": now})
+        clocks[(c["entity"], c["row_id"], c["field"])] = {
+            "entity": c["entity"], "row_id": c["row_id"], "field": c["field"], "hlc": c["hlc"],
+            "node": c["node"], "seq": seq, "change_id": c["change_id"]}
+    conn.execute(insert(_change_log), log)
+    ins = postgresql.insert(_hub_clock)
+    conn.execute(ins.on_conflict_do_update(
+        index_elements=["entity", "row_id", "field"],
+        set_={k: ins.excluded[k] for k in ("hlc", "node", "seq", "change_id")}), list(clocks.values()))
 
 
 def _change(entity, row_id, field, value, hlc, ctx, now) -> dict:
@@ -243,6 +363,11 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
         return 0
     conn = session.connection()
     conn.execute(insert(table), prepared)
-    if changes:
+    if changes and ctx.hub:
+        if not session.info.get("hub_locked"):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
+            session.info["hub_locked"] = True
+        _write_hub(conn, changes, now)
+    elif changes:
         conn.execute(insert(_outbox), changes)
     return len(prepared)
