@@ -151,8 +151,8 @@ class Resolution:
 # --- reading ------------------------------------------------------------------------------
 
 def is_hub(db: Database) -> bool:
-    """A PostgreSQL database is the team's hub: its conflicts are resolved in place."""
-    return db.dialect == "postgresql"
+    """The team's hub (PostgreSQL with the sync tables): its conflicts are resolved in place."""
+    return db.hub_mode
 
 
 def count_open(db: Database) -> int:
@@ -493,7 +493,7 @@ class _Applier:
 
     def __init__(self, session: Session, db: Database):
         self.s = session
-        self.subject = _subject(session, db.write.actor_id)
+        self.subject = db.write.subject or _subject(session, db.write.actor_id)
         #: Refused creations made again here: (entity, old id) -> new id.
         self.moved: dict[tuple[str, uuid.UUID], uuid.UUID] = {}
         self.changes = Changes()

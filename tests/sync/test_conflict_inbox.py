@@ -362,8 +362,9 @@ def test_conflict_inbox_on_the_hub_itself(title_clash, hub, hub_url):
         assert contacts.get_contact(office, c.id).job_title == "CEO"
     finally:
         office.dispose()
-    full_sync(hub, a)
+    full_sync(hub, a)  # the office's edit went into the hub's change log: laptops get it
     assert inbox.count_open(a) == 0 and local_conflicts(a)[0].resolution == "other"
+    assert contacts.get_contact(a, c.id).job_title == "CEO"
 
 
 def test_team_sync_reports_phases_and_open_conflicts(title_clash, hub_url):
@@ -394,3 +395,60 @@ def test_conflict_inbox_pull_keeps_a_local_answer_not_yet_sent(title_clash, hub)
     sync_conflicts.pull_conflicts(a, hub)
     [mine] = local_conflicts(a)
     assert mine.resolution == "other" and mine.resolved_pending
+
+
+@pytest.fixture
+def bob_on_the_hub(seeded, hub, hub_url):
+    """A Hub whose connections act as Bob under row-level security: a non-superuser role
+    (SET ROLE) whose session user is mapped to Bob by ``app_user.db_role``."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    from leaddesk.sync.server import Hub
+
+    _, b = seeded
+    role = f"ld_test_{uuid.uuid4().hex[:10]}"
+    with hub.engine.begin() as conn:
+        session_user = conn.scalar(text("SELECT session_user"))
+        conn.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+        conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT UPDATE ON sync_conflict TO "{role}"'))
+        conn.execute(text("UPDATE app_user SET db_role = :me WHERE id = :bob"),
+                     {"me": session_user, "bob": b.write.actor_id})
+    engine = create_engine(hub_url, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _act_as_bob(dbapi_conn, _record):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f'SET ROLE "{role}"')
+        dbapi_conn.commit()
+
+    yield Hub(hub_url, engine=engine)
+    engine.dispose()
+    with hub.engine.begin() as conn:
+        conn.execute(text(f'DROP OWNED BY "{role}"'))
+        conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+def test_conflict_inbox_sync_under_row_level_security_sees_and_resolves_only_its_own(seeded, hub, bob_on_the_hub):
+    a, b = seeded
+    private = contacts.create_contact(a, given_name="Ada", family_name="Private")  # owned by Ada
+    pool = contacts.create_contact(a, given_name="Team", family_name="Pool", owner_id=None)
+    sync_all(hub, a, b)
+    bobs = _fake_hub_conflict(hub, kind="field", entity="contact", row_id=private.id, field="city",
+                              kept='"Oslo"', lost='"Bergen"', lost_author=b.write.actor_id)
+    hidden = _fake_hub_conflict(hub, kind="field", entity="contact", row_id=private.id, field="region",
+                                kept='"East"', lost='"West"', lost_author=a.write.actor_id)
+    shared = _fake_hub_conflict(hub, kind="field", entity="contact", row_id=pool.id, field="city",
+                                kept='"Rome"', lost='"Milan"')
+    with bob_on_the_hub.engine.connect() as conn:
+        assert conn.scalar(text("SELECT current_user")) != conn.scalar(text("SELECT session_user"))
+        assert not conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+    assert sync_conflicts.pull_conflicts(b, bob_on_the_hub) == 2
+    assert {r.id for r in local_conflicts(b)} == {bobs, shared}  # not Ada's private one
+    inbox.keep(b, [bobs, shared])
+    assert sync_conflicts.push_resolutions(b, bob_on_the_hub) == 2
+    resolved = {r.id: r.resolved for r in hub_conflicts(hub)}
+    assert resolved == {bobs: True, hidden: False, shared: True}
+    assert sync_conflicts.pull_conflicts(a, hub) == 1  # the superuser's laptop sees the rest
