@@ -56,6 +56,9 @@ class AccountView(QWidget):
         self.edit_button = QPushButton(self.tr("&Edit…"))
         self.edit_button.clicked.connect(self.edit_account)
         self.new_opp_button = QPushButton(self.tr("New &opportunity…"))
+        self.history_button = QPushButton(self.tr("Histor&y…"))
+        self.history_button.setToolTip(self.tr("Who changed what on this account, and when"))
+        self.history_button.clicked.connect(self.show_history)
         self.delete_button = QPushButton(self.tr("&Delete"))
         self.delete_button.clicked.connect(self.delete_account)
         top = QHBoxLayout()
@@ -63,6 +66,7 @@ class AccountView(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.new_opp_button)
         top.addWidget(self.edit_button)
+        top.addWidget(self.history_button)
         top.addWidget(self.delete_button)
 
         self.facts = QFormLayout()
@@ -155,6 +159,14 @@ class AccountView(QWidget):
         dialog = AccountEditorDialog(self.db, self.account, self)
         dialog.saved.connect(self._show)
         dialog.open()
+
+    def show_history(self):
+        """Open the field history of the shown account."""
+        if self.account is None:
+            return None
+        from leaddesk.ui.widgets.history_panel import open_history
+
+        return open_history(self, self.db, "account", self.account.id, self.account.name)
 
     def delete_account(self) -> None:
         if self.account is None:

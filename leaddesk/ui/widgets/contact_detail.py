@@ -292,16 +292,20 @@ class ContactDetail(QWidget):
 
         self.edit_button = QPushButton(self.tr("&Edit…"))
         self.stage_button = QPushButton(self.tr("Change &stage…"))
+        self.history_button = QPushButton(self.tr("Histor&y…"))
+        self.history_button.setToolTip(self.tr("Who changed what on this contact, and when"))
         self.delete_button = QPushButton(self.tr("&Delete"))
-        for button in (self.edit_button, self.stage_button, self.delete_button):
+        for button in (self.edit_button, self.stage_button, self.history_button, self.delete_button):
             button.setAutoDefault(False)
         self.edit_button.clicked.connect(lambda: self.contact_id and self.edit_requested.emit(self.contact_id))
         self.stage_button.clicked.connect(self.change_stage)
+        self.history_button.clicked.connect(self.show_history)
         self.delete_button.clicked.connect(lambda: self.contact_id and self.delete_requested.emit(self.contact_id))
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.stage_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.history_button)
         buttons.addWidget(self.delete_button)
 
         shown = QWidget()
@@ -419,6 +423,16 @@ class ContactDetail(QWidget):
         who = names.get(step.by_user_id) if step.by_user_id else None
         head = self.tr("{0} · {1} · by {2}").format(when, what, who) if who else self.tr("{0} · {1}").format(when, what)
         return f"{head}\n{isolated(step.reason)}" if step.reason else head
+
+    # --- history ----------------------------------------------------------------------
+    def show_history(self):
+        """Open the field history of the shown contact (its e-mails and phones included)."""
+        contact = self.contact
+        if contact is None:
+            return None
+        from leaddesk.ui.widgets.history_panel import open_history
+
+        return open_history(self, self.db, "contact", contact.id, contact.display_name)
 
     # --- change stage -----------------------------------------------------------------
     def change_stage(self) -> StageDialog | None:

@@ -441,9 +441,19 @@ class EditOpportunityDialog(ValuesDialog):
         self.add_field("owner_id", self.tr("&Owner:"), self.owner)
         self.add_field("next_step", self.tr("Ne&xt step:"), self.next_step)
         self.add_field("next_step_due", self.tr("&Due:"), self.next_step_due)
+        self.history_button = self.buttons.addButton(self.tr("Histor&y…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.history_button.setAutoDefault(False)
+        self.history_button.setToolTip(self.tr("Who changed what on this opportunity, and when"))
+        self.history_button.clicked.connect(self.show_history)
         self.setMinimumWidth(460)
         self.set_busy(True)
         self.load()
+
+    def show_history(self):
+        """Open the opportunity's field history (its stage moves included) beside the dialog."""
+        from leaddesk.ui.widgets.history_panel import open_history
+
+        return open_history(self, self.db, "opportunity", self.card.id, self.card.name)
 
     def load(self) -> None:
         db, ident = self.db, self.card.id
