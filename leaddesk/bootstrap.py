@@ -5,12 +5,12 @@ from __future__ import annotations
 import getpass
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from leaddesk import migrate
 from leaddesk.config import Settings, node_id
 from leaddesk.db import Database, WriteContext, make_engine
-from leaddesk.models import User
+from leaddesk.models import User, access
 from leaddesk.sync.client import restore_clock
 from leaddesk.sync.clock import HybridClock
 
@@ -34,10 +34,24 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
     db = Database(engine, WriteContext(node=node, clock=clock))
     # Never hand out a clock older than one this installation used or saw (the wall clock
     # may have gone back, or be behind a colleague's whose changes were pulled).
-    restore_clock(db)
+    # (A team hub needs no stored clock: each direct write is moved past the clocks of the
+    # rows it changes, journal.py.)
+    if db.dialect == "sqlite":
+        restore_clock(db)
     with db.reader() as s:
-        db.write.actor_id = resolve_actor(s, settings.user_email)
+        db.write.actor_id = database_user(s) or resolve_actor(s, settings.user_email)
+        db.write.subject = access.load_subject(s, db.write.actor_id)
     return db
+
+
+def database_user(session) -> uuid.UUID | None:
+    """On a team server opened with a personal login: the LeadDesk user of that login
+    (``ld_me()``, from ``session_user``: it cannot be configured to be someone else)."""
+    if session.bind.dialect.name != "postgresql":
+        return None
+    if not session.scalar(text("SELECT to_regprocedure('ld_me()') IS NOT NULL")):
+        return None
+    return session.scalar(text("SELECT ld_me()"))
 
 
 def resolve_actor(session, email: str | None) -> uuid.UUID | None:

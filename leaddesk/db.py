@@ -155,6 +155,10 @@ class Database:
             engine.execution_options(leaddesk_read_only=True), expire_on_commit=False
         )
         journal.install(self.session_factory)
+        from leaddesk.models import access
+
+        access.install_read_filter(self.session_factory)
+        access.install_read_filter(self.read_session_factory)
 
     def _remember_pid(self, dbapi_conn, _record, _proxy=None) -> None:
         self.own_backend_pids.add(dbapi_conn.info.backend_pid)
@@ -195,6 +199,7 @@ class Database:
             subject=self.write.subject if actor_id is None else None,
             hub=self.hub_mode,
         )
+        session.info["subject"] = session.info["write"].subject
         try:
             with session.begin():
                 yield session
@@ -210,6 +215,7 @@ class Database:
     def reader(self) -> Iterator[Session]:
         """A read-only session (no write lock on SQLite)."""
         session = self.read_session_factory()
+        session.info["subject"] = self.write.subject
         try:
             yield session
         finally:

@@ -253,7 +253,9 @@ def pg_read(entity: str, alias: str | None = None) -> str:
     q = f"{alias}." if alias else ""
     admin = f"{_ROLE} = 'admin'"
     if isinstance(r, Reference):
-        return f"{_ME} IS NOT NULL"
+        # Not "ld_me() IS NOT NULL": ld_me() reads app_user, whose own policy this is.
+        # Table privileges (granted to the leaddesk_user group only) keep others out.
+        return "true"
     if isinstance(r, TeamShared):
         return f"({admin} OR {q}{r.owner} IS NULL OR {q}{r.owner} IN {_TEAM})"
     if isinstance(r, Private):
@@ -384,3 +386,46 @@ def drop_policy_sql() -> list[str]:
 
 #: Tables whose owner column decides visibility: the hub logs changes of it to access_change.
 OWNER_TABLES = tuple(name for name, r in RULES.items() if isinstance(r, (TeamShared, Private)))
+
+
+# --- the acting user ------------------------------------------------------------------------
+
+def load_subject(session, user_id: uuid.UUID | None) -> Subject | None:
+    """The Subject for ``user_id`` from ``app_user`` (None: unknown user, no rules)."""
+    if user_id is None:
+        return None
+    from leaddesk.models import User
+
+    me = session.get(User, user_id)
+    if me is None or me.deleted or not me.active:
+        return None
+    team = {me.id}
+    if me.team_id is not None:
+        team |= set(session.scalars(select(User.id).where(User.team_id == me.team_id)))
+    return Subject(me.id, str(me.role), frozenset(team))
+
+
+def install_read_filter(factory) -> None:
+    """In-app read filter (sync notes 6.4): every ORM SELECT of a session whose
+    ``info["subject"]`` is a non-admin gets ``with_loader_criteria`` for each ruled table.
+    Core statements on a plain connection bypass it, as the notes warn: the services use
+    the ORM, and on a replica the hub has already filtered what reached the laptop."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import with_loader_criteria
+
+    if getattr(factory, "_leaddesk_read_filter", False):
+        return
+
+    def _filter(state) -> None:
+        subject = state.session.info.get("subject")
+        if (subject is None or subject.is_admin or not state.is_select
+                or state.execution_options.get("leaddesk_all_rows")):
+            return
+        models = _models()
+        options = [with_loader_criteria(model, read_clause(model, subject, models), include_aliases=True)
+                   for name, model in models.items()
+                   if not isinstance(RULES.get(name), Reference)]
+        state.statement = state.statement.options(*options)
+
+    event.listen(factory, "do_orm_execute", _filter)
+    factory._leaddesk_read_filter = True
