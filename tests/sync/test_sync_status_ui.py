@@ -57,3 +57,84 @@ def test_sync_controller_standalone_and_shared_modes_do_nothing(qtbot, laptop):
     assert not ctl.enabled and ctl.label.text() == "Standalone"
     ctl.sync_now()
     assert not ctl.running
+
+
+def _local_conflict(db, **values) -> int:
+    """A conflict in the laptop's local inbox, as pull_conflicts leaves it."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from leaddesk.models import SyncConflict
+
+    row = {"kind": "field", "entity": "account", "row_id": uuid.uuid4(), "field": "industry",
+           "kept_value": '"A"', "lost_value": '"B"', "kept_node": uuid.uuid4(), "lost_node": uuid.uuid4(),
+           "kept_hlc": 1 << 16, "lost_hlc": 1 << 16, "kept_seq": 0, "lost_seq": 0,
+           "created_at": dt.datetime.now(dt.timezone.utc), "resolved": False, **values}
+    with db.engine.begin() as conn:
+        return conn.execute(insert(SyncConflict).returning(SyncConflict.id), row).scalar_one()
+
+
+def test_sync_status_conflict_badge_counts_and_its_click_opens_the_inbox(qtbot, laptop):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    from leaddesk.services import conflicts
+    from leaddesk.ui.widgets.conflict_inbox import ConflictInboxDialog
+
+    acct = accounts.create_account(laptop, name="Globex", industry="A")
+    ids = [_local_conflict(laptop, row_id=acct.id), _local_conflict(laptop, row_id=acct.id, field="city")]
+    window = QWidget()
+    window.db = laptop
+    qtbot.addWidget(window)
+    ctl = SyncController(laptop, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", interval_s=0, parent=window)
+    badge = ctl.widget.conflict_badge
+    assert not badge.isHidden() and badge.text() == "2 conflicts"
+    assert ctl.label.text().endswith("· 2 conflicts") and "pending" in ctl.label.text()
+    qtbot.mouseClick(badge, Qt.MouseButton.LeftButton)
+    [dialog] = window.findChildren(ConflictInboxDialog)
+    assert dialog.isVisible() and dialog.model.open_count == 2
+    qtbot.mouseClick(badge, Qt.MouseButton.LeftButton)
+    assert window.findChildren(ConflictInboxDialog) == [dialog]  # raised, not a second one
+    conflicts.keep(laptop, ids[:1])  # elsewhere in the app: the badge follows data_changed
+    from leaddesk.ui.jobs import app_signals
+
+    app_signals.data_changed.emit(None, None)
+    assert badge.text() == "1 conflict"
+    conflicts.keep(laptop, ids[1:])
+    app_signals.data_changed.emit(None, None)
+    assert badge.isHidden() and "conflict" not in ctl.label.text()
+
+
+def test_sync_status_offline_badge_has_the_reason_and_goes_away_after_a_sync(qtbot, laptop, hub, hub_url,
+                                                                          tmp_path):
+    ctl = SyncController(laptop, "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", interval_s=0,
+                         backup_dir=tmp_path / "b")
+    assert ctl.widget.offline_badge.isHidden() and ctl.label.text().startswith("Not synced yet")
+    ctl.sync_now()
+    badge = ctl.widget.offline_badge
+    assert not badge.isHidden() and badge.text() == "Offline"
+    assert "did not answer" in badge.toolTip() and "did not answer" in ctl.label.toolTip()
+    ctl.hub_url = hub_url
+    phases = []
+    ctl.progress_changed.connect(lambda phase, done, total: phases.append(
+        (phase, ctl.widget.text_label.text(), ctl.widget.busy.isHidden())))
+    ctl.sync_now()
+    assert badge.isHidden() and ctl.label.text().startswith("Synced ")
+    assert [p[0] for p in phases] == ["backup", "push", "pull", "conflicts", "done"]
+    assert phases[1][1] == "Sending changes…" and not phases[1][2]  # the bar shows while syncing
+    assert ctl.widget.busy.isHidden()
+
+
+def test_sync_status_other_failures_say_sync_failed(qtbot, laptop, monkeypatch):
+    from leaddesk.services import team_sync
+    from leaddesk.sync.protocol import ClockSkewRefused
+
+    def refuse(*_a, **_k):
+        raise ClockSkewRefused(3_600_000)
+
+    monkeypatch.setattr(team_sync, "sync_with_hub", refuse)
+    ctl = SyncController(laptop, "postgresql+psycopg://postgres@127.0.0.1/x", interval_s=0)
+    ctl.sync_now()
+    assert ctl.widget.offline_badge.text() == "Sync failed" and "clock" in ctl.label.toolTip()
+    assert not ctl.running
