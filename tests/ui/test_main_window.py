@@ -84,3 +84,71 @@ def test_main_window_right_to_left_layout(qtbot, db):
         assert window.nav.mapTo(window, window.nav.rect().topLeft()).x() > window.width() // 2
     finally:
         QApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+
+
+# --- Team menu ------------------------------------------------------------------------------
+
+def test_main_window_team_menu_holds_sync_conflicts_duplicates_trash_and_users(qtbot, db):
+    window = make_window(qtbot, db)
+    titles = [a.text() for a in window.team_menu.actions()]
+    assert titles == ["&Sync now", "&Conflicts…", "&Duplicates…", "", "&Trash", "&Users…"]
+    assert window.sync_action.shortcut().toString() == "F9"
+    assert not window.sync_action.isEnabled()  # no team server configured
+
+
+def test_main_window_trash_opens_once_and_a_restore_refreshes_the_pages(qtbot, db):
+    from leaddesk.ui.widgets.trash_view import TrashDialog
+
+    acme = accounts.create_account(db, name="Acme")
+    accounts.create_account(db, name="Beta")
+    accounts.delete_account(db, acme.id)
+    window = make_window(qtbot, db)
+    model = window.accounts_page.model
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["Beta"]
+    dialog = window.open_trash()
+    assert isinstance(dialog, TrashDialog) and dialog.isVisible()
+    assert window.open_trash() is dialog
+    dialog.view.select_id(acme.id)
+    dialog.view.restore_selected()
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["Acme", "Beta"]
+    assert "Restored account “Acme”." in (dialog.message.text(), window.statusBar().currentMessage())
+    dialog.close()
+    assert window.open_trash() is not None
+
+
+def test_main_window_conflicts_and_duplicates_are_loaded_when_asked(qtbot, db, monkeypatch):
+    import sys
+    import types
+
+    from leaddesk.ui.widgets import main_window as mw
+
+    window = make_window(qtbot, db)
+    opened = []
+    for name, func in (("conflict_inbox", "open_conflict_inbox"), ("duplicate_review", "open_duplicate_review")):
+        module = types.ModuleType(f"leaddesk.ui.widgets.{name}")
+        setattr(module, func, lambda parent, n=name: opened.append((n, parent)) or n)
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    assert window.open_conflicts() == "conflict_inbox"
+    assert window.open_duplicates() == "duplicate_review"
+    assert opened == [("conflict_inbox", window), ("duplicate_review", window)]
+
+    # Before those modules exist, the window still works and says so.
+    def missing(name):
+        raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+
+    told = []
+    monkeypatch.setattr(mw.importlib, "import_module", missing)
+    monkeypatch.setattr(mw.QMessageBox, "information", lambda parent, title, text: told.append(text))
+    assert window.open_conflicts() is None and window.open_duplicates() is None
+    assert told == ["The conflict inbox is not part of this version of LeadDesk yet.",
+                    "The duplicate review is not part of this version of LeadDesk yet."]
+
+
+def test_main_window_users_opens_for_an_admin(qtbot, db):
+    from leaddesk.ui.widgets.user_admin import UserAdminDialog
+
+    window = make_window(qtbot, db)
+    window.open_users()
+    dialog = window.findChild(UserAdminDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.model.rowCount() == 1

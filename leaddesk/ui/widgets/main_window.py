@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+
+import shiboken6
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         self.search_dialog = SearchDialog(db, self)
         self.search_dialog.hit_chosen.connect(self.open_hit)
         self._loaded: set[str] = set()
+        self._trash_dialog = None
         self._build_menus()
         self._build_status_bar(user_label)
         self.nav.setCurrentRow(0)
@@ -103,9 +107,6 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
         self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
         file_menu.addSeparator()
-        sync_action = self._action(file_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")
-        sync_action.setEnabled(self.sync.enabled)
-        file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
@@ -120,6 +121,16 @@ class MainWindow(QMainWindow):
 
         pipeline_menu = bar.addMenu(self.tr("&Pipeline"))
         self._action(pipeline_menu, self.tr("&Lost reasons…"), self.edit_lost_reasons)
+
+        team_menu = bar.addMenu(self.tr("&Team"))
+        self.sync_action = self._action(team_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")
+        self.sync_action.setEnabled(self.sync.enabled)
+        self._action(team_menu, self.tr("&Conflicts…"), self.open_conflicts)
+        self._action(team_menu, self.tr("&Duplicates…"), self.open_duplicates)
+        team_menu.addSeparator()
+        self._action(team_menu, self.tr("&Trash"), self.open_trash)
+        self._action(team_menu, self.tr("&Users…"), self.open_users)
+        self.team_menu = team_menu
 
         view_menu = bar.addMenu(self.tr("&View"))
         for i, (name, label) in enumerate(zip(PAGES, (self.tr("&Accounts"), self.tr("&Contacts && leads"),
@@ -233,6 +244,49 @@ class MainWindow(QMainWindow):
         dialog = LostReasonsDialog(self.db, self)
         dialog.open()
         return dialog
+
+    # --- team -----------------------------------------------------------------------------
+    def _team_module(self, name: str, what: str):
+        """A Team-menu module written separately (imported when used, so the window works
+        without it); None, after telling the user, when this LeadDesk does not have it."""
+        module = f"leaddesk.ui.widgets.{name}"
+        try:
+            return importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            QMessageBox.information(self, what, self.tr("{0} is not part of this version of LeadDesk yet.")
+                                    .format(what))
+            return None
+
+    def open_conflicts(self):
+        module = self._team_module("conflict_inbox", self.tr("The conflict inbox"))
+        return module.open_conflict_inbox(self) if module is not None else None
+
+    def open_duplicates(self):
+        module = self._team_module("duplicate_review", self.tr("The duplicate review"))
+        return module.open_duplicate_review(self) if module is not None else None
+
+    def open_trash(self):
+        """Team ▸ Trash (one window; a second click brings it to the front)."""
+        dialog = self._trash_dialog
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.show()
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        from leaddesk.ui.widgets.trash_view import open_trash
+
+        dialog = open_trash(self, self.db)
+        dialog.view.status_message.connect(self._show_status)
+        self._trash_dialog = dialog
+        return dialog
+
+    def open_users(self) -> None:
+        """Team ▸ Users… (administrators only; others are told why)."""
+        from leaddesk.ui.widgets.user_admin import open_user_admin
+
+        open_user_admin(self, self.db)
 
     def new_contact(self) -> None:
         self.show_page("contacts")
