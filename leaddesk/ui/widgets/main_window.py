@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self.tr("User: {0}").format(user_label or self.tr("(none)")))
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.sync.label)
+        clicked = getattr(self.sync.label, "conflicts_clicked", None)  # the "2 conflicts" badge
+        if clicked is not None:
+            clicked.connect(self.open_conflicts)
         self.statusBar().addPermanentWidget(self.db_label)
         self.statusBar().addPermanentWidget(self.user_label)
         # A bound method (not a lambda): Qt disconnects it when the window is destroyed.
