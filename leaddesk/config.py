@@ -7,10 +7,11 @@ directory, then defaults (a SQLite file in the platform's user data directory).
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
@@ -49,6 +50,64 @@ class Settings:
         return replace(self, db_url=url) if url else self
 
 
+@dataclass(frozen=True)
+class TeamProfile:
+    """How this laptop reaches the team server: everything but the password, which lives
+    only in the OS keyring (services/team_join.py). ``sslmode`` defaults to
+    ``verify-full`` (libpq's default checks no certificate at all, sync notes 6.5)."""
+
+    host: str
+    database: str
+    user: str
+    port: int = 5432
+    sslmode: str = "verify-full"
+    sslrootcert: str | None = None
+    sslcert: str | None = None
+    sslkey: str | None = None
+    #: The LeadDesk user this login belongs to (set by the join).
+    user_email: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.database}"
+
+    def url(self, password: str | None) -> str:
+        from sqlalchemy import URL
+
+        query = {k: v for k, v in (("sslmode", self.sslmode), ("sslrootcert", self.sslrootcert),
+                                   ("sslcert", self.sslcert), ("sslkey", self.sslkey)) if v}
+        return URL.create("postgresql+psycopg", username=self.user, password=password, host=self.host,
+                          port=self.port, database=self.database, query=query).render_as_string(hide_password=False)
+
+
+PROFILE_FILE = "team.json"
+
+
+def load_profile(data_dir: Path) -> TeamProfile | None:
+    path = Path(data_dir) / PROFILE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        from leaddesk.errors import ValidationError
+
+        raise ValidationError(f"The team profile {path} cannot be read ({exc}); join the team again.",
+                              field="profile") from exc
+    known = set(TeamProfile.__dataclass_fields__)
+    return TeamProfile(**{k: v for k, v in data.items() if k in known})
+
+
+def save_profile(data_dir: Path, profile: TeamProfile) -> Path:
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / PROFILE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(profile), indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def load_settings(*, db_url: str | None = None, env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
     data_dir = Path(env["LEADDESK_DATA_DIR"]) if env.get("LEADDESK_DATA_DIR") else default_data_dir()
@@ -60,11 +119,19 @@ def load_settings(*, db_url: str | None = None, env: dict[str, str] | None = Non
     return Settings(
         data_dir=data_dir,
         db_url=db_url or env.get("LEADDESK_DB") or file_values.get("db_url"),
-        user_email=env.get("LEADDESK_USER") or file_values.get("user_email"),
+        user_email=env.get("LEADDESK_USER") or file_values.get("user_email") or _profile_email(data_dir),
         keep_backups=int(file_values.get("keep_backups", 5)),
         hub_url=env.get("LEADDESK_HUB") or file_values.get("hub_url"),
         sync_interval_s=int(env.get("LEADDESK_SYNC_INTERVAL") or file_values.get("sync_interval_s", 120)),
     )
+
+
+def _profile_email(data_dir: Path) -> str | None:
+    try:
+        profile = load_profile(data_dir)
+    except Exception:  # noqa: BLE001 - a broken profile is reported where it is used
+        return None
+    return profile.user_email if profile else None
 
 
 def node_id(settings: Settings) -> uuid.UUID:

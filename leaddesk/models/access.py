@@ -311,6 +311,13 @@ CREATE OR REPLACE FUNCTION ld_role() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
 $$ SELECT role FROM app_user WHERE id = ld_me() $$;
 
+-- The newest seq in the change log, whoever may see it (a number only): a replica's
+-- first download starts pulling after it. Pushes commit in seq order (advisory lock), so
+-- every seq up to it is in the snapshot of the transaction that asks.
+CREATE OR REPLACE FUNCTION ld_max_seq() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT coalesce(max(seq), 0) FROM change_log $$;
+
 CREATE OR REPLACE FUNCTION ld_team() RETURNS SETOF uuid
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
 $$ SELECT u.id FROM app_user u, app_user me

@@ -104,3 +104,6 @@ def seeded(make_replica, hub):
     client.sync(b, hub, backup=False)
     client.sync(a, hub, backup=False)
     return a, b
+
+
+from tests.sync.team import pg_team, team_hub  # noqa: E402,F401 - fixtures of the team tests

@@ -132,7 +132,7 @@ def downgrade() -> None:
         for table in access.OWNER_TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS access_{table} ON {table}")
         op.execute("DROP FUNCTION IF EXISTS ld_trg_access()")
-        for fn in ("ld_team()", "ld_role()", "ld_me()"):
+        for fn in ("ld_max_seq()", "ld_team()", "ld_role()", "ld_me()"):
             op.execute(f"DROP FUNCTION IF EXISTS {fn}")
         for fn in DEFINER_FUNCTIONS:
             op.execute(f"ALTER FUNCTION {fn} SECURITY INVOKER RESET search_path")
