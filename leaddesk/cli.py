@@ -54,8 +54,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="add demo data even if the database holds contacts")
 
     p = sub.add_parser("sync", help="sync this laptop's database with the team server (backup, push, pull)")
-    p.add_argument("--hub", metavar="URL", help="the team's PostgreSQL URL (default: $LEADDESK_HUB)")
+    p.add_argument("--hub", metavar="URL", help="the team's PostgreSQL URL (default: $LEADDESK_HUB, else the "
+                   "joined team's profile with the password from the keyring)")
     p.add_argument("--status", action="store_true", help="only show pending changes and the last pulled sequence")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the team server's password from standard input (when no keyring holds it)")
+
+    p = sub.add_parser("join", help="join the team: connect with your own login and download what you may see")
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=5432)
+    p.add_argument("--database", required=True)
+    p.add_argument("--user", required=True, help="your PostgreSQL login (from your team's admin)")
+    p.add_argument("--sslmode", default="verify-full",
+                   choices=["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+                   help="TLS: verify-full (default) checks the server's certificate and name")
+    p.add_argument("--sslrootcert", metavar="FILE", help="the team's CA certificate")
+    p.add_argument("--sslcert", metavar="FILE", help="this laptop's client certificate")
+    p.add_argument("--sslkey", metavar="FILE", help="its private key")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input "
+                   "(default: ask for it)")
+    p.add_argument("--no-remember", action="store_true", help="do not keep the password in the OS keyring")
+
+    p = sub.add_parser("team", help="set up the team's PostgreSQL server and its users (admins)")
+    tsub = p.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    t = tsub.add_parser("init", help="create or upgrade the team database: schema, roles, row-level security")
+    t.add_argument("--url", required=True, help="a PostgreSQL superuser's URL of the team database")
+    t.add_argument("--admin-name", help="the first LeadDesk admin's name")
+    t.add_argument("--admin-email", help="the first LeadDesk admin's e-mail")
+    t = tsub.add_parser("add-user", help="add a person with their own database login (prints the password once)")
+    t.add_argument("--url", required=True, help="the team database, opened by an admin (or superuser)")
+    t.add_argument("--name", required=True)
+    t.add_argument("--email", required=True)
+    t.add_argument("--role", choices=["rep", "manager", "admin"], default="rep")
+    t.add_argument("--team", help="team name (made if missing)")
+    t.add_argument("--login", help="the login name (default: ld_ + the e-mail's local part)")
+    t = tsub.add_parser("disable-user", help="stop a person's database login (offboarding)")
+    t.add_argument("--url", required=True)
+    t.add_argument("--email", required=True)
 
     p = sub.add_parser("gui", help="open the app (the default)")
     p = sub.add_parser("screenshot", help="render a view of the current database to a PNG, offscreen")
@@ -160,10 +195,16 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_sync(args) -> int:
-    import os
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    import getpass
 
-    from leaddesk.services import team_sync
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(prompt)
+
+
+def cmd_sync(args) -> int:
+    from leaddesk.services import team_join, team_sync
 
     db, settings = _open(args)
     try:
@@ -171,7 +212,8 @@ def cmd_sync(args) -> int:
             st = team_sync.sync_status(db)
             print(f"Pending changes: {st.pending:,}; last pulled sequence: {st.last_pulled_seq:,}")
             return 0
-        hub = args.hub or os.environ.get("LEADDESK_HUB")
+        password = _read_password(True, "") if args.password_stdin else None
+        hub = args.hub or team_join.hub_url(settings, password=password)
         summary = team_sync.sync_with_hub(db, hub, backup_dir=settings.backup_dir)
     finally:
         db.dispose()
@@ -182,7 +224,77 @@ def cmd_sync(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, "sync": cmd_sync}
+def cmd_join(args) -> int:
+    from leaddesk.config import TeamProfile
+    from leaddesk.services import team_join
+
+    settings = load_settings(db_url=args.db)
+    profile = TeamProfile(host=args.host, port=args.port, database=args.database, user=args.user,
+                          sslmode=args.sslmode, sslrootcert=args.sslrootcert, sslcert=args.sslcert,
+                          sslkey=args.sslkey)
+    password = _read_password(args.password_stdin, f"Password for {profile.key}: ")
+
+    def progress(step: str, done: int, total: int) -> None:
+        print(f"\r  {step} ({done}/{total})".ljust(60), end="", file=sys.stderr, flush=True)
+
+    result = team_join.join(settings, profile, password, remember=not args.no_remember, progress=progress)
+    print(file=sys.stderr)
+    print(f"Joined as {result.user_name} <{result.user_email}> ({result.role}): {result.rows:,} rows downloaded.")
+    if not args.no_remember:
+        print("Password kept in the OS keyring." if result.password_stored else
+              "No OS keyring here: LeadDesk will ask for the password at each sync (it never writes it to a file).")
+    return 0
+
+
+def cmd_team(args) -> int:
+    from leaddesk.db import Database, WriteContext, make_engine
+    from leaddesk.services import team_admin, users
+
+    if args.team_command == "init":
+        result = team_admin.init_team_database(args.url, admin_name=args.admin_name, admin_email=args.admin_email)
+        print(f"Team database {result.database} ready at schema {result.revision}: roles, grants and "
+              "row-level security installed.")
+        if args.admin_email:
+            print(f"Admin: {args.admin_email}. Give them a login with `leaddesk team add-user` or the app's "
+                  "Team ▸ Users.")
+        return 0
+    import uuid as _uuid
+
+    from leaddesk.bootstrap import database_user
+
+    engine = make_engine(args.url)
+    db = Database(engine, WriteContext(node=_uuid.uuid4()))
+    try:
+        from leaddesk.models import access
+
+        with db.reader() as s:
+            db.write.actor_id = database_user(s)
+            db.write.subject = access.load_subject(s, db.write.actor_id)
+        if args.team_command == "add-user":
+            team_id = None
+            if args.team:
+                found = [t for t in users.list_teams(db) if t.name.casefold() == args.team.casefold()]
+                team_id = found[0].id if found else users.create_team(db, args.team).id
+            user = users.create_user(db, args.name, args.email, role=args.role, team_id=team_id)
+            password = team_admin.create_login(db, user.id, name=args.login)
+            print(f"Added {user.name} ({args.role}). Database login: {team_admin.login_name(db, user.id)}")
+            print(f"Password (shown once; they enter it at `leaddesk join`): {password}")
+            return 0
+        match = [u for u in users.list_users(db, include_inactive=True)
+                 if u.email.casefold() == args.email.strip().casefold()]
+        if not match:
+            from leaddesk.errors import NotFound
+
+            raise NotFound("user", args.email)
+        team_admin.set_login_enabled(db, match[0].id, False)
+        print(f"The database login of {match[0].name} is disabled.")
+        return 0
+    finally:
+        db.dispose()
+
+
+COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, "sync": cmd_sync,
+            "join": cmd_join, "team": cmd_team}
 
 
 def run(args: argparse.Namespace) -> int:
