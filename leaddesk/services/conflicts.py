@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -69,8 +69,9 @@ FIELD_LABELS = {
 #: A record's readable name, where it is not in a ``name`` column.
 TITLE_COLUMNS = {"contact": "display_name", "activity": "subject", "contact_email": "address",
                  "contact_phone": "raw", "team_setting": "key"}
-#: Columns computed from others: shown with their source field when both come from the
-#: same two saves, and recomputed after "use other" sets a source.
+#: Columns computed from (or moved with) others: shown on their source field's line when
+#: both come from the same two saves (and "use other" applies them together); the names
+#: are recomputed after "use other" sets a source.
 DERIVED = {
     ("contact", "display_name"): ("given_name", "family_name"),
     ("contact", "name_key"): ("given_name", "family_name", "display_name"),
@@ -78,6 +79,10 @@ DERIVED = {
     ("app_user", "email_normalized"): ("email",),
     ("contact_email", "address_normalized"): ("address",),
     ("contact_phone", "e164"): ("raw",),
+    ("contact", "lifecycle_changed_at"): ("lifecycle_stage",),
+    ("opportunity", "stage_entered_at"): ("stage_id",),
+    ("opportunity", "board_rank"): ("stage_id",),
+    ("opportunity", "closed_at"): ("status",),
 }
 
 
@@ -156,8 +161,18 @@ def is_hub(db: Database) -> bool:
 
 
 def count_open(db: Database) -> int:
+    """Open conflicts as the inbox shows them: one per line (a field and the columns
+    derived from it, changed by the same two saves, are one conflict to the user)."""
+    cols = [_conflict.c[n] for n in ("id", "entity", "row_id", "field", "kind", "kept_hlc", "kept_node",
+                                     "lost_hlc", "lost_node")]
     with db.reader() as s:
-        return s.scalar(select(func.count()).select_from(_conflict).where(_conflict.c.resolved.is_(False))) or 0
+        rows = s.execute(select(*cols).where(_conflict.c.resolved.is_(False))).all()
+    if not any((r.entity, r.field) in DERIVED for r in rows):
+        return len(rows)
+    groups: dict[tuple[str, uuid.UUID], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r.entity, r.row_id), []).append(dict(r._mapping))
+    return sum(len(_fold(name, items)) for (name, _), items in groups.items())
 
 
 def list_conflicts(db: Database, *, unresolved_only: bool = True) -> list[RecordConflicts]:
@@ -239,7 +254,8 @@ def _line(r: dict, ids: tuple[int, ...], original, titles: "_Titles", me: uuid.U
         ids=ids, kind=r["kind"], kind_label=KIND_LABELS.get(r["kind"], r["kind"]), field=field,
         label=field_label(field), kept=kept, other=other,
         original=_text(column, json.dumps(raw), titles) if known else None,
-        kept_by=_who(r["kept_author"], r["kept_node"], titles, me),
+        kept_by=("Team server" if r["kind"] == "rejected" and r["kept_author"] is None
+                 else _who(r["kept_author"], r["kept_node"], titles, me)),
         other_by=_who(r["lost_author"], r["lost_node"], titles, me),
         kept_at=_when(r["kept_hlc"]), other_at=_when(r["lost_hlc"]), note=r["note"],
         resolved=bool(r["resolved"]), resolution=r["resolution"])

@@ -7,7 +7,8 @@ its inbox is a local copy in its own ``sync_conflict`` table (same schema, same 
   with what the inbox needs to show them offline: the authors of both sides (from the
   hub's ``change_log`` when the conflict row has none) and the change-log row holding the
   field's *original* value (the value before both edits, see :func:`find_originals`),
-  copied into the replica's otherwise unused ``change_log``. It also takes over
+  copied into the replica's ``change_log`` unless already there (the hub's row as it is,
+  seq included, so the copy and a pulled change are the same row). It also takes over
   resolutions made elsewhere (a colleague, the office) and drops open local copies the
   hub no longer shows this user (the record was re-assigned away: row-level security).
 * :func:`push_resolutions` sends resolutions made here (``resolved_pending``) to the hub.
@@ -159,7 +160,7 @@ def pull_conflicts(db: Database, hub) -> int:
             conn.execute(insert(_conflict), new)
         copies = {o.row["change_id"]: o.row for o in originals.values()}
         if copies:
-            ins = _insert(conn, _log).on_conflict_do_nothing(index_elements=["change_id"])
+            ins = _insert(conn, _log).on_conflict_do_nothing()  # same seq or change id: already here
             conn.execute(ins, list(copies.values()))
         if settled:
             conn.execute(

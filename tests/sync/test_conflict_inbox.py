@@ -84,13 +84,27 @@ def test_conflict_inbox_pull_brings_kept_other_original_who_and_when(title_clash
     assert hub_row.kept_author is None  # (today's hub does not record them itself)
 
 
+def log_rows(db) -> int:
+    with db.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(ChangeLog))
+
+
 def test_conflict_inbox_pull_is_idempotent(title_clash, hub):
     a, _, _ = title_clash
+    before = log_rows(a)
     assert sync_conflicts.pull_conflicts(a, hub) == 0
-    assert len(local_conflicts(a)) == 1
+    assert len(local_conflicts(a)) == 1 and log_rows(a) == before
+
+
+def test_conflict_inbox_original_value_is_held_locally_for_offline_use(title_clash, hub):
+    a, _, _ = title_clash
+    [hub_row] = hub_conflicts(hub)
+    with hub.engine.connect() as conn:
+        original = sync_conflicts.find_originals(conn, [hub_row])[hub_row.id]
     with a.engine.connect() as conn:
-        copied = conn.scalar(select(func.count()).select_from(ChangeLog))
-    assert copied == 1  # only the change log row holding the original value
+        here = conn.execute(select(ChangeLog).where(ChangeLog.change_id == original.row["change_id"])).one()
+    assert (here.seq, here.value) == (original.seq, original.value)
+    assert original.raw("job_title") == (True, "Engineer")  # the title the contact was created with
 
 
 def test_conflict_inbox_use_other_is_a_new_edit_that_wins_everywhere(title_clash, hub):
@@ -206,7 +220,7 @@ def test_conflict_inbox_name_clash_is_one_line_and_use_other_keeps_names_consist
     assert record.title == "Adeline Lovelace"
     [line] = record.fields  # display_name and name_key fold into the first name
     assert (line.label, line.kept, line.other, line.original) == ("First name", "Adeline", "Augusta", "Ada")
-    assert len(line.ids) == 3
+    assert len(line.ids) == 3 and inbox.count_open(a) == 1  # one conflict to the user
     inbox.use_other(a, line.ids)
     got = contacts.get_contact(a, c.id)
     assert (got.given_name, got.display_name) == ("Augusta", "Augusta Lovelace")

@@ -113,7 +113,7 @@ def test_conflict_tree_model_passes_the_modeltester(qtmodeltester, inbox_db):
 def test_conflict_inbox_dialog_shows_records_and_fields(dialog):
     model = dialog.model
     assert model.rowCount() == 4 and model.open_count == 4
-    assert "4 open conflict(s) on 4 record(s)" in dialog.summary.text()
+    assert "4 open conflicts on 4 records" in dialog.summary.text()
     record, line = find_line(model, "Grace Hopper")
     assert model.data(record).startswith("Contact · Grace Hopper") and model.rowCount(record) == 1
     texts = [model.data(line.siblingAtColumn(c)) for c in range(model.columnCount())]

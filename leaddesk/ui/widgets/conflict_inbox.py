@@ -11,6 +11,7 @@ dialog is never in the way (non-modal, one per window). Database work runs in
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
@@ -67,7 +68,8 @@ class ConflictTreeModel(QAbstractItemModel):
 
     @property
     def open_count(self) -> int:
-        return sum(len(r.ids) for r in self.records)
+        """Open conflicts as shown: one per field line."""
+        return sum(len(r.fields) for r in self.records)
 
     # --- structure ----------------------------------------------------------------------
     def index(self, row: int, column: int, parent=QModelIndex()) -> QModelIndex:
@@ -243,10 +245,20 @@ class ConflictInboxDialog(QDialog):
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((FIELD, 190), (KEPT, 150), (OTHER, 150), (ORIGINAL, 130), (WHO, 190), (WHEN, 120)):
+        for column, width in ((FIELD, 190), (KEPT, 170), (OTHER, 170), (ORIGINAL, 130), (WHO, 190), (WHEN, 120)):
             self.tree.setColumnWidth(column, width)
         state.restore_header(type(self).__name__, header)
         self.tree.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.tree.selectionModel().currentChanged.connect(self._show_detail)
+        self.detail = QLabel()
+        self.detail.setObjectName("conflictDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.detail.setStyleSheet("QLabel#conflictDetail { background: palette(base); border: 1px solid palette(mid);"
+                                  " border-radius: 4px; padding: 6px 8px; }")
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 4 + 16)
 
         self.keep_button = QPushButton(self.tr("&Keep"))
         self.keep_button.setToolTip(self.tr("Close the selected conflicts; the kept value stays."))
@@ -270,6 +282,7 @@ class ConflictInboxDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.status)
         layout.addLayout(actions)
         layout.addWidget(close)
@@ -294,13 +307,50 @@ class ConflictInboxDialog(QDialog):
                     | self.tree.selectionModel().SelectionFlag.Rows)
         count, records_n = self.model.open_count, len(self.model.records)
         if count:
-            self.summary.setText(self.tr(
-                "{0} open conflict(s) on {1} record(s). Sync has already applied the kept value everywhere "
-                "and nothing is lost: “Use other” applies the other value as a new edit.").format(count, records_n))
+            what = (self.tr("1 open conflict") if count == 1 else self.tr("{0} open conflicts").format(count))
+            where = (self.tr("on 1 record") if records_n == 1 else self.tr("on {0} records").format(records_n))
+            self.summary.setText(what + " " + where + ". " + self.tr(
+                "Sync has already applied the kept value everywhere and nothing is lost: "
+                "“Use other” applies the other value as a new edit."))
         else:
             self.summary.setText(self.tr("No open conflicts. Everything you and your team changed is in place."))
         self._update_buttons()
+        self._show_detail(self.tree.currentIndex())
         self.loaded.emit(count)
+
+    def _show_detail(self, index: QModelIndex, _previous=None) -> None:
+        line, record = self.model.line_of(index), self.model.record_of(index)
+        if record is None:
+            self.detail.setText(self.tr("Select a conflict to see both values in full, who made them and when."))
+            return
+        head = f"<b>{escape(record.entity_label)} · {escape(record.title)}</b>"
+        if line is None:
+            count = len(record.fields)
+            self.detail.setText(head + "<br>" + (
+                self.tr("1 field in conflict. “Keep” or “Use other” on this row answers it.") if count == 1 else
+                self.tr("{0} fields in conflict. “Keep” or “Use other” on this row answers all of them.").format(
+                    count)))
+            return
+        original = line.original if line.original is not None else self.tr("unknown")
+        rows = [
+            head + f" — {escape(line.label)} <span style='color:{self._kind_color(line)}'>"
+                   f"({escape(line.kind_label)})</span>",
+            self.tr("<b>Kept:</b> {0} <i>({1}, {2})</i>").format(
+                escape(line.kept), escape(line.kept_by), local_time(line.kept_at)),
+            self.tr("<b>Other:</b> {0} <i>({1}, {2})</i>").format(
+                escape(line.other), escape(line.other_by), local_time(line.other_at)),
+            self.tr("<b>Original:</b> {0}").format(escape(original)),
+        ]
+        if line.note:
+            rows.append(escape(line.note))
+        self.detail.setText("<br>".join(rows))
+
+    def _kind_color(self, line) -> str:
+        if line.kind == "rejected":
+            return REJECTED_COLOR.name()
+        if line.kind == "edit_deleted":
+            return EDITED_DELETED_COLOR.name()
+        return self.palette().color(QPalette.ColorRole.PlaceholderText).name()
 
     # --- actions ----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

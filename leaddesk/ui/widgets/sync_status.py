@@ -129,7 +129,8 @@ class SyncController(QObject):
         self.widget = SyncStatusWidget()
         #: The main window puts this in its status bar (the whole widget; name kept).
         self.label = self.widget
-        self.widget.conflicts_clicked.connect(self.open_inbox)
+        if not hasattr(parent, "open_conflicts"):  # the main window wires the badge to its own action
+            self.widget.conflicts_clicked.connect(self.open_inbox)
         self.progress_changed.connect(self._on_progress)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.sync_now)
@@ -163,8 +164,13 @@ class SyncController(QObject):
         self.widget.set_conflicts(self.open_conflicts)
         if not self.enabled or self.running:
             return
-        when = (self.tr("Synced {0}").format(local_time(self.last_synced)) if self.last_synced
-                else self.tr("Not synced yet"))
+        offline = not self.widget.offline_badge.isHidden()
+        if self.last_synced is None:
+            when = self.tr("Not synced yet")
+        elif offline:
+            when = self.tr("Last synced {0}").format(local_time(self.last_synced))
+        else:
+            when = self.tr("Synced {0}").format(local_time(self.last_synced))
         self.widget.text_label.setText(when + " · " + self.tr("%n pending", "", self.pending))
 
     def _on_data_changed(self, _changes, _initiator) -> None:
