@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from leaddesk.db import Database
@@ -127,11 +127,15 @@ LINKS: dict[str, tuple[type, str]] = {
 }
 #: Child rows that are the contact's own addresses: moved after the survivor's, deduplicated.
 ADDRESS_LINKS = {"contact_email.contact_id": "address_normalized", "contact_phone.contact_id": "e164"}
+#: Words that say what kind of company, not which one (folded): dropped before comparing.
 LEGAL_FORMS = frozenset({
     "ab", "ag", "as", "aps", "bv", "co", "company", "corp", "corporation", "gmbh", "inc", "incorporated",
     "kg", "llc", "llp", "lp", "ltd", "limited", "nv", "oy", "plc", "pty", "sa", "sarl", "sas", "spa", "srl",
-    "the", "ug", "and", "und",
+    "the", "ug", "and", "und", "ve", "san", "tic", "sti",
+    "شركة", "مؤسسة", "شرکت", "บริษัท", "จำกัด", "มหาชน",
 })
+#: How close the words that differ between two company names must be (a typo, not a name).
+COMPANY_WORDS_THRESHOLD = 80
 
 
 class MergeRefused(LeadDeskError):
@@ -257,38 +261,70 @@ def _live_contact():
 
 
 def _name_key(name_key: str) -> str:
-    """The folded name with its words sorted: "müller, ana" ~ "ana muller"."""
-    return " ".join(sorted(v.sort_key(name_key).replace(",", " ").split()))
+    """A folded name (``Contact.name_key``) with its words sorted: "müller, ana" ~ "ana muller"."""
+    return " ".join(sorted(name_key.replace(",", " ").split()))
+
+
+def _company_key_folded(folded: str | None) -> str:
+    if not folded:
+        return ""
+    plain = "".join(ch if ch.isalnum() else " " for ch in folded)
+    words = [w for w in plain.split() if w not in LEGAL_FORMS and len(w) > 1]
+    return " ".join(words) or " ".join(plain.split())
+
+
+def _same_company(a: str, b: str) -> bool:
+    """Two company keys close overall (ratio >= COMPANY_THRESHOLD, checked by the caller):
+    the same company unless the words they do not share are different words. Long shared
+    parts ("... Software", "... – Istanbul") must not make "Mavi" and "Kara" one company."""
+    wa, wb = a.split(), b.split()
+    only_a = [w for w in wa if w not in wb]
+    only_b = [w for w in wb if w not in wa]
+    if not only_a or not only_b:
+        return True
+    return fuzz.ratio(" ".join(only_a), " ".join(only_b)) >= COMPANY_WORDS_THRESHOLD
 
 
 def company_key(name: str | None) -> str:
     """A company name folded, without punctuation and legal forms ("ACME GmbH." -> "acme")."""
-    if not name:
-        return ""
-    folded = "".join(ch if ch.isalnum() else " " for ch in v.sort_key(name))
-    words = [w for w in folded.split() if w not in LEGAL_FORMS]
-    return " ".join(words) or " ".join(folded.split())
+    return _company_key_folded(v.sort_key(name)) if name else ""
 
 
 # --- detection -----------------------------------------------------------------------------
+#
+# Ids travel as 32-digit hex strings here: turning 100,000s of them into uuid.UUID objects
+# cost more than everything else. Only the pairs found are turned back into UUIDs.
+
+def _hex(col):
+    """A uuid column read as text (SQLite stores 32 hex digits; PostgreSQL gives the dashed form)."""
+    return cast(col, String)
+
+
+def _h(value) -> str:
+    return value.replace("-", "").lower() if isinstance(value, str) else value.hex
+
+
+def _uuids(hexes: Iterable[str]) -> list[uuid.UUID]:
+    return sorted(uuid.UUID(h) for h in hexes)
+
 
 class _Found:
-    """Pairs and why: (a, b) -> {kind: (score, reason)}."""
+    """Pairs (hex ids, smaller first) and why: {kind: (score, reason)}."""
 
-    def __init__(self, focus: set[uuid.UUID] | None):
+    def __init__(self, focus: set[str] | None):
         self.focus = focus
-        self.pairs: dict[tuple[uuid.UUID, uuid.UUID], dict[str, tuple[int, str]]] = defaultdict(dict)
+        self.pairs: dict[tuple[str, str], dict[str, tuple[int, str]]] = defaultdict(dict)
 
-    def add(self, x: uuid.UUID, y: uuid.UUID, kind: str, score: int, reason: str) -> None:
+    def add(self, x: str, y: str, kind: str, score: int, reason: str) -> None:
         if x == y or (self.focus is not None and x not in self.focus and y not in self.focus):
             return
         key = (x, y) if x < y else (y, x)
         reasons = self.pairs[key]
-        # Several shared addresses: keep the first in a fixed order, so every replica agrees.
+        # Several shared addresses: keep the same one whatever the order, so replicas agree.
         if kind not in reasons or (score, reason) > reasons[kind]:
             reasons[kind] = (score, reason)
 
-    def add_group(self, ids: list[uuid.UUID], kind: str, score: int, reason: str) -> None:
+    def add_group(self, ids: list[str], kind: str, score: int, reason: str) -> None:
         if len(ids) > MAX_SHARED:
             return
         for i, x in enumerate(ids):
@@ -296,27 +332,42 @@ class _Found:
                 self.add(x, y, kind, score, reason)
 
 
-def _shared_values(s: Session, model, column: str, focus: set[uuid.UUID] | None) -> dict[str, list[uuid.UUID]]:
+def _shared_values(s: Session, model, column: str, focus: set[str] | None) -> dict[str, list[str]]:
     """Value -> live contacts holding it (only values held by 2+ contacts)."""
     col = getattr(model, column)
-    base = select(col, model.contact_id).join(Contact, Contact.id == model.contact_id).where(
-        _live(model), _live_contact())
-    groups: dict[str, set[uuid.UUID]] = defaultdict(set)
+    live = (_live(model), _live_contact())
+    base = select(col, _hex(model.contact_id)).join(Contact, Contact.id == model.contact_id).where(*live)
+    rows = []
     if focus is None or len(focus) > FOCUS_LIMIT:
-        rows = s.execute(base).all()
+        shared = (select(col).join(Contact, Contact.id == model.contact_id).where(*live)
+                  .group_by(col).having(func.count(func.distinct(model.contact_id)) > 1))
+        rows = s.execute(base.where(col.in_(shared))).all()
     else:
         wanted: set[str] = set()
-        for chunk in _chunks(sorted(focus)):
+        for chunk in _chunks(_uuids(focus)):
             wanted.update(s.scalars(select(col).where(model.contact_id.in_(chunk), _live(model))))
-        rows = []
         for chunk in _chunks(sorted(wanted)):
             rows.extend(s.execute(base.where(col.in_(chunk))).all())
+    groups: dict[str, set[str]] = defaultdict(set)
     for value, contact_id in rows:
-        groups[value].add(contact_id)
+        groups[value].add(_h(contact_id))
     return {k: sorted(ids) for k, ids in groups.items() if len(ids) > 1}
 
 
-def _similar_companies(keys: set[str], domains: dict[str, set[str]],
+def _fuzzy_blocks(keys: list[str], depth: int = 4) -> Iterator[list[str]]:
+    """Company keys grouped by their first ``depth`` characters; a crowded group is split
+    further, so no group is compared all-pairs beyond a few hundred keys."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        groups[key[:depth]].append(key)
+    for group in groups.values():
+        if len(group) > 400 and depth < 12:
+            yield from _fuzzy_blocks(group, depth + 2)
+        elif len(group) > 1:
+            yield group
+
+
+def _similar_companies(keys: Iterable[str], domains: dict[str, set[str]],
                        focus_keys: set[str] | None) -> set[tuple[str, str]]:
     """Pairs of distinct company keys that name the same company (fuzzy or same domain)."""
     pairs: set[tuple[str, str]] = set()
@@ -326,23 +377,18 @@ def _similar_companies(keys: set[str], domains: dict[str, set[str]],
             for y in ordered[i + 1:]:
                 if focus_keys is None or x in focus_keys or y in focus_keys:
                     pairs.add((x, y))
-    blocks: dict[str, list[str]] = defaultdict(list)
-    for key in sorted(keys):
-        blocks[key[:3]].append(key)
-    for block in blocks.values():
-        if len(block) < 2:
-            continue
+    for block in _fuzzy_blocks(sorted(keys)):
         queries = block if focus_keys is None else [k for k in block if k in focus_keys]
         for key in queries:
             for other, _score, _ in process.extract(key, block, scorer=fuzz.ratio, limit=None,
                                                    score_cutoff=COMPANY_THRESHOLD):
-                if other != key:
+                if other != key and _same_company(key, other):
                     pairs.add((key, other) if key < other else (other, key))
     return pairs
 
 
-def _name_matches(left: list[tuple[uuid.UUID, str]], right: list[tuple[uuid.UUID, str]] | None,
-                  focus: set[uuid.UUID] | None) -> Iterator[tuple[uuid.UUID, uuid.UUID, float]]:
+def _name_matches(left: list[tuple[str, str]], right: list[tuple[str, str]] | None,
+                  focus: set[str] | None) -> Iterator[tuple[str, str, float]]:
     """Pairs of similar names: within ``left`` (right None) or across left x right."""
     if right is None and len(left) > BIG_COMPANY:
         by_initial: dict[str, list] = defaultdict(list)
@@ -373,34 +419,47 @@ def _name_matches(left: list[tuple[uuid.UUID, str]], right: list[tuple[uuid.UUID
 
 def _name_company_pairs(s: Session, found: _Found) -> None:
     focus = found.focus
-    rows = s.execute(
-        select(Contact.id, Contact.name_key, Contact.display_name, Contact.account_id)
-        .where(_live_contact(), Contact.account_id.is_not(None))
-    ).all()
-    account_ids = {r.account_id for r in rows}
-    accounts: dict[uuid.UUID, tuple[str, str, str | None]] = {}
-    for chunk in _chunks(sorted(account_ids), 5000):
-        for aid, name, domain in s.execute(select(Account.id, Account.name, Account.domain)
-                                           .where(Account.id.in_(chunk))):
-            accounts[aid] = (name, company_key(name), domain)
-    by_key: dict[str, list[tuple[uuid.UUID, str]]] = defaultdict(list)
-    shown: dict[uuid.UUID, tuple[str, str]] = {}
-    for r in rows:
-        name, key, _ = accounts.get(r.account_id, ("", "", None))
-        if not key:
-            continue
-        by_key[key].append((r.id, _name_key(r.name_key)))
-        shown[r.id] = (r.display_name, name)
+    accounts: dict[str, tuple[str, str]] = {}  # hex id -> (name, company key)
+    by_key: dict[str, list[str]] = defaultdict(list)  # company key -> account hex ids
     domains: dict[str, set[str]] = defaultdict(set)
-    for _name, key, domain in accounts.values():
-        if domain and key:
-            domains[domain].add(key)
+    for aid, name, folded, domain in s.execute(select(_hex(Account.id), Account.name, Account.name_key,
+                                                      Account.domain)):
+        key = _company_key_folded(folded)
+        if key:
+            aid = _h(aid)
+            accounts[aid] = (name, key)
+            by_key[key].append(aid)
+            if domain:
+                domains[domain].add(key)
+    cols = (_hex(Contact.id), Contact.name_key, Contact.display_name, _hex(Contact.account_id))
+    base = select(*cols).where(_live_contact(), Contact.account_id.is_not(None))
     focus_keys = None
-    if focus is not None:
-        focus_keys = {accounts[r.account_id][1] for r in rows if r.id in focus and r.account_id in accounts}
+    if focus is None:
+        rows = s.execute(base).all()
+    else:
+        focus_rows = []
+        for chunk in _chunks(_uuids(focus)):
+            focus_rows.extend(s.execute(base.where(Contact.id.in_(chunk))).all())
+        focus_keys = {accounts[_h(r[3])][1] for r in focus_rows if _h(r[3]) in accounts}
+        similar = _similar_companies(by_key, domains, focus_keys)
+        wanted_keys = focus_keys | {k for pair in similar for k in pair}
+        account_ids = _uuids(a for k in wanted_keys for a in by_key[k])
+        rows = []
+        for chunk in _chunks(account_ids):
+            rows.extend(s.execute(base.where(Contact.account_id.in_(chunk))).all())
+    members: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    shown: dict[str, tuple[str, str]] = {}
+    for cid, folded, name, aid in rows:
+        account = accounts.get(_h(aid))
+        if account is None:
+            continue
+        cid = _h(cid)
+        members[account[1]].append((cid, _name_key(folded)))
+        shown[cid] = (name, account[0])
+    similar = _similar_companies(members, domains, focus_keys) if focus is None else similar
     blocks: list[tuple[list, list | None]] = [
-        (members, None) for key, members in by_key.items() if focus_keys is None or key in focus_keys]
-    blocks += [(by_key[x], by_key[y]) for x, y in sorted(_similar_companies(set(by_key), domains, focus_keys))]
+        (people, None) for key, people in members.items() if focus_keys is None or key in focus_keys]
+    blocks += [(members[x], members[y]) for x, y in sorted(similar) if x in members and y in members]
     for left, right in blocks:
         for x, y, score in _name_matches(left, right, focus):
             (na, ca), (nb, cb) = sorted((shown[x], shown[y]))
@@ -416,7 +475,7 @@ def _score(kinds: dict[str, tuple[int, str]]) -> tuple[int, list[str]]:
 
 
 def _detect(s: Session, contact_ids: Iterable | None) -> tuple[int, set[uuid.UUID]]:
-    focus = None if contact_ids is None else {as_uuid(c) for c in contact_ids}
+    focus = None if contact_ids is None else {as_uuid(c).hex for c in contact_ids}
     if focus is not None and not focus:
         return 0, set()
     found = _Found(focus)
@@ -427,7 +486,10 @@ def _detect(s: Session, contact_ids: Iterable | None) -> tuple[int, set[uuid.UUI
     _name_company_pairs(s, found)
     if not found.pairs:
         return 0, set()
-    wanted = {pair_id(a, b): (a, b, *_score(kinds)) for (a, b), kinds in found.pairs.items()}
+    wanted = {}
+    for (x, y), kinds in found.pairs.items():
+        a, b = uuid.UUID(x), uuid.UUID(y)
+        wanted[pair_id(a, b)] = (a, b, *_score(kinds))
     existing: dict[uuid.UUID, DuplicateCandidate] = {}
     for chunk in _chunks(sorted(wanted)):
         existing.update((c.id, c) for c in s.scalars(select(DuplicateCandidate).where(DuplicateCandidate.id.in_(chunk))))
