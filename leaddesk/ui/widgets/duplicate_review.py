@@ -1,0 +1,466 @@
+"""Contacts ▸ Review duplicates: pairs found after sync, compared side by side.
+
+Left, the queue (:class:`DuplicateCandidatesModel`, surest first) and the recent merges;
+right, the two contacts with, for every field whose values differ, a choice of the value
+to keep. "Merge into left/right" picks the contact that stays; everything of the other
+(e-mails, phones, activities, deals) moves to it. A merge can be undone from the banner
+right after it, or later from "Recent merges". All database work runs in jobs
+(``ui/jobs.py``); writes announce themselves on ``app_signals.data_changed``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QLocale, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leaddesk.db import Database
+from leaddesk.services import duplicates
+from leaddesk.ui import errors as ui_errors
+from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.jobs import app_signals, run_read, run_write
+from leaddesk.ui.widgets.stage_badges import seniority_label, source_label, stage_label
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("duplicates", text)
+
+
+FIELD_LABELS = {
+    "given_name": "First name", "family_name": "Last name", "job_title": "Job title",
+    "department": "Department", "seniority": "Seniority", "account_id": "Company", "street": "Street",
+    "city": "City", "region": "Region", "postal_code": "Postal code", "country": "Country",
+    "owner_id": "Owner", "lifecycle_stage": "Stage", "source": "Source", "campaign_id": "Campaign",
+    "persona_id": "Persona", "notes": "Notes",
+}
+#: Vocabulary fields shown with the labels the rest of the app uses.
+LABELS = {"seniority": seniority_label, "lifecycle_stage": stage_label, "source": source_label}
+#: Short forms of the service's reasons, for the list ("Same e-mail: a@b" -> "E-mail").
+REASON_KINDS = {"Same e-mail": "E-mail", "Same phone": "Phone", "Similar name at the same company": "Name + company"}
+LEFT, RIGHT, BOTH = 0, 1, 2
+ELIDE = 34
+
+
+def _short(text: str | None, limit: int = ELIDE) -> str:
+    if not text:
+        return tr("(empty)")
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
+
+
+def _shown(name: str, text: str | None) -> str | None:
+    return LABELS[name](text) if text and name in LABELS else text
+
+
+class DuplicateCandidatesModel(QAbstractTableModel):
+    """Open candidate pairs: name A, name B, score, reasons."""
+
+    NAME_A, NAME_B, SCORE, REASONS = range(4)
+    HEADERS = ("Contact", "Looks like", "Score", "Why")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[duplicates.CandidateInfo] = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.HEADERS):
+            return tr(self.HEADERS[section])
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        cand = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NAME_A:
+                return cand.a.display_name
+            if col == self.NAME_B:
+                return cand.b.display_name
+            if col == self.SCORE:
+                return QLocale().toString(cand.score)
+            if col == self.REASONS:
+                return " · ".join(_reason_kind(r) for r in cand.reasons)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if col in (self.NAME_A, self.NAME_B):
+                return _with_company(cand.a if col == self.NAME_A else cand.b)
+            return "\n".join(cand.reasons)
+        elif role == Qt.ItemDataRole.TextAlignmentRole and col == self.SCORE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        elif role == Roles.ROW:
+            return cand
+        elif role == Roles.ID:
+            return cand.id
+        elif role == Roles.SORT:
+            return cand.score
+        return None
+
+    def set_candidates(self, rows) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def candidate(self, row: int) -> duplicates.CandidateInfo:
+        return self._rows[row]
+
+    def row_of(self, candidate_id) -> int:
+        return next((i for i, c in enumerate(self._rows) if c.id == candidate_id), -1)
+
+
+def _reason_kind(reason: str) -> str:
+    kind = reason.split(":", 1)[0]
+    return tr(REASON_KINDS.get(kind, kind))
+
+
+def _with_company(side: duplicates.ContactSide) -> str:
+    return f"{side.display_name} · {side.company}" if side.company else side.display_name
+
+
+class ContactComparison(QScrollArea):
+    """The two contacts side by side; a pair of radio buttons per differing field."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.candidate: duplicates.CandidateInfo | None = None
+        self.groups: dict[str, QButtonGroup] = {}
+
+    def show_pair(self, cand: duplicates.CandidateInfo) -> None:
+        self.candidate = cand
+        self.groups = {}
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(6)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        bold = QFont(body.font())
+        bold.setBold(True)
+        bold.setPointSizeF(bold.pointSizeF() * 1.1)
+        for col, side in ((1, cand.a), (2, cand.b)):
+            head = QLabel(side.display_name)
+            head.setFont(bold)
+            head.setWordWrap(True)
+            grid.addWidget(head, 0, col)
+            sub = QLabel(side.company or tr("No company"))
+            sub.setEnabled(bool(side.company))
+            grid.addWidget(sub, 1, col)
+        row = 2
+        hint = QLabel(tr("Where they differ, pick the value to keep:"))
+        hint.setWordWrap(True)
+        grid.addWidget(hint, row, 0, 1, 3)
+        row += 1
+        for name in duplicates.MERGE_FIELDS:
+            left, right = _shown(name, cand.a.values.get(name)), _shown(name, cand.b.values.get(name))
+            if left is None and right is None:
+                continue
+            label = QLabel(tr(FIELD_LABELS[name]))
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, row, 0)
+            if left == right:
+                same = QLabel(_short(left))
+                same.setToolTip(left or "")
+                same.setEnabled(False)
+                grid.addWidget(same, row, 1, 1, 2)
+            else:
+                self._choice(grid, row, name, left, right)
+                if name == "notes" and left and right:
+                    row += 1
+                    both = QRadioButton(tr("Keep both notes"))
+                    self.groups[name].addButton(both, BOTH)
+                    grid.addWidget(both, row, 1, 1, 2)
+                    both.setChecked(True)
+            row += 1
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        grid.addWidget(line, row, 0, 1, 3)
+        row += 1
+        kept = QLabel(tr("Kept from both, whichever stays:"))
+        kept.setFont(bold)
+        grid.addWidget(kept, row, 0, 1, 3)
+        row += 1
+        loc = QLocale()
+        for title, left, right in (
+            (tr("E-mails"), _lines(cand.a.emails), _lines(cand.b.emails)),
+            (tr("Phones"), _lines(cand.a.phones), _lines(cand.b.phones)),
+            (tr("Activities"), loc.toString(cand.a.activity_count), loc.toString(cand.b.activity_count)),
+            (tr("Deals"), loc.toString(cand.a.opportunity_count), loc.toString(cand.b.opportunity_count)),
+            (tr("Created"), _when(cand.a), _when(cand.b)),
+        ):
+            label = QLabel(title)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(label, row, 0)
+            for col, text in ((1, left), (2, right)):
+                value = QLabel(text)
+                value.setToolTip(text)
+                value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                grid.addWidget(value, row, col)
+            row += 1
+        grid.setRowStretch(row, 1)
+        self.setWidget(body)
+
+    def _choice(self, grid: QGridLayout, row: int, name: str, left: str | None, right: str | None) -> None:
+        group = QButtonGroup(self)
+        self.groups[name] = group
+        for col, value, ident in ((1, left, LEFT), (2, right, RIGHT)):
+            button = QRadioButton(_short(value))
+            button.setToolTip(value or "")
+            button.setObjectName(f"{name}_{'left' if ident == LEFT else 'right'}")
+            group.addButton(button, ident)
+            grid.addWidget(button, row, col)
+        # Default: keep what is there; an empty side takes the other's value.
+        group.button(RIGHT if left is None else LEFT).setChecked(True)
+
+    def choose(self, name: str, side: int) -> None:
+        self.groups[name].button(side).setChecked(True)
+
+    def choices(self, survivor: int) -> dict[str, str]:
+        """The choices for :func:`duplicates.merge` when the ``survivor`` side (LEFT/RIGHT) stays."""
+        out = {}
+        for name, group in self.groups.items():
+            picked = group.checkedId()
+            out[name] = "both" if picked == BOTH else ("survivor" if picked == survivor else "loser")
+        return out
+
+
+def _lines(items) -> str:
+    return "\n".join(_short(i) for i in items) or "—"
+
+
+def _when(side: duplicates.ContactSide) -> str:
+    if side.created_at is None:
+        return "—"
+    return QLocale().toString(side.created_at.astimezone().date(), QLocale.FormatType.ShortFormat)
+
+
+class DuplicateReviewDialog(QDialog):
+    def __init__(self, db: Database, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.last_merge_id = None
+        self.setWindowTitle(tr("Review duplicates"))
+        self.resize(1180, 660)
+        self.model = DuplicateCandidatesModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in ((0, 120), (1, 120), (2, 46)):
+            header.resizeSection(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self.on_candidate_changed)
+        self.merges = QListWidget()
+        self.merges.setWordWrap(True)
+        self.merges.setAlternatingRowColors(True)
+        self.merges.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self.undo_selected_button = QPushButton(tr("&Undo selected merge"))
+        self.undo_selected_button.clicked.connect(self.undo_selected)
+        merges_page = QWidget()
+        merges_layout = QVBoxLayout(merges_page)
+        merges_layout.addWidget(self.merges, 1)
+        merges_layout.addWidget(self.undo_selected_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, tr("To review"))
+        self.tabs.addTab(merges_page, tr("Recent merges"))
+
+        self.comparison = ContactComparison()
+        self.empty = QLabel(tr("No possible duplicates to review.\nNew ones are looked for after every sync."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.comparison)
+        self.merge_left_button = QPushButton(tr("Merge into &left"))
+        self.merge_right_button = QPushButton(tr("Merge into &right"))
+        self.dismiss_button = QPushButton(tr("&Not a duplicate"))
+        self.merge_left_button.setToolTip(tr("The left contact stays; the right one is merged into it."))
+        self.merge_right_button.setToolTip(tr("The right contact stays; the left one is merged into it."))
+        self.merge_left_button.clicked.connect(lambda: self.merge_into(LEFT))
+        self.merge_right_button.clicked.connect(lambda: self.merge_into(RIGHT))
+        self.dismiss_button.clicked.connect(self.dismiss)
+        actions = QHBoxLayout()
+        actions.addWidget(self.dismiss_button)
+        actions.addStretch(1)
+        actions.addWidget(self.merge_left_button)
+        actions.addWidget(self.merge_right_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 0, 0, 0)
+        right_layout.addWidget(self.stack, 1)
+        right_layout.addLayout(actions)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([490, 690])
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.undo_button = QPushButton(tr("&Undo merge"))
+        self.undo_button.clicked.connect(lambda: self.undo(self.last_merge_id))
+        self.undo_button.hide()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.banner, 1)
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+        app_signals.data_changed.connect(self.on_data_changed)
+        self._update_buttons()
+        self.reload()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        run_read(self, lambda: duplicates.list_candidates(self.db)).success(self._fill).run()
+        run_read(self, lambda: duplicates.list_merges(self.db)).success(self._fill_merges).run()
+
+    def _fill(self, candidates) -> None:
+        current = self.current_candidate()
+        self.model.set_candidates(candidates)
+        self.tabs.setTabText(0, tr("To review (%1)").replace("%1", QLocale().toString(len(candidates))))
+        row = self.model.row_of(current.id) if current is not None else -1
+        if self.model.rowCount():
+            self.table.selectRow(max(row, 0))
+        else:
+            self.on_candidate_changed(QModelIndex())
+
+    def _fill_merges(self, merges) -> None:
+        self.merges.clear()
+        loc = QLocale()
+        for m in merges:
+            when = loc.toString(m.at.astimezone(), QLocale.FormatType.ShortFormat)
+            text = tr("%1 merged into %2").replace("%1", m.loser_name).replace("%2", m.survivor_name)
+            text += "\n" + (tr("%1 by %2").replace("%1", when).replace("%2", m.by_name) if m.by_name else when)
+            item = QListWidgetItem(text)
+            item.setData(Roles.ID, m.id)
+            item.setData(Roles.ROW, m)
+            self.merges.addItem(item)
+        self._update_buttons()
+
+    def on_data_changed(self, _changes, initiator) -> None:
+        if initiator is not self:
+            self.reload()
+
+    def current_candidate(self) -> duplicates.CandidateInfo | None:
+        index = self.table.currentIndex()
+        return self.model.candidate(index.row()) if index.isValid() else None
+
+    def on_candidate_changed(self, current: QModelIndex, _previous=None) -> None:
+        if current.isValid():
+            self.comparison.show_pair(self.model.candidate(current.row()))
+            self.stack.setCurrentWidget(self.comparison)
+        else:
+            self.stack.setCurrentWidget(self.empty)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.current_candidate() is not None
+        for button in (self.merge_left_button, self.merge_right_button, self.dismiss_button):
+            button.setEnabled(has)
+        self.undo_selected_button.setEnabled(self.merges.currentItem() is not None)
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def merge_into(self, survivor: int) -> None:
+        cand = self.current_candidate()
+        if cand is None:
+            return
+        keep, gone = (cand.a, cand.b) if survivor == LEFT else (cand.b, cand.a)
+        choices = self.comparison.choices(survivor)
+        run_write(self, lambda: duplicates.merge(self.db, keep.id, gone.id, choices=choices,
+                                                 candidate_id=cand.id)) \
+            .success(lambda merge_id: self._merged(merge_id, keep, gone)).failure(self._failed).run()
+
+    def _merged(self, merge_id, keep, gone) -> None:
+        self.last_merge_id = merge_id
+        self._say(tr("Merged %1 into %2. Every e-mail, phone, activity and deal is now on %2.")
+                  .replace("%1", gone.display_name).replace("%2", keep.display_name))
+        self.undo_button.show()
+        self.reload()
+
+    def dismiss(self) -> None:
+        cand = self.current_candidate()
+        if cand is None:
+            return
+        run_write(self, lambda: duplicates.dismiss(self.db, cand.id)) \
+            .success(lambda _r: self._dismissed(cand)).failure(self._failed).run()
+
+    def _dismissed(self, cand) -> None:
+        self._say(tr("%1 and %2 are marked as different people; they will not be suggested again.")
+                  .replace("%1", cand.a.display_name).replace("%2", cand.b.display_name))
+        self.undo_button.hide()
+        self.reload()
+
+    def undo_selected(self) -> None:
+        item = self.merges.currentItem()
+        if item is not None:
+            self.undo(item.data(Roles.ID))
+
+    def undo(self, merge_id) -> None:
+        if merge_id is None:
+            return
+        run_write(self, lambda: duplicates.undo_merge(self.db, merge_id)) \
+            .success(self._undone).failure(self._failed).run()
+
+    def _undone(self, result) -> None:
+        if result.merge_id == self.last_merge_id:
+            self.last_merge_id = None
+            self.undo_button.hide()
+        self._say(result.message)
+        self.reload()
+
+    def _failed(self, exc) -> None:
+        ui_errors.show_error(self, exc)
+        self.reload()
+
+    def _say(self, text: str) -> None:
+        self.banner.setText(text)
+
+
+def open_duplicate_review(main_window) -> DuplicateReviewDialog:
+    """Open the review (for the main window's menu: Contacts ▸ Review duplicates…)."""
+    dialog = DuplicateReviewDialog(main_window.db, main_window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
