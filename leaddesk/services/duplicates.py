@@ -61,7 +61,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from leaddesk.db import Database
-from leaddesk.errors import LeadDeskError, NotFound, ValidationError
+from leaddesk.errors import LeadDeskError, NotFound, PermissionDenied, ValidationError
 from leaddesk.models import (
     Account,
     Activity,
@@ -708,10 +708,11 @@ def _next_position(s: Session, model, contact_id: uuid.UUID) -> int:
 
 
 def _repoint(s: Session, sources: Sequence[uuid.UUID], target_of: dict[uuid.UUID, uuid.UUID],
-             moved: dict[uuid.UUID, dict[str, list]]) -> int:
+             moved: dict[uuid.UUID, dict[str, list]], *, row_by_row: bool = False) -> int:
     """Re-point every live row referring to one of ``sources`` to ``target_of[source]``;
     e-mails/phones the target already has are marked deleted instead. Records the ids in
-    ``moved[source]``. Returns the number of rows changed."""
+    ``moved[source]``. Returns the number of rows changed. ``row_by_row``: each row in its
+    own savepoint, skipping the rows this user may not change."""
     count = 0
     targets_have: dict[tuple[str, uuid.UUID], set] = {}
     next_pos: dict[tuple[str, uuid.UUID], int] = {}
@@ -725,7 +726,10 @@ def _repoint(s: Session, sources: Sequence[uuid.UUID], target_of: dict[uuid.UUID
         for row in rows:
             source = getattr(row, column)
             target = target_of[source]
-            record = moved.setdefault(source, {})
+            if target == source:
+                continue
+            notes: list[tuple[str, Any]] = []  # (moved key, id or (id, old position))
+            changes: dict[str, Any] = {column: target}
             if key in ADDRESS_LINKS:
                 attr = ADDRESS_LINKS[key]
                 have = targets_have.get((key, target))
@@ -733,20 +737,38 @@ def _repoint(s: Session, sources: Sequence[uuid.UUID], target_of: dict[uuid.UUID
                     have = set(s.scalars(select(getattr(model, attr)).where(col == target, _live(model))))
                     targets_have[(key, target)] = have
                 if getattr(row, attr) in have:
-                    row.deleted = True
-                    record.setdefault(f"{model.__tablename__}.dropped", []).append(str(row.id))
-                    count += 1
+                    changes = {"deleted": True}
+                    notes.append((f"{model.__tablename__}.dropped", str(row.id)))
+                else:
+                    pos = next_pos.get((key, target))
+                    if pos is None:
+                        pos = _next_position(s, model, target)
+                    changes["position"] = pos + 1
+                    notes.append(("positions", (str(row.id), row.position)))
+            if "deleted" not in changes:
+                notes.append((key, str(row.id)))
+
+            def apply(row=row, changes=changes) -> None:
+                for name, value in changes.items():
+                    setattr(row, name, value)
+                if row_by_row:
+                    s.flush()
+
+            if row_by_row:
+                if not _guarded(s, apply):
                     continue
-                have.add(getattr(row, attr))
-                pos = next_pos.get((key, target))
-                if pos is None:
-                    pos = _next_position(s, model, target)
-                pos += 1
-                next_pos[(key, target)] = pos
-                record.setdefault("positions", {})[str(row.id)] = row.position
-                row.position = pos
-            setattr(row, column, target)
-            record.setdefault(key, []).append(str(row.id))
+            else:
+                apply()
+            if key in ADDRESS_LINKS:
+                if "deleted" not in changes:
+                    targets_have[(key, target)].add(getattr(row, ADDRESS_LINKS[key]))
+                    next_pos[(key, target)] = changes["position"]
+            record = moved.setdefault(source, {})
+            for name, value in notes:
+                if name == "positions":
+                    record.setdefault(name, {})[value[0]] = value[1]
+                else:
+                    record.setdefault(name, []).append(value)
             count += 1
     s.flush()
     return count
@@ -886,7 +908,8 @@ def list_merges(db: Database, *, limit: int = 20, include_undone: bool = False) 
 
 def _break_cycles(s: Session, merged: dict[uuid.UUID, uuid.UUID]) -> None:
     """Two merges in opposite directions (made offline on two laptops) form a cycle: bring
-    back its smallest id, the same choice on every replica."""
+    back its smallest id, the same choice on every replica. A replica whose user may not
+    change that contact leaves the cycle (and its rows) alone; another replica breaks it."""
     done: set[uuid.UUID] = set()
     for start in sorted(merged):
         path, node = [], start
@@ -897,10 +920,28 @@ def _break_cycles(s: Session, merged: dict[uuid.UUID, uuid.UUID]) -> None:
         if node in path:
             cycle = path[path.index(node):]
             keep = min(cycle)
-            obj = s.get(Contact, keep)
-            obj.deleted = False
-            obj.merged_into = None
-            del merged[keep]
+
+            def restore(keep=keep):
+                obj = s.get(Contact, keep)
+                obj.deleted = False
+                obj.merged_into = None
+                s.flush()
+
+            if _guarded(s, restore):
+                del merged[keep]
+            else:
+                for member in cycle:
+                    del merged[member]
+
+
+def _guarded(s: Session, work) -> bool:
+    """Run ``work`` in a savepoint; False (and nothing written) if the user may not."""
+    try:
+        with s.begin_nested():
+            work()
+        return True
+    except PermissionDenied:
+        return False
 
 
 def _final(merged: dict[uuid.UUID, uuid.UUID], start: uuid.UUID) -> uuid.UUID:
@@ -946,34 +987,75 @@ def _late_fields(s: Session, target_of: dict[uuid.UUID, uuid.UUID]) -> tuple[int
     return count, touched
 
 
+def _note_moved(s: Session, moved: dict[uuid.UUID, dict[str, list]]) -> None:
+    """Add late rows to the merge that moved their contact, so undo takes them back too."""
+    for lid, record_moved in moved.items():
+        record = s.scalars(select(RecordMerge).where(RecordMerge.loser_id == lid, RecordMerge.entity == "contact",
+                                                     RecordMerge.undone.is_(False), _live(RecordMerge))
+                           .order_by(RecordMerge.created_at.desc(), RecordMerge.id.desc()).limit(1)).first()
+        if record is None:
+            continue
+        combined = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in (record.moved or {}).items()}
+        for key, ids in record_moved.items():
+            if isinstance(ids, dict):
+                combined.setdefault(key, {}).update(ids)
+            else:
+                combined[key] = sorted(set(combined.get(key, [])) | set(ids))
+        record.moved = _sorted(combined)
+
+
 def _follow(s: Session) -> tuple[int, set[uuid.UUID]]:
     merged = {k: t for k, t in s.execute(select(Contact.id, Contact.merged_into)
                                          .where(Contact.deleted.is_(True), Contact.merged_into.is_not(None)))}
     if not merged:
         return 0, set()
     _break_cycles(s, merged)
-    target_of = {lid: _final(merged, lid) for lid in merged}
-    moved: dict[uuid.UUID, dict[str, list]] = {}
-    count = _repoint(s, sorted(target_of), target_of, moved)
-    if moved:
-        # Note the late rows on the merge that moved their contact, so undo takes them back.
-        for lid, record_moved in moved.items():
-            record = s.scalars(select(RecordMerge).where(RecordMerge.loser_id == lid, RecordMerge.entity == "contact",
-                                                         RecordMerge.undone.is_(False), _live(RecordMerge))
-                               .order_by(RecordMerge.created_at.desc(), RecordMerge.id.desc()).limit(1)).first()
-            if record is None:
-                continue
-            combined = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in (record.moved or {}).items()}
-            for key, ids in record_moved.items():
-                if isinstance(ids, dict):
-                    combined.setdefault(key, {}).update(ids)
-                else:
-                    combined[key] = sorted(set(combined.get(key, [])) | set(ids))
-            record.moved = _sorted(combined)
-    fields_applied, touched = _late_fields(s, target_of)
-    s.flush()
-    survivors = {target_of[lid] for lid in moved} | touched
-    return count + fields_applied, survivors
+    target_of = {}
+    for lid in merged:
+        final = _final(merged, lid)
+        if final != lid and final not in merged:
+            target_of[lid] = final
+    result = [0, set()]
+
+    def run(losers: list[uuid.UUID], row_by_row: bool = False) -> None:
+        moved: dict[uuid.UUID, dict[str, list]] = {}
+        count = _repoint(s, losers, target_of, moved, row_by_row=row_by_row)
+        if not row_by_row:
+            _note_moved(s, moved)
+            applied, touched = _late_fields(s, {lid: target_of[lid] for lid in losers})
+        else:
+            _guarded(s, lambda: (_note_moved(s, moved), s.flush()))
+            applied, touched = 0, set()
+            for lid in losers:
+                box: list = []
+                if _guarded(s, lambda lid=lid, box=box: (box.append(_late_fields(s, {lid: target_of[lid]})),
+                                                         s.flush())):
+                    applied += box[0][0]
+                    touched |= box[0][1]
+        s.flush()
+        result[0] += count + applied
+        result[1] |= {target_of[lid] for lid in moved} | touched
+
+    if not target_of or _guarded(s, lambda: run(sorted(target_of))):
+        return result[0], result[1]
+    # The user may not change some of these rows (a survivor owned by another rep): do the
+    # others, row by row; the owner's or a manager's laptop does the rest when it syncs.
+    run(sorted(_pending(s, target_of)), row_by_row=True)
+    return result[0], result[1]
+
+
+def _pending(s: Session, target_of: dict[uuid.UUID, uuid.UUID]) -> set[uuid.UUID]:
+    """The merged-away contacts that still have live rows or late edits to carry over."""
+    found: set[uuid.UUID] = set()
+    for model, column in LINKS.values():
+        col = getattr(model, column)
+        for chunk in _chunks(sorted(target_of)):
+            found.update(s.scalars(select(col).where(col.in_(chunk), _live(model)).distinct()))
+    table = HubFieldVersion if getattr(s.info.get("write"), "hub", False) else FieldVersion
+    for chunk in _chunks(sorted(set(target_of) - found)):
+        found.update(s.scalars(select(table.row_id).where(table.entity == "contact", table.row_id.in_(chunk),
+                                                          table.field.in_(MERGE_FIELDS)).distinct()))
+    return found
 
 
 def follow_merges(db: Database) -> int:

@@ -459,3 +459,30 @@ def test_duplicates_after_sync_follows_then_detects(db, twins):
     assert frozenset({survivor.id, newcomer.id}) in open_pairs(db)
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(DuplicateCandidate)) == 2
+
+
+def test_duplicates_follow_merges_does_what_the_rep_may_and_leaves_the_rest(db, make_db):
+    """Bob (a rep) may re-point his own activity but not add an e-mail to Ada's contact:
+    his laptop does the first, Ada's (or a manager's) the second; nothing fails."""
+    from leaddesk.models.access import Subject
+    from leaddesk.services import users
+
+    bob = users.create_user(db, "Bob Rep", "bob@example.com")
+    keep = person(db, "Ana", "Souza", emails=["ana@example.com"])  # Ada's
+    gone = person(db, "Ana", "Souza", emails=["ana@example.com"], owner_id=bob.id)
+    duplicates.merge(db, keep.id, gone.id)
+    as_bob = make_db(actor_id=bob.id)
+    as_bob.write.subject = Subject(bob.id, "rep", frozenset({bob.id}))
+    with as_bob.unit_of_work() as s:  # his offline work for his contact, arriving late
+        late = Activity(kind=ActivityKind.NOTE, subject="Booth chat", contact_id=gone.id, owner_id=bob.id, done_at=T0)
+        s.add(late)
+        s.add(ContactEmail(contact_id=gone.id, address="ana@private.example",
+                           address_normalized="ana@private.example", position=0))
+        s.flush()
+        late_id = late.id
+    assert duplicates.follow_merges(as_bob) == 1
+    assert activities.get_activity(db, late_id).contact_id == keep.id
+    assert "ana@private.example" not in [e.address for e in contacts.get_contact(db, keep.id).emails]
+    assert duplicates.follow_merges(db) == 1  # Ada's laptop moves the e-mail
+    assert "ana@private.example" in [e.address for e in contacts.get_contact(db, keep.id).emails]
+    assert duplicates.follow_merges(as_bob) == 0
