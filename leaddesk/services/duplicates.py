@@ -13,15 +13,17 @@ Detection (:func:`detect`), among *live* contacts (not deleted, not merged away)
 * the same phone in E.164 (``contact_phone.e164``);
 * a similar name (``rapidfuzz`` ratio of the folded name with its words sorted, >= 90) at
   the same company: the same account, accounts with the same web domain, or account names
-  equal or >= 90 similar once folded and stripped of legal forms ("ACME GmbH" ~ "Acme").
-  Two people with the same name at different companies are not a pair, and neither are
-  people without a company.
+  equal or >= 90 similar once folded and stripped of legal forms ("ACME GmbH" ~ "Acme"),
+  provided the words they do not share are themselves close (a typo, not another name:
+  "Mavi Tekstil – İzmir" is not "Kara Tekstil – İzmir"). Two people with the same name at
+  different companies are not a pair, and neither are people without a company.
 
 It blocks instead of comparing every pair: by address, by number, by company; names are
 compared only inside a company (and with directly similar companies). An address or number
 shared by more than :data:`MAX_SHARED` live contacts (info@, a switchboard) proves nothing
 and is skipped. A pair has one id wherever it is found (UUIDv5 of the ordered pair), so two
-laptops that detect it make the same row.
+laptops that detect it make the same row. Measured on the 100,000-contact demo (SQLite, CPU
+time): a full scan about 3 s, the pairs of 200 changed contacts about 0.5 s.
 
 A merge (:func:`merge`) is one unit of work: the survivor takes the chosen values of the
 loser (by default it keeps its own and fills its empty fields; notes of both are kept);
@@ -36,14 +38,17 @@ Later edits follow the merged-away record (:func:`follow_merges`, run after ever
 rows that still point at a merged-away contact (an activity logged offline for it) are
 re-pointed to the survivor, following chains; a field of the merged-away contact edited
 with a clock later than the merge is applied to the survivor unless the survivor's own
-value is newer still. Two merges that form a cycle (A into B on one laptop, B into A on
-another) are broken the same way everywhere: the contact with the smallest id comes back.
+value is newer still (clocks from ``field_version``, or ``hub_field_version`` on a team
+database opened directly). Two merges that form a cycle (A into B on one laptop, B into A
+on another) are broken the same way everywhere: the contact with the smallest id comes
+back. Rows the user may not change (a survivor owned by another rep) are left for the
+owner's or a manager's laptop: following never fails a sync.
 
 Limits: a pair detected independently on two laptops, then dismissed on one before the
 other's detection reached the team server, can show once more (the later creation wins
-the status field, as any concurrent edit; the hub logs the conflict). The late-field rule
-reads this database's ``field_version`` clocks, which the team server itself keeps
-elsewhere; replicas apply it when they pull.
+the status field, as any concurrent edit; the hub logs the conflict). Two laptops that
+merge the same pair both record a merge; undoing one of them restores the contacts.
+Accounts are not deduplicated yet.
 """
 
 from __future__ import annotations
