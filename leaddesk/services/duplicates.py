@@ -880,8 +880,10 @@ def undo_merge(db: Database, merge_id) -> UndoResult:
         if candidate is not None and candidate.status == DuplicateStatus.MERGED:
             candidate.status = DuplicateStatus.OPEN
         s.flush()
+        touched = {"contact", "duplicate_candidate", "record_merge"} | {
+            key.split(".")[0] for key in moved if key != "positions"}
         return UndoResult(record.id, survivor.id, loser.id, tuple(restored), tuple(left), left_rows,
-                          Changes(frozenset({"contact"}), frozenset({survivor.id, loser.id})))
+                          Changes(frozenset(touched), frozenset({survivor.id, loser.id})))
 
 
 def _rows(s: Session, model, ids: Iterable[str]) -> list:

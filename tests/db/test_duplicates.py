@@ -298,6 +298,7 @@ def test_duplicates_undo_restores_exactly(db, twins):
     result = duplicates.undo_merge(db, merge_id)
     assert state_without_merges(db) == before
     assert result.left_fields == () and result.left_rows == 0 and "account_id" in result.restored_fields
+    assert {"contact", "activity", "opportunity", "contact_email"} <= result.changes.entities
     assert len(duplicates.list_candidates(db)) == 1  # back in the queue
     assert duplicates.list_merges(db) == []
     [info] = duplicates.list_merges(db, include_undone=True)
