@@ -463,23 +463,7 @@ def _resolve(db: Database, ids: list[int] | None, choice: str, *, strict: bool) 
             return Resolution()
         done, skipped, changes = [r.id for r in rows], [], Changes(frozenset({"sync_conflict"}))
         if choice == OTHER:
-            applier = _Applier(s, db)
-            done = []
-            for r in _ordered(rows):
-                try:
-                    if strict:
-                        applier.apply(r)
-                    else:
-                        with s.begin_nested():  # a conflict that cannot be applied leaves no trace
-                            applier.apply(r)
-                except (LeadDeskError, IntegrityError) as exc:
-                    if strict:
-                        raise
-                    reason = str(exc) if isinstance(exc, LeadDeskError) else (
-                        "the database refused the change: " + str(exc.orig).strip().splitlines()[0])
-                    skipped.append((r.id, reason))
-                else:
-                    done.append(r.id)
+            applier, done, skipped = _apply_all(s, db, _ordered(rows), strict=strict)
             changes = changes | applier.changes
         now = dt.datetime.now(dt.timezone.utc)
         for chunk in sync_conflicts._chunks(done):
@@ -487,6 +471,36 @@ def _resolve(db: Database, ids: list[int] | None, choice: str, *, strict: bool) 
                 resolved=True, resolution=choice, resolved_by=db.write.actor_id, resolved_at=now,
                 resolved_pending=not is_hub(db)))
         return Resolution(tuple(done), tuple(skipped), changes)
+
+
+def _apply_all(s: Session, db: Database, rows: list, *, strict: bool):
+    """Apply "use other" for ``rows``: all in one flush (the journal then stamps them as
+    one save). Strict: the first failure raises. Otherwise, when something fails, start
+    again one conflict at a time, each in its own savepoint, and skip the failures."""
+    applier = _Applier(s, db)
+    applier.preload(rows)
+    try:
+        with s.begin_nested(), s.no_autoflush:
+            for r in rows:
+                applier.apply(r)
+        return applier, [r.id for r in rows], []
+    except (LeadDeskError, IntegrityError):
+        if strict:
+            raise
+    applier = _Applier(s, db)
+    applier.preload(rows)
+    done, skipped = [], []
+    for r in rows:
+        try:
+            with s.begin_nested(), s.no_autoflush:  # a conflict that cannot be applied leaves no trace
+                applier.apply(r)
+        except (LeadDeskError, IntegrityError) as exc:
+            reason = str(exc) if isinstance(exc, LeadDeskError) else (
+                "the database refused the change: " + str(exc.orig).strip().splitlines()[0])
+            skipped.append((r.id, reason))
+        else:
+            done.append(r.id)
+    return applier, done, skipped
 
 
 def _ordered(rows) -> list:
@@ -513,6 +527,19 @@ class _Applier:
         #: Refused creations made again here: (entity, old id) -> new id.
         self.moved: dict[tuple[str, uuid.UUID], uuid.UUID] = {}
         self.changes = Changes()
+        self._held: list = []
+
+    def preload(self, rows) -> None:
+        """Load every target row (and what values point to) in a few queries."""
+        wanted: dict[str, set[uuid.UUID]] = {}
+        for r in rows:
+            if r.entity in entities() and r.field != ROW_CREATED:
+                wanted.setdefault(r.entity, set()).add(r.row_id)
+        for name, ids in wanted.items():
+            model = entity(name).model
+            for chunk in sync_conflicts._chunks(sorted(ids)):
+                # held here: the session's identity map only keeps unchanged rows weakly
+                self._held += self.s.scalars(select(model).where(model.id.in_(chunk))).all()
 
     def apply(self, r) -> None:
         spec = self._spec(r.entity)
