@@ -221,13 +221,14 @@ def create_contact(
         if new_company and not values.get("account_id"):
             values["account_id"] = _new_account(s, new_company, values["owner_id"])
         name = display_name(given, family)
+        captured_at = values.pop("captured_at", None) or now
         obj = Contact(
             **values,
             display_name=name,
             name_key=v.sort_key(name),
             lifecycle_stage=stage,
             lifecycle_changed_at=now,
-            captured_at=values.get("captured_at") or now,
+            captured_at=captured_at,
             assigned_at=now if values.get("owner_id") else None,
         )
         s.add(obj)

@@ -125,3 +125,14 @@ def test_contact_saves_while_linked_to_a_deleted_account(db):
     accounts.delete_account(db, acct.id)
     c2 = contacts.update_contact(db, c.id, expected_version=c.version, account_id=acct.id, job_title="CTO")
     assert c2.job_title == "CTO"
+
+
+def test_create_contact_keeps_a_given_capture_time(db):
+    """A card scanned at a trade show keeps when it was captured, not when it was saved."""
+    import datetime as dt
+
+    from leaddesk.services import contacts as svc
+
+    at = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
+    c = svc.create_contact(db, given_name="Kemal", family_name="Aydın", captured_at=at)
+    assert svc.get_contact(db, c.id).captured_at == at
