@@ -141,6 +141,9 @@ class HistoryEntry:
     note: str | None = None
     change_id: uuid.UUID | None = None
     hlc: int = 0
+    #: The change is to a child row (a contact's e-mail, an opportunity's stage event):
+    #: ``text`` then carries its context ("added ann@example.com (work)").
+    child: bool = False
 
     @property
     def state_label(self) -> str:
@@ -324,7 +327,9 @@ def record_history(db: Database, entity: str, row_id, *, limit: int = 1000) -> R
         else:
             entries.extend(_stamps(entity, obj, entries, users, changed=False))
         title = str(getattr(obj, _TITLES.get(entity, "name"), "") or "")
-    entries.sort(key=lambda e: (e.at, e.hlc, e.field == CREATED), reverse=True)
+    # Newest first; within one save the record's creation last, removals after additions.
+    entries.sort(key=lambda e: (e.at, e.hlc, not (e.field == CREATED and not e.child), e.field == CREATED),
+                 reverse=True)
     return RecordHistory(entity, row_id, title, tuple(entries[:limit]), notice, len(entries) > limit)
 
 
@@ -399,8 +404,8 @@ def _describe(entity: str, obj, decoded, refs: _Refs, users: _Refs, current: dic
         label, text = described
         shown_value = value if not isinstance(value, dict) else None
         entries.append(HistoryEntry(r.at, r.author_id, _author(users, r.author_id, r.pushed_by), r.entity, r.row_id,
-                                    CREATED if r.field == ROW_CREATED and r.entity == entity else r.field, label,
-                                    shown_value, text, r.state, r.note, r.change_id, r.hlc))
+                                    CREATED if r.field == ROW_CREATED else r.field, label, shown_value, text,
+                                    r.state, r.note, r.change_id, r.hlc, child=r.entity != entity))
     return entries
 
 

@@ -15,10 +15,12 @@ Some rows cannot come back from here, and the list says why before anyone clicks
 * a contact or account merged into another (``merged_into`` set): its data lives on in
   the survivor; undo the merge instead (undo puts the moved children back too);
 * an opportunity whose account (or pipeline, or open stage) is in the trash, and an
-  activity linked to a record in the trash: restore that parent first.
+  activity whose contact or opportunity is in the trash (or whose account is, when that
+  is its only link): restore that parent first.
 
-A restored contact whose account is in the trash is allowed (a contact may outlive its
-company; the contact forms keep such a link too) but the list notes it.
+A contact whose account is in the trash may come back (a contact may outlive its company;
+the contact forms keep such a link too), and so may an activity whose account is in the
+trash while its contact or opportunity is not; the list notes it.
 """
 
 from __future__ import annotations
@@ -247,15 +249,20 @@ def _obstacle(entity: str, obj, names: _Names) -> tuple[bool, str | None]:
             return True, (f"Its stage “{names.title(PipelineStage, obj.stage_id)}” was deleted: "
                           "restore the stage first.")
     if entity == "activity":
-        gone = [f"{label} “{names.title(model, ident)}”"
-                for model, ident, label in ((Contact, obj.contact_id, "contact"),
-                                            (Opportunity, obj.opportunity_id, "opportunity"),
-                                            (Account, obj.account_id, "account"))
+        # Its contact and opportunity are what it belongs to. Its account is usually only
+        # filled in from those: it blocks alone only when it is the activity's one link.
+        links = [(Contact, obj.contact_id, "contact"), (Opportunity, obj.opportunity_id, "opportunity")]
+        if obj.contact_id is None and obj.opportunity_id is None:
+            links.append((Account, obj.account_id, "account"))
+        gone = [f"{label} “{names.title(model, ident)}”" for model, ident, label in links
                 if ident is not None and names.deleted(model, ident)]
         if gone:
             what = " and the ".join(gone)
             return True, f"This activity belongs to the {what}, which {'is' if len(gone) == 1 else 'are'} in the " \
                          "trash: restore that first."
+        if obj.account_id is not None and names.deleted(Account, obj.account_id):
+            return False, (f"Its account “{names.title(Account, obj.account_id)}” is in the trash; the activity "
+                           "can come back with its contact or opportunity.")
     if entity == "contact" and obj.account_id is not None and names.deleted(Account, obj.account_id):
         return False, (f"Its account “{names.title(Account, obj.account_id)}” is in the trash too; "
                        "the contact can come back without it.")

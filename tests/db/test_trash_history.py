@@ -151,12 +151,15 @@ def test_trash_child_of_a_deleted_parent_is_refused_with_a_clear_message(db):
     opp = pipeline.create_opportunity(db, acme.id, "Fleet", amount="100", currency="EUR")
     ann = contacts.create_contact(db, given_name="Ann", account_id=acme.id)
     note = activities.log_activity(db, "note", "Prefers e-mail", contact_id=ann.id)
+    bea = contacts.create_contact(db, given_name="Bea", account_id=acme.id)
+    call = activities.log_activity(db, "call", "Follow-up", contact_id=bea.id)
+    activities.delete_activity(db, call.id)
     activities.delete_activity(db, note.id)
     pipeline.delete_opportunity(db, opp.id)
     contacts.delete_contact(db, ann.id)
     accounts.delete_account(db, acme.id)
 
-    items = {i.entity: i for i in trash.list_trash(db).items}
+    items = {i.entity: i for i in trash.list_trash(db).items if i.id != call.id}
     assert not items["opportunity"].restorable
     assert items["opportunity"].reason == ("The account “Acme” of this opportunity is in the trash too: "
                                            "restore the account first.")
@@ -168,6 +171,11 @@ def test_trash_child_of_a_deleted_parent_is_refused_with_a_clear_message(db):
             trash.restore(db, entity, ident)
         assert "restore" in str(err.value) and "first" in str(err.value)
     assert pipeline.get_opportunity(db, opp.id, include_deleted=True).deleted
+
+    # An activity whose contact is live may come back though its company is in the trash.
+    item = trash.get_item(db, "activity", call.id)
+    assert item.restorable and "account “Acme” is in the trash" in item.reason
+    trash.restore(db, "activity", call.id)
 
     trash.restore(db, "account", acme.id)
     trash.restore(db, "opportunity", opp.id)
@@ -197,6 +205,7 @@ def test_history_lists_edits_with_who_when_field_and_value(db, make_db, bob):
     assert ("Bob Berger", "E-mail", "removed ann@example.com") in rows
     assert ("Ada Admin", "Phone", "added +49 30 1234567 (work)") in rows
     assert rows[-1] == ("Ada Admin", "Created", "Ann Lee (Lead)")
+    assert not h[-1].child and all(e.child for e in h if e.label in ("E-mail", "Phone"))
     assert [e.at for e in h] == sorted((e.at for e in h), reverse=True)
     assert not any(e.field in history.HIDDEN for e in h)  # no name keys, no normalised e-mails
     assert {e.state for e in h} == {_direct(db)}

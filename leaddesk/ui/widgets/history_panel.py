@@ -85,6 +85,8 @@ def state_tooltip(entry: HistoryEntry) -> str:
 def value_display(entry: HistoryEntry) -> str:
     """The new value as this user reads it: local times, translated vocabularies."""
     value = entry.value
+    if entry.child:
+        return entry.text  # carries its context ("added ann@example.com (work)")
     if isinstance(value, dt.datetime):
         return when_text(value)
     if isinstance(value, dt.date):
@@ -165,7 +167,7 @@ class HistoryTableModel(QAbstractTableModel):
                 font = QFont()
                 font.setStrikeOut(True)
                 return font
-            if column == "field" and entry.field == history.CREATED:
+            if column == "field" and entry.field == history.CREATED and not entry.child:
                 font = QFont()
                 font.setBold(True)
                 return font
@@ -257,11 +259,12 @@ class HistoryPanel(QWidget):
         self.model.set_entries(record.entries)
         pending = sum(e.state == history.PENDING for e in record.entries)
         rejected = sum(e.state == history.REJECTED for e in record.entries)
-        parts = [QCoreApplication.translate("History", "%n change(s)", "", len(record.entries))]
+        count = len(record.entries)
+        parts = [(_tr("{0} change") if count == 1 else _tr("{0} changes")).format(count)]
         if pending:
-            parts.append(QCoreApplication.translate("History", "%n not yet synced", "", pending))
+            parts.append(_tr("{0} not yet synced").format(pending))
         if rejected:
-            parts.append(QCoreApplication.translate("History", "%n rejected", "", rejected))
+            parts.append(_tr("{0} rejected").format(rejected))
         self.summary.setText(" · ".join(parts))
         self.notice.setText(_tr(record.notice) if record.notice else "")
         self.notice.setVisible(bool(record.notice))

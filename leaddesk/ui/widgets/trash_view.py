@@ -152,7 +152,8 @@ class TrashView(QWidget):
         self.restore_button.clicked.connect(self.restore_selected)
         for button in (self.history_button, self.restore_button):
             button.setAutoDefault(False)
-        bottom = QHBoxLayout()
+        #: The row under the list (a window may add its own buttons at the end).
+        self.bottom = bottom = QHBoxLayout()
         bottom.addWidget(self.count)
         bottom.addStretch(1)
         bottom.addWidget(self.history_button)
@@ -192,8 +193,8 @@ class TrashView(QWidget):
             filtered = self.kind.currentData() is not None or self.search.text().strip()
             self.count.setText(_tr("Nothing matches.") if filtered else _tr("The trash is empty."))
         else:
-            self.count.setText(QCoreApplication.translate("Trash", "%n deleted record(s)", "", rows)
-                               + ("+" if more else ""))
+            text = _tr("{0} deleted record") if rows == 1 else _tr("{0} deleted records")
+            self.count.setText(text.format(f"{rows}+" if more else rows))
         if self.table.currentIndex().row() < 0 and rows:
             self.table.selectRow(0)
         self._update_actions()
@@ -267,20 +268,24 @@ class TrashDialog(QDialog):
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.view.bottom.addSpacing(12)
+        self.view.bottom.addWidget(buttons)
         self.message = QLabel()
         self.message.setObjectName("trashMessage")
         self.message.setStyleSheet("QLabel#trashMessage { color: #2e7d32; }")
-        self.view.status_message.connect(self.message.setText)
-        foot = QHBoxLayout()
-        foot.addWidget(self.message, 1)
-        foot.addWidget(buttons)
+        self.message.hide()
+        self.view.status_message.connect(self._say)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.view, 1)
-        layout.addLayout(foot)
+        layout.addWidget(self.message)
         self.resize(980, 560)
         restore_geometry(self)
         self.view.load()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def done(self, result: int) -> None:
         save_geometry(self)

@@ -337,10 +337,9 @@ class UserAdminDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 170), (2, 110), (3, 120), (4, 120), (5, 130)):
-            self.table.setColumnWidth(column, width)
+        # A team has tens of users, not thousands: every column fits its longest text.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _i: self.edit_user())
 
         self.add_button = QPushButton(_tr("&Add user…"))
@@ -392,7 +391,7 @@ class UserAdminDialog(QDialog):
         layout.addLayout(row, 1)
         layout.addWidget(self.note)
         layout.addLayout(foot)
-        self.resize(900, 420)
+        self.resize(1080, 500)
         restore_geometry(self)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self._update_buttons()
