@@ -49,6 +49,23 @@ def _user_label(db) -> str | None:
     return f"{user.name} <{user.email}>"
 
 
+def _hub_for(settings):
+    """LEADDESK_HUB / hub_url, else the joined team's profile: a callable, so the password
+    is read from the keyring at each sync (and a missing one is reported then, as offline)."""
+    from leaddesk.config import load_profile
+    from leaddesk.services import team_join
+
+    if settings.hub_url:
+        return settings.hub_url
+    try:
+        profile = load_profile(settings.data_dir)
+    except LeadDeskError:
+        profile = None
+    if profile is None:
+        return None
+    return lambda: team_join.hub_url(settings)
+
+
 def run_gui(args) -> int:
     from PySide6.QtWidgets import QMessageBox
 
@@ -66,8 +83,9 @@ def run_gui(args) -> int:
         print(f"leaddesk: error: {exc}", file=sys.stderr)
         return 2
     settings = load_settings(db_url=args.db)
-    window = MainWindow(db, user_label=_user_label(db), hub_url=settings.hub_url,
-                        sync_interval_s=settings.sync_interval_s, backup_dir=settings.backup_dir)
+    window = MainWindow(db, user_label=_user_label(db), hub_url=_hub_for(settings),
+                        sync_interval_s=settings.sync_interval_s, backup_dir=settings.backup_dir,
+                        settings=settings)
     window.show()
     bench_page = os.environ.get("LEADDESK_BENCH_EXIT_AFTER_LOAD")
     if bench_page:

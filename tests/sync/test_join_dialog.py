@@ -57,3 +57,25 @@ def test_join_dialog_shows_why_it_failed_and_can_retry(qtbot, pg_team, team_hub,
     dlg.join_button.click()
     assert "host" in str(no_dialogs[-1])
     assert not (tmp_path / "x" / "team.json").exists()
+
+
+def test_team_menu_join_starts_background_sync(qtbot, pg_team, team_hub, tmp_path, memory_keyring):  # noqa: F811
+    """Team ▸ Join team… on a fresh laptop: after the join the window syncs with the new
+    profile (the password read from the keyring at each sync)."""
+    from leaddesk.bootstrap import open_database
+    from leaddesk.ui.widgets.main_window import MainWindow
+
+    ids, engines, logins = pg_team
+    settings = Settings(data_dir=tmp_path / "alice")
+    db = open_database(settings)
+    window = MainWindow(db, settings=settings)
+    qtbot.addWidget(window)
+    assert not window.sync.enabled
+    dlg = window.open_join()
+    _fill(dlg, team_hub, logins["alice"])
+    with qtbot.waitSignal(dlg.joined, timeout=20000):
+        dlg.join_button.click()
+    assert window.sync.enabled and callable(window.sync.hub_url) and window.sync_action.isEnabled()
+    assert window.sync.hub_url().startswith("postgresql+psycopg://" + logins["alice"])
+    dlg.close()
+    db.dispose()

@@ -34,10 +34,12 @@ PAGES = ("accounts", "contacts", "pipeline")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, *, user_label: str | None = None, hub_url: str | None = None,
-                 sync_interval_s: int = 120, backup_dir=None, parent=None):
+    def __init__(self, db: Database, *, user_label: str | None = None, hub_url=None,
+                 sync_interval_s: int = 120, backup_dir=None, settings=None, parent=None):
         super().__init__(parent)
         self.db = db
+        #: leaddesk.config.Settings of this run (Team ▸ Join team… saves the profile there).
+        self.settings = settings
         self.sync = SyncController(db, hub_url, interval_s=sync_interval_s, backup_dir=backup_dir, parent=self)
         self.setWindowTitle(self.tr("LeadDesk"))
         self.undo_stack = QUndoStack(self)
@@ -127,6 +129,8 @@ class MainWindow(QMainWindow):
         self.sync_action.setEnabled(self.sync.enabled)
         self._action(team_menu, self.tr("&Conflicts…"), self.open_conflicts)
         self._action(team_menu, self.tr("&Duplicates…"), self.open_duplicates)
+        team_menu.addSeparator()
+        self._action(team_menu, self.tr("&Join team…"), self.open_join)
         team_menu.addSeparator()
         self._action(team_menu, self.tr("&Trash"), self.open_trash)
         self._action(team_menu, self.tr("&Users…"), self.open_users)
@@ -285,6 +289,25 @@ class MainWindow(QMainWindow):
         self._trash_dialog = dialog
         return dialog
 
+    def open_join(self):
+        """Team ▸ Join team…: once joined, background sync starts with the new profile."""
+        from leaddesk.ui.widgets.join_dialog import open_join_dialog
+
+        dialog = open_join_dialog(self)
+        dialog.joined.connect(self._joined)
+        return dialog
+
+    def _joined(self, _result) -> None:
+        self.sync.set_hub(self._profile_hub())
+        self.sync_action.setEnabled(self.sync.enabled)
+
+    def _profile_hub(self):
+        from leaddesk.config import load_settings
+        from leaddesk.services import team_join
+
+        data_dir = self.settings.data_dir if self.settings else None
+        return lambda: team_join.hub_url(load_settings() if data_dir is None else _with_dir(data_dir))
+
     def open_users(self) -> None:
         """Team ▸ Users… (administrators only; others are told why)."""
         from leaddesk.ui.widgets.user_admin import open_user_admin
@@ -331,3 +354,13 @@ class MainWindow(QMainWindow):
             if hasattr(page, "save_state"):
                 page.save_state()
         super().closeEvent(event)
+
+
+def _with_dir(data_dir):
+    import os
+
+    from leaddesk.config import load_settings
+
+    env = dict(os.environ)
+    env["LEADDESK_DATA_DIR"] = str(data_dir)
+    return load_settings(env=env)

@@ -132,6 +132,7 @@ class SyncController(QObject):
         if not hasattr(parent, "open_conflicts"):  # the main window wires the badge to its own action
             self.widget.conflicts_clicked.connect(self.open_inbox)
         self.progress_changed.connect(self._on_progress)
+        self.interval_s = interval_s
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.sync_now)
         if hub_url and db.dialect == "sqlite" and interval_s > 0:
@@ -178,6 +179,14 @@ class SyncController(QObject):
             self.refresh_label()
 
     # --- syncing --------------------------------------------------------------------------
+    def set_hub(self, hub_url) -> None:
+        """Start syncing with ``hub_url`` (a URL, or a callable that makes one at each sync:
+        the joined team's profile with the password from the keyring)."""
+        self.hub_url = hub_url
+        if hub_url and self.db.dialect == "sqlite" and self.interval_s > 0:
+            self._timer.start(self.interval_s * 1000)
+        self.refresh_label()
+
     def sync_now(self) -> None:
         if not self.enabled or self.running:
             return
@@ -186,7 +195,8 @@ class SyncController(QObject):
         self.widget.set_progress(0, 0)
         db, hub, backup = self.db, self.hub_url, self.backup_dir
         report = self.progress_changed.emit
-        run_background(self, lambda: team_sync.sync_with_hub(db, hub, backup_dir=backup, progress=report)).success(
+        run_background(self, lambda: team_sync.sync_with_hub(db, hub() if callable(hub) else hub, backup_dir=backup,
+                                                             progress=report)).success(
             self._done).failure(self._failed).finally_(self._finished).run()
 
     def _on_progress(self, phase: str, done: int, total: int) -> None:
