@@ -17,6 +17,8 @@
 ``sync_state.last_pulled_seq``; each page in ONE local transaction: merged with the same
 LWW rule as the hub (:mod:`leaddesk.sync.merge`, against ``field_version`` and the rows'
 creation clocks), ``clock.observe(hlc)`` for every change, ``field_version`` written,
+every change copied into the replica's own ``change_log`` (the hub's row as it is, seq
+included: the local field history, read by :mod:`leaddesk.services.history`),
 ``last_pulled_seq`` advanced. Remote changes are written with Core statements on a plain
 connection, which the ORM journal does not see: they create no outbox rows.
 
@@ -41,19 +43,25 @@ from sqlalchemy.engine import Connection
 from leaddesk import migrate
 from leaddesk.db import Database
 from leaddesk.ids import new_id
-from leaddesk.models import ROW_CREATED, FieldVersion, Outbox, OutboxBase, SyncState
+from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncState
 from leaddesk.sync import merge
 from leaddesk.sync.protocol import Change, PullPage, PushBatch, PushResult, SchemaMismatch, entities, entity
-from leaddesk.sync.server import RowStore
+from leaddesk.sync.server import RowStore, insert_rows
 
 _outbox = Outbox.__table__
 _base = OutboxBase.__table__
 _state = SyncState.__table__
+_log = ChangeLog.__table__
 
 LAST_PULLED = "last_pulled_seq"
 CLOCK = "hlc"
-BATCH_SIZE = 500
+#: Changes per push batch: one hub transaction each, holding the push lock (a 2,000-change
+#: batch holds it for well under 0.2 s on the benchmark machine, BENCHMARKS.md "Sync").
+BATCH_SIZE = 2000
 PAGE_SIZE = 2000
+#: ``change_log.batch_id`` of a pulled change whose transport did not say (only the Hub
+#: itself reports batch, pusher and arrival time; the column is NOT NULL).
+UNKNOWN_BATCH = uuid.UUID(int=0)
 
 
 class Transport(Protocol):
@@ -159,12 +167,12 @@ def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None
     with db.engine.begin() as conn:
         batch_id = conn.scalar(select(_outbox.c.batch_id).where(_outbox.c.batch_id.is_not(None)).limit(1))
         if batch_id is None:
-            ids = conn.scalars(select(_outbox.c.change_id).where(_outbox.c.batch_id.is_(None))
-                               .order_by(*_sql_order()).limit(batch_size)).all()
-            if not ids:
-                return None
             batch_id = new_id()
-            conn.execute(update(_outbox).where(_outbox.c.change_id.in_(ids)).values(batch_id=batch_id))
+            chosen = (select(_outbox.c.change_id).where(_outbox.c.batch_id.is_(None))
+                      .order_by(*_sql_order()).limit(batch_size).scalar_subquery())
+            done = conn.execute(update(_outbox).where(_outbox.c.change_id.in_(chosen)).values(batch_id=batch_id))
+            if not done.rowcount:
+                return None
         last = _last_pulled(conn)
         rows = conn.execute(
             select(_outbox, _base.c.base_seq)
@@ -208,7 +216,9 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
 
 def apply_page(db: Database, page: PullPage) -> int:
     """Apply one page of the change log in one local transaction; returns how many
-    changes won at least one field here."""
+    changes won at least one field here. Every new change of the page is also copied
+    into the local ``change_log`` (a row already there, same seq or change id, is left
+    as it is: a page pulled again changes nothing)."""
     applied = 0
     with db.engine.begin() as conn:
         last = _last_pulled(conn)
@@ -222,13 +232,26 @@ def apply_page(db: Database, page: PullPage) -> int:
             store = RowStore(conn, hub=False)
             store.load((c.entity, c.row_id) for c in changes)
             for c in changes:
-                db.write.clock.observe(c.hlc)
                 applied += store.apply(c, merge.Stamp(c.hlc, c.node, c.seq or 0, c.change_id)).applied
             store.flush()
+            db.write.clock.observe(max(c.hlc for c in changes))
+            _log_locally(conn, changes)
         if page.last_seq > last:
             _put(conn, LAST_PULLED, page.last_seq)
         _put(conn, CLOCK, db.write.clock.last)
     return applied
+
+
+_LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",
+                "pushed_by", "batch_id", "base_seq", "received_at", "rejected")
+
+
+def _log_locally(conn: Connection, changes: list[Change]) -> None:
+    insert_rows(conn, _log, _LOG_COLUMNS, [
+        (c.seq, c.change_id, c.entity, c.row_id, c.field, c.value, c.hlc, c.node, c.author, c.at,
+         getattr(c, "pushed_by", None), getattr(c, "batch_id", None) or UNKNOWN_BATCH, c.base_seq,
+         getattr(c, "received_at", None) or c.at, False)
+        for c in changes], skip_existing=True)
 
 
 def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullStats:

@@ -23,23 +23,45 @@ A push is ONE transaction (sync notes 3.8):
 :class:`RowStore` loads row states from the data tables plus a clock table and writes
 merge outcomes back. The replicas (client.py) use it too, with ``field_version`` and no
 seqs, so both sides store exactly the same values.
+
+How it stays fast (a 2,000-change batch is a few dozen statements whatever its mix, and
+the data tables' statement-level triggers, search index and NOTIFY, run once per table
+per batch, not per row or per column set):
+
+* the batch travels to PostgreSQL as ONE JSON document per statement, unpacked there by
+  ``json_to_recordset``: the change log rows, the new rows of each table, the updates
+  of each table, the clocks. The SQL text depends only on the table and the set of
+  columns, so it is built once and SQLAlchemy and psycopg cache it.
+* an update sets, per row, only the columns that row's changes won
+  (``CASE WHEN`` on a per-row bit mask keeps the others as they are), so one ``UPDATE``
+  per table serves every mix of edited fields.
+* row states and clocks are looked up with ``= ANY(array)``: one query per table.
+* a replica does not load the current values of its rows (only their clocks): without a
+  ``base_seq`` the merge never compares values, it only orders clocks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache, lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, cast, column, create_engine, insert, select, text, update, values
+from sqlalchemy import JSON, Column, any_, bindparam, create_engine, insert, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.types import TypeDecorator
 
 from leaddesk import migrate
-from leaddesk.models import ChangeLog, HubFieldVersion, SyncBatch, SyncConflict
+from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
+from leaddesk.models.types import UTCDateTime
 from leaddesk.sync import merge
 from leaddesk.sync.journal import encode, upsert_field_versions
 from leaddesk.sync.protocol import (
@@ -47,6 +69,7 @@ from leaddesk.sync.protocol import (
     Change,
     ClockSkewRefused,
     ConflictInfo,
+    EntitySpec,
     HubUnavailable,
     ProtocolError,
     PullPage,
@@ -61,11 +84,30 @@ from leaddesk.sync.protocol import (
 _log = ChangeLog.__table__
 _batch = SyncBatch.__table__
 _hub_clock = HubFieldVersion.__table__
+_field_version = FieldVersion.__table__
 _conflict = SyncConflict.__table__
 
 #: Key of the advisory lock that serialises pushes (any constant; "LDSYNC01" in ASCII).
 PUSH_LOCK = 0x4C4453594E433031
-CHUNK = 500
+#: Ids per lookup on SQLite (``IN`` list); PostgreSQL takes one array per lookup.
+CHUNK = 2000
+#: ``change_log`` columns a pull returns (everything but ``rejected``: refused changes
+#: are never pulled).
+PULLED_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",
+                  "pushed_by", "batch_id", "base_seq", "received_at")
+_MASK_BITS = 62
+_UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class LoggedChange(Change):
+    """A change as the hub's ``change_log`` holds it (what :meth:`Hub.pull` returns): also
+    who pushed it, in which batch, and when it arrived, so that a replica can keep an
+    exact copy of the log (its local field history)."""
+
+    pushed_by: str | None = None
+    batch_id: uuid.UUID | None = None
+    received_at: dt.datetime | None = None
 
 
 @dataclass
@@ -85,45 +127,96 @@ class RowStore:
     ``hub=True``: clocks in ``hub_field_version`` with seq and change id, creation clock
     under field ``'*'``. Otherwise (a replica): clocks in ``field_version`` and the row's
     own ``hlc``/``node`` columns as creation clock.
+
+    ``values``: load the rows' current values too (default: on the hub only). The merge
+    reads them only to detect conflicts, which needs a ``base_seq``; a replica passes none,
+    so its merges depend on clocks alone and the values are not worth reading.
+
+    Every value written goes through the column type's own SQLAlchemy bind processing
+    (:func:`_converter`), so the stored form is exactly what an ORM or Core write stores;
+    only the statements around it are built here, one per table and column set.
     """
 
-    def __init__(self, conn: Connection, *, hub: bool):
+    def __init__(self, conn: Connection, *, hub: bool, values: bool | None = None):
         self.conn = conn
         self.hub = hub
+        self.values = hub if values is None else values
+        self.pg = conn.dialect.name == "postgresql"
         self.states: dict[tuple[str, uuid.UUID], merge.RowState] = {}
         self._pending: dict[tuple[str, uuid.UUID], _Pending] = {}
 
+    # --- reading ----------------------------------------------------------------------
+
     def load(self, keys: Iterable[tuple[str, uuid.UUID]]) -> None:
         by_entity: dict[str, set[uuid.UUID]] = {}
-        for name, row_id in keys:
-            if (name, row_id) not in self.states:
-                by_entity.setdefault(name, set()).add(row_id)
+        states = self.states
+        for key in keys:
+            if key not in states:
+                by_entity.setdefault(key[0], set()).add(key[1])
         for name, ids in by_entity.items():
-            spec = entity(name)
-            cols = [spec.table.c.id, spec.table.c.hlc, spec.table.c.node]
-            payload = list(spec.fields.items())
-            for chunk in _chunks(sorted(ids)):
-                for row in self.conn.execute(select(*cols, *[c for _, c in payload]).where(spec.table.c.id.in_(chunk))):
-                    values = {key: row[3 + i] for i, (key, _) in enumerate(payload)}
-                    self.states[(name, row.id)] = merge.RowState(merge.Stamp(row.hlc, row.node), {}, values)
+            if self.pg:
+                self._load_pg(name, ids)
+            else:
+                self._load_sqlite(name, ids)
             for row_id in ids:
-                self.states.setdefault((name, row_id), merge.RowState())
-            self._load_clocks(name, sorted(ids))
+                if (name, row_id) not in states:
+                    states[(name, row_id)] = merge.RowState()
+            self._load_clocks(name, ids)
 
-    def _load_clocks(self, name: str, ids: list[uuid.UUID]) -> None:
-        from leaddesk.models import FieldVersion
+    def _load_pg(self, name: str, ids: set[uuid.UUID]) -> None:
+        """One query per table, the ids as one array."""
+        keys = list(entity(name).fields) if self.values else []
+        for row in self.conn.execute(_row_query(name, self.values), {"ids": list(ids)}):
+            self.states[(name, row[0])] = merge.RowState(merge.Stamp(row[1], row[2]), {}, dict(zip(keys, row[3:])))
 
-        table = _hub_clock if self.hub else FieldVersion.__table__
-        for chunk in _chunks(ids):
-            rows = self.conn.execute(select(table).where(table.c.entity == name, table.c.row_id.in_(chunk)))
-            for row in rows:
-                stamp = merge.Stamp(row.hlc, row.node, getattr(row, "seq", 0), getattr(row, "change_id", None))
-                state = self.states[(name, row.row_id)]
-                if row.field == merge.ROW_CREATED:
+    def _load_sqlite(self, name: str, ids: set[uuid.UUID]) -> None:
+        """Ids and clocks read raw (SQLAlchemy stores a UUID on SQLite as its 32 hex
+        digits): a returned id is the very UUID asked for, not a new object per row."""
+        by_hex = {u.hex: u for u in ids}
+        found = []
+        sql = f"SELECT id, hlc, node FROM {_q(self.conn, name)} WHERE id IN (SELECT value FROM json_each(?))"
+        for hex_id, hlc, node in self.conn.exec_driver_sql(sql, (json.dumps(list(by_hex)),)):
+            row_id = by_hex[hex_id]
+            self.states[(name, row_id)] = merge.RowState(merge.Stamp(hlc, _node(node)))
+            found.append(row_id)
+        if self.values and found:
+            keys = list(entity(name).fields)
+            for chunk in _chunks(found):
+                for row in self.conn.execute(_row_query(name, True, pg=False), {"ids": chunk}):
+                    self.states[(name, row[0])].values.update(zip(keys, row[3:]))
+
+    def _load_clocks(self, name: str, ids: set[uuid.UUID]) -> None:
+        states = self.states
+        if self.hub:
+            rows = (self.conn.execute(_clock_query(), {"e": name, "ids": list(ids)}) if self.pg else
+                    (r for chunk in _chunks(sorted(ids))
+                     for r in self.conn.execute(_clock_query(pg=False), {"e": name, "ids": chunk})))
+            for row_id, fld, hlc, node, seq, change_id in rows:
+                state = states[(name, row_id)]
+                stamp = merge.Stamp(hlc, node, seq, change_id)
+                if fld == merge.ROW_CREATED:
                     if state.exists:
                         state.created = stamp
                 else:
-                    state.clocks[row.field] = stamp
+                    state.clocks[fld] = stamp
+            return
+        if self.pg:
+            rows = self.conn.execute(
+                select(_field_version.c.row_id, _field_version.c.field, _field_version.c.hlc, _field_version.c.node)
+                .where(_field_version.c.entity == name, _field_version.c.row_id == _ids_param()), {"ids": list(ids)})
+        else:
+            by_hex = {u.hex: u for u in ids}
+            rows = ((by_hex[r], f, h, _node(n)) for r, f, h, n in self.conn.exec_driver_sql(
+                "SELECT row_id, field, hlc, node FROM field_version WHERE entity = ? "
+                "AND row_id IN (SELECT value FROM json_each(?))", (name, json.dumps(list(by_hex)))))
+        for row_id, fld, hlc, node in rows:
+            state = states[(name, row_id)]
+            if fld != merge.ROW_CREATED:
+                state.clocks[fld] = merge.Stamp(hlc, node)
+            elif state.exists:
+                state.created = merge.Stamp(hlc, node)
+
+    # --- merging ----------------------------------------------------------------------
 
     def apply(self, change: Change, stamp: merge.Stamp, base_seq: int | None = None) -> merge.Outcome:
         """Merge one change into its (loaded) row and remember what to write."""
@@ -137,8 +230,9 @@ class RowStore:
             )
         outcome = merge.merge(state, merge.Incoming(change.field, decode_change(spec, change), stamp, base_seq))
         if outcome.applied:
-            pending = self._pending.setdefault(key, _Pending())
-            pending.first = pending.first or change
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = _Pending(first=change)
             pending.last = change
             if outcome.created:
                 pending.inserted = True
@@ -149,70 +243,336 @@ class RowStore:
                 pending.clocks[name] = stamp
         return outcome
 
+    # --- writing ----------------------------------------------------------------------
+
     def flush(self) -> None:
         """Write every pending row: new rows first (parents before children), then updates,
-        then clocks; one bulk statement per table (and per set of changed columns)."""
+        then clocks. PostgreSQL: one statement per table for each (statement-level triggers
+        run once). SQLite: one executemany per table (updates: per set of changed columns,
+        as SQLite's row triggers fire per column named)."""
         pending = list(self._pending.items())
         self._pending = {}
-        inserts: dict[str, list[dict]] = {}
+        inserts: dict[str, list[tuple]] = {}
         for (name, row_id), p in sorted((kp for kp in pending if kp[1].inserted), key=lambda kp: entity(kp[0][0]).rank):
-            spec, state = entity(name), self.states[(name, row_id)]
-            values = {spec.fields[k].name: state.values.get(k) for k in spec.fields}
-            values.update(id=row_id, created_at=p.first.at, created_by=p.first.author, updated_at=p.last.at,
-                          updated_by=p.last.author, version=1, hlc=state.created.hlc, node=state.created.node)
-            inserts.setdefault(name, []).append(values)
+            state = self.states[(name, row_id)]
+            inserts.setdefault(name, []).append(
+                (state.values, (row_id, p.first.at, p.first.author, p.last.at, p.last.author, 1, state.created.hlc,
+                                state.created.node)))
         for name, rows in inserts.items():
-            insert_many(self.conn, insert(entity(name).table), rows, triggers=True)
-        updates: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
+            (_pg_insert_rows if self.pg else _sqlite_insert_rows)(self.conn, entity(name), rows)
+        updates: dict[str, list[tuple]] = {}
         for (name, row_id), p in pending:
             if p.inserted or not p.dirty:
                 continue
-            fields = tuple(sorted(p.dirty))
-            state = self.states[(name, row_id)]
-            params = {f"v_{i}": state.values[f] for i, f in enumerate(fields)}
-            params.update(b_id=row_id, b_at=p.last.at, b_by=p.last.author)
-            updates.setdefault((name, fields), []).append(params)
-        for (name, fields), rows in updates.items():
-            self._update_many(entity(name), fields, rows)
-        clocks = [
-            {"entity": name, "row_id": row_id, "field": f, "hlc": s.hlc, "node": s.node, "seq": s.seq,
-             "change_id": s.change_id}
-            for (name, row_id), p in pending
-            for f, s in p.clocks.items()
-        ]
+            updates.setdefault(name, []).append((row_id, p.last.at, p.last.author, p.dirty,
+                                                 self.states[(name, row_id)].values))
+        for name, rows in updates.items():
+            (_pg_update_rows if self.pg else _sqlite_update_rows)(self.conn, entity(name), rows)
+        clocks = [(name, row_id, f, s) for (name, row_id), p in pending for f, s in p.clocks.items()]
         if not clocks:
             return
-        if self.hub:
-            ins = postgresql.insert(_hub_clock)
-            insert_many(self.conn, ins.on_conflict_do_update(
+        if self.hub and self.pg:
+            _pg_upsert_hub_clocks(self.conn, clocks)
+        elif self.hub:
+            ins = sqlite_dialect.insert(_hub_clock)
+            self.conn.execute(ins.on_conflict_do_update(
                 index_elements=["entity", "row_id", "field"],
-                set_={c: ins.excluded[c] for c in ("hlc", "node", "seq", "change_id")}), clocks)
+                set_={c: ins.excluded[c] for c in ("hlc", "node", "seq", "change_id")}),
+                [{"entity": n, "row_id": r, "field": f, "hlc": s.hlc, "node": s.node, "seq": s.seq,
+                  "change_id": s.change_id} for n, r, f, s in clocks])
+        elif self.pg:
+            upsert_field_versions(self.conn, [{"entity": n, "row_id": r, "field": f, "hlc": s.hlc, "node": s.node}
+                                              for n, r, f, s in clocks])
         else:
-            upsert_field_versions(self.conn, [{k: c[k] for k in ("entity", "row_id", "field", "hlc", "node")}
-                                              for c in clocks])
+            self.conn.exec_driver_sql(
+                "INSERT INTO field_version (entity, row_id, field, hlc, node) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (entity, row_id, field) DO UPDATE SET hlc = excluded.hlc, node = excluded.node",
+                [(n, r.hex, f, s.hlc, s.node.hex) for n, r, f, s in clocks])
 
-    def _update_many(self, spec, fields: tuple[str, ...], rows: list[dict]) -> None:
-        """Set ``fields`` of many rows. PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` per
-        chunk, so the hub's statement-level triggers (search index, NOTIFY) run once per
-        chunk, not once per row. SQLite (row-level triggers): an executemany."""
-        table, cols = spec.table, spec.fields
-        names = [f"v_{i}" for i in range(len(fields))]
-        if self.conn.dialect.name == "postgresql":
-            for chunk in _chunks(rows):
-                data = values(column("b_id", table.c.id.type), column("b_at", table.c.updated_at.type),
-                              column("b_by", table.c.updated_by.type),
-                              *[column(n, cols[f].type) for n, f in zip(names, fields)], name="v")
-                data = data.data([(r["b_id"], r["b_at"], r["b_by"], *[r[n] for n in names]) for r in chunk])
-                # CAST: a column that is NULL in every row would otherwise be typed text.
-                sets = {cols[f].name: cast(data.c[n], cols[f].type) for n, f in zip(names, fields)}
-                sets.update(version=table.c.version + 1, updated_at=cast(data.c.b_at, table.c.updated_at.type),
-                            updated_by=cast(data.c.b_by, table.c.updated_by.type))
-                self.conn.execute(update(table).where(table.c.id == data.c.b_id).values(sets))
-            return
-        sets = {cols[f].name: bindparam(n, type_=cols[f].type) for n, f in zip(names, fields)}
-        sets.update(version=table.c.version + 1, updated_at=bindparam("b_at", type_=table.c.updated_at.type),
-                    updated_by=bindparam("b_by", type_=table.c.updated_by.type))
-        self.conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(sets), rows)
+
+#: Bookkeeping columns of a new row, in the order :meth:`RowStore.flush` gives them.
+_NEW_ROW = ("id", "created_at", "created_by", "updated_at", "updated_by", "version", "hlc", "node")
+_nodes: dict[str, uuid.UUID] = {}
+
+
+def _node(hex_id: str) -> uuid.UUID:
+    """A node id read from SQLite: there are few nodes and many clocks, so one UUID each."""
+    node = _nodes.get(hex_id)
+    if node is None:
+        if len(_nodes) > 10_000:
+            _nodes.clear()
+        node = _nodes[hex_id] = uuid.UUID(hex_id)
+    return node
+
+
+def _ids_param():
+    return any_(bindparam("ids", type_=postgresql.ARRAY(postgresql.UUID(as_uuid=True))))
+
+
+@cache
+def _row_query(name: str, values: bool, pg: bool = True):
+    table = entity(name).table
+    cols = [table.c.id, table.c.hlc, table.c.node, *(entity(name).fields.values() if values else ())]
+    where = table.c.id == _ids_param() if pg else table.c.id.in_(bindparam("ids", expanding=True))
+    return select(*cols).where(where)
+
+
+@cache
+def _clock_query(pg: bool = True):
+    t = _hub_clock
+    ids = t.c.row_id == _ids_param() if pg else t.c.row_id.in_(bindparam("ids", expanding=True))
+    return select(t.c.row_id, t.c.field, t.c.hlc, t.c.node, t.c.seq, t.c.change_id).where(t.c.entity == bindparam("e"),
+                                                                                            ids)
+
+
+_converters: dict[tuple, Callable[[Any], Any] | None] = {}
+_types: dict[tuple, str] = {}
+
+
+def _is_json(column: Column) -> bool:
+    kind = column.type
+    while isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return isinstance(kind, JSON)
+
+
+def _converter(column: Column, dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value bound to ``column`` (type checks, enums to their
+    values, money rounded or in cents, times in UTC, UUIDs as hex on SQLite), or None if
+    nothing. On PostgreSQL a JSON column's value becomes its JSON text, as psycopg would
+    send it (``json.dumps``; None is JSON ``null``, as SQLAlchemy stores it). Cached per
+    column and driver, not per engine: a sync makes a new engine each time."""
+    key = (column, dialect.name, dialect.driver)
+    if key not in _converters:
+        if dialect.name == "postgresql" and _is_json(column):
+            _converters[key] = getattr(dialect, "_json_serializer", None) or json.dumps
+        else:
+            proc = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if dialect.name == "sqlite" and isinstance(column.type, UTCDateTime) and proc is not None:
+                fast = _fast_sqlite_time(proc)
+                proc = fast if _same(fast, proc) else proc
+            _converters[key] = proc
+    return _converters[key]
+
+
+def _fast_sqlite_time(proc: Callable) -> Callable:
+    """UTCDateTime on SQLite in one C call for the usual aware UTC value (a pulled page
+    copies two per change log row); anything else takes SQLAlchemy's own ``proc``."""
+    def convert(value):
+        if value is not None and value.tzinfo is _UTC:
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return proc(value)
+    return convert
+
+
+def _same(fast: Callable, proc: Callable | None) -> bool:
+    """Does the fast converter store what SQLAlchemy stores? (Checked once per column, on
+    a few probe values, so a change in SQLAlchemy's storage format falls back safely.)"""
+    if proc is None:
+        return False
+    probes = [dt.datetime(2026, 11, 23, 9, 5, 7, 123456, tzinfo=_UTC), dt.datetime(1999, 1, 2, tzinfo=_UTC),
+              dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=3))), None]
+    try:
+        return all(fast(v) == proc(v) for v in probes)
+    except (TypeError, ValueError):
+        return False
+
+
+def _q(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _columns(spec: EntitySpec) -> list[Column]:
+    """Payload columns, then the bookkeeping of a new row (:data:`_NEW_ROW`)."""
+    return [*spec.fields.values(), *(spec.table.c[k] for k in _NEW_ROW)]
+
+
+def _convert_rows(conn: Connection, columns: Sequence[Column], rows: Iterable[Sequence]) -> list[tuple]:
+    """Rows as the driver takes them: each value through its column's converter (column
+    by column with ``map``: no per-value Python loop of our own)."""
+    procs = [_converter(c, conn.dialect) for c in columns]
+    rows = list(rows)
+    if not rows or not any(procs):
+        return [tuple(r) for r in rows]
+    data = list(zip(*rows))
+    for i, proc in enumerate(procs):
+        if proc is not None:
+            data[i] = map(proc, data[i])
+    return list(zip(*data))
+
+
+# --- SQLite: executemany through the driver -----------------------------------------------
+
+def _sqlite_insert_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
+    cols = _columns(spec)
+    sql = (f"INSERT INTO {_q(conn, spec.table.name)} ({', '.join(_q(conn, c.name) for c in cols)}) "
+           f"VALUES ({', '.join('?' * len(cols))})")
+    keys = list(spec.fields)
+    conn.exec_driver_sql(sql, _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra)
+                                                         for values, extra in rows)))
+
+
+def _sqlite_update_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
+    """One executemany per set of changed columns (SQLite's row-level triggers fire per
+    column named in the SET list, so a column is only named where it changed)."""
+    table, cols = spec.table, spec.fields
+    by_fields: dict[tuple[str, ...], list[list]] = {}
+    for row_id, at, author, dirty, values in rows:
+        fields = tuple(sorted(dirty))
+        by_fields.setdefault(fields, []).append([*(values[f] for f in fields), at, author, row_id])
+    for fields, params in by_fields.items():
+        sets = ", ".join(f"{_q(conn, cols[f].name)} = ?" for f in fields)
+        sql = (f"UPDATE {_q(conn, table.name)} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
+               "WHERE id = ?")
+        conn.exec_driver_sql(sql, _convert_rows(
+            conn, [*(cols[f] for f in fields), table.c.updated_at, table.c.updated_by, table.c.id], params))
+
+
+def insert_rows(conn: Connection, table, names: Sequence[str], rows: list[tuple], *,
+                skip_existing: bool = False) -> None:
+    """Insert plain rows (tuples in the order of ``names``), each value bound as its
+    column's type binds it. ``skip_existing``: a row that clashes with a unique key
+    already there is left out (``ON CONFLICT DO NOTHING``). SQLite: an executemany through
+    the driver, without SQLAlchemy's per-row parameter handling (a pulled page copies
+    2,000 change-log rows)."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        sql = (f"INSERT INTO {_q(conn, table.name)} ({', '.join(_q(conn, n) for n in names)}) "
+               f"VALUES ({', '.join('?' * len(names))})" + (" ON CONFLICT DO NOTHING" if skip_existing else ""))
+        conn.exec_driver_sql(sql, _convert_rows(conn, [table.c[n] for n in names], rows))
+        return
+    ins = (postgresql.insert(table).on_conflict_do_nothing() if skip_existing and conn.dialect.name == "postgresql"
+           else insert(table))
+    conn.execute(ins, [dict(zip(names, r)) for r in rows])
+
+
+# --- PostgreSQL: one JSON document per statement ------------------------------------------
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"cannot send {type(value).__name__} to the team server")
+
+
+_dumps = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode
+
+
+def _pg_type(column: Column, dialect) -> str:
+    key = (column, dialect.name)
+    if key not in _types:
+        _types[key] = column.type.compile(dialect=dialect)
+    return _types[key]
+
+
+def _recordset(conn: Connection, columns: Sequence[tuple[str, Column | str]]) -> tuple[str, dict[str, str]]:
+    """``json_to_recordset(:rows) AS x(name type, ...)`` for (name, column or SQL type)
+    pairs, and the expression that reads each name as its column's type: ``x.name``,
+    except JSON columns, which travel as their JSON text (:func:`_converter`) and are
+    cast back. ``json``, not ``jsonb``, for the document: text values pass through as
+    they are."""
+    defs, exprs = [], {}
+    for name, c in columns:
+        q = _q(conn, name)
+        if isinstance(c, str):
+            defs.append(f"{q} {c}")
+            exprs[name] = f"x.{q}"
+        elif _is_json(c):
+            defs.append(f"{q} text")
+            exprs[name] = f"CAST(x.{q} AS {_pg_type(c, conn.dialect)})"
+        else:
+            defs.append(f"{q} {_pg_type(c, conn.dialect)}")
+            exprs[name] = f"x.{q}"
+    return f"json_to_recordset(CAST(:rows AS json)) AS x({', '.join(defs)})", exprs
+
+
+@lru_cache(maxsize=512)
+def _text(sql: str):
+    return text(sql)
+
+
+def _run(conn: Connection, sql: str, rows: list) -> None:
+    conn.execute(_text(sql), {"rows": _dumps(rows)})
+
+
+def _pg_insert_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
+    """New rows of one table: ``INSERT ... SELECT FROM json_to_recordset`` (the table's
+    statement-level triggers run once)."""
+    cols = _columns(spec)
+    names = [c.name for c in cols]
+    rs, exprs = _recordset(conn, list(zip(names, cols)))
+    sql = (f"INSERT INTO {_q(conn, spec.table.name)} ({', '.join(_q(conn, n) for n in names)}) "
+           f"SELECT {', '.join(exprs[n] for n in names)} FROM {rs}")
+    keys = list(spec.fields)
+    data = _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra) for values, extra in rows))
+    _run(conn, sql, [dict(zip(names, r)) for r in data])
+
+
+def _pg_update_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
+    """Changed fields of many rows of one table in ONE ``UPDATE ... FROM
+    json_to_recordset``: the columns any row changed are in the SET list, and a per-row
+    bit mask picks, for each row, between its new value and the value it holds, so a row
+    keeps every column its changes did not win."""
+    table, cols = spec.table, spec.fields
+    changed = set().union(*(r[3] for r in rows))
+    union = [f for f in cols if f in changed]
+    bit = {f: i for i, f in enumerate(union)}
+    n_masks = (len(union) + _MASK_BITS - 1) // _MASK_BITS
+    rs, exprs = _recordset(conn, [("b_id", "uuid"), ("b_at", table.c.updated_at), ("b_by", "uuid")]
+                           + [(f"m{j}", "bigint") for j in range(n_masks)]
+                           + [(f"v{i}", cols[f]) for i, f in enumerate(union)])
+    sets = []
+    for i, f in enumerate(union):
+        name = _q(conn, cols[f].name)
+        sets.append(f"{name} = CASE WHEN x.m{i // _MASK_BITS} & {1 << (i % _MASK_BITS)} <> 0 "
+                    f"THEN {exprs[f'v{i}']} ELSE t.{name} END")
+    sets += ["version = t.version + 1", "updated_at = x.b_at", "updated_by = x.b_by"]
+    sql = f"UPDATE {_q(conn, table.name)} AS t SET {', '.join(sets)} FROM {rs} WHERE t.id = x.b_id"
+    convert = [_converter(cols[f], conn.dialect) for f in union]
+    at_conv = _converter(table.c.updated_at, conn.dialect)
+    data = []
+    for row_id, at, author, dirty, values in rows:
+        doc = {"b_id": row_id, "b_at": at_conv(at) if at_conv else at, "b_by": author}
+        masks = [0] * n_masks
+        for f in dirty:
+            i = bit[f]
+            masks[i // _MASK_BITS] |= 1 << (i % _MASK_BITS)
+            conv = convert[i]
+            doc[f"v{i}"] = values[f] if conv is None else conv(values[f])
+        for j, m in enumerate(masks):
+            doc[f"m{j}"] = m
+        data.append(doc)
+    _run(conn, sql, data)
+
+
+def _pg_upsert_hub_clocks(conn: Connection, clocks: list[tuple]) -> None:
+    names = ("entity", "row_id", "field", "hlc", "node", "seq", "change_id")
+    rs, _ = _recordset(conn, [(c, _hub_clock.c[c]) for c in names])
+    sql = (f"INSERT INTO hub_field_version ({', '.join(names)}) SELECT {', '.join(names)} FROM {rs} "
+           "ON CONFLICT (entity, row_id, field) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, "
+           "seq = excluded.seq, change_id = excluded.change_id")
+    _run(conn, sql, [{"entity": n, "row_id": r, "field": f, "hlc": s.hlc, "node": s.node, "seq": s.seq,
+                      "change_id": s.change_id} for n, r, f, s in clocks])
+
+
+def _pg_insert_log(conn: Connection, rows: list[dict]) -> None:
+    names = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at", "pushed_by",
+             "batch_id", "base_seq", "received_at")
+    rs, _ = _recordset(conn, [(c, _log.c[c]) for c in names])
+    sql = f"INSERT INTO change_log ({', '.join(names)}) SELECT {', '.join(names)} FROM {rs}"
+    at_conv = _converter(_log.c.at, conn.dialect)
+    if at_conv is not None:
+        for r in rows:
+            r["at"] = at_conv(r["at"])
+            r["received_at"] = at_conv(r["received_at"])
+    _run(conn, sql, rows)
 
 
 def insert_many(conn: Connection, stmt, rows: list[dict], *, triggers: bool = False) -> None:
@@ -230,10 +590,15 @@ def _chunks(items: Sequence, size: int = CHUNK):
         yield items[i:i + size]
 
 
-def change_from_row(row) -> Change:
-    return Change(change_id=row.change_id, entity=row.entity, row_id=row.row_id, field=row.field,
-                  value=row.value, hlc=row.hlc, node=row.node, author=row.author, at=row.at,
-                  base_seq=row.base_seq, seq=row.seq)
+def change_from_row(row) -> LoggedChange:
+    return LoggedChange(change_id=row.change_id, entity=row.entity, row_id=row.row_id, field=row.field,
+                        value=row.value, hlc=row.hlc, node=row.node, author=row.author, at=row.at,
+                        base_seq=row.base_seq, seq=row.seq, pushed_by=getattr(row, "pushed_by", None),
+                        batch_id=getattr(row, "batch_id", None), received_at=getattr(row, "received_at", None))
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is _UTC else value.astimezone(_UTC)
 
 
 class Hub:
@@ -269,28 +634,32 @@ class Hub:
     def _push(self, batch: PushBatch) -> PushResult:
         with _answering(), self.engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
-            stored = conn.scalar(select(_batch.c.result).where(_batch.c.batch_id == batch.batch_id))
+            # One statement, run after the lock is held (its snapshot sees every batch
+            # committed before): the stored result of a retry, the schema, the hub's clock
+            # (not this machine's) and the role.
+            stored, hub_schema, now, role = conn.execute(
+                text("SELECT (SELECT result FROM sync_batch WHERE batch_id = :b), "
+                     "(SELECT version_num FROM alembic_version), clock_timestamp(), current_user"),
+                {"b": batch.batch_id}).one()
             if stored is not None:
                 return PushResult.from_json(stored, duplicate=True)
-            hub_schema = conn.scalar(text("SELECT version_num FROM alembic_version"))
             if batch.schema is not None and batch.schema != hub_schema:
                 raise SchemaMismatch(batch.schema, hub_schema)
-            now = conn.scalar(text("SELECT clock_timestamp()"))  # the hub's clock, not this machine's
+            now = _utc(now)
             ahead = (batch.max_hlc >> 16) - int(now.timestamp() * 1000)
             if ahead > MAX_SKEW_MS:
                 raise ClockSkewRefused(ahead)
             for change in batch.changes:
                 check_change(change)
-            result = self._apply(conn, batch, now)
+            result = self._apply(conn, batch, now, role)
             conn.execute(insert(_batch), {"batch_id": batch.batch_id, "node": batch.node,
                                           "result": result.to_json(), "received_at": now})
             return result
 
-    def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime) -> PushResult:
+    def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str) -> PushResult:
         ids = [c.change_id for c in batch.changes]
-        known: set[uuid.UUID] = set()
-        for chunk in _chunks(ids):
-            known.update(conn.scalars(select(_log.c.change_id).where(_log.c.change_id.in_(chunk))))
+        known = set(conn.scalars(select(_log.c.change_id).where(_log.c.change_id == _ids_param()),
+                                 {"ids": ids})) if ids else set()
         fresh, seen = [], set()
         for c in batch.changes:
             if c.change_id not in known and c.change_id not in seen:
@@ -299,9 +668,8 @@ class Hub:
         seqs = list(conn.scalars(
             text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
             {"n": len(fresh)})) if fresh else []
-        role = conn.scalar(text("SELECT current_user"))
         if fresh:
-            insert_many(conn, insert(_log), [
+            _pg_insert_log(conn, [
                 {"seq": seq, "change_id": c.change_id, "entity": c.entity, "row_id": c.row_id, "field": c.field,
                  "value": c.value, "hlc": c.hlc, "node": c.node, "author": c.author, "at": c.at,
                  "pushed_by": role, "batch_id": batch.batch_id, "base_seq": c.base_seq, "received_at": now}
@@ -330,11 +698,24 @@ class Hub:
     # --- pull -------------------------------------------------------------------------
 
     def pull(self, since: int, limit: int = 2000) -> PullPage:
-        """Changes with ``seq > since`` in seq order, at most ``limit``."""
+        """Changes with ``seq > since`` in seq order, at most ``limit`` (refused changes,
+        ``rejected``, are never pulled). Read with the driver's own types (no per-value
+        conversion in Python but UTC for the two times)."""
+        sql = (f"SELECT {', '.join(PULLED_COLUMNS)} FROM change_log WHERE seq > %(since)s AND NOT rejected "
+               "ORDER BY seq LIMIT %(limit)s")
         with _answering(), self.engine.connect() as conn:
-            rows = conn.execute(select(_log).where(_log.c.seq > since).order_by(_log.c.seq).limit(limit)).all()
-        changes = tuple(change_from_row(r) for r in rows)
-        return PullPage(changes, changes[-1].seq if changes else since, len(changes) == limit)
+            rows = conn.exec_driver_sql(sql, {"since": since, "limit": limit}).all()
+        new = object.__new__
+        changes = []
+        for seq, change_id, ent, row_id, fld, value, hlc, node, author, at, pushed_by, batch_id, base_seq, \
+                received_at in rows:
+            # LoggedChange(...) without its frozen __setattr__ per field: the same object.
+            c = new(LoggedChange)
+            c.__dict__.update(change_id=change_id, entity=ent, row_id=row_id, field=fld, value=value, hlc=hlc,
+                              node=node, author=author, at=_utc(at), base_seq=base_seq, seq=seq,
+                              pushed_by=pushed_by, batch_id=batch_id, received_at=_utc(received_at))
+            changes.append(c)
+        return PullPage(tuple(changes), changes[-1].seq if changes else since, len(rows) == limit)
 
     # --- conflict inbox -----------------------------------------------------------------
 
