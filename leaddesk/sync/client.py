@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -148,7 +148,8 @@ def _check_schema(db: Database, hub: Transport) -> str | None:
 # --- push ---------------------------------------------------------------------------------
 
 def _order(change: Change) -> tuple:
-    """Send order: by HLC; within one save, new rows first, parents before children."""
+    """Send order: by HLC; within one save, new rows first, parents before children
+    (:func:`_sql_order` is the same order in SQL; batches are read in it)."""
     return (change.hlc, not change.created, entity(change.entity).rank if change.created else 0,
             change.change_id.int)
 
@@ -165,27 +166,29 @@ def _sql_order():
 def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None = None) -> PushBatch | None:
     """The batch to send now: the unacknowledged one, else a new one (durable before sending)."""
     with db.engine.begin() as conn:
+        last = _last_pulled(conn)
         batch_id = conn.scalar(select(_outbox.c.batch_id).where(_outbox.c.batch_id.is_not(None)).limit(1))
         if batch_id is None:
-            batch_id = new_id()
-            chosen = (select(_outbox.c.change_id).where(_outbox.c.batch_id.is_(None))
-                      .order_by(*_sql_order()).limit(batch_size).scalar_subquery())
-            done = conn.execute(update(_outbox).where(_outbox.c.change_id.in_(chosen)).values(batch_id=batch_id))
-            if not done.rowcount:
+            rows = _outbox_rows(conn, _outbox.c.batch_id.is_(None), batch_size)
+            if not rows:
                 return None
-        last = _last_pulled(conn)
-        rows = conn.execute(
-            select(_outbox, _base.c.base_seq)
-            .outerjoin(_base, _base.c.change_id == _outbox.c.change_id)
-            .where(_outbox.c.batch_id == batch_id)
-        ).all()
-    changes = sorted(
-        (Change(change_id=r.change_id, entity=r.entity, row_id=r.row_id, field=r.field, value=r.value,
-                hlc=r.hlc, node=r.node, author=r.actor_id, at=r.created_at,
-                base_seq=r.base_seq if r.base_seq is not None else last) for r in rows),
-        key=_order,
-    )
-    return PushBatch(batch_id=batch_id, node=db.write.node, changes=tuple(changes), schema=schema)
+            batch_id = new_id()
+            conn.execute(update(_outbox).where(_outbox.c.change_id.in_(bindparam("ids", expanding=True)))
+                         .values(batch_id=batch_id), {"ids": [r.change_id for r in rows]})
+        else:
+            rows = _outbox_rows(conn, _outbox.c.batch_id == batch_id)
+    changes = tuple(
+        Change(change_id=r.change_id, entity=r.entity, row_id=r.row_id, field=r.field, value=r.value,
+               hlc=r.hlc, node=r.node, author=r.actor_id, at=r.created_at,
+               base_seq=r.base_seq if r.base_seq is not None else last) for r in rows)
+    return PushBatch(batch_id=batch_id, node=db.write.node, changes=changes, schema=schema)
+
+
+def _outbox_rows(conn: Connection, where, limit: int | None = None) -> list:
+    """Outbox rows with their recorded base, in send order (:func:`_sql_order`)."""
+    stmt = (select(_outbox, _base.c.base_seq).outerjoin(_base, _base.c.change_id == _outbox.c.change_id)
+            .where(where).order_by(*_sql_order()))
+    return conn.execute(stmt if limit is None else stmt.limit(limit)).all()
 
 
 def acknowledge(db: Database, batch_id: uuid.UUID) -> None:
@@ -209,7 +212,29 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
         result = hub.push(batch)
         acknowledge(db, batch.batch_id)
         results.append(result)
+        if result.refused_rows:
+            # The hub refused these (kept as "rejected" conflicts): take its state back.
+            _refresh(db, hub, result.refused_rows)
     return results
+
+
+def hub_engine(hub: Transport):
+    """The hub's SQLAlchemy engine behind a transport (tests wrap the Hub), or None."""
+    while hub is not None and getattr(hub, "engine", None) is None:
+        hub = getattr(hub, "hub", None)
+    return getattr(hub, "engine", None)
+
+
+def _refresh(db: Database, hub: Transport, rows) -> None:
+    from leaddesk.sync import snapshot
+
+    engine = hub_engine(hub)
+    if engine is None:
+        return
+    keys: dict[str, set] = {}
+    for name, row_id in rows:
+        keys.setdefault(name, set()).add(row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id)))
+    snapshot.refresh(db, engine, keys)
 
 
 # --- pull ---------------------------------------------------------------------------------
@@ -219,8 +244,10 @@ def apply_page(db: Database, page: PullPage) -> int:
     changes won at least one field here. Every new change of the page is also copied
     into the local ``change_log`` (a row already there, same seq or change id, is left
     as it is: a page pulled again changes nothing)."""
+    from leaddesk.sync.snapshot import mirror_writes
+
     applied = 0
-    with db.engine.begin() as conn:
+    with mirror_writes(db) as conn:
         last = _last_pulled(conn)
         changes = [c for c in page.changes if c.seq > last]
         if changes:
@@ -234,6 +261,7 @@ def apply_page(db: Database, page: PullPage) -> int:
             for c in changes:
                 applied += store.apply(c, merge.Stamp(c.hlc, c.node, c.seq or 0, c.change_id)).applied
             store.flush()
+            db.unknown_rows.update(store.unknown)
             db.write.clock.observe(max(c.hlc for c in changes))
             _log_locally(conn, changes)
         if page.last_seq > last:
@@ -260,6 +288,7 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     restore_clock(db)
     since = last_pulled_seq(db)
     count = applied = 0
+    db.unknown_rows = set()
     while True:
         page = hub.pull(since, page_size)
         if page.changes:
@@ -268,6 +297,16 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
         since = max(since, page.last_seq)
         if not page.has_more:
             break
+    engine = hub_engine(hub)
+    if engine is not None:
+        from leaddesk.sync import snapshot
+
+        if db.unknown_rows:
+            # Changes to rows this replica never had (a deal just re-assigned to its user,
+            # rows the user could not see before): fetch them whole.
+            _refresh(db, hub, sorted(db.unknown_rows, key=str))
+        snapshot.follow_access_changes(db, engine)
+    db.unknown_rows = set()
     return PullStats(count, applied, since)
 
 

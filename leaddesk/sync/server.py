@@ -28,28 +28,29 @@ How it stays fast (a 2,000-change batch is a few dozen statements whatever its m
 the data tables' statement-level triggers, search index and NOTIFY, run once per table
 per batch, not per row or per column set):
 
-* the batch travels to PostgreSQL as ONE JSON document per statement, unpacked there by
-  ``json_to_recordset``: the change log rows, the new rows of each table, the updates
-  of each table, the clocks. The SQL text depends only on the table and the set of
-  columns, so it is built once and SQLAlchemy and psycopg cache it.
-* an update sets, per row, only the columns that row's changes won
-  (``CASE WHEN`` on a per-row bit mask keeps the others as they are), so one ``UPDATE``
-  per table serves every mix of edited fields.
+* rows reach PostgreSQL by ``COPY`` (psycopg formats them in C): the change log rows and
+  the new rows of each table straight into their tables, updates and clocks into a
+  temporary table (dropped at commit) that one set-based statement then applies.
+* an update sets, per row, only the columns that row's changes won (``CASE WHEN`` on a
+  per-row bit mask keeps the others as they are), so one ``UPDATE`` per table serves
+  every mix of edited fields.
 * row states and clocks are looked up with ``= ANY(array)``: one query per table.
 * a replica does not load the current values of its rows (only their clocks): without a
-  ``base_seq`` the merge never compares values, it only orders clocks.
+  ``base_seq`` the merge never compares values, it only orders clocks. It reads ids and
+  clocks, and writes, through the driver (``executemany``) with each value bound exactly
+  as SQLAlchemy binds it for its column.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import enum
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, any_, bindparam, create_engine, insert, select, text, update
@@ -62,7 +63,7 @@ from sqlalchemy.types import TypeDecorator
 from leaddesk import migrate
 from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
 from leaddesk.models.types import UTCDateTime
-from leaddesk.sync import merge
+from leaddesk.sync import merge, permissions
 from leaddesk.sync.journal import encode, upsert_field_versions
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
@@ -143,6 +144,8 @@ class RowStore:
         self.values = hub if values is None else values
         self.pg = conn.dialect.name == "postgresql"
         self.states: dict[tuple[str, uuid.UUID], merge.RowState] = {}
+        #: Replica: rows a pulled change named that this replica does not hold.
+        self.unknown: set[tuple[str, uuid.UUID]] = set()
         self._pending: dict[tuple[str, uuid.UUID], _Pending] = {}
 
     # --- reading ----------------------------------------------------------------------
@@ -175,7 +178,7 @@ class RowStore:
         by_hex = {u.hex: u for u in ids}
         found = []
         sql = f"SELECT id, hlc, node FROM {_q(self.conn, name)} WHERE id IN (SELECT value FROM json_each(?))"
-        for hex_id, hlc, node in self.conn.exec_driver_sql(sql, (json.dumps(list(by_hex)),)):
+        for hex_id, hlc, node in _fetch(self.conn, sql, (json.dumps(list(by_hex)),)):
             row_id = by_hex[hex_id]
             self.states[(name, row_id)] = merge.RowState(merge.Stamp(hlc, _node(node)))
             found.append(row_id)
@@ -206,7 +209,7 @@ class RowStore:
                 .where(_field_version.c.entity == name, _field_version.c.row_id == _ids_param()), {"ids": list(ids)})
         else:
             by_hex = {u.hex: u for u in ids}
-            rows = ((by_hex[r], f, h, _node(n)) for r, f, h, n in self.conn.exec_driver_sql(
+            rows = ((by_hex[r], f, h, _node(n)) for r, f, h, n in _fetch(self.conn, 
                 "SELECT row_id, field, hlc, node FROM field_version WHERE entity = ? "
                 "AND row_id IN (SELECT value FROM json_each(?))", (name, json.dumps(list(by_hex)))))
         for row_id, fld, hlc, node in rows:
@@ -223,6 +226,11 @@ class RowStore:
         spec = check_change(change)
         key = (change.entity, change.row_id)
         state = self.states[key]
+        if not change.created and not state.exists and not self.hub:
+            # A replica pulled a change to a row it never had (re-assigned to its user, or
+            # newly visible): the row is fetched whole after the pull (snapshot.refresh).
+            self.unknown.add(key)
+            return merge.Outcome()
         if not change.created and not state.exists:
             raise ProtocolError(
                 f"A change to {change.entity}.{change.field} of {change.row_id} arrived, but that row never did "
@@ -326,7 +334,6 @@ def _clock_query(pg: bool = True):
 
 
 _converters: dict[tuple, Callable[[Any], Any] | None] = {}
-_types: dict[tuple, str] = {}
 
 
 def _is_json(column: Column) -> bool:
@@ -360,7 +367,7 @@ def _fast_sqlite_time(proc: Callable) -> Callable:
     copies two per change log row); anything else takes SQLAlchemy's own ``proc``."""
     def convert(value):
         if value is not None and value.tzinfo is _UTC:
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
         return proc(value)
     return convert
 
@@ -376,6 +383,28 @@ def _same(fast: Callable, proc: Callable | None) -> bool:
         return all(fast(v) == proc(v) for v in probes)
     except (TypeError, ValueError):
         return False
+
+
+def _fetch(conn: Connection, sql: str, params) -> list[tuple]:
+    """All rows of one query run by the driver itself on ``conn`` (its transaction): plain
+    tuples of the driver's values, without SQLAlchemy's per-row result objects. Driver
+    errors come out as SQLAlchemy's, as for any statement."""
+    with _driver_errors(conn, sql):
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.execute(sql, params)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+
+@contextlib.contextmanager
+def _driver_errors(conn: Connection, sql: str):
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(sql, None, exc, base, dialect=conn.dialect) from exc
 
 
 def _q(conn: Connection, name: str) -> str:
@@ -447,77 +476,40 @@ def insert_rows(conn: Connection, table, names: Sequence[str], rows: list[tuple]
     conn.execute(ins, [dict(zip(names, r)) for r in rows])
 
 
-# --- PostgreSQL: one JSON document per statement ------------------------------------------
+# --- PostgreSQL: COPY, then one set-based statement -----------------------------------------
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    raise TypeError(f"cannot send {type(value).__name__} to the team server")
+_temp_names = itertools.count(1)
 
 
-_dumps = json.JSONEncoder(default=_json_default, ensure_ascii=False, separators=(",", ":"),
-                          allow_nan=False).encode
+def _copy(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """``COPY target (names) FROM STDIN`` on the connection's own transaction (psycopg
+    formats each row in C). A driver error comes out as SQLAlchemy's, like any statement's
+    (so a dropped link is :class:`HubUnavailable`, a refused row a ``ProtocolError``)."""
+    sql = f"COPY {target} ({', '.join(_q(conn, n) for n in names)}) FROM STDIN"
+    with _driver_errors(conn, sql), conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
-def _pg_type(column: Column, dialect) -> str:
-    key = (column, dialect.name)
-    if key not in _types:
-        _types[key] = column.type.compile(dialect=dialect)
-    return _types[key]
-
-
-def _recordset(conn: Connection, columns: Sequence[tuple[str, Column | str]]) -> tuple[str, dict[str, str]]:
-    """``json_to_recordset(:rows) AS x(name type, ...)`` for (name, column or SQL type)
-    pairs, and the expression that reads each name as its column's type: ``x.name``,
-    except JSON columns, which travel as their JSON text (:func:`_converter`) and are
-    cast back. ``json``, not ``jsonb``, for the document: text values pass through as
-    they are."""
-    defs, exprs = [], {}
-    for name, c in columns:
-        q = _q(conn, name)
-        if isinstance(c, str):
-            defs.append(f"{q} {c}")
-            exprs[name] = f"x.{q}"
-        elif _is_json(c):
-            defs.append(f"{q} text")
-            exprs[name] = f"CAST(x.{q} AS {_pg_type(c, conn.dialect)})"
-        else:
-            defs.append(f"{q} {_pg_type(c, conn.dialect)}")
-            exprs[name] = f"x.{q}"
-    return f"json_to_recordset(CAST(:rows AS json)) AS x({', '.join(defs)})", exprs
-
-
-@lru_cache(maxsize=512)
-def _text(sql: str):
-    return text(sql)
-
-
-def _run(conn: Connection, sql: str, rows: list) -> None:
-    conn.execute(_text(sql), {"rows": _dumps(rows)})
+def _temp_table(conn: Connection, select_list: str, source: str) -> str:
+    """A temporary table shaped like ``SELECT select_list FROM source`` (column types from
+    the real table), dropped at commit."""
+    name = f"ld_sync_{next(_temp_names)}"
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {select_list} FROM {source} WITH NO DATA")
+    return name
 
 
 def _pg_insert_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
-    """New rows of one table: ``INSERT ... SELECT FROM json_to_recordset`` (the table's
-    statement-level triggers run once)."""
+    """New rows of one table: one ``COPY`` (the table's statement-level triggers run once)."""
     cols = _columns(spec)
-    names = [c.name for c in cols]
-    rs, exprs = _recordset(conn, list(zip(names, cols)))
-    sql = (f"INSERT INTO {_q(conn, spec.table.name)} ({', '.join(_q(conn, n) for n in names)}) "
-           f"SELECT {', '.join(exprs[n] for n in names)} FROM {rs}")
     keys = list(spec.fields)
-    data = _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra) for values, extra in rows))
-    _run(conn, sql, [dict(zip(names, r)) for r in data])
+    _copy(conn, _q(conn, spec.table.name), [c.name for c in cols],
+          _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra) for values, extra in rows)))
 
 
 def _pg_update_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> None:
-    """Changed fields of many rows of one table in ONE ``UPDATE ... FROM
-    json_to_recordset``: the columns any row changed are in the SET list, and a per-row
+    """Changed fields of many rows of one table with ONE ``UPDATE ... FROM`` a temporary
+    table filled by ``COPY``: the columns any row changed are in the SET list, and a per-row
     bit mask picks, for each row, between its new value and the value it holds, so a row
     keeps every column its changes did not win."""
     table, cols = spec.table, spec.fields
@@ -525,54 +517,51 @@ def _pg_update_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> No
     union = [f for f in cols if f in changed]
     bit = {f: i for i, f in enumerate(union)}
     n_masks = (len(union) + _MASK_BITS - 1) // _MASK_BITS
-    rs, exprs = _recordset(conn, [("b_id", "uuid"), ("b_at", table.c.updated_at), ("b_by", "uuid")]
-                           + [(f"m{j}", "bigint") for j in range(n_masks)]
-                           + [(f"v{i}", cols[f]) for i, f in enumerate(union)])
+    t = _q(conn, table.name)
+    temp = _temp_table(conn, ", ".join(
+        ["id AS b_id", "updated_at AS b_at", "updated_by AS b_by"]
+        + [f"0::bigint AS m{j}" for j in range(n_masks)]
+        + [f"{_q(conn, cols[f].name)} AS v{i}" for i, f in enumerate(union)]), t)
+    data = []
+    for row_id, at, author, dirty, values in rows:
+        row = [row_id, at, author, *([0] * n_masks), *([None] * len(union))]
+        for f in dirty:
+            i = bit[f]
+            row[3 + i // _MASK_BITS] |= 1 << (i % _MASK_BITS)
+            row[3 + n_masks + i] = values[f]
+        data.append(row)
+    _copy(conn, temp, ["b_id", "b_at", "b_by", *(f"m{j}" for j in range(n_masks)), *(f"v{i}" for i in range(len(union)))],
+          _convert_rows(conn, [table.c.id, table.c.updated_at, table.c.updated_by,
+                               *([table.c.version] * n_masks), *(cols[f] for f in union)], data))
     sets = []
     for i, f in enumerate(union):
         name = _q(conn, cols[f].name)
         sets.append(f"{name} = CASE WHEN x.m{i // _MASK_BITS} & {1 << (i % _MASK_BITS)} <> 0 "
-                    f"THEN {exprs[f'v{i}']} ELSE t.{name} END")
+                    f"THEN x.v{i} ELSE t.{name} END")
     sets += ["version = t.version + 1", "updated_at = x.b_at", "updated_by = x.b_by"]
-    sql = f"UPDATE {_q(conn, table.name)} AS t SET {', '.join(sets)} FROM {rs} WHERE t.id = x.b_id"
-    convert = [_converter(cols[f], conn.dialect) for f in union]
-    at_conv = _converter(table.c.updated_at, conn.dialect)
-    data = []
-    for row_id, at, author, dirty, values in rows:
-        doc = {"b_id": row_id, "b_at": at_conv(at) if at_conv else at, "b_by": author}
-        masks = [0] * n_masks
-        for f in dirty:
-            i = bit[f]
-            masks[i // _MASK_BITS] |= 1 << (i % _MASK_BITS)
-            conv = convert[i]
-            doc[f"v{i}"] = values[f] if conv is None else conv(values[f])
-        for j, m in enumerate(masks):
-            doc[f"m{j}"] = m
-        data.append(doc)
-    _run(conn, sql, data)
+    conn.exec_driver_sql(f"UPDATE {t} AS t SET {', '.join(sets)} FROM {temp} AS x WHERE t.id = x.b_id")
+
+
+_CLOCK_COLUMNS = ("entity", "row_id", "field", "hlc", "node", "seq", "change_id")
 
 
 def _pg_upsert_hub_clocks(conn: Connection, clocks: list[tuple]) -> None:
-    names = ("entity", "row_id", "field", "hlc", "node", "seq", "change_id")
-    rs, _ = _recordset(conn, [(c, _hub_clock.c[c]) for c in names])
-    sql = (f"INSERT INTO hub_field_version ({', '.join(names)}) SELECT {', '.join(names)} FROM {rs} "
-           "ON CONFLICT (entity, row_id, field) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, "
-           "seq = excluded.seq, change_id = excluded.change_id")
-    _run(conn, sql, [{"entity": n, "row_id": r, "field": f, "hlc": s.hlc, "node": s.node, "seq": s.seq,
-                      "change_id": s.change_id} for n, r, f, s in clocks])
+    names = ", ".join(_CLOCK_COLUMNS)
+    temp = _temp_table(conn, names, "hub_field_version")
+    _copy(conn, temp, _CLOCK_COLUMNS, ((n, r, f, s.hlc, s.node, s.seq, s.change_id) for n, r, f, s in clocks))
+    conn.exec_driver_sql(
+        f"INSERT INTO hub_field_version ({names}) SELECT {names} FROM {temp} "
+        "ON CONFLICT (entity, row_id, field) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, "
+        "seq = excluded.seq, change_id = excluded.change_id")
 
 
-def _pg_insert_log(conn: Connection, rows: list[dict]) -> None:
-    names = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at", "pushed_by",
-             "batch_id", "base_seq", "received_at")
-    rs, _ = _recordset(conn, [(c, _log.c[c]) for c in names])
-    sql = f"INSERT INTO change_log ({', '.join(names)}) SELECT {', '.join(names)} FROM {rs}"
-    at_conv = _converter(_log.c.at, conn.dialect)
-    if at_conv is not None:
-        for r in rows:
-            r["at"] = at_conv(r["at"])
-            r["received_at"] = at_conv(r["received_at"])
-    _run(conn, sql, rows)
+LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at", "pushed_by",
+               "batch_id", "base_seq", "received_at")
+
+
+def _pg_insert_log(conn: Connection, rows: list[tuple]) -> None:
+    """Accepted changes into ``change_log`` (tuples in :data:`LOG_COLUMNS` order): one COPY."""
+    _copy(conn, "change_log", LOG_COLUMNS, _convert_rows(conn, [_log.c[c] for c in LOG_COLUMNS], rows))
 
 
 def insert_many(conn: Connection, stmt, rows: list[dict], *, triggers: bool = False) -> None:
@@ -639,7 +628,7 @@ class Hub:
             # (not this machine's) and the role.
             stored, hub_schema, now, role = conn.execute(
                 text("SELECT (SELECT result FROM sync_batch WHERE batch_id = :b), "
-                     "(SELECT version_num FROM alembic_version), clock_timestamp(), current_user"),
+                     "(SELECT version_num FROM alembic_version), clock_timestamp(), session_user"),
                 {"b": batch.batch_id}).one()
             if stored is not None:
                 return PushResult.from_json(stored, duplicate=True)
@@ -653,7 +642,7 @@ class Hub:
                 check_change(change)
             result = self._apply(conn, batch, now, role)
             conn.execute(insert(_batch), {"batch_id": batch.batch_id, "node": batch.node,
-                                          "result": result.to_json(), "received_at": now})
+                                          "result": result.to_json(), "received_at": now, "pushed_by": role})
             return result
 
     def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str) -> PushResult:
@@ -668,32 +657,58 @@ class Hub:
         seqs = list(conn.scalars(
             text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
             {"n": len(fresh)})) if fresh else []
-        if fresh:
-            _pg_insert_log(conn, [
-                {"seq": seq, "change_id": c.change_id, "entity": c.entity, "row_id": c.row_id, "field": c.field,
-                 "value": c.value, "hlc": c.hlc, "node": c.node, "author": c.author, "at": c.at,
-                 "pushed_by": role, "batch_id": batch.batch_id, "base_seq": c.base_seq, "received_at": now}
-                for seq, c in zip(seqs, fresh)])
         store = RowStore(conn, hub=True)
         store.load((c.entity, c.row_id) for c in fresh)
+        seq_of = dict(zip((c.change_id for c in fresh), seqs))
+        ok, refusals = permissions.screen(conn, store.states, permissions.hub_subject(conn), fresh)
+        if ok:
+            _pg_insert_log(conn, [
+                (seq_of[c.change_id], c.change_id, c.entity, c.row_id, c.field, c.value, c.hlc, c.node, c.author,
+                 c.at, role, batch.batch_id, c.base_seq, now)
+                for c in ok])
+        if refusals:  # kept, never pulled: the author's inbox shows them
+            insert_many(conn, insert(_log), [
+                {"seq": seq_of[r.change.change_id], "change_id": r.change.change_id, "entity": r.change.entity,
+                 "row_id": r.change.row_id, "field": r.change.field, "value": r.change.value, "hlc": r.change.hlc,
+                 "node": r.change.node, "author": r.change.author, "at": r.change.at, "pushed_by": role,
+                 "batch_id": batch.batch_id, "base_seq": r.change.base_seq, "received_at": now, "rejected": True}
+                for r in refusals])
         applied, notes = 0, []
-        for seq, c in zip(seqs, fresh):
+        for c in ok:
+            seq = seq_of[c.change_id]
             outcome = store.apply(c, merge.Stamp(c.hlc, c.node, seq, c.change_id), c.base_seq)
             applied += outcome.applied
             notes.extend((c, n) for n in outcome.conflicts)
         store.flush()
-        if notes:
-            insert_many(conn, insert(_conflict), [
-                {"kind": n.kind, "entity": c.entity, "row_id": c.row_id, "field": n.field,
-                 "kept_value": encode(n.kept_value), "lost_value": encode(n.lost_value),
-                 "kept_node": n.kept.node, "lost_node": n.lost.node, "kept_hlc": n.kept.hlc, "lost_hlc": n.lost.hlc,
-                 "kept_seq": n.kept.seq, "lost_seq": n.lost.seq, "kept_change_id": n.kept.change_id,
-                 "lost_change_id": n.lost.change_id, "created_at": now, "resolved": False}
-                for c, n in notes])
+        authors = _authors(conn, fresh, [s for _, n in notes for s in (n.kept, n.lost)])
+        rows = [
+            {"kind": n.kind, "entity": c.entity, "row_id": c.row_id, "field": n.field,
+             "kept_value": encode(n.kept_value), "lost_value": encode(n.lost_value),
+             "kept_node": n.kept.node, "lost_node": n.lost.node, "kept_hlc": n.kept.hlc, "lost_hlc": n.lost.hlc,
+             "kept_seq": n.kept.seq, "lost_seq": n.lost.seq, "kept_change_id": n.kept.change_id,
+             "lost_change_id": n.lost.change_id, "created_at": now, "resolved": False,
+             "kept_author": authors.get(n.kept.change_id), "lost_author": authors.get(n.lost.change_id)}
+            for c, n in notes]
+        for r in refusals:
+            c = r.change
+            state = store.states.get((c.entity, c.row_id))
+            cur = state.clock(c.field) if state is not None and state.exists and not c.created else None
+            rows.append({
+                "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
+                "kept_value": encode(state.values.get(c.field)) if cur is not None else None,
+                "lost_value": c.value, "kept_node": cur.node if cur else c.node, "lost_node": c.node,
+                "kept_hlc": cur.hlc if cur else 0, "lost_hlc": c.hlc, "kept_seq": cur.seq if cur else 0,
+                "lost_seq": seq_of[c.change_id], "kept_change_id": cur.change_id if cur else None,
+                "lost_change_id": c.change_id, "created_at": now, "resolved": False,
+                "kept_author": authors.get(cur.change_id) if cur else None, "lost_author": c.author,
+                "note": r.reason})
+        if rows:
+            insert_many(conn, insert(_conflict), rows)
+        refused_rows = tuple(sorted({(r.change.entity, r.change.row_id) for r in refusals}, key=str))
         return PushResult(batch_id=batch.batch_id, duplicate=False, received=len(batch.changes),
                           accepted=len(fresh), skipped=len(batch.changes) - len(fresh), applied=applied,
                           conflicts=len(notes), first_seq=seqs[0] if seqs else None,
-                          last_seq=seqs[-1] if seqs else None)
+                          last_seq=seqs[-1] if seqs else None, rejected=len(refusals), refused_rows=refused_rows)
 
     # --- pull -------------------------------------------------------------------------
 
@@ -704,7 +719,7 @@ class Hub:
         sql = (f"SELECT {', '.join(PULLED_COLUMNS)} FROM change_log WHERE seq > %(since)s AND NOT rejected "
                "ORDER BY seq LIMIT %(limit)s")
         with _answering(), self.engine.connect() as conn:
-            rows = conn.exec_driver_sql(sql, {"since": since, "limit": limit}).all()
+            rows = _fetch(conn, sql, {"since": since, "limit": limit})
         new = object.__new__
         changes = []
         for seq, change_id, ent, row_id, fld, value, hlc, node, author, at, pushed_by, batch_id, base_seq, \
@@ -741,6 +756,17 @@ class Hub:
         with _answering(), self.engine.begin() as conn:
             conn.execute(update(_conflict).where(_conflict.c.id.in_(bindparam("ids", expanding=True)))
                          .values(resolved=True), {"ids": ids})
+
+
+def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
+    """change_id -> LeadDesk user who made it (this batch's, else from the change log)."""
+    known = {c.change_id: c.author for c in fresh}
+    missing = {s.change_id for s in stamps if s.change_id is not None and s.change_id not in known}
+    if missing:
+        for cid, author in conn.execute(select(_log.c.change_id, _log.c.author).where(
+                _log.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": sorted(missing)}):
+            known[cid] = author
+    return known
 
 
 def _loads(value: str | None):
