@@ -39,9 +39,21 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
     if db.dialect == "sqlite":
         restore_clock(db)
     with db.reader() as s:
-        db.write.actor_id = database_user(s) or resolve_actor(s, settings.user_email)
+        email = settings.user_email or _joined_email(settings)
+        db.write.actor_id = database_user(s) or resolve_actor(s, email)
         db.write.subject = access.load_subject(s, db.write.actor_id)
     return db
+
+
+def _joined_email(settings: Settings) -> str | None:
+    """A laptop that joined a team acts as the user of its login (team.json)."""
+    from leaddesk.config import load_profile
+
+    try:
+        profile = load_profile(settings.data_dir)
+    except Exception:  # noqa: BLE001 - a broken profile is reported by the sync that uses it
+        return None
+    return profile.user_email if profile else None
 
 
 def database_user(session) -> uuid.UUID | None:

@@ -210,7 +210,9 @@ def read_clause(model, subject: Subject | None, models: Mapping[str, type] | Non
     """A WHERE clause limiting ``model`` to the rows ``subject`` may see."""
     if subject is None or subject.is_admin:
         return true()
-    r = RULES.get(model.__tablename__)
+    from sqlalchemy import inspect as sa_inspect
+
+    r = RULES.get(sa_inspect(model).mapper.class_.__tablename__)
     if r is None or isinstance(r, Reference):
         return true()
     if isinstance(r, (TeamShared, Private)):
@@ -218,15 +220,19 @@ def read_clause(model, subject: Subject | None, models: Mapping[str, type] | Non
         if isinstance(r, TeamShared) or subject.role == MANAGER:
             return or_(owner.is_(None), owner.in_(subject.team))
         return or_(owner.is_(None), owner == subject.user_id)
+    from sqlalchemy.orm import aliased
+
     models = models or _models()
+    # Parents are aliased: a query that already selects from the parent table (a join of
+    # contacts and their e-mails) would otherwise swallow the subquery's FROM by correlation.
     if isinstance(r, Child):
-        parent = models[r.parent]
+        parent = aliased(models[r.parent])
         return exists(select(parent.id).where(parent.id == getattr(model, r.fk),
                                               read_clause(parent, subject, models)))
     if isinstance(r, Pair):
         parts = []
         for target in PAIR_TARGETS:
-            tm = models[target]
+            tm = aliased(models[target])
             parts.append(and_(model.entity == target, *[
                 exists(select(tm.id).where(tm.id == getattr(model, col), read_clause(tm, subject, models)))
                 for col in r.ids]))
@@ -429,7 +435,9 @@ def install_read_filter(factory) -> None:
                 or state.execution_options.get("leaddesk_all_rows")):
             return
         models = _models()
-        options = [with_loader_criteria(model, read_clause(model, subject, models), include_aliases=True)
+        # A fixed expression (not a lambda: the subject is no SQL value a cached lambda
+        # could track), so it applies to the plain entity, not to aliases of it.
+        options = [with_loader_criteria(model, read_clause(model, subject, models), include_aliases=False)
                    for name, model in models.items()
                    if not isinstance(RULES.get(name), Reference)]
         state.statement = state.statement.options(*options)

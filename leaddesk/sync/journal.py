@@ -124,6 +124,8 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     if not synced_new and not synced_dirty:
         return
     if ctx.subject is not None:
+        for obj in synced_new:
+            _fill_python_defaults(obj)  # ids first: a child's rule looks at its new parent
         _check_permissions(session, ctx.subject, synced_new, synced_dirty)
     if ctx.hub:
         _observe_hub_clocks(session, ctx, synced_dirty)
@@ -189,8 +191,10 @@ def _lookup(session: Session):
         model = _MODELS.get(entity)
         if model is None or row_id is None:
             return None
-        with session.no_autoflush:
-            obj = session.get(model, row_id)
+        obj = next((o for o in session.new if isinstance(o, model) and o.id == row_id), None)
+        if obj is None:
+            with session.no_autoflush:
+                obj = session.get(model, row_id)
         if obj is None:
             return None
         return {a.key: getattr(obj, a.key) for a in inspect(model).column_attrs}
@@ -213,6 +217,14 @@ def _check_permissions(session: Session, subject, new, dirty) -> None:
     lookup = _lookup(session)
     for obj in new:
         row = {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+        rule = access.RULES.get(obj.__tablename__)
+        if isinstance(rule, access.Child) and row.get(rule.fk) is None:
+            # linked through the relationship only (contact.emails.append(...)): the key
+            # is set at flush; the parent object is already known
+            for rel in inspect(type(obj)).relationships:
+                parent = getattr(obj, rel.key) if rel.mapper.class_.__tablename__ == rule.parent else None
+                if parent is not None:
+                    row[rule.fk] = parent.id
         if obj.__tablename__ in access.RULES and not access.can_write(subject, obj.__tablename__, row, lookup):
             raise PermissionDenied(access.denial(obj.__tablename__))
     for obj in dirty:

@@ -125,16 +125,22 @@ class PushResult:
     conflicts: int
     first_seq: int | None = None
     last_seq: int | None = None
+    #: Changes the hub refused (kept as "rejected" conflicts for their author).
+    rejected: int = 0
+    #: The rows they touched, ``[entity, row id]``: the replica takes the hub's state back.
+    refused_rows: tuple = ()
 
     def to_json(self) -> str:
         data = dataclasses.asdict(self)
         data["batch_id"] = str(self.batch_id)
+        data["refused_rows"] = [[e, str(r)] for e, r in self.refused_rows]
         return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str, **override) -> PushResult:
         data = json.loads(text)
         data["batch_id"] = uuid.UUID(data["batch_id"])
+        data["refused_rows"] = tuple(tuple(r) for r in data.get("refused_rows", ()))
         data.update(override)
         return cls(**data)
 

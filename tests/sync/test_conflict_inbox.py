@@ -81,7 +81,7 @@ def test_conflict_inbox_pull_brings_kept_other_original_who_and_when(title_clash
     # The authors the hub left empty were filled from its change log into the local copy.
     [copy] = local_conflicts(a)
     assert copy.id == hub_row.id and copy.lost_author == a.write.actor_id and copy.kept_author == b.write.actor_id
-    assert hub_row.kept_author is None  # (today's hub does not record them itself)
+    assert (hub_row.kept_author, hub_row.lost_author) == (b.write.actor_id, a.write.actor_id)  # the hub records them
 
 
 def log_rows(db) -> int:

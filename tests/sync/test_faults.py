@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import text, func, select
 
 from leaddesk.models import Account, ChangeLog, Outbox, SyncBatch
 from leaddesk.services import contacts
@@ -177,11 +177,21 @@ def test_sync_hub_refuses_unknown_tables_and_orphan_edits(seeded, hub):
         hub.push(type(batch)(uuid.uuid4(), batch.node, (bad,), batch.schema))
     orphan = batch.changes[0].__class__(**{**batch.changes[0].__dict__, "field": "job_title", "value": '"x"',
                                            "row_id": uuid.uuid4(), "change_id": uuid.uuid4()})
-    with pytest.raises(ProtocolError):
-        hub.push(type(batch)(uuid.uuid4(), batch.node, (orphan,), batch.schema))
     assert log_count(hub) == before  # nothing of a refused batch stays
+    # An edit of a row the hub never had is not a protocol error that would block the
+    # whole outbox: it is refused alone, kept, and shown to its author as a conflict.
+    refused = hub.push(type(batch)(uuid.uuid4(), batch.node, (orphan,), batch.schema))
+    assert (refused.rejected, refused.applied) == (1, 0)
+    assert refused.refused_rows == (("contact", orphan.row_id),)
+    with hub.engine.connect() as conn:
+        kept = conn.execute(text("SELECT rejected, value FROM change_log WHERE change_id = :c"),
+                            {"c": orphan.change_id}).one()
+        note = conn.scalar(text("SELECT note FROM sync_conflict WHERE kind = 'rejected' AND lost_change_id = :c"),
+                           {"c": orphan.change_id})
+    assert kept == (True, '"x"') and "not on the team server" in note
+    assert orphan.change_id not in {c.change_id for c in hub.pull(0, 100000).changes}  # never pulled
     result = hub.push(batch)
-    assert result.accepted == len(batch.changes)
+    assert result.accepted == len(batch.changes) and result.rejected == 0
 
 
 def test_sync_unreachable_hub_is_a_clear_error_and_keeps_the_outbox(seeded):
