@@ -212,7 +212,29 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
         result = hub.push(batch)
         acknowledge(db, batch.batch_id)
         results.append(result)
+        if result.refused_rows:
+            # The hub refused these (kept as "rejected" conflicts): take its state back.
+            _refresh(db, hub, result.refused_rows)
     return results
+
+
+def hub_engine(hub: Transport):
+    """The hub's SQLAlchemy engine behind a transport (tests wrap the Hub), or None."""
+    while hub is not None and getattr(hub, "engine", None) is None:
+        hub = getattr(hub, "hub", None)
+    return getattr(hub, "engine", None)
+
+
+def _refresh(db: Database, hub: Transport, rows) -> None:
+    from leaddesk.sync import snapshot
+
+    engine = hub_engine(hub)
+    if engine is None:
+        return
+    keys: dict[str, set] = {}
+    for name, row_id in rows:
+        keys.setdefault(name, set()).add(row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id)))
+    snapshot.refresh(db, engine, keys)
 
 
 # --- pull ---------------------------------------------------------------------------------
@@ -222,8 +244,10 @@ def apply_page(db: Database, page: PullPage) -> int:
     changes won at least one field here. Every new change of the page is also copied
     into the local ``change_log`` (a row already there, same seq or change id, is left
     as it is: a page pulled again changes nothing)."""
+    from leaddesk.sync.snapshot import mirror_writes
+
     applied = 0
-    with gc_paused(), db.engine.begin() as conn:
+    with gc_paused(), mirror_writes(db) as conn:
         last = _last_pulled(conn)
         changes = [c for c in page.changes if c.seq > last]
         if changes:
@@ -237,6 +261,7 @@ def apply_page(db: Database, page: PullPage) -> int:
             for c in changes:
                 applied += store.apply(c, merge.Stamp(c.hlc, c.node, c.seq or 0, c.change_id)).applied
             store.flush()
+            db.unknown_rows.update(store.unknown)
             db.write.clock.observe(max(c.hlc for c in changes))
             _log_locally(conn, changes)
         if page.last_seq > last:
@@ -263,6 +288,7 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     restore_clock(db)
     since = last_pulled_seq(db)
     count = applied = 0
+    db.unknown_rows = set()
     while True:
         page = hub.pull(since, page_size)
         if page.changes:
@@ -271,6 +297,16 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
         since = max(since, page.last_seq)
         if not page.has_more:
             break
+    engine = hub_engine(hub)
+    if engine is not None:
+        from leaddesk.sync import snapshot
+
+        if db.unknown_rows:
+            # Changes to rows this replica never had (a deal just re-assigned to its user,
+            # rows the user could not see before): fetch them whole.
+            _refresh(db, hub, sorted(db.unknown_rows, key=str))
+        snapshot.follow_access_changes(db, engine)
+    db.unknown_rows = set()
     return PullStats(count, applied, since)
 
 

@@ -64,7 +64,7 @@ from sqlalchemy.types import TypeDecorator
 from leaddesk import migrate
 from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
 from leaddesk.models.types import UTCDateTime
-from leaddesk.sync import merge
+from leaddesk.sync import merge, permissions
 from leaddesk.sync.journal import encode, upsert_field_versions
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
@@ -159,6 +159,10 @@ class RowStore:
         self.values = hub if values is None else values
         self.pg = conn.dialect.name == "postgresql"
         self.states: dict[tuple[str, uuid.UUID], merge.RowState] = {}
+        #: Replica: rows a pulled change named that this replica does not hold.
+        self.unknown: set[tuple[str, uuid.UUID]] = set()
+        #: Replica: rows a pulled change named that this replica does not hold.
+        self.unknown: set[tuple[str, uuid.UUID]] = set()
         self._pending: dict[tuple[str, uuid.UUID], _Pending] = {}
 
     # --- reading ----------------------------------------------------------------------
@@ -239,6 +243,16 @@ class RowStore:
         spec = check_change(change)
         key = (change.entity, change.row_id)
         state = self.states[key]
+        if not change.created and not state.exists and not self.hub:
+            # A replica pulled a change to a row it never had (re-assigned to its user, or
+            # newly visible): the row is fetched whole after the pull (snapshot.refresh).
+            self.unknown.add(key)
+            return merge.Outcome()
+        if not change.created and not state.exists and not self.hub:
+            # A replica pulled a change to a row it never had (re-assigned to its user, or
+            # newly visible): the row is fetched whole after the pull (snapshot.refresh).
+            self.unknown.add(key)
+            return merge.Outcome()
         if not change.created and not state.exists:
             raise ProtocolError(
                 f"A change to {change.entity}.{change.field} of {change.row_id} arrived, but that row never did "
@@ -507,6 +521,42 @@ def _copy(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Se
             copy.write_row(row)
 
 
+def _copy_into(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY into a real table. PostgreSQL refuses ``COPY FROM`` into a table whose
+    row-level security applies to the current role (every LeadDesk login: FORCE), so for
+    those the rows go into a temporary table first and on with one INSERT ... SELECT, which
+    the policies check like any insert."""
+    direct = conn.info.get("ld_bypasses_rls")
+    if direct is None:
+        direct = conn.info["ld_bypasses_rls"] = bool(conn.exec_driver_sql(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").scalar())
+    if direct:
+        _copy(conn, target, names, rows)
+        return
+    cols = ", ".join(_q(conn, n) for n in names)
+    temp = _temp_table(conn, cols, target)
+    _copy(conn, temp, names, rows)
+    conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {temp}")
+
+
+def _copy_into(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY into a real table. PostgreSQL refuses ``COPY FROM`` into a table whose
+    row-level security applies to the current role (every LeadDesk login: FORCE), so for
+    those the rows go into a temporary table first and on with one INSERT ... SELECT, which
+    the policies check like any insert."""
+    direct = conn.info.get("ld_bypasses_rls")
+    if direct is None:
+        direct = conn.info["ld_bypasses_rls"] = bool(conn.exec_driver_sql(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").scalar())
+    if direct:
+        _copy(conn, target, names, rows)
+        return
+    cols = ", ".join(_q(conn, n) for n in names)
+    temp = _temp_table(conn, cols, target)
+    _copy(conn, temp, names, rows)
+    conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {temp}")
+
+
 def _temp_table(conn: Connection, select_list: str, source: str) -> str:
     """A temporary table shaped like ``SELECT select_list FROM source`` (column types from
     the real table), dropped at commit."""
@@ -519,7 +569,7 @@ def _pg_insert_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> No
     """New rows of one table: one ``COPY`` (the table's statement-level triggers run once)."""
     cols = _columns(spec)
     keys = list(spec.fields)
-    _copy(conn, _q(conn, spec.table.name), [c.name for c in cols],
+    _copy_into(conn, _q(conn, spec.table.name), [c.name for c in cols],
           _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra) for values, extra in rows)))
 
 
@@ -577,7 +627,7 @@ LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", 
 
 def _pg_insert_log(conn: Connection, rows: list[tuple]) -> None:
     """Accepted changes into ``change_log`` (tuples in :data:`LOG_COLUMNS` order): one COPY."""
-    _copy(conn, "change_log", LOG_COLUMNS, _convert_rows(conn, [_log.c[c] for c in LOG_COLUMNS], rows))
+    _copy_into(conn, "change_log", LOG_COLUMNS, _convert_rows(conn, [_log.c[c] for c in LOG_COLUMNS], rows))
 
 
 def insert_many(conn: Connection, stmt, rows: list[dict], *, triggers: bool = False) -> None:
@@ -647,7 +697,7 @@ class Hub:
             # (not this machine's) and the role.
             stored, hub_schema, now, role = conn.execute(
                 text("SELECT (SELECT result FROM sync_batch WHERE batch_id = :b), "
-                     "(SELECT version_num FROM alembic_version), clock_timestamp(), current_user"),
+                     "(SELECT version_num FROM alembic_version), clock_timestamp(), session_user"),
                 {"b": batch.batch_id}).one()
             if stored is not None:
                 return PushResult.from_json(stored, duplicate=True)
@@ -661,7 +711,7 @@ class Hub:
                 check_change(change)
             result = self._apply(conn, batch, now, role)
             conn.execute(insert(_batch), {"batch_id": batch.batch_id, "node": batch.node,
-                                          "result": result.to_json(), "received_at": now})
+                                          "result": result.to_json(), "received_at": now, "pushed_by": role})
             return result
 
     def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str) -> PushResult:
@@ -676,31 +726,58 @@ class Hub:
         seqs = list(conn.scalars(
             text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
             {"n": len(fresh)})) if fresh else []
-        if fresh:
-            _pg_insert_log(conn, [
-                (seq, c.change_id, c.entity, c.row_id, c.field, c.value, c.hlc, c.node, c.author, c.at, role,
-                 batch.batch_id, c.base_seq, now)
-                for seq, c in zip(seqs, fresh)])
         store = RowStore(conn, hub=True)
         store.load((c.entity, c.row_id) for c in fresh)
+        seq_of = dict(zip((c.change_id for c in fresh), seqs))
+        ok, refusals = permissions.screen(conn, store.states, permissions.hub_subject(conn), fresh)
+        if ok:
+            _pg_insert_log(conn, [
+                (seq_of[c.change_id], c.change_id, c.entity, c.row_id, c.field, c.value, c.hlc, c.node, c.author,
+                 c.at, role, batch.batch_id, c.base_seq, now)
+                for c in ok])
+        if refusals:  # kept, never pulled: the author's inbox shows them
+            insert_many(conn, insert(_log), [
+                {"seq": seq_of[r.change.change_id], "change_id": r.change.change_id, "entity": r.change.entity,
+                 "row_id": r.change.row_id, "field": r.change.field, "value": r.change.value, "hlc": r.change.hlc,
+                 "node": r.change.node, "author": r.change.author, "at": r.change.at, "pushed_by": role,
+                 "batch_id": batch.batch_id, "base_seq": r.change.base_seq, "received_at": now, "rejected": True}
+                for r in refusals])
         applied, notes = 0, []
-        for seq, c in zip(seqs, fresh):
+        for c in ok:
+            seq = seq_of[c.change_id]
             outcome = store.apply(c, merge.Stamp(c.hlc, c.node, seq, c.change_id), c.base_seq)
             applied += outcome.applied
             notes.extend((c, n) for n in outcome.conflicts)
         store.flush()
-        if notes:
-            insert_many(conn, insert(_conflict), [
-                {"kind": n.kind, "entity": c.entity, "row_id": c.row_id, "field": n.field,
-                 "kept_value": encode(n.kept_value), "lost_value": encode(n.lost_value),
-                 "kept_node": n.kept.node, "lost_node": n.lost.node, "kept_hlc": n.kept.hlc, "lost_hlc": n.lost.hlc,
-                 "kept_seq": n.kept.seq, "lost_seq": n.lost.seq, "kept_change_id": n.kept.change_id,
-                 "lost_change_id": n.lost.change_id, "created_at": now, "resolved": False}
-                for c, n in notes])
+        authors = _authors(conn, fresh, [s for _, n in notes for s in (n.kept, n.lost)])
+        rows = [
+            {"kind": n.kind, "entity": c.entity, "row_id": c.row_id, "field": n.field,
+             "kept_value": encode(n.kept_value), "lost_value": encode(n.lost_value),
+             "kept_node": n.kept.node, "lost_node": n.lost.node, "kept_hlc": n.kept.hlc, "lost_hlc": n.lost.hlc,
+             "kept_seq": n.kept.seq, "lost_seq": n.lost.seq, "kept_change_id": n.kept.change_id,
+             "lost_change_id": n.lost.change_id, "created_at": now, "resolved": False,
+             "kept_author": authors.get(n.kept.change_id), "lost_author": authors.get(n.lost.change_id)}
+            for c, n in notes]
+        for r in refusals:
+            c = r.change
+            state = store.states.get((c.entity, c.row_id))
+            cur = state.clock(c.field) if state is not None and state.exists and not c.created else None
+            rows.append({
+                "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
+                "kept_value": encode(state.values.get(c.field)) if cur is not None else None,
+                "lost_value": c.value, "kept_node": cur.node if cur else c.node, "lost_node": c.node,
+                "kept_hlc": cur.hlc if cur else 0, "lost_hlc": c.hlc, "kept_seq": cur.seq if cur else 0,
+                "lost_seq": seq_of[c.change_id], "kept_change_id": cur.change_id if cur else None,
+                "lost_change_id": c.change_id, "created_at": now, "resolved": False,
+                "kept_author": authors.get(cur.change_id) if cur else None, "lost_author": c.author,
+                "note": r.reason})
+        if rows:
+            insert_many(conn, insert(_conflict), rows)
+        refused_rows = tuple(sorted({(r.change.entity, r.change.row_id) for r in refusals}, key=str))
         return PushResult(batch_id=batch.batch_id, duplicate=False, received=len(batch.changes),
                           accepted=len(fresh), skipped=len(batch.changes) - len(fresh), applied=applied,
                           conflicts=len(notes), first_seq=seqs[0] if seqs else None,
-                          last_seq=seqs[-1] if seqs else None)
+                          last_seq=seqs[-1] if seqs else None, rejected=len(refusals), refused_rows=refused_rows)
 
     # --- pull -------------------------------------------------------------------------
 
@@ -748,6 +825,28 @@ class Hub:
         with _answering(), self.engine.begin() as conn:
             conn.execute(update(_conflict).where(_conflict.c.id.in_(bindparam("ids", expanding=True)))
                          .values(resolved=True), {"ids": ids})
+
+
+def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
+    """change_id -> LeadDesk user who made it (this batch's, else from the change log)."""
+    known = {c.change_id: c.author for c in fresh}
+    missing = {s.change_id for s in stamps if s.change_id is not None and s.change_id not in known}
+    if missing:
+        for cid, author in conn.execute(select(_log.c.change_id, _log.c.author).where(
+                _log.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": sorted(missing)}):
+            known[cid] = author
+    return known
+
+
+def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
+    """change_id -> LeadDesk user who made it (this batch's, else from the change log)."""
+    known = {c.change_id: c.author for c in fresh}
+    missing = {s.change_id for s in stamps if s.change_id is not None and s.change_id not in known}
+    if missing:
+        for cid, author in conn.execute(select(_log.c.change_id, _log.c.author).where(
+                _log.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": sorted(missing)}):
+            known[cid] = author
+    return known
 
 
 def _loads(value: str | None):
