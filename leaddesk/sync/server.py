@@ -161,8 +161,6 @@ class RowStore:
         self.states: dict[tuple[str, uuid.UUID], merge.RowState] = {}
         #: Replica: rows a pulled change named that this replica does not hold.
         self.unknown: set[tuple[str, uuid.UUID]] = set()
-        #: Replica: rows a pulled change named that this replica does not hold.
-        self.unknown: set[tuple[str, uuid.UUID]] = set()
         self._pending: dict[tuple[str, uuid.UUID], _Pending] = {}
 
     # --- reading ----------------------------------------------------------------------
@@ -243,11 +241,6 @@ class RowStore:
         spec = check_change(change)
         key = (change.entity, change.row_id)
         state = self.states[key]
-        if not change.created and not state.exists and not self.hub:
-            # A replica pulled a change to a row it never had (re-assigned to its user, or
-            # newly visible): the row is fetched whole after the pull (snapshot.refresh).
-            self.unknown.add(key)
-            return merge.Outcome()
         if not change.created and not state.exists and not self.hub:
             # A replica pulled a change to a row it never had (re-assigned to its user, or
             # newly visible): the row is fetched whole after the pull (snapshot.refresh).
@@ -509,58 +502,39 @@ def insert_rows(conn: Connection, table, names: Sequence[str], rows: list[tuple]
 # --- PostgreSQL: COPY, then one set-based statement -----------------------------------------
 
 _temp_names = itertools.count(1)
+_TEMP_PREFIX = "ld_sync_"
 
 
 def _copy(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
     """``COPY target (names) FROM STDIN`` on the connection's own transaction (psycopg
     formats each row in C). A driver error comes out as SQLAlchemy's, like any statement's
-    (so a dropped link is :class:`HubUnavailable`, a refused row a ``ProtocolError``)."""
-    sql = f"COPY {target} ({', '.join(_q(conn, n) for n in names)}) FROM STDIN"
+    (so a dropped link is :class:`HubUnavailable`, a refused row a ``ProtocolError``).
+
+    PostgreSQL refuses ``COPY FROM`` into a table under row-level security (every hub
+    table, for a LeadDesk login): then the rows go into a temporary table by ``COPY`` and
+    on with one ``INSERT ... SELECT``, which the policies check like any insert."""
+    columns = ", ".join(_q(conn, n) for n in names)
+    if not target.startswith(_TEMP_PREFIX) and not _bypasses_rls(conn):
+        temp = _temp_table(conn, columns, target)
+        _copy(conn, temp, names, rows)
+        conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {temp}")
+        return
+    sql = f"COPY {target} ({columns}) FROM STDIN"
     with _driver_errors(conn, sql), conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def _copy_into(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY into a real table. PostgreSQL refuses ``COPY FROM`` into a table whose
-    row-level security applies to the current role (every LeadDesk login: FORCE), so for
-    those the rows go into a temporary table first and on with one INSERT ... SELECT, which
-    the policies check like any insert."""
-    direct = conn.info.get("ld_bypasses_rls")
-    if direct is None:
-        direct = conn.info["ld_bypasses_rls"] = bool(conn.exec_driver_sql(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").scalar())
-    if direct:
-        _copy(conn, target, names, rows)
-        return
-    cols = ", ".join(_q(conn, n) for n in names)
-    temp = _temp_table(conn, cols, target)
-    _copy(conn, temp, names, rows)
-    conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {temp}")
-
-
-def _copy_into(conn: Connection, target: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """COPY into a real table. PostgreSQL refuses ``COPY FROM`` into a table whose
-    row-level security applies to the current role (every LeadDesk login: FORCE), so for
-    those the rows go into a temporary table first and on with one INSERT ... SELECT, which
-    the policies check like any insert."""
-    direct = conn.info.get("ld_bypasses_rls")
-    if direct is None:
-        direct = conn.info["ld_bypasses_rls"] = bool(conn.exec_driver_sql(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").scalar())
-    if direct:
-        _copy(conn, target, names, rows)
-        return
-    cols = ", ".join(_q(conn, n) for n in names)
-    temp = _temp_table(conn, cols, target)
-    _copy(conn, temp, names, rows)
-    conn.exec_driver_sql(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {temp}")
+def _bypasses_rls(conn: Connection) -> bool:
+    """Is the current role exempt from row-level security (a superuser, BYPASSRLS)?"""
+    return bool(conn.exec_driver_sql(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").scalar())
 
 
 def _temp_table(conn: Connection, select_list: str, source: str) -> str:
     """A temporary table shaped like ``SELECT select_list FROM source`` (column types from
     the real table), dropped at commit."""
-    name = f"ld_sync_{next(_temp_names)}"
+    name = f"{_TEMP_PREFIX}{next(_temp_names)}"
     conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {select_list} FROM {source} WITH NO DATA")
     return name
 
@@ -569,7 +543,7 @@ def _pg_insert_rows(conn: Connection, spec: EntitySpec, rows: list[tuple]) -> No
     """New rows of one table: one ``COPY`` (the table's statement-level triggers run once)."""
     cols = _columns(spec)
     keys = list(spec.fields)
-    _copy_into(conn, _q(conn, spec.table.name), [c.name for c in cols],
+    _copy(conn, _q(conn, spec.table.name), [c.name for c in cols],
           _convert_rows(conn, cols, ([values.get(k) for k in keys] + list(extra) for values, extra in rows)))
 
 
@@ -627,7 +601,7 @@ LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", 
 
 def _pg_insert_log(conn: Connection, rows: list[tuple]) -> None:
     """Accepted changes into ``change_log`` (tuples in :data:`LOG_COLUMNS` order): one COPY."""
-    _copy_into(conn, "change_log", LOG_COLUMNS, _convert_rows(conn, [_log.c[c] for c in LOG_COLUMNS], rows))
+    _copy(conn, "change_log", LOG_COLUMNS, _convert_rows(conn, [_log.c[c] for c in LOG_COLUMNS], rows))
 
 
 def insert_many(conn: Connection, stmt, rows: list[dict], *, triggers: bool = False) -> None:
@@ -825,17 +799,6 @@ class Hub:
         with _answering(), self.engine.begin() as conn:
             conn.execute(update(_conflict).where(_conflict.c.id.in_(bindparam("ids", expanding=True)))
                          .values(resolved=True), {"ids": ids})
-
-
-def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
-    """change_id -> LeadDesk user who made it (this batch's, else from the change log)."""
-    known = {c.change_id: c.author for c in fresh}
-    missing = {s.change_id for s in stamps if s.change_id is not None and s.change_id not in known}
-    if missing:
-        for cid, author in conn.execute(select(_log.c.change_id, _log.c.author).where(
-                _log.c.change_id.in_(bindparam("ids", expanding=True))), {"ids": sorted(missing)}):
-            known[cid] = author
-    return known
 
 
 def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
