@@ -38,7 +38,11 @@ from leaddesk.sync.server import Hub
 
 #: progress(phase, done, total): phase is one of PHASES, then "done".
 Progress = Callable[[str, int, int], None]
-PHASES = ("backup", "push", "pull", "conflicts")
+PHASES = ("backup", "push", "pull", "conflicts", "check", "duplicates")
+#: The count check (per-table counts and id hashes against the hub) runs at most this
+#: often; a change of someone's team or role triggers it at once (snapshot.py).
+CHECK_EVERY = dt.timedelta(hours=1)
+LAST_CHECK = "last_count_check"
 #: sync_state key: when this replica last finished a sync (ISO 8601, UTC).
 LAST_SYNCED = "last_synced_at"
 
@@ -58,6 +62,10 @@ class SyncSummary:
     #: Resolutions made here that this sync told the hub about.
     resolutions_sent: int = 0
     synced_at: dt.datetime | None = None
+    #: New duplicate pairs queued for review after this sync.
+    duplicates_found: int = 0
+    #: The count check's verdict ("ok", "repaired ..."), None when not due.
+    count_check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,12 +126,17 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
         step("push")
         pushed = client.push(db, hub)
         step("pull")
+        before = client.last_pulled_seq(db)
         pulled = client.pull(db, hub)
         step("conflicts")
         sent = sync_conflicts.push_resolutions(db, hub)
         sync_conflicts.pull_conflicts(db, hub)
+        step("check")
+        checked = _count_check(db, hub)
     finally:
         hub.dispose()
+    step("duplicates")
+    found = _after_pull(db, before)
     now = dt.datetime.now(dt.timezone.utc)
     _remember_sync(db, now)
     step("done")
@@ -138,4 +151,38 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
         open_conflicts=conflicts.count_open(db),
         resolutions_sent=sent,
         synced_at=now,
+        duplicates_found=found,
+        count_check=checked,
     )
+
+
+def _count_check(db: Database, hub: Hub) -> str | None:
+    """Anki's sanity check, at most once per CHECK_EVERY: ``None`` when skipped, else
+    "ok" or the tables repaired."""
+    from leaddesk.sync import snapshot
+
+    with db.reader() as s:
+        last = s.scalar(select(SyncState.value).where(SyncState.key == LAST_CHECK))
+    now = dt.datetime.now(dt.timezone.utc)
+    if last and now - dt.datetime.fromisoformat(last) < CHECK_EVERY:
+        return None
+    result = snapshot.verify(db, hub.engine)
+    with db.engine.begin() as conn:
+        ins = sqlite.insert(SyncState.__table__).values(key=LAST_CHECK, value=now.isoformat())
+        conn.execute(ins.on_conflict_do_update(index_elements=["key"], set_={"value": now.isoformat()}))
+    return "ok" if result.ok else "repaired " + ", ".join(result.mismatched)
+
+
+def _after_pull(db: Database, since: int) -> int:
+    """Follow merges and look for duplicates among the contacts this pull changed (and
+    those made here since the last sync)."""
+    from leaddesk.models import ChangeLog, Outbox
+    from leaddesk.services import duplicates
+
+    kinds = ("contact", "contact_email", "contact_phone")
+    with db.reader() as s:
+        rows = s.execute(select(ChangeLog.entity, ChangeLog.row_id).where(
+            ChangeLog.seq > since, ChangeLog.entity.in_(kinds))).all()
+        rows += s.execute(select(Outbox.entity, Outbox.row_id).where(Outbox.entity.in_(kinds))).all()
+    touched = duplicates.touched_contacts(db, rows)
+    return duplicates.after_sync(db, touched).detected

@@ -385,8 +385,9 @@ def test_team_sync_reports_phases_and_open_conflicts(title_clash, hub_url):
     a, _, _ = title_clash
     seen = []
     summary = team_sync.sync_with_hub(a, hub_url, progress=lambda *p: seen.append(p))
-    assert [p[0] for p in seen] == ["backup", "push", "pull", "conflicts", "done"]
-    assert [p[1] for p in seen] == [0, 1, 2, 3, 4] and {p[2] for p in seen} == {4}
+    assert [p[0] for p in seen] == ["backup", "push", "pull", "conflicts", "check", "duplicates", "done"]
+    assert [p[1] for p in seen] == [0, 1, 2, 3, 4, 5, 6] and {p[2] for p in seen} == {6}
+    assert summary.count_check == "ok"  # the first sync checks counts and id hashes
     assert summary.open_conflicts == 1 and summary.synced_at is not None
     status = team_sync.sync_status(a)
     assert status.open_conflicts == 1 and status.last_synced_at == summary.synced_at

@@ -121,7 +121,7 @@ def test_sync_status_offline_badge_has_the_reason_and_goes_away_after_a_sync(qtb
         (phase, ctl.widget.text_label.text(), ctl.widget.busy.isHidden())))
     ctl.sync_now()
     assert badge.isHidden() and ctl.label.text().startswith("Synced ")
-    assert [p[0] for p in phases] == ["backup", "push", "pull", "conflicts", "done"]
+    assert [p[0] for p in phases] == ["backup", "push", "pull", "conflicts", "check", "duplicates", "done"]
     assert phases[1][1] == "Sending changes…" and not phases[1][2]  # the bar shows while syncing
     assert ctl.widget.busy.isHidden()
 

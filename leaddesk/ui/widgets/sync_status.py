@@ -114,7 +114,8 @@ class SyncController(QObject):
     progress_changed = Signal(str, int, int)
 
     PHASE_TEXT = {"backup": "Backing up…", "push": "Sending changes…", "pull": "Receiving changes…",
-                  "conflicts": "Checking conflicts…"}
+                  "conflicts": "Checking conflicts…", "check": "Comparing with the server…",
+                  "duplicates": "Looking for duplicates…"}
 
     def __init__(self, db: Database, hub_url: str | None, *, interval_s: int = 120, backup_dir=None,
                  parent=None):
