@@ -94,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="open the app (the default)")
     p = sub.add_parser("screenshot", help="render a view of the current database to a PNG, offscreen")
-    p.add_argument("--view", required=True, choices=["accounts", "account", "board", "contacts", "search"])
+    p.add_argument("--view", required=True, choices=["accounts", "account", "board", "contacts", "search", "sync",
+                                                      "conflicts", "duplicates", "trash"],
+                   help="sync: sync with the team server first, then show the window and its status bar; "
+                   "conflicts/duplicates/trash: the Team dialog over the window")
     p.add_argument("--out", required=True, metavar="FILE.png")
     p.add_argument("--size", default="1280x800", metavar="WxH")
     p.add_argument("--query", default=None, help="search text for --view search")

@@ -740,7 +740,7 @@ class Hub:
                 "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
                 "kept_value": encode(state.values.get(c.field)) if cur is not None else None,
                 "lost_value": c.value, "kept_node": cur.node if cur else c.node, "lost_node": c.node,
-                "kept_hlc": cur.hlc if cur else 0, "lost_hlc": c.hlc, "kept_seq": cur.seq if cur else 0,
+                "kept_hlc": cur.hlc if cur else int(now.timestamp() * 1000) << 16, "lost_hlc": c.hlc, "kept_seq": cur.seq if cur else 0,
                 "lost_seq": seq_of[c.change_id], "kept_change_id": cur.change_id if cur else None,
                 "lost_change_id": c.change_id, "created_at": now, "resolved": False,
                 "kept_author": authors.get(cur.change_id) if cur else None, "lost_author": c.author,

@@ -146,24 +146,36 @@ def run_screenshot(args) -> int:
         return 2
     pools.use_sync()
     width, height = (int(x) for x in args.size.lower().split("x"))
-    window = MainWindow(db, user_label=_user_label(db))
+    settings = load_settings(db_url=args.db)
+    window = MainWindow(db, user_label=_user_label(db), hub_url=_hub_for(settings), settings=settings,
+                        sync_interval_s=0)
     window.resize(width, height)
     window.show()
     window.load()
-    window.show_view(args.view, query=args.query)
+    dialog_widget = None
+    if args.view == "sync":
+        window.sync.sync_now()  # a real sync with the team server, then the status bar
+        window.show_page("pipeline")
+    elif args.view in ("conflicts", "duplicates", "trash"):
+        opener = {"conflicts": window.open_conflicts, "duplicates": window.open_duplicates,
+                  "trash": window.open_trash}[args.view]
+        dialog_widget = opener()
+        dialog_widget.resize(min(width - 60, 1180), min(height - 120, 640))
+    else:
+        window.show_view(args.view, query=args.query)
     for _ in range(5):
         app.processEvents()
     image = window.grab()
     if args.view == "search":
-        # The search is a dialog over the window: paint it where it would appear.
-        from PySide6.QtGui import QPainter
+        dialog_widget = window.search_dialog
+    if dialog_widget is not None:
+        # A dialog over the window: paint it where it would appear.
+        from PySide6.QtGui import QColor, QPainter, QPen
 
-        from PySide6.QtGui import QColor, QPen
-
-        dialog = window.search_dialog.grab()
+        dialog = dialog_widget.grab()
         painter = QPainter(image)
         painter.fillRect(image.rect(), QColor(0, 0, 0, 70))  # the modal dialog dims the window
-        x, y = (image.width() - dialog.width()) // 2, 90
+        x, y = (image.width() - dialog.width()) // 2, max(20, (image.height() - dialog.height()) // 3)
         painter.drawPixmap(x, y, dialog)
         painter.setPen(QPen(QColor(0, 0, 0, 120), 1))
         painter.drawRect(x - 1, y - 1, dialog.width() + 1, dialog.height() + 1)
