@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import String, bindparam, case, delete, exists, func, insert, literal, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -173,22 +173,49 @@ def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None
             if not rows:
                 return None
             batch_id = new_id()
-            conn.execute(update(_outbox).where(_outbox.c.change_id.in_(bindparam("ids", expanding=True)))
-                         .values(batch_id=batch_id), {"ids": [r.change_id for r in rows]})
+            conn.execute(update(_outbox).where(type_coerce(_outbox.c.change_id, String).in_(
+                bindparam("ids", expanding=True))).values(batch_id=batch_id), {"ids": [r[0] for r in rows]})
         else:
             rows = _outbox_rows(conn, _outbox.c.batch_id == batch_id)
+    ids = _UUIDs()
     changes = tuple(
-        Change(change_id=r.change_id, entity=r.entity, row_id=r.row_id, field=r.field, value=r.value,
-               hlc=r.hlc, node=r.node, author=r.actor_id, at=r.created_at,
-               base_seq=r.base_seq if r.base_seq is not None else last) for r in rows)
+        Change(change_id=ids.new(r[0]), entity=r[1], row_id=ids(r[2]), field=r[3], value=r[4], hlc=r[5],
+               node=ids(r[6]), author=ids(r[7]), at=r[8], base_seq=r[9] if r[9] is not None else last)
+        for r in rows)
     return PushBatch(batch_id=batch_id, node=db.write.node, changes=changes, schema=schema)
 
 
+#: Outbox columns read as stored (SQLite: 32 hex digits), made UUIDs by :class:`_UUIDs`.
+_RAW_IDS = ("change_id", "row_id", "node", "actor_id")
+
+
 def _outbox_rows(conn: Connection, where, limit: int | None = None) -> list:
-    """Outbox rows with their recorded base, in send order (:func:`_sql_order`)."""
-    stmt = (select(_outbox, _base.c.base_seq).outerjoin(_base, _base.c.change_id == _outbox.c.change_id)
+    """Outbox rows with their recorded base, in send order (:func:`_sql_order`): change_id,
+    entity, row_id, field, value, hlc, node, actor_id, created_at, base_seq."""
+    cols = [type_coerce(_outbox.c[n], String).label(n) if n in _RAW_IDS else _outbox.c[n]
+            for n in ("change_id", "entity", "row_id", "field", "value", "hlc", "node", "actor_id", "created_at")]
+    stmt = (select(*cols, _base.c.base_seq).outerjoin(_base, _base.c.change_id == _outbox.c.change_id)
             .where(where).order_by(*_sql_order()))
     return conn.execute(stmt if limit is None else stmt.limit(limit)).all()
+
+
+class _UUIDs:
+    """Stored ids as UUIDs, one object per distinct value: a batch names one node, a few
+    authors and rows many times (a UUID from text is the costly part of reading a batch)."""
+
+    def __init__(self):
+        self.seen: dict = {}
+
+    def new(self, value) -> uuid.UUID:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+    def __call__(self, value) -> uuid.UUID | None:
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        got = self.seen.get(value)
+        if got is None:
+            got = self.seen[value] = uuid.UUID(value)
+        return got
 
 
 def acknowledge(db: Database, batch_id: uuid.UUID) -> None:
