@@ -45,7 +45,12 @@ def test_migrate_keeps_only_the_newest_backups(tmp_path):
 def test_migrate_refuses_a_schema_from_a_newer_leaddesk(db_url):
     engine = make_engine(db_url)
     with engine.begin() as conn:
+        real = conn.scalar(text("SELECT version_num FROM alembic_version"))
         conn.execute(text("UPDATE alembic_version SET version_num = 'fffffffffff'"))
-    with pytest.raises(SchemaOutOfDate, match="newer version"):
-        migrate.upgrade(engine)
-    engine.dispose()
+    try:
+        with pytest.raises(SchemaOutOfDate, match="newer version"):
+            migrate.upgrade(engine)
+    finally:  # the PostgreSQL database is shared by the run's later tests
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": real})
+        engine.dispose()
