@@ -765,14 +765,15 @@ class Hub:
             rows = _fetch(conn, sql, {"since": since, "limit": limit})
         new = object.__new__
         changes = []
-        for seq, change_id, ent, row_id, fld, value, hlc, node, author, at, pushed_by, batch_id, base_seq, \
-                received_at in rows:
-            # LoggedChange(...) without its frozen __setattr__ per field: the same object.
-            c = new(LoggedChange)
-            c.__dict__.update(change_id=change_id, entity=ent, row_id=row_id, field=fld, value=value, hlc=hlc,
-                              node=node, author=author, at=_utc(at), base_seq=base_seq, seq=seq,
-                              pushed_by=pushed_by, batch_id=batch_id, received_at=_utc(received_at))
-            changes.append(c)
+        with gc_paused():
+            for seq, change_id, ent, row_id, fld, value, hlc, node, author, at, pushed_by, batch_id, base_seq, \
+                    received_at in rows:
+                # LoggedChange(...) without its frozen __setattr__ per field: the same object.
+                c = new(LoggedChange)
+                c.__dict__.update(change_id=change_id, entity=ent, row_id=row_id, field=fld, value=value, hlc=hlc,
+                                  node=node, author=author, at=_utc(at), base_seq=base_seq, seq=seq,
+                                  pushed_by=pushed_by, batch_id=batch_id, received_at=_utc(received_at))
+                changes.append(c)
         return PullPage(tuple(changes), changes[-1].seq if changes else since, len(rows) == limit)
 
     # --- conflict inbox -----------------------------------------------------------------
