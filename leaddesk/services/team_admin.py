@@ -127,13 +127,17 @@ def _writable_tables() -> list[str]:
     return synced + [t for t in HUB_TABLES if t != "access_change"]
 
 
+def _require_superuser(conn) -> None:
+    if not conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
+        raise PermissionDenied(
+            "Team setup needs a PostgreSQL superuser (it creates roles and row-level security). "
+            "Run it as the server's administrator, e.g. --url postgresql://postgres@HOST/DB.")
+
+
 def install_roles(engine: Engine) -> None:
     """Group roles, grants and the login functions (idempotent; needs a superuser)."""
     with engine.begin() as conn:
-        if not conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")):
-            raise PermissionDenied(
-                "Team setup needs a PostgreSQL superuser (it creates roles and row-level security). "
-                "Run it as the server's administrator, e.g. --url postgresql://postgres@HOST/DB.")
+        _require_superuser(conn)
         dbname = conn.scalar(text("SELECT current_database()"))
         conn.execute(text(_SETUP_SQL))
         conn.execute(text(f'GRANT CONNECT ON DATABASE "{dbname}" TO {USER_GROUP}'))
@@ -154,6 +158,8 @@ def init_team_database(url: str, *, admin_name: str | None = None, admin_email: 
     try:
         if engine.dialect.name != "postgresql":
             raise ValidationError("The team server must be a PostgreSQL database.", field="url")
+        with engine.connect() as conn:  # before anything is written
+            _require_superuser(conn)
         migrate.upgrade(engine)
         install_roles(engine)
         db = Database(engine, WriteContext(node=node or uuid.uuid4()))
