@@ -761,11 +761,11 @@ class Hub:
         conversion in Python but UTC for the two times)."""
         sql = (f"SELECT {', '.join(PULLED_COLUMNS)} FROM change_log WHERE seq > %(since)s AND NOT rejected "
                "ORDER BY seq LIMIT %(limit)s")
-        with _answering(), self.engine.connect() as conn:
-            rows = _fetch(conn, sql, {"since": since, "limit": limit})
-        new = object.__new__
-        changes = []
-        with gc_paused():
+        with _answering(), gc_paused():
+            with self.engine.connect() as conn:
+                rows = _fetch(conn, sql, {"since": since, "limit": limit})
+            new = object.__new__
+            changes = []
             for seq, change_id, ent, row_id, fld, value, hlc, node, author, at, pushed_by, batch_id, base_seq, \
                     received_at in rows:
                 # LoggedChange(...) without its frozen __setattr__ per field: the same object.
