@@ -2,8 +2,9 @@
 
     python benchmarks/bench_sync.py [--changes 5000] [--contacts 2000] [--week 25000] [--runs 3]
 
-It makes its own hub database (``leaddesk_bench_sync``, migrated with
-``leaddesk.migrate.upgrade`` like the sync tests' hub, dropped at the end unless ``--keep``)
+It makes its own hub database (``leaddesk_bench_sync_<pid>``, so two runs never share
+one; migrated with ``leaddesk.migrate.upgrade`` like the sync tests' hub, dropped at the
+end unless ``--keep``)
 and SQLite replicas in a temporary directory (copies of one migrated template file, as
 ``tests/sync/conftest.py`` does), each with its own node id and clock.
 
@@ -30,6 +31,7 @@ and SQLite replicas in a temporary directory (copies of one migrated template fi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import os
@@ -57,7 +59,7 @@ from leaddesk.sync.clock import HybridClock  # noqa: E402
 from leaddesk.sync.journal import bulk_insert  # noqa: E402
 from leaddesk.sync.server import Hub  # noqa: E402
 
-HUB_DB = "leaddesk_bench_sync"
+HUB_DB = f"leaddesk_bench_sync_{os.getpid()}"
 LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",
                "pushed_by", "batch_id", "base_seq", "received_at")
 TITLES = ("CEO", "CTO", "CFO", "Head of Sales", "Buyer", "Engineer", "Office Manager", "VP Marketing")
@@ -426,6 +428,8 @@ def main() -> int:
     line("(c) floor: psycopg fetch + sqlite3 insert", n_a, floor_pull_a)
     line("(c) floor: psycopg fetch + sqlite3 insert", week, floor_pull_week)
     print("ratio: LeadDesk / floor (push: against COPY; push + pull: against COPY + fetch/insert)")
+    with contextlib.suppress(OSError):
+        print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 
