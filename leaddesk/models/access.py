@@ -32,6 +32,7 @@ No Qt, no services: models-level declarations.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -418,13 +419,25 @@ def load_subject(session, user_id: uuid.UUID | None) -> Subject | None:
     return Subject(me.id, str(me.role), frozenset(team))
 
 
+@functools.lru_cache(maxsize=16)
+def _filter_options(subject: Subject) -> tuple:
+    """The loader criteria of one subject, built once (building them, with their aliased
+    parents, costs far more than the query they filter)."""
+    from sqlalchemy.orm import with_loader_criteria
+
+    models = _models()
+    # A fixed expression (not a lambda: the subject is no SQL value a cached lambda could
+    # track), so it applies to the plain entity, not to aliases of it.
+    return tuple(with_loader_criteria(model, read_clause(model, subject, models), include_aliases=False)
+                 for name, model in models.items() if not isinstance(RULES.get(name), Reference))
+
+
 def install_read_filter(factory) -> None:
     """In-app read filter (sync notes 6.4): every ORM SELECT of a session whose
     ``info["subject"]`` is a non-admin gets ``with_loader_criteria`` for each ruled table.
     Core statements on a plain connection bypass it, as the notes warn: the services use
     the ORM, and on a replica the hub has already filtered what reached the laptop."""
     from sqlalchemy import event
-    from sqlalchemy.orm import with_loader_criteria
 
     if getattr(factory, "_leaddesk_read_filter", False):
         return
@@ -434,13 +447,7 @@ def install_read_filter(factory) -> None:
         if (subject is None or subject.is_admin or not state.is_select
                 or state.execution_options.get("leaddesk_all_rows")):
             return
-        models = _models()
-        # A fixed expression (not a lambda: the subject is no SQL value a cached lambda
-        # could track), so it applies to the plain entity, not to aliases of it.
-        options = [with_loader_criteria(model, read_clause(model, subject, models), include_aliases=False)
-                   for name, model in models.items()
-                   if not isinstance(RULES.get(name), Reference)]
-        state.statement = state.statement.options(*options)
+        state.statement = state.statement.options(*_filter_options(subject))
 
     event.listen(factory, "do_orm_execute", _filter)
     factory._leaddesk_read_filter = True
