@@ -236,16 +236,20 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
     (:class:`~leaddesk.sync.protocol.SyncError`); what was not acknowledged stays."""
     schema = _check_schema(db, hub)
     results: list[PushResult] = []
-    while max_batches is None or len(results) < max_batches:
-        batch = next_batch(db, batch_size, schema=schema)
-        if batch is None:
-            break
-        result = hub.push(batch)
-        acknowledge(db, batch.batch_id)
-        results.append(result)
-        if result.refused_rows:
-            # The hub refused these (kept as "rejected" conflicts): take its state back.
-            _refresh(db, hub, result.refused_rows)
+    # The cyclic GC waits until the push is over: paused batch by batch, it would sweep
+    # each batch's objects (still alive at the end of its pause) once per batch.
+    with gc_paused():
+        while max_batches is None or len(results) < max_batches:
+            batch = next_batch(db, batch_size, schema=schema)
+            if batch is None:
+                break
+            result = hub.push(batch)
+            acknowledge(db, batch.batch_id)
+            results.append(result)
+            del batch
+            if result.refused_rows:
+                # The hub refused these (kept as "rejected" conflicts): take its state back.
+                _refresh(db, hub, result.refused_rows)
     return results
 
 
@@ -320,14 +324,17 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     since = last_pulled_seq(db)
     count = applied = 0
     db.unknown_rows = set()
-    while True:
-        page = hub.pull(since, page_size)
-        if page.changes:
-            applied += apply_page(db, page)
-            count += len(page.changes)
-        since = max(since, page.last_seq)
-        if not page.has_more:
-            break
+    with gc_paused():  # over the whole pull, not page by page (see push)
+        while True:
+            page = hub.pull(since, page_size)
+            if page.changes:
+                applied += apply_page(db, page)
+                count += len(page.changes)
+            since = max(since, page.last_seq)
+            more = page.has_more
+            del page
+            if not more:
+                break
     engine = hub_engine(hub)
     if engine is not None:
         from leaddesk.sync import snapshot
