@@ -17,7 +17,9 @@ and SQLite replicas in a temporary directory (copies of one migrated template fi
   then ``client.pull(B)``. Repeated ``--runs`` times (new changes each run); median.
 * (b) a week away: replica C bootstraps, then ``--colleagues`` other replicas make
   ``--week`` changes between them the same way and push them (untimed). Timed:
-  ``client.pull(C)`` on a copy of C's file, ``--runs`` times; median.
+  ``client.pull(C)`` on a copy of C's file, ``--runs`` times; median. ``--week 0`` skips it.
+* ``--batch-size`` / ``--page-size``: push batches and pulled pages other than the
+  defaults (``client.BATCH_SIZE``, ``client.PAGE_SIZE``), to see the tradeoff.
 * Before each timed part the hub is ANALYZEd, as autovacuum would have done on a hub in
   service (without statistics the planner may read all of change_log for each page).
 * (c) the raw floor for the same row counts: plain psycopg ``COPY`` and ``executemany`` of
@@ -315,12 +317,15 @@ def main() -> int:
     ap.add_argument("--contacts", type=int, default=2000, help="contacts imported before (a)")
     ap.add_argument("--week", type=int, default=25000, help="changes pulled after a week away (b)")
     ap.add_argument("--colleagues", type=int, default=9, help="replicas that make the week's changes")
+    ap.add_argument("--batch-size", type=int, default=client.BATCH_SIZE, help="changes per push batch")
+    ap.add_argument("--page-size", type=int, default=client.PAGE_SIZE, help="changes per pulled page")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", type=Path, help="write cProfile stats of the first timed runs here")
     ap.add_argument("--keep", action="store_true", help=f"keep the hub database {HUB_DB} and the replicas")
     args = ap.parse_args()
     print("command: python " + " ".join([sys.argv[0], *sys.argv[1:]]))
+    print(f"push batches of {args.batch_size} changes, pulled pages of {args.page_size}")
     try:
         load = os.getloadavg()
         print(f"{dt.datetime.now():%Y-%m-%d %H:%M}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
@@ -357,9 +362,11 @@ def main() -> int:
             analyze(hub)
             before = hub_count(hub)
             prof = args.profile if run == 0 and args.profile else None
-            push_s, results = timed(lambda: client.push(a, hub), prof / "push.prof" if prof else None)
+            push_s, results = timed(lambda: client.push(a, hub, batch_size=args.batch_size),
+                                    prof / "push.prof" if prof else None)
             pushed = hub_count(hub) - before
-            pull_s, stats = timed(lambda: client.pull(b, hub), prof / "pull_a.prof" if prof else None)
+            pull_s, stats = timed(lambda: client.pull(b, hub, page_size=args.page_size),
+                                  prof / "pull_a.prof" if prof else None)
             assert pushed == made[-1] and stats.changes == made[-1], (pushed, stats, made[-1])
             conflicts = sum(r.conflicts for r in results)
             pushes.append(push_s)
@@ -371,25 +378,27 @@ def main() -> int:
 
         # (b) a week away: C bootstraps, colleagues push, C pulls.
         t0 = time.perf_counter()
+        week_pulls, week = [], 0
         c = replicas.new("c")
         client.sync(c, hub, backup=False)
         c_snapshot = snapshot(c, work / "c-snapshot.sqlite3")
         since = client.last_pulled_seq(c)
         c_node = c.write.node
         per = [args.week // args.colleagues + (i < args.week % args.colleagues) for i in range(args.colleagues)]
-        for i, n in enumerate(per):
+        for i, n in enumerate(per if args.week else []):
             mate = replicas.new(f"mate{i}")
             client.sync(mate, hub, backup=False)
             Worker(mate, random.Random(args.seed * 100 + i)).make(n)
             client.push(mate, hub)
         week = hub_count(hub) - since
         analyze(hub)
-        print(f"setup (b): {args.colleagues} colleagues pushed {week} changes in {time.perf_counter() - t0:.1f} s")
-        week_pulls = []
-        for run in range(args.runs):
+        if args.week:
+            print(f"setup (b): {args.colleagues} colleagues pushed {week} changes in {time.perf_counter() - t0:.1f} s")
+        for run in range(args.runs if args.week else 0):
             fresh = replicas.new(f"c-run{run}", source=c_snapshot, node=c_node)
             prof = args.profile if run == 0 and args.profile else None
-            pull_s, stats = timed(lambda: client.pull(fresh, hub), prof / "pull_week.prof" if prof else None)
+            pull_s, stats = timed(lambda: client.pull(fresh, hub, page_size=args.page_size),
+                                  prof / "pull_week.prof" if prof else None)
             assert stats.changes == week, (stats, week)
             week_pulls.append(pull_s)
             print(f"  run {run + 1}: pull of {stats.changes} changes {pull_s:.3f} s ({stats.applied} applied)")
@@ -398,7 +407,7 @@ def main() -> int:
         n_a = made[-1]
         copy_s, many_s = floor_push(url, n_a, args.runs)
         floor_pull_a = floor_pull(url, since - n_a, n_a, replicas.template, work, args.runs)
-        floor_pull_week = floor_pull(url, since, week, replicas.template, work, args.runs)
+        floor_pull_week = floor_pull(url, since, week, replicas.template, work, args.runs) if week else 0.0
     finally:
         hub.dispose()
         replicas.close()
@@ -408,7 +417,8 @@ def main() -> int:
             drop_hub(admin)
             shutil.rmtree(work, ignore_errors=True)
 
-    push_m, pull_m, week_m = (statistics.median(x) for x in (pushes, pulls, week_pulls))
+    push_m, pull_m = statistics.median(pushes), statistics.median(pulls)
+    week_m = statistics.median(week_pulls) if week_pulls else 0.0
     total = statistics.median([p + q for p, q in zip(pushes, pulls)])
     print()
     print(f"{'measurement':<44}{'rows':>8}{'median s':>10}{'runs s':>22}{'floor s':>9}{'ratio':>7}{'target':>9}")
@@ -422,11 +432,13 @@ def main() -> int:
     line("(a) push A -> hub", n_a, push_m, pushes, copy_s)
     line("(a) pull hub -> B", n_a, pull_m, pulls, floor_pull_a)
     line("(a) push + pull", n_a, total, [p + q for p, q in zip(pushes, pulls)], copy_s + floor_pull_a, "<= 1.5")
-    line("(b) pull a week -> C", week, week_m, week_pulls, floor_pull_week, "<= 3.0")
+    if week:
+        line("(b) pull a week -> C", week, week_m, week_pulls, floor_pull_week, "<= 3.0")
     line("(c) floor: psycopg COPY into change_log", n_a, copy_s)
     line("(c) floor: psycopg executemany", n_a, many_s)
     line("(c) floor: psycopg fetch + sqlite3 insert", n_a, floor_pull_a)
-    line("(c) floor: psycopg fetch + sqlite3 insert", week, floor_pull_week)
+    if week:
+        line("(c) floor: psycopg fetch + sqlite3 insert", week, floor_pull_week)
     print("ratio: LeadDesk / floor (push: against COPY; push + pull: against COPY + fetch/insert)")
     with contextlib.suppress(OSError):
         print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
