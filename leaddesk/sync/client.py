@@ -56,7 +56,8 @@ _log = ChangeLog.__table__
 LAST_PULLED = "last_pulled_seq"
 CLOCK = "hlc"
 #: Changes per push batch: one hub transaction each, holding the push lock (a 2,000-change
-#: batch holds it for well under 0.2 s on the benchmark machine, BENCHMARKS.md "Sync").
+#: batch holds it for about 0.3 s on the benchmark machine, 5,000 for about 0.75 s;
+#: BENCHMARKS.md "Sync" has both).
 BATCH_SIZE = 2000
 #: Changes per pulled page: one local transaction each, holding SQLite's write lock (a save
 #: made meanwhile waits; about 0.4 s for 5,000 changes on the benchmark machine). Bigger
