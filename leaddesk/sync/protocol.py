@@ -182,13 +182,19 @@ class EntitySpec:
     table: Table
     #: Payload attribute name -> column (the fields a change may carry).
     fields: dict[str, Column]
-    #: Parents before children (foreign keys): the order to insert new rows in.
+    #: The order to insert new rows in: parents before children (foreign keys), and pairs
+    #: of records (merges, duplicate candidates) after every record they name, since
+    #: their row-level security checks that both records are visible.
     rank: int
 
 
 @cache
 def entities() -> dict[str, EntitySpec]:
-    order = {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
+    from leaddesk.models import access
+
+    tables = Base.metadata.sorted_tables
+    order = {t.name: i + (len(tables) if isinstance(access.RULES.get(t.name), access.Pair) else 0)
+             for i, t in enumerate(tables)}
     specs = {}
     for model in SYNCED_MODELS:
         mapper = inspect(model)

@@ -46,7 +46,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-import sqlalchemy.exc
 from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
@@ -88,9 +87,6 @@ PICK = st.integers(0, 1_000)
 CONTACT_FIELDS = ("job_title", "city", "notes")
 #: Outcomes of a service call that are a rule doing its job, not a failure.
 REFUSALS = (NotFound, PermissionDenied, ValidationError, MergeRefused, Conflict)
-#: Merge contacts whose creation is still in the laptop's outbox. Off while the hub cannot
-#: take such a push (see test_merge_of_contacts_captured_offline_reaches_the_hub).
-MERGE_UNPUSHED = False
 #: After each sync (and start-up), move the laptop's clock past every clock its replica
 #: stores, as a fixed client would: a refresh writes the hub's clocks without observing
 #: them (see test_an_edit_made_after_seeing_a_refreshed_value_wins). False: the machine
@@ -421,11 +417,8 @@ class TeamMachine(RuleBasedStateMachine):
         survivor, loser = held[a % len(held)], held[b % len(held)]
         if survivor == loser:
             loser = held[(b + 1) % len(held)]
-        if not MERGE_UNPUSHED and {survivor, loser} & self._unpushed(who, "contact"):
-            # KNOWN BUG (test_merge_of_contacts_captured_offline_reaches_the_hub): the hub
-            # cannot take a merge whose contact travels in the same push.
-            _event("merge: skipped, a contact not on the hub yet")
-            return
+        if {survivor, loser} & self._unpushed(who, "contact"):
+            _event("merge: of a contact not on the hub yet")
         merged = self._attempt("merge", lambda: duplicates.merge(self.laptops[who].db, survivor, loser))
         if merged is not None:
             self.merges.append(merged)
@@ -734,7 +727,7 @@ def test_team_state_machine_converges_and_loses_nothing(team_hub, sqlite_templat
         su.dispose()
 
 
-# --- known bugs the machine steers around (each a strict xfail: it fails loudly once fixed) ----------
+# --- what the machine found, one focused test each ------------------------------------------------------
 
 def _joined(team_hub, tmp_path, login: str, who: str) -> tuple[Database, str]:
     url = make_engine(team_hub, check=False).url
@@ -744,12 +737,10 @@ def _joined(team_hub, tmp_path, login: str, who: str) -> tuple[Database, str]:
     return open_database(settings), team_join.hub_url(settings)
 
 
-@pytest.mark.xfail(strict=True, raises=sqlalchemy.exc.ProgrammingError, reason=(
-    "The hub inserts a push's new rows by table rank (foreign keys only: record_merge, rank 13, before "
-    "contact, rank 24; leaddesk/sync/server.py RowStore.flush), so the merge's RLS check (both contacts "
-    "visible, models/access.py Pair) runs before the contacts exist: the whole batch fails, every time."))
 def test_merge_of_contacts_captured_offline_reaches_the_hub(pg_team, team_hub, tmp_path,  # noqa: F811
                                                             memory_keyring):  # noqa: F811
+    """The hub inserts a merge record after the contacts it names, even when they travel in
+    the same push (its row-level security checks that both are visible)."""
     ids, engines, logins = pg_team
     carol, url = _joined(team_hub, tmp_path, logins["carol"], "carol")
     try:
