@@ -39,6 +39,13 @@ def describe_url(url: str) -> str:
         return url
 
 
+#: Session settings of every LeadDesk connection to PostgreSQL. JIT off: the row-level
+#: security policies make plans look expensive (a CASE over every synced table), so the
+#: planner compiles ~1,400 functions for a 2,000-row pull: 0.53 s of JIT for a query
+#: that runs in 9 ms (EXPLAIN ANALYZE as a rep). Short OLTP queries never repay JIT.
+PG_OPTIONS = "-c jit=off"
+
+
 def make_engine(url: str, *, echo: bool = False, check: bool = True) -> Engine:
     """Create an engine for ``url`` and (with ``check``) prove it answers.
 
@@ -70,7 +77,7 @@ def make_engine(url: str, *, echo: bool = False, check: bool = True) -> Engine:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs["pool_pre_ping"] = True
-        kwargs["connect_args"] = {"connect_timeout": 5, "application_name": "leaddesk"}
+        kwargs["connect_args"] = {"connect_timeout": 5, "application_name": "leaddesk", "options": PG_OPTIONS}
     try:
         engine = create_engine(parsed, **kwargs)
     except NoSuchModuleError as exc:

@@ -62,6 +62,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from leaddesk import migrate
+from leaddesk.db import PG_OPTIONS
 from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
 from leaddesk.models.types import UTCDateTime
 from leaddesk.sync import merge, permissions
@@ -635,9 +636,9 @@ class Hub:
 
     def __init__(self, url: str, *, engine=None):
         # Sessions in UTC: psycopg then returns times as datetime.timezone.utc directly
-        # (a pull reads two per change), not as a zone to convert from.
-        self.engine = engine or create_engine(url, pool_pre_ping=True,
-                                              connect_args={"connect_timeout": 5, "options": "-c TimeZone=UTC"})
+        # (a pull reads two per change), not as a zone to convert from. JIT off: see PG_OPTIONS.
+        self.engine = engine or create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": 5, "application_name": "leaddesk-sync", "options": f"{PG_OPTIONS} -c TimeZone=UTC"})
         if self.engine.dialect.name != "postgresql":
             raise ProtocolError("The team server must be a PostgreSQL database.")
 
