@@ -1,6 +1,7 @@
 """Issue 4 figures: sync push and pull against the local PostgreSQL hub, and the raw floor.
 
     python benchmarks/bench_sync.py [--changes 5000] [--contacts 2000] [--week 25000] [--runs 3]
+    python benchmarks/bench_sync.py --superuser     # the same, connected as the superuser
 
 It makes its own hub database (``leaddesk_bench_sync_<pid>``, so two runs never share
 one; migrated with ``leaddesk.migrate.upgrade`` like the sync tests' hub, dropped at the
@@ -8,24 +9,39 @@ end unless ``--keep``)
 and SQLite replicas in a temporary directory (copies of one migrated template file, as
 ``tests/sync/conftest.py`` does), each with its own node id and clock.
 
-* setup (untimed): replica A is initialised, imports ``--contacts`` contacts with accounts
-  and opportunities (``journal.bulk_insert``: queued for sync like any import) and syncs;
-  replica B bootstraps from the hub.
+By default it measures the production path: every replica pushes and pulls as its user's
+own PostgreSQL LOGIN role, under the hub's row-level security (FORCE RLS, policies), and
+acts in the app as that user (``bootstrap.open_database``: in-app permission checks run).
+The hub is a team hub (``team_admin.init_team_database``) with one team: Ann (rep, replica
+A), Ben and Cem (managers, replicas B and C) and ``--colleagues`` reps; their logins are
+``ld_bench<pid>_<who>`` (cluster-wide roles: dropped at the end, also on error, unless
+``--keep``). B and C are managers because opportunities and activities are private to
+their owner and the team's managers: a rep colleague would see only part of A's changes.
+Each replica joins with ``snapshot.join`` as its login, as a laptop does. ``--superuser``:
+the earlier set-up, everything connected as the database superuser (RLS bypassed), no
+team, replicas acting as the admin.
+
+* setup (untimed): replica A imports ``--contacts`` contacts with accounts and
+  opportunities (``journal.bulk_insert``: queued for sync like any import; owned by Ann)
+  and pushes them (as Ann); replica B joins (superuser mode: bootstraps by pulling).
 * (a) offline work: A makes ``--changes`` changes through the real services (contact field
   edits, lifecycle moves, opportunity stage moves and edits, logged calls, new contacts),
   spread over the imported contacts, without syncing (untimed). Timed: ``client.push(A)``,
   then ``client.pull(B)``. Repeated ``--runs`` times (new changes each run); median.
-* (b) a week away: replica C bootstraps, then ``--colleagues`` other replicas make
-  ``--week`` changes between them the same way and push them (untimed). Timed:
-  ``client.pull(C)`` on a copy of C's file, ``--runs`` times; median. ``--week 0`` skips it.
+* (b) a week away: ``--colleagues`` replicas (reps; under RLS each first imports and pushes
+  a book of its own, ``--contacts / --colleagues`` contacts, since a rep may change only her
+  own rows), then replica C joins; the colleagues make ``--week`` changes between them the
+  same way and push them, each as its own login (untimed). Timed: ``client.pull(C)`` on a
+  copy of C's file, ``--runs`` times; median. ``--week 0`` skips it.
 * ``--batch-size`` / ``--page-size``: push batches and pulled pages other than the
   defaults (``client.BATCH_SIZE``, ``client.PAGE_SIZE``), to see the tradeoff.
-* Before each timed part the hub is ANALYZEd, as autovacuum would have done on a hub in
-  service (without statistics the planner may read all of change_log for each page).
-* (c) the raw floor for the same row counts: plain psycopg ``COPY`` and ``executemany`` of
-  the change_log rows (columns as the hub stores them) into a table shaped like
-  ``change_log`` (same indexes), committed; and for the pull, psycopg fetch of the rows
-  plus a sqlite3 ``executemany`` of them into a replica-shaped file, committed.
+* Before each timed part the hub is ANALYZEd (as the superuser), as autovacuum would have
+  done on a hub in service (without statistics the planner may read all of change_log for
+  each page).
+* (c) the raw floor for the same row counts, as the superuser: plain psycopg ``COPY`` and
+  ``executemany`` of the change_log rows (columns as the hub stores them) into a table
+  shaped like ``change_log`` (same indexes), committed; and for the pull, psycopg fetch of
+  the rows plus a sqlite3 ``executemany`` of them into a replica-shaped file, committed.
 
 ``--profile DIR`` writes a cProfile of the first timed push and pulls to DIR.
 """
@@ -50,18 +66,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _demo_dbs import PG_ADMIN  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 
 from leaddesk import migrate  # noqa: E402
+from leaddesk.bootstrap import open_database  # noqa: E402
+from leaddesk.config import Settings  # noqa: E402
 from leaddesk.db import Database, WriteContext, make_engine  # noqa: E402
-from leaddesk.models import Account, Contact, Opportunity, Outbox  # noqa: E402
-from leaddesk.services import activities, contacts, pipeline, setup, users  # noqa: E402
-from leaddesk.sync import client  # noqa: E402
+from leaddesk.models import Account, Contact, Opportunity, Outbox, access  # noqa: E402
+from leaddesk.services import activities, contacts, pipeline, setup, team_admin, users  # noqa: E402
+from leaddesk.sync import client, snapshot  # noqa: E402
 from leaddesk.sync.clock import HybridClock  # noqa: E402
 from leaddesk.sync.journal import bulk_insert  # noqa: E402
 from leaddesk.sync.server import Hub  # noqa: E402
 
 HUB_DB = f"leaddesk_bench_sync_{os.getpid()}"
+LOGIN_PREFIX = f"ld_bench{os.getpid()}_"
+PASSWORD = "bench-sync-pass"
 LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",
                "pushed_by", "batch_id", "base_seq", "received_at")
 TITLES = ("CEO", "CTO", "CFO", "Head of Sales", "Buyer", "Engineer", "Office Manager", "VP Marketing")
@@ -87,7 +107,6 @@ def make_hub() -> tuple[str, object]:
 def drop_hub(admin) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{HUB_DB}" WITH (FORCE)'))
-    admin.dispose()
 
 
 class Replicas:
@@ -108,16 +127,92 @@ class Replicas:
         self.opened.append(db)
         return db
 
+    def open(self, name: str, email: str, *, source: Path | None = None, node: uuid.UUID | None = None) -> Database:
+        """A replica in its own data folder, opened as the app opens it
+        (``bootstrap.open_database``: acts as the user with ``email``, with her
+        permissions). A new folder gets a copy of ``source`` (else of the template)."""
+        folder = self.root / name
+        path = folder / "leaddesk.sqlite3"
+        if not path.exists():
+            folder.mkdir(parents=True)
+            shutil.copyfile(source or self.template, path)
+            if node is not None:
+                (folder / "node_id").write_text(str(node))
+        db = open_database(Settings(data_dir=folder, user_email=email))
+        self.opened.append(db)
+        return db
+
+    def join(self, name: str, team: Team, who: str) -> Database:
+        """A laptop joins the team as ``who`` (``team_join.join`` without the keyring):
+        the rows her login may see are downloaded, then the replica is opened again
+        as her."""
+        db = self.open(name, team.emails[who])
+        snapshot.join(db, team.hub(who).engine)
+        db.dispose()
+        db = self.open(name, team.emails[who])
+        assert db.write.subject is not None and db.write.subject.user_id == team.ids[who], (who, db.write)
+        return db
+
     def close(self) -> None:
         for db in self.opened:
             db.dispose()
+
+
+class Team:
+    """The team on the hub (RLS mode): users and their own PostgreSQL LOGIN roles, made
+    by the admin as the app does (``team_admin``), and one Hub per login."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.ids: dict[str, uuid.UUID] = {}
+        self.emails: dict[str, str] = {}
+        self.roles: dict[str, str] = {}
+        self.logins: dict[str, str] = {}
+        self.hubs: dict[str, Hub] = {}
+
+    def create(self, colleagues: int) -> None:
+        init = team_admin.init_team_database(self.url, admin_name="Bench Admin", admin_email="bench@example.com")
+        db = Database(make_engine(self.url), WriteContext(node=uuid.uuid4()))
+        try:
+            with db.reader() as s:  # the admin at work on the hub (superuser connection)
+                db.write.actor_id = init.admin_id
+                db.write.subject = access.load_subject(s, init.admin_id)
+            team = users.create_team(db, "Bench")
+            people = [("ann", "Ann Rep", "rep"), ("ben", "Ben Manager", "manager"), ("cem", "Cem Manager", "manager")]
+            people += [(f"mate{i}", f"Mate{i} Rep", "rep") for i in range(colleagues)]
+            for who, name, role in people:
+                email = f"{who}@example.com"
+                self.ids[who] = users.create_user(db, name, email, role=role, team_id=team.id).id
+                self.emails[who], self.roles[who] = email, role
+                self.logins[who] = LOGIN_PREFIX + who  # before it exists: dropped whatever happens next
+                team_admin.create_login(db, self.ids[who], password=PASSWORD, name=self.logins[who])
+        finally:
+            db.dispose()
+
+    def describe(self, who: str) -> str:
+        return f"{self.roles[who]} {self.logins[who]}"
+
+    def hub(self, who: str) -> Hub:
+        if who not in self.hubs:
+            url = make_url(self.url).set(username=self.logins[who], password=PASSWORD)
+            self.hubs[who] = Hub(url.render_as_string(hide_password=False))
+        return self.hubs[who]
+
+    def dispose(self) -> None:
+        for hub in self.hubs.values():
+            hub.dispose()
+
+    def drop_logins(self, admin) -> None:
+        with admin.connect() as conn:
+            for name in self.logins.values():
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
 
 
 def path_of(db: Database) -> Path:
     return Path(db.engine.url.database)
 
 
-def snapshot(db: Database, target: Path) -> Path:
+def file_copy(db: Database, target: Path) -> Path:
     """A consistent copy of a replica's file (its WAL included), with the backup API."""
     src, dst = sqlite3.connect(path_of(db)), sqlite3.connect(target)
     try:
@@ -135,8 +230,9 @@ def outbox_count(db: Database) -> int:
 
 # --- data -----------------------------------------------------------------------------------
 
-def seed(db: Database, n_contacts: int, rng: random.Random) -> None:
-    """An import on A: accounts, contacts, opportunities (all queued for sync)."""
+def seed(db: Database, n_contacts: int, rng: random.Random, prefix: str = "") -> None:
+    """An import: accounts, contacts, opportunities, owned by the replica's user (all
+    queued for sync)."""
     [pipe] = [p for p in pipeline.list_pipelines(db) if p.is_default]
     first_stage = pipeline.list_stages(db, pipe.id)[0]
     now = dt.datetime.now(dt.timezone.utc)
@@ -144,16 +240,16 @@ def seed(db: Database, n_contacts: int, rng: random.Random) -> None:
     account_ids = [uuid.uuid4() for _ in range(n_accounts)]
     contact_ids = [uuid.uuid4() for _ in range(n_contacts)]
     with db.unit_of_work() as s:
-        bulk_insert(s, Account, [{"id": a, "name": f"Company {i}", "name_key": f"company {i}",
+        bulk_insert(s, Account, [{"id": a, "name": f"{prefix}Company {i}", "name_key": f"{prefix.lower()}company {i}",
                                   "city": rng.choice(CITIES)} for i, a in enumerate(account_ids)])
         bulk_insert(s, Contact, [
-            {"id": c, "given_name": f"Given{i}", "family_name": f"Family{i}", "display_name": f"Given{i} Family{i}",
-             "name_key": f"family{i} given{i}", "account_id": account_ids[i % n_accounts],
+            {"id": c, "given_name": f"{prefix}Given{i}", "family_name": f"Family{i}",
+             "display_name": f"{prefix}Given{i} Family{i}", "name_key": f"family{i} {prefix.lower()}given{i}", "account_id": account_ids[i % n_accounts],
              "job_title": rng.choice(TITLES), "city": rng.choice(CITIES), "owner_id": db.write.actor_id,
              "lifecycle_changed_at": now, "captured_at": now}
             for i, c in enumerate(contact_ids)])
         bulk_insert(s, Opportunity, [
-            {"name": f"Deal {i}", "account_id": account_ids[i % n_accounts],
+            {"name": f"{prefix}Deal {i}", "account_id": account_ids[i % n_accounts],
              "primary_contact_id": contact_ids[i % n_contacts], "pipeline_id": pipe.id,
              "stage_id": first_stage.id, "currency": pipe.currency, "amount": 1000 + i,
              "stage_entered_at": now, "board_rank": float(i), "owner_id": db.write.actor_id}
@@ -161,13 +257,17 @@ def seed(db: Database, n_contacts: int, rng: random.Random) -> None:
 
 
 class Worker:
-    """Makes changes on one replica through the services, like a rep at work."""
+    """Makes changes on one replica through the services, like a rep at work
+    (``own``: only on her own contacts and deals, which a rep may change)."""
 
-    def __init__(self, db: Database, rng: random.Random):
+    def __init__(self, db: Database, rng: random.Random, *, own: bool = False):
         self.db, self.rng = db, rng
+        mine = db.write.actor_id
         with db.reader() as s:
-            self.contacts = list(s.scalars(select(Contact.id).where(Contact.deleted.is_(False))))
-            self.opps = list(s.scalars(select(Opportunity.id).where(Opportunity.deleted.is_(False))))
+            self.contacts = list(s.scalars(select(Contact.id).where(
+                Contact.deleted.is_(False), *([Contact.owner_id == mine] if own else []))))
+            self.opps = list(s.scalars(select(Opportunity.id).where(
+                Opportunity.deleted.is_(False), *([Opportunity.owner_id == mine] if own else []))))
         [pipe] = [p for p in pipeline.list_pipelines(db) if p.is_default]
         self.stages = [st.id for st in pipeline.list_stages(db, pipe.id)]
         self.n = 0
@@ -215,9 +315,16 @@ def analyze(hub: Hub) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def hub_count(hub: Hub) -> int:
+def hub_count(hub: Hub, since: int = 0) -> int:
+    """Changes in the hub's log after ``since`` that are pulled (not refused); ``hub``:
+    the superuser's, which sees them all."""
     with hub.engine.connect() as conn:
-        return conn.scalar(text("SELECT count(*) FROM change_log"))
+        return conn.scalar(text("SELECT count(*) FROM change_log WHERE seq > :s AND NOT rejected"), {"s": since})
+
+
+def hub_max_seq(hub: Hub) -> int:
+    with hub.engine.connect() as conn:
+        return conn.scalar(text("SELECT coalesce(max(seq), 0) FROM change_log"))
 
 
 # --- timing ---------------------------------------------------------------------------------
@@ -321,10 +428,16 @@ def main() -> int:
     ap.add_argument("--page-size", type=int, default=client.PAGE_SIZE, help="changes per pulled page")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--superuser", action="store_true",
+                    help="connect every replica as the database superuser (no row-level security), as before")
     ap.add_argument("--profile", type=Path, help="write cProfile stats of the first timed runs here")
-    ap.add_argument("--keep", action="store_true", help=f"keep the hub database {HUB_DB} and the replicas")
+    ap.add_argument("--keep", action="store_true",
+                    help=f"keep the hub database {HUB_DB}, the logins {LOGIN_PREFIX}* and the replicas")
     args = ap.parse_args()
+    rls = not args.superuser
     print("command: python " + " ".join([sys.argv[0], *sys.argv[1:]]))
+    print("mode: " + ("reps' own PostgreSQL logins under row-level security (FORCE RLS, policies)" if rls
+                      else "database superuser (row-level security bypassed)"))
     print(f"push batches of {args.batch_size} changes, pulled pages of {args.page_size}")
     try:
         load = os.getloadavg()
@@ -338,66 +451,97 @@ def main() -> int:
     url, admin = make_hub()
     work = Path(tempfile.mkdtemp(prefix="ld-bench-sync-"))
     replicas = Replicas(work)
-    hub = Hub(url)
+    hub = Hub(url)  # the superuser's: setup in superuser mode, ANALYZE and counts in both
+    team = Team(url) if rls else None
     try:
         t0 = time.perf_counter()
-        a = replicas.new("a")
-        setup.initialize(a, admin_name="Bench Admin", admin_email="bench@example.com")
-        seed(a, args.contacts, rng)
-        client.sync(a, hub, backup=False)
-        b = replicas.new("b")
-        client.sync(b, hub, backup=False)
-        b.write.actor_id = users.create_user(b, "Bea Rep", "bea@example.com").id
-        client.sync(b, hub, backup=False)
-        client.sync(a, hub, backup=False)
+        if team:
+            team.create(args.colleagues)
+            hub_a, hub_b, hub_c = team.hub("ann"), team.hub("ben"), team.hub("cem")
+            a = replicas.join("a", team, "ann")
+            seed(a, args.contacts, rng)
+            client.push(a, hub_a)
+            client.pull(a, hub_a)
+            b = replicas.join("b", team, "ben")
+            print(f"A: {team.describe('ann')}, owns the import; B: {team.describe('ben')}; "
+                  f"C: {team.describe('cem')}; the week: {args.colleagues} reps {LOGIN_PREFIX}mate*")
+        else:
+            hub_a = hub_b = hub_c = hub
+            a = replicas.new("a")
+            setup.initialize(a, admin_name="Bench Admin", admin_email="bench@example.com")
+            seed(a, args.contacts, rng)
+            client.sync(a, hub, backup=False)
+            b = replicas.new("b")
+            client.sync(b, hub, backup=False)
+            b.write.actor_id = users.create_user(b, "Bea Rep", "bea@example.com").id
+            client.sync(b, hub, backup=False)
+            client.sync(a, hub, backup=False)
         print(f"setup: hub and replicas A, B with {args.contacts} contacts in {time.perf_counter() - t0:.1f} s")
 
         # (a) offline changes on A: push, then B pulls.
-        worker = Worker(a, rng)
+        worker = Worker(a, rng, own=rls)
         pushes, pulls, made = [], [], []
         for run in range(args.runs):
             t0 = time.perf_counter()
             made.append(worker.make(args.changes))
             make_s = time.perf_counter() - t0
             analyze(hub)
-            before = hub_count(hub)
+            a_since = hub_max_seq(hub)
             prof = args.profile if run == 0 and args.profile else None
-            push_s, results = timed(lambda: client.push(a, hub, batch_size=args.batch_size),
+            push_s, results = timed(lambda: client.push(a, hub_a, batch_size=args.batch_size),
                                     prof / "push.prof" if prof else None)
-            pushed = hub_count(hub) - before
-            pull_s, stats = timed(lambda: client.pull(b, hub, page_size=args.page_size),
+            pushed = hub_count(hub, a_since)
+            pull_s, stats = timed(lambda: client.pull(b, hub_b, page_size=args.page_size),
                                   prof / "pull_a.prof" if prof else None)
-            assert pushed == made[-1] and stats.changes == made[-1], (pushed, stats, made[-1])
+            refused = sum(r.rejected for r in results)
+            assert pushed == made[-1] and stats.changes == made[-1] and not refused, (pushed, stats, made[-1], refused)
             conflicts = sum(r.conflicts for r in results)
             pushes.append(push_s)
             pulls.append(pull_s)
             print(f"  run {run + 1}: {made[-1]} changes made in {make_s:.1f} s; push {push_s:.3f} s "
-                  f"({len(results)} batches, {conflicts} conflicts), pull {pull_s:.3f} s "
-                  f"({stats.applied} applied)")
-        client.pull(a, hub)
+                  f"({len(results)} batches, {conflicts} conflicts, {refused} refused), pull {pull_s:.3f} s "
+                  f"({stats.changes} changes, {stats.applied} applied)")
+        client.pull(a, hub_a)
 
-        # (b) a week away: C bootstraps, colleagues push, C pulls.
+        # (b) a week away: colleagues (under RLS: with books of their own), C joins,
+        # colleagues push the week, C pulls.
         t0 = time.perf_counter()
         week_pulls, week = [], 0
-        c = replicas.new("c")
-        client.sync(c, hub, backup=False)
-        c_snapshot = snapshot(c, work / "c-snapshot.sqlite3")
+        per = [args.week // args.colleagues + (i < args.week % args.colleagues) for i in range(args.colleagues)]
+        mates: list[tuple[Database, Hub]] = []
+        for i in range(args.colleagues if args.week else 0):
+            if team:
+                who = f"mate{i}"
+                mate = replicas.join(who, team, who)
+                seed(mate, max(1, args.contacts // args.colleagues), random.Random(args.seed * 1000 + i), f"M{i}")
+                client.push(mate, team.hub(who))
+                mates.append((mate, team.hub(who)))
+        c = replicas.join("c", team, "cem") if team else replicas.new("c")
+        if not team:
+            client.sync(c, hub, backup=False)
+        c_snapshot = file_copy(c, work / "c-snapshot.sqlite3")
         since = client.last_pulled_seq(c)
         c_node = c.write.node
-        per = [args.week // args.colleagues + (i < args.week % args.colleagues) for i in range(args.colleagues)]
         for i, n in enumerate(per if args.week else []):
-            mate = replicas.new(f"mate{i}")
-            client.sync(mate, hub, backup=False)
-            Worker(mate, random.Random(args.seed * 100 + i)).make(n)
-            client.push(mate, hub)
-        week = hub_count(hub) - since
+            if team:
+                mate, mate_hub = mates[i]
+            else:
+                mate, mate_hub = replicas.new(f"mate{i}"), hub
+                client.sync(mate, hub, backup=False)
+            Worker(mate, random.Random(args.seed * 100 + i), own=rls).make(n)
+            results = client.push(mate, mate_hub)
+            assert not sum(r.rejected for r in results), results
+        week = hub_count(hub, since)
         analyze(hub)
         if args.week:
             print(f"setup (b): {args.colleagues} colleagues pushed {week} changes in {time.perf_counter() - t0:.1f} s")
         for run in range(args.runs if args.week else 0):
-            fresh = replicas.new(f"c-run{run}", source=c_snapshot, node=c_node)
+            if team:
+                fresh = replicas.open(f"c-run{run}", team.emails["cem"], source=c_snapshot, node=c_node)
+            else:
+                fresh = replicas.new(f"c-run{run}", source=c_snapshot, node=c_node)
             prof = args.profile if run == 0 and args.profile else None
-            pull_s, stats = timed(lambda: client.pull(fresh, hub, page_size=args.page_size),
+            pull_s, stats = timed(lambda: client.pull(fresh, hub_c, page_size=args.page_size),
                                   prof / "pull_week.prof" if prof else None)
             assert stats.changes == week, (stats, week)
             week_pulls.append(pull_s)
@@ -406,21 +550,32 @@ def main() -> int:
         # (c) the floor.
         n_a = made[-1]
         copy_s, many_s = floor_push(url, n_a, args.runs)
-        floor_pull_a = floor_pull(url, since - n_a, n_a, replicas.template, work, args.runs)
+        floor_pull_a = floor_pull(url, a_since, n_a, replicas.template, work, args.runs)
         floor_pull_week = floor_pull(url, since, week, replicas.template, work, args.runs) if week else 0.0
     finally:
         hub.dispose()
+        if team:
+            team.dispose()
         replicas.close()
         if args.keep:
-            print(f"kept: hub database {HUB_DB}, replicas in {work}")
+            print(f"kept: hub database {HUB_DB}, replicas in {work}"
+                  + (f", logins {', '.join(team.logins.values())} (password {PASSWORD})" if team else ""))
+            admin.dispose()
         else:
-            drop_hub(admin)
-            shutil.rmtree(work, ignore_errors=True)
+            try:
+                drop_hub(admin)
+                shutil.rmtree(work, ignore_errors=True)
+            finally:
+                if team:
+                    team.drop_logins(admin)
+                admin.dispose()
 
     push_m, pull_m = statistics.median(pushes), statistics.median(pulls)
     week_m = statistics.median(week_pulls) if week_pulls else 0.0
     total = statistics.median([p + q for p, q in zip(pushes, pulls)])
     print()
+    print("mode: " + ("reps under row-level security, each with its own login: A (rep) pushes, B and C (managers "
+                      "of A's team) pull" if rls else "superuser (row-level security bypassed)"))
     print(f"{'measurement':<44}{'rows':>8}{'median s':>10}{'runs s':>22}{'floor s':>9}{'ratio':>7}{'target':>9}")
 
     def line(name, rows, med, runs=None, floor=None, target=""):
@@ -429,11 +584,11 @@ def main() -> int:
         ratio = f"{med / floor:>7.1f}" if floor else f"{'':>7}"
         print(f"{name:<44}{rows:>8,}{med:>10.3f}{spread:>22}{fl}{ratio}{target:>9}")
 
-    line("(a) push A -> hub", n_a, push_m, pushes, copy_s)
-    line("(a) pull hub -> B", n_a, pull_m, pulls, floor_pull_a)
+    line("(a) push A -> hub" + (" (rep)" if rls else ""), n_a, push_m, pushes, copy_s)
+    line("(a) pull hub -> B" + (" (manager)" if rls else ""), n_a, pull_m, pulls, floor_pull_a)
     line("(a) push + pull", n_a, total, [p + q for p, q in zip(pushes, pulls)], copy_s + floor_pull_a, "<= 1.5")
     if week:
-        line("(b) pull a week -> C", week, week_m, week_pulls, floor_pull_week, "<= 3.0")
+        line("(b) pull a week -> C" + (" (manager)" if rls else ""), week, week_m, week_pulls, floor_pull_week, "<= 3.0")
     line("(c) floor: psycopg COPY into change_log", n_a, copy_s)
     line("(c) floor: psycopg executemany", n_a, many_s)
     line("(c) floor: psycopg fetch + sqlite3 insert", n_a, floor_pull_a)
