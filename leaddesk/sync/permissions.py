@@ -59,6 +59,22 @@ def _fk_parents(name: str, values: dict) -> Iterable[tuple[str, uuid.UUID]]:
             yield fk.column.table.name, value
 
 
+def _deleted_by_others(parent: tuple[str, uuid.UUID], created_here: dict, intended: dict, states: dict,
+                       hub_row) -> bool:
+    """Is a new child's parent deleted on the hub by someone else? A parent created in this
+    batch, or deleted or restored by it, is its author's own doing: the author's replica
+    holds the children under it, and a restore brings them back together (found by the
+    team state machine: a contact captured and deleted offline lost its e-mails)."""
+    if parent in created_here:
+        return False
+    if parent in intended:
+        state = states.get(parent)
+        deleted_before = bool(state is not None and state.exists and state.values.get("deleted"))
+        return deleted_before and intended[parent]
+    row = hub_row(*parent)
+    return bool(row is not None and row.get("deleted"))
+
+
 def screen(conn: Connection, states: dict, subject: access.Subject | None,
            changes: list[Change]) -> tuple[list[Change], list[Refusal]]:
     """Split ``changes`` (new to the change log, in batch order) into those to apply and
@@ -86,6 +102,15 @@ def screen(conn: Connection, states: dict, subject: access.Subject | None,
                 fetched[key] = dict(row._mapping) if row is not None else None
         return fetched[key]
 
+    # What this batch means each row's deleted flag to become (its author's own deletes and
+    # restores), by the batch's newest change of it.
+    intended: dict[tuple[str, uuid.UUID], bool] = {}
+    for c in sorted(changes, key=lambda c: (c.hlc, c.node.int)):
+        if c.field == "deleted":
+            intended[(c.entity, c.row_id)] = bool(decode_change(entity(c.entity), c))
+        elif c.created:
+            intended[(c.entity, c.row_id)] = bool(decode_change(entity(c.entity), c).get("deleted"))
+
     for key, group in groups.items():
         name, row_id = key
         state = states.get(key)
@@ -109,11 +134,10 @@ def screen(conn: Connection, states: dict, subject: access.Subject | None,
                     reason = f"Its {parent.replace('_', ' ')} was refused in the same sync."
                     break
             rule = access.RULES.get(name)
-            if reason is None and isinstance(rule, access.Child):
-                parent_row = hub_row(rule.parent, after.get(rule.fk))
-                if parent_row is not None and parent_row.get("deleted"):
-                    reason = (f"Its {rule.parent.replace('_', ' ')} was deleted on the team server; restore it "
-                              "from the Trash, then use “Use other” here to add this again.")
+            if reason is None and isinstance(rule, access.Child) and _deleted_by_others(
+                    (rule.parent, after.get(rule.fk)), created_here, intended, states, hub_row):
+                reason = (f"Its {rule.parent.replace('_', ' ')} was deleted on the team server; restore it "
+                          "from the Trash, then use “Use other” here to add this again.")
         if reason is None and subject is not None and not subject.is_admin and name in access.RULES:
             if before is not None and not access.can_write(subject, name, before, hub_row):
                 reason = access.denial(name)
