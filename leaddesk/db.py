@@ -155,8 +155,6 @@ class Database:
         #: time.monotonic() of this app's last committed write (SQLite echo filter).
         self.last_local_commit = 0.0
         self._hub_mode: bool | None = None
-        #: (entity, id) of rows the current pull named but this replica lacks (sync/client.py).
-        self.unknown_rows: set = set()
         if engine.dialect.name == "postgresql":
             event.listen(engine, "checkout", self._remember_pid)
         self.session_factory = sessionmaker(engine, expire_on_commit=False)

@@ -54,7 +54,7 @@ _state = SyncState.__table__
 _log = ChangeLog.__table__
 
 LAST_PULLED = "last_pulled_seq"
-CLOCK = "hlc"
+CLOCK = "hlc"  # = snapshot.CLOCK
 #: Changes per push batch: one hub transaction each, holding the push lock (a 2,000-change
 #: batch holds it for about 0.3 s on the benchmark machine, 5,000 for about 0.75 s;
 #: BENCHMARKS.md "Sync" has both).
@@ -223,12 +223,16 @@ class _UUIDs:
         return got
 
 
-def acknowledge(db: Database, batch_id: uuid.UUID) -> None:
-    """The hub holds the batch: forget its outbox rows."""
+def acknowledge(db: Database, batch_id: uuid.UUID, refused_rows=()) -> None:
+    """The hub holds the batch: forget its outbox rows, and remember (in the same
+    transaction) the rows it refused, which must be taken back to the hub's state."""
+    from leaddesk.sync import snapshot
+
     with db.engine.begin() as conn:
         ids = select(_outbox.c.change_id).where(_outbox.c.batch_id == batch_id)
         conn.execute(delete(_base).where(_base.c.change_id.in_(ids)))
         conn.execute(delete(_outbox).where(_outbox.c.batch_id == batch_id))
+        snapshot.owe_refresh(conn, refused_rows)
 
 
 def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
@@ -245,12 +249,13 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
             if batch is None:
                 break
             result = hub.push(batch)
-            acknowledge(db, batch.batch_id)
+            acknowledge(db, batch.batch_id, result.refused_rows)
             results.append(result)
             del batch
             if result.refused_rows:
-                # The hub refused these (kept as "rejected" conflicts): take its state back.
-                _refresh(db, hub, result.refused_rows)
+                # The hub refused these (kept as "rejected" conflicts): take its state back
+                # (a crash before this is caught up by the next pull: the debt is durable).
+                _refresh_owed(db, hub)
     return results
 
 
@@ -261,16 +266,12 @@ def hub_engine(hub: Transport):
     return getattr(hub, "engine", None)
 
 
-def _refresh(db: Database, hub: Transport, rows) -> None:
+def _refresh_owed(db: Database, hub: Transport) -> None:
     from leaddesk.sync import snapshot
 
     engine = hub_engine(hub)
-    if engine is None:
-        return
-    keys: dict[str, set] = {}
-    for name, row_id in rows:
-        keys.setdefault(name, set()).add(row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id)))
-    snapshot.refresh(db, engine, keys)
+    if engine is not None:
+        snapshot.refresh_owed(db, engine)
 
 
 # --- pull ---------------------------------------------------------------------------------
@@ -280,6 +281,7 @@ def apply_page(db: Database, page: PullPage) -> int:
     changes won at least one field here. Every new change of the page is also copied
     into the local ``change_log`` (a row already there, same seq or change id, is left
     as it is: a page pulled again changes nothing)."""
+    from leaddesk.sync import snapshot
     from leaddesk.sync.snapshot import mirror_writes
 
     applied = 0
@@ -297,7 +299,9 @@ def apply_page(db: Database, page: PullPage) -> int:
             for c in changes:
                 applied += store.apply(c, merge.Stamp(c.hlc, c.node, c.seq or 0, c.change_id)).applied
             store.flush()
-            db.unknown_rows.update(store.unknown)
+            # Changes to rows this replica never had (a deal just re-assigned to its user,
+            # rows the user could not see before): fetched whole at the end of the pull.
+            snapshot.owe_refresh(conn, store.unknown)
             db.write.clock.observe(max(c.hlc for c in changes))
             _log_locally(conn, changes)
         if page.last_seq > last:
@@ -324,7 +328,6 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     restore_clock(db)
     since = last_pulled_seq(db)
     count = applied = 0
-    db.unknown_rows = set()
     with gc_paused():  # over the whole pull, not page by page (see push)
         while True:
             page = hub.pull(since, page_size)
@@ -340,12 +343,8 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     if engine is not None:
         from leaddesk.sync import snapshot
 
-        if db.unknown_rows:
-            # Changes to rows this replica never had (a deal just re-assigned to its user,
-            # rows the user could not see before): fetch them whole.
-            _refresh(db, hub, sorted(db.unknown_rows, key=str))
+        snapshot.refresh_owed(db, engine)  # rows the pages named, or a crashed push refused
         snapshot.follow_access_changes(db, engine)
-    db.unknown_rows = set()
     return PullStats(count, applied, since)
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,12 @@ _search = SearchDoc.__table__
 
 LAST_PULLED = "last_pulled_seq"
 LAST_ACCESS = "last_access_seq"
+#: The highest clock this replica has stored (``client.restore_clock`` starts from it).
+CLOCK = "hlc"
+#: Rows owed a refresh (a push refused them, a pull named rows this replica lacks), as
+#: JSON ``[[entity, id], ...]``: recorded in the same transaction as what made them owed,
+#: cleared by the refresh that brings them, so a crash in between only delays it.
+REFRESH_OWED = "refresh_owed"
 
 Progress = Callable[[str, int, int], None]
 
@@ -131,6 +138,43 @@ def _put(conn: Connection, key: str, value) -> None:
 
 def _get(conn: Connection, key: str) -> str | None:
     return conn.scalar(select(_state.c.value).where(_state.c.key == key))
+
+
+def owe_refresh(conn: Connection, rows: Iterable[tuple[str, uuid.UUID]]) -> None:
+    """Record rows to refresh, inside the caller's transaction."""
+    rows = list(rows)
+    if not rows:
+        return
+    owed = set(_owed(conn)) | {(name, i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))) for name, i in rows}
+    _put(conn, REFRESH_OWED, json.dumps(sorted([name, str(i)] for name, i in owed)))
+
+
+def _owed(conn: Connection) -> list[tuple[str, uuid.UUID]]:
+    raw = _get(conn, REFRESH_OWED)
+    return [(name, uuid.UUID(i)) for name, i in json.loads(raw)] if raw else []
+
+
+def owed_refreshes(db: Database) -> dict[str, set[uuid.UUID]]:
+    keys: dict[str, set[uuid.UUID]] = {}
+    with _reading(db) as conn:
+        for name, row_id in _owed(conn):
+            keys.setdefault(name, set()).add(row_id)
+    return keys
+
+
+def refresh_owed(db: Database, hub_engine) -> RefreshStats:
+    """Refresh every row owed one (see :data:`REFRESH_OWED`)."""
+    return refresh(db, hub_engine, owed_refreshes(db))
+
+
+def _observe(db: Database, conn: Connection, hlcs: Iterable[int]) -> None:
+    """Move this replica's clock past the clocks just written, durably (in ``conn``'s
+    transaction): an edit made after seeing a refreshed value must order after it, even
+    on a laptop whose wall clock is behind (found by the team state machine)."""
+    top = max(hlcs, default=0)
+    if top:
+        db.write.clock.observe(top)
+    _put(conn, CLOCK, max(db.write.clock.last, int(_get(conn, CLOCK) or 0)))
 
 
 def write_rows(conn: Connection, name: str, rows: list[dict]) -> None:
@@ -233,6 +277,12 @@ def refresh(db: Database, hub_engine, keys: dict[str, set[uuid.UUID]], *,
                     present += list(conn.scalars(select(local.c.id).where(local.c.id.in_(chunk))))
                 purge(conn, name, present, stats)
         _reindex(conn, touched)
+        _observe(db, conn, [r["hlc"] for rows, _ in fetched.values() for r in rows]
+                 + [c["hlc"] for _, clocks in fetched.values() for c in clocks])
+        owed = _owed(conn)
+        if owed:
+            left = [k for k in owed if k[1] not in keys.get(k[0], ())]
+            _put(conn, REFRESH_OWED, json.dumps(sorted([name, str(i)] for name, i in left)))
     return stats
 
 
@@ -258,6 +308,7 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
                     field="db")
     names = sorted(entities(), key=lambda n: entity(n).rank)
     counts: dict[str, int] = {}
+    top = 0
     with hub_engine.connect() as hc, hc.begin():
         hc.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         last_seq = int(hc.scalar(text("SELECT ld_max_seq()")) or 0)
@@ -277,6 +328,7 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
                     for chunk in _chunks(clocks, 1000):
                         conn.execute(sqlite.insert(_fv).on_conflict_do_nothing(), chunk)
                     counts[name] = len(rows)
+                    top = max([top, *(r["hlc"] for r in rows), *(c["hlc"] for c in clocks)])
             finally:
                 set_bulk_active(raw, False)
             sql = upsert_sql("sqlite")
@@ -285,6 +337,7 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
             conn.execute(text(sql["opportunity"].format(where="true")))
             _put(conn, LAST_PULLED, last_seq)
             _put(conn, LAST_ACCESS, last_access)
+            _observe(db, conn, [top])
     if progress:
         progress("Downloaded", len(names), len(names))
     return JoinStats(sum(counts.values()), last_seq, counts)
