@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     t = tsub.add_parser("disable-user", help="stop a person's database login (offboarding)")
     t.add_argument("--url", required=True)
     t.add_argument("--email", required=True)
+    t = tsub.add_parser("purge-history", help="trim the team server's change log (field history) to the last "
+                        "N days; laptops away longer re-download at their next sync, keeping unsent edits")
+    t.add_argument("--url", required=True, help="the team database, opened by an admin (or superuser)")
+    t.add_argument("--keep-days", type=int, default=365, metavar="N", help="days of history to keep (default 365)")
 
     p = sub.add_parser("gui", help="open the app (the default)")
     p = sub.add_parser("screenshot", help="render a view of the current database to a PNG, offscreen")
@@ -223,6 +227,9 @@ def cmd_sync(args) -> int:
     print(f"Sent {summary.sent:,} change(s); received {summary.received:,}, applied {summary.applied:,}.")
     if summary.conflicts:
         print(f"{summary.conflicts:,} conflict(s): both values are kept on the team server.")
+    if summary.resynced:
+        print("This laptop had been away longer than the team server keeps its history: it downloaded a fresh "
+              "copy of what you may see; your unsent changes were kept and sent.")
     print(f"Pending changes: {summary.pending_after:,}. Backup: {summary.backup or 'none'}.")
     return 0
 
@@ -273,6 +280,11 @@ def cmd_team(args) -> int:
         with db.reader() as s:
             db.write.actor_id = database_user(s)
             db.write.subject = access.load_subject(s, db.write.actor_id)
+        if args.team_command == "purge-history":
+            trim = team_admin.purge_history(db, args.keep_days)
+            print(f"Removed {trim.removed:,} change(s) older than {args.keep_days} day(s) from the change log "
+                  f"(history now starts after seq {trim.horizon:,}).")
+            return 0
         if args.team_command == "add-user":
             team_id = None
             if args.team:

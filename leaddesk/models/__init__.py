@@ -5,7 +5,16 @@ from leaddesk.models.activity import Activity
 from leaddesk.models.base import BOOKKEEPING, Base, Synced
 from leaddesk.models.dedupe import DuplicateCandidate, RecordMerge
 from leaddesk.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleEvent
-from leaddesk.models.hub import HUB_TABLES, AccessChange, ChangeLog, HubFieldVersion, OutboxBase, SyncBatch, SyncConflict
+from leaddesk.models.hub import (
+    HUB_TABLES,
+    AccessChange,
+    ChangeLog,
+    HistoryPurge,
+    HubFieldVersion,
+    OutboxBase,
+    SyncBatch,
+    SyncConflict,
+)
 from leaddesk.models.journal import ROW_CREATED, FieldVersion, Outbox, SyncState
 from leaddesk.models.marketing import (
     Bant,
@@ -57,6 +66,7 @@ __all__ = [m.__name__ for m in SYNCED_MODELS] + [
     "SyncState",
     "ChangeLog",
     "SyncBatch",
+    "HistoryPurge",
     "HubFieldVersion",
     "SyncConflict",
     "OutboxBase",

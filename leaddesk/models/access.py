@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, false, or_, select, true
@@ -331,6 +331,47 @@ $$ SELECT u.id FROM app_user u, app_user me
    WHERE me.id = ld_me() AND (u.id = me.id OR (me.team_id IS NOT NULL AND u.team_id = me.team_id)) $$;
 """
 
+#: The change log's trim (sync notes 3.7, horizon): installed by revision 0006.
+HISTORY_SQL = """
+CREATE OR REPLACE FUNCTION ld_history_horizon() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT coalesce(max(through_seq), 0) FROM history_purge $$;
+
+-- (0005's, now never below the horizon: a trim may leave the change log empty.)
+CREATE OR REPLACE FUNCTION ld_max_seq() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$ SELECT greatest(coalesce(max(seq), 0), ld_history_horizon()) FROM change_log $$;
+
+-- Remove the changes received more than ``keep`` ago (an administrator, or the server's
+-- superuser). Under the push lock, so no push commits meanwhile. Returns how many went.
+CREATE OR REPLACE FUNCTION ld_purge_history(keep interval) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS
+$$
+DECLARE
+  through bigint;
+  n bigint;
+BEGIN
+  IF coalesce(ld_role(), '') <> 'admin'
+     AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false) THEN
+    RAISE EXCEPTION 'Only an administrator may trim the team''s sync history.' USING ERRCODE = '42501';
+  END IF;
+  IF keep < interval '0' THEN
+    RAISE EXCEPTION 'The history to keep cannot be negative.' USING ERRCODE = '22023';
+  END IF;
+  PERFORM pg_advisory_xact_lock(%(lock)d);
+  SELECT max(seq) INTO through FROM change_log WHERE received_at < now() - keep;
+  IF through IS NULL OR through <= ld_history_horizon() THEN
+    RETURN 0;
+  END IF;
+  DELETE FROM change_log WHERE seq <= through;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  INSERT INTO history_purge (through_seq, cutoff, purged_at, purged_by, changes)
+  VALUES (through, now() - keep, now(), session_user, n);
+  RETURN n;
+END
+$$;
+""" % {"lock": 0x4C4453594E433031}  # = leaddesk.sync.server.PUSH_LOCK ("LDSYNC01")
+
 #: Sync and helper tables and their policies: (table, [(name, command, using, check)]).
 #: Everything the data tables hide, these hide too (sync notes 6.1).
 def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
@@ -356,16 +397,21 @@ def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
         ],
         # Ids only: whoever lost sight of a row must still learn that it changed hands.
         "access_change": [("ld_read", "SELECT", f"{_ME} IS NOT NULL", None)],
+        # When the change log was trimmed (numbers only); written by ld_purge_history().
+        "history_purge": [("ld_read", "SELECT", f"{_ME} IS NOT NULL", None)],
         "search_doc": [("ld_read", "SELECT", pg_row_visible("entity", "row_id"), None)],
         # Replica-side tables: nobody on the hub uses them but its superuser.
         "outbox": [], "field_version": [], "sync_state": [], "outbox_base": [],
     }
 
 
-def policy_sql() -> list[str]:
-    """Every statement that (re)installs the row-level security of a hub database."""
+def policy_sql(tables: Collection[str] | None = None) -> list[str]:
+    """Every statement that (re)installs the row-level security of a hub database (of
+    ``tables`` only, when given)."""
     out = []
     for table in RULES:
+        if tables is not None and table not in tables:
+            continue
         read, write = pg_read(table), pg_write(table)
         out += [
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
@@ -375,6 +421,8 @@ def policy_sql() -> list[str]:
             f"CREATE POLICY ld_update ON {table} FOR UPDATE USING ({write}) WITH CHECK ({write})",
         ]
     for table, policies in sync_policies().items():
+        if tables is not None and table not in tables:
+            continue
         out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
                 f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"]
         for name, command, using, check in policies:
@@ -387,10 +435,11 @@ def policy_sql() -> list[str]:
     return out
 
 
-def drop_policy_sql() -> list[str]:
+def drop_policy_sql(tables: Collection[str] | None = None) -> list[str]:
     out = []
-    tables = list(RULES) + list(sync_policies())
-    for table in tables:
+    for table in [*RULES, *sync_policies()]:
+        if tables is not None and table not in tables:
+            continue
         for name in ("ld_read", "ld_insert", "ld_update"):
             out.append(f"DROP POLICY IF EXISTS {name} ON {table}")
         out += [f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",

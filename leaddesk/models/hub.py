@@ -170,6 +170,24 @@ class AccessChange(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class HistoryPurge(Base):
+    """Hub: each trim of the change log (``ld_purge_history``, an admin's command). Changes
+    up to ``through_seq`` are gone, so a replica that last pulled before it cannot catch
+    up change by change: it re-downloads what its user sees and keeps its unsent edits
+    (sync notes 3.7, the tombstone horizon). Written only by the SECURITY DEFINER
+    function; read through ``ld_history_horizon()``."""
+
+    __tablename__ = "history_purge"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    #: Changes received before this time were removed.
+    cutoff: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    purged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    purged_by: Mapped[str] = mapped_column(String(63))
+    changes: Mapped[int] = mapped_column(BigInteger)
+
+
 class OutboxBase(Base):
     """Replica: the last pulled seq an unsent edit was made on (see module docs)."""
 

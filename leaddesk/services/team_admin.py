@@ -247,3 +247,34 @@ def set_login_enabled(db: Database, user_id: uuid.UUID, enabled: bool) -> None:
                       {"n": user.db_role, "e": enabled, "g": GROUPS[Role(user.role)]})
         except DBAPIError as exc:
             raise _db_error(exc) from exc
+
+
+# --- history horizon ---------------------------------------------------------------------
+
+#: Keep a year of the change log by default: longer than any plausible time offline (a
+#: laptop away longer re-downloads instead of pulling; sync notes 3.7).
+HISTORY_KEEP_DAYS = 365
+
+
+@dataclass(frozen=True)
+class HistoryTrim:
+    removed: int
+    #: The newest seq no longer in the change log (0: never trimmed).
+    horizon: int
+
+
+def purge_history(db: Database, keep_days: int = HISTORY_KEEP_DAYS) -> HistoryTrim:
+    """Remove the changes the hub received more than ``keep_days`` days ago (admins, or
+    the server's superuser). Field history older than that goes with them; rows, their
+    clocks and the conflict inbox stay. A replica that last pulled before the trim
+    re-downloads what its user sees at its next sync, keeping its unsent edits."""
+    _require_pg(db)
+    if keep_days < 0:
+        raise ValidationError("The number of days of history to keep cannot be negative.", field="keep_days")
+    with db.engine.begin() as conn:
+        try:
+            removed = conn.scalar(text("SELECT ld_purge_history(make_interval(days => :d))"), {"d": keep_days})
+        except DBAPIError as exc:
+            raise _db_error(exc) from exc
+        horizon = conn.scalar(text("SELECT ld_history_horizon()"))
+    return HistoryTrim(int(removed or 0), int(horizon or 0))

@@ -66,6 +66,9 @@ class SyncSummary:
     duplicates_found: int = 0
     #: The count check's verdict ("ok", "repaired ..."), None when not due.
     count_check: str | None = None
+    #: This laptop had been away longer than the team server keeps its history: it
+    #: downloaded a fresh copy of what its user sees (unsent edits kept and sent).
+    resynced: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
         synced_at=now,
         duplicates_found=found,
         count_check=checked,
+        resynced=pulled.resynced,
     )
 
 

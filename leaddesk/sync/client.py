@@ -84,6 +84,9 @@ class PullStats:
     changes: int
     applied: int
     last_seq: int
+    #: The hub had trimmed changes this replica never pulled: it re-downloaded what its
+    #: user sees (snapshot.resync) before pulling on.
+    resynced: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,12 +185,20 @@ def next_batch(db: Database, batch_size: int = BATCH_SIZE, *, schema: str | None
                 bindparam("ids", expanding=True))).values(batch_id=batch_id), {"ids": [r[0] for r in rows]})
         else:
             rows = _outbox_rows(conn, _outbox.c.batch_id == batch_id)
-        ids = _UUIDs()
-        changes = tuple(
-            Change(change_id=ids.new(r[0]), entity=r[1], row_id=ids(r[2]), field=r[3], value=r[4], hlc=r[5],
-                   node=ids(r[6]), author=ids(r[7]), at=r[8], base_seq=r[9] if r[9] is not None else last)
-            for r in rows)
+        changes = tuple(_changes(rows, last))
     return PushBatch(batch_id=batch_id, node=db.write.node, changes=changes, schema=schema)
+
+
+def _changes(rows, default_base: int) -> list[Change]:
+    ids = _UUIDs()
+    return [Change(change_id=ids.new(r[0]), entity=r[1], row_id=ids(r[2]), field=r[3], value=r[4], hlc=r[5],
+                   node=ids(r[6]), author=ids(r[7]), at=r[8], base_seq=r[9] if r[9] is not None else default_base)
+            for r in rows]
+
+
+def outbox_changes(conn: Connection, where) -> list[Change]:
+    """Unsent outbox rows matching ``where``, as changes, in send order."""
+    return _changes(_outbox_rows(conn, where), _last_pulled(conn))
 
 
 #: Outbox columns read as stored (SQLite: 32 hex digits), made UUIDs by :class:`_UUIDs`.
@@ -328,6 +339,15 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
     restore_clock(db)
     since = last_pulled_seq(db)
     count = applied = 0
+    engine = hub_engine(hub)
+    resynced = False
+    if engine is not None:
+        from leaddesk.sync import snapshot
+
+        if since < snapshot.history_horizon(engine):
+            # Changes after `since` were trimmed from the hub: pulling on would miss them.
+            since = snapshot.resync(db, engine).last_seq
+            resynced = True
     with gc_paused():  # over the whole pull, not page by page (see push)
         while True:
             page = hub.pull(since, page_size)
@@ -339,13 +359,10 @@ def pull(db: Database, hub: Transport, *, page_size: int = PAGE_SIZE) -> PullSta
             del page
             if not more:
                 break
-    engine = hub_engine(hub)
     if engine is not None:
-        from leaddesk.sync import snapshot
-
         snapshot.refresh_owed(db, engine)  # rows the pages named, or a crashed push refused
         snapshot.follow_access_changes(db, engine)
-    return PullStats(count, applied, since)
+    return PullStats(count, applied, since, resynced)
 
 
 # --- sync ---------------------------------------------------------------------------------

@@ -293,6 +293,8 @@ class JoinStats:
     rows: int
     last_seq: int
     tables: dict[str, int]
+    #: Resync: local rows removed because the hub no longer shows them.
+    purged: int = 0
 
 
 def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinStats:
@@ -306,9 +308,29 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
                     "This laptop's LeadDesk database already holds data, so it cannot become a copy of the "
                     "team's. Move it aside (or start LeadDesk with another data folder) and join again.",
                     field="db")
+    return _download(db, hub_engine, progress=progress, resync=False)
+
+
+def history_horizon(hub_engine) -> int:
+    """The last seq the hub's change log no longer holds (0: never trimmed)."""
+    with hub_engine.connect() as hc:
+        return int(hc.scalar(text("SELECT ld_history_horizon()")) or 0)
+
+
+def resync(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinStats:
+    """Non-destructive resync of a replica that last pulled before the hub trimmed its
+    change log (sync notes 3.7): every row this user sees, as the hub holds it, with its
+    clocks, written over the local copy; local rows the hub no longer shows are purged
+    (rows created here and not yet pushed stay); then the unsent edits in the outbox are
+    merged back in, so the laptop still shows them until they are pushed."""
+    return _download(db, hub_engine, progress=progress, resync=True)
+
+
+def _download(db: Database, hub_engine, *, progress: Progress | None, resync: bool) -> JoinStats:
     names = sorted(entities(), key=lambda n: entity(n).rank)
     counts: dict[str, int] = {}
     top = 0
+    stats = RefreshStats()
     with hub_engine.connect() as hc, hc.begin():
         hc.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         last_seq = int(hc.scalar(text("SELECT ld_max_seq()")) or 0)
@@ -323,14 +345,24 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
                     if progress:
                         progress(f"Downloading {name.replace('_', ' ')}", i, len(names))
                     rows = hub_rows(hc, name)
-                    write_rows(conn, name, rows)
                     clocks = hub_clocks(hc, name)
-                    for chunk in _chunks(clocks, 1000):
-                        conn.execute(sqlite.insert(_fv).on_conflict_do_nothing(), chunk)
+                    write_rows(conn, name, rows)
+                    got = [r["id"] for r in rows]
+                    if resync:
+                        replace_clocks(conn, name, sorted(got), clocks)
+                        local = entity(name).table
+                        gone = set(conn.scalars(select(local.c.id))) - set(got) - _pending_ids(conn, name)
+                        purge(conn, name, sorted(gone), stats)
+                    else:
+                        for chunk in _chunks(clocks, 1000):
+                            conn.execute(sqlite.insert(_fv).on_conflict_do_nothing(), chunk)
                     counts[name] = len(rows)
                     top = max([top, *(r["hlc"] for r in rows), *(c["hlc"] for c in clocks)])
             finally:
                 set_bulk_active(raw, False)
+            if resync:
+                _merge_outbox(conn)
+                _put(conn, REFRESH_OWED, "[]")  # everything is fresh
             sql = upsert_sql("sqlite")
             conn.execute(text(sql["account"].format(where="true")))
             conn.execute(text(sql["contact"].format(where="true")))
@@ -340,7 +372,23 @@ def join(db: Database, hub_engine, *, progress: Progress | None = None) -> JoinS
             _observe(db, conn, [top])
     if progress:
         progress("Downloaded", len(names), len(names))
-    return JoinStats(sum(counts.values()), last_seq, counts)
+    return JoinStats(sum(counts.values()), last_seq, counts, stats.purged)
+
+
+def _merge_outbox(conn: Connection) -> None:
+    """Merge the unsent edits back into the rows just downloaded (by the same LWW rule the
+    hub will apply when they are pushed)."""
+    from leaddesk.sync import client, merge
+    from leaddesk.sync.server import RowStore
+
+    changes = client.outbox_changes(conn, _outbox.c.field != ROW_CREATED)
+    if not changes:
+        return
+    store = RowStore(conn, hub=False)
+    store.load((c.entity, c.row_id) for c in changes)
+    for c in changes:
+        store.apply(c, merge.Stamp(c.hlc, c.node))
+    store.flush()
 
 
 # --- after each pull: visibility changes and the count check -----------------------------------

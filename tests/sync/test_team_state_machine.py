@@ -262,11 +262,17 @@ class Laptop:
         self.db = self._open()
 
     def sync(self):
-        return team_sync.sync_with_hub(self.db, self.url, backup_dir=self.settings.data_dir / "backups")
+        summary = team_sync.sync_with_hub(self.db, self.url, backup_dir=self.settings.data_dir / "backups")
+        if summary.resynced:
+            _event("a laptop resynced past the horizon")
+        return summary
 
     def sync_through(self, transport, **kw):
         """client.sync over a given transport (a flaky link)."""
-        return client.sync(self.db, transport, backup=False, **kw)
+        report = client.sync(self.db, transport, backup=False, **kw)
+        if report.pulled is not None and report.pulled.resynced:
+            _event("a laptop resynced past the horizon (flaky link)")
+        return report
 
     def hub(self) -> Hub:
         return Hub(self.url)
@@ -308,6 +314,8 @@ class TeamMachine(RuleBasedStateMachine):
         self.contacts = [ids[f"contact_{k}"] for k in ("alice", "bob", "nobody", "dave")]
         self.opps = [ids[f"opp_{k}"] for k in ("alice", "bob", "dave")]
         self.merges: list[uuid.UUID] = []
+        #: The change log rows the admin trimmed away (the checks read them with the rest).
+        self.trimmed: list = []
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -450,6 +458,14 @@ class TeamMachine(RuleBasedStateMachine):
             self._attempt("reassign opportunity", lambda: pipeline.update_opportunity(
                 self.laptops["carol"].db, oid, None, owner_id=self.ids[to]))
 
+    # --- the admin trims the history (laptops that pulled before it must resync) -------------------
+
+    @rule()
+    def trim_history(self):
+        self.trimmed += self._log()
+        trim = team_admin.purge_history(self.su, 0)
+        _event(f"history trimmed: {'nothing' if not trim.removed else 'some'}")
+
     # --- sync, faults, crashes --------------------------------------------------------------------
 
     @rule(who=LAPTOP)
@@ -518,12 +534,15 @@ class TeamMachine(RuleBasedStateMachine):
                 return n
         raise AssertionError(f"the laptops still had changes to send after {MAX_ROUNDS} rounds of syncs")
 
+    def _log(self) -> list:
+        with self.su.engine.connect() as conn:
+            return conn.execute(select(ChangeLog.seq, ChangeLog.change_id, ChangeLog.entity, ChangeLog.row_id,
+                                       ChangeLog.field, ChangeLog.value, ChangeLog.hlc, ChangeLog.node,
+                                       ChangeLog.author, ChangeLog.base_seq, ChangeLog.rejected)).all()
+
     def check(self):
-        hub = self.su.engine
-        with hub.connect() as conn:
-            log = conn.execute(select(ChangeLog.seq, ChangeLog.change_id, ChangeLog.entity, ChangeLog.row_id,
-                                      ChangeLog.field, ChangeLog.value, ChangeLog.hlc, ChangeLog.node,
-                                      ChangeLog.author, ChangeLog.base_seq, ChangeLog.rejected)).all()
+        log = self.trimmed + self._log()
+        with self.su.engine.connect() as conn:
             found = conn.execute(select(SyncConflict)).all()
         self._check_laptops_equal_hub()
         self._check_nothing_lost_or_doubled(log)
@@ -537,6 +556,7 @@ class TeamMachine(RuleBasedStateMachine):
             for name, spec in entities().items():
                 hub_rows[name] = {r.id: dict(r._mapping) for r in conn.execute(select(spec.table))}
             hub_seqs = dict(conn.execute(select(ChangeLog.change_id, ChangeLog.seq)).all())
+            hub_seqs.update((e.change_id, e.seq) for e in self.trimmed)
             # read as the superuser: through a login, RLS makes this table slow (each row's
             # visibility is a CASE over every table); only rows the login sees are looked up
             hub_fv = {(r.entity, r.row_id, r.field): (r.hlc, r.node) for r in conn.execute(

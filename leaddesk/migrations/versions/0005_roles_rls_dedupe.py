@@ -120,13 +120,14 @@ END $$""")
                "FOR EACH ROW WHEN (OLD.team_id IS DISTINCT FROM NEW.team_id OR OLD.role IS DISTINCT FROM NEW.role "
                "OR OLD.active IS DISTINCT FROM NEW.active OR OLD.db_role IS DISTINCT FROM NEW.db_role "
                "OR OLD.deleted IS DISTINCT FROM NEW.deleted) EXECUTE FUNCTION ld_trg_access()")
-    for stmt in access.policy_sql():
+    # The policies of the tables that exist at this revision (later ones add theirs).
+    for stmt in access.policy_sql(set(sa.inspect(op.get_bind()).get_table_names())):
         op.execute(stmt)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for stmt in access.drop_policy_sql():
+        for stmt in access.drop_policy_sql(set(sa.inspect(op.get_bind()).get_table_names())):
             op.execute(stmt)
         op.execute("DROP TRIGGER IF EXISTS access_app_user ON app_user")
         for table in access.OWNER_TABLES:

@@ -216,6 +216,9 @@ class SyncController(QObject):
         details = self.tr("Last sync: sent {0}, received {1}.").format(summary.sent, summary.received)
         if summary.conflicts:
             details += " " + self.tr("%n new conflict(s) on the team server.", "", summary.conflicts)
+        if getattr(summary, "resynced", False):
+            details += " " + self.tr("This laptop had been away longer than the team server keeps its history, "
+                                     "so it downloaded a fresh copy; your unsent changes were kept and sent.")
         self.widget.setToolTip(details)
         self.running = False
         self._render()
