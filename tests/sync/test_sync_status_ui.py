@@ -138,3 +138,25 @@ def test_sync_status_other_failures_say_sync_failed(qtbot, laptop, monkeypatch):
     ctl.sync_now()
     assert ctl.widget.offline_badge.text() == "Sync failed" and "clock" in ctl.label.toolTip()
     assert not ctl.running
+
+
+def test_sync_status_says_when_a_laptop_away_past_the_horizon_downloaded_a_fresh_copy(qtbot, laptop, hub, hub_url,
+                                                                                      tmp_path):
+    from leaddesk.services import team_admin
+
+    ctl = SyncController(laptop, hub_url, interval_s=0, backup_dir=tmp_path / "b")
+    with qtbot.waitSignal(ctl.synced, timeout=10000):
+        ctl.sync_now()
+    office = Database(make_engine(hub_url), WriteContext(node=uuid.uuid4()))
+    try:
+        accounts.create_account(office, name="Made while the laptop was away")
+        team_admin.purge_history(office, 0)  # ... and then the history was trimmed
+    finally:
+        office.dispose()
+    accounts.create_account(laptop, name="Unsent")
+    with qtbot.waitSignal(ctl.synced, timeout=10000) as done:
+        ctl.sync_now()
+    assert done.args[0].resynced and done.args[0].pending_after == 0
+    assert "fresh copy" in ctl.widget.toolTip()
+    names = {a.name for a in accounts.list_accounts(laptop).items}
+    assert {"Made while the laptop was away", "Unsent"} <= names
