@@ -19,8 +19,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData, QModelIndex, \
-    QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QCoreApplication,
+    QDate,
+    QDateTime,
+    QLocale,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services.board import BoardCard
@@ -92,6 +102,22 @@ def format_date(value: dt.date, locale: QLocale | None = None, *, today: dt.date
     locale = locale or display_locale()
     pattern = "d MMM" if today is not None and value.year == today.year else "d MMM yyyy"
     return locale.toString(QDate(value.year, value.month, value.day), pattern)
+
+
+def format_moment(at: dt.datetime | None, locale: QLocale | None = None, *, today: dt.date | None = None) -> str:
+    """An aware time, in the user's time zone and locale: the time alone today ("14:02",
+    "2:02 PM"), else the day and the time ("22 Nov 14:02"; another year: "22 Nov 2025 14:02").
+    One format for every "when" in the app (conflicts, history, trash, merges, sync)."""
+    if at is None:
+        return ""
+    locale = locale or display_locale()
+    moment = QDateTime.fromMSecsSinceEpoch(int(at.timestamp() * 1000))  # the local zone
+    day = moment.date().toPython()
+    time = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+    today = today or dt.date.today()
+    if day == today:
+        return time
+    return f"{format_date(day, locale, today=today)} {time}"
 
 
 def is_right_to_left(text: str) -> bool:

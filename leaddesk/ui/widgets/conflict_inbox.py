@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.services import conflicts
 from leaddesk.ui import state
+from leaddesk.ui.itemmodels.board_model import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read, run_write
 
@@ -45,11 +46,8 @@ EDITED_DELETED_COLOR = QColor(0xB2, 0x6A, 0x00)
 
 
 def local_time(when: dt.datetime, *, today: dt.date | None = None) -> str:
-    """"14:02" today, "22 Nov 14:02" on another day (the user's time zone)."""
-    here = when.astimezone()
-    if here.date() == (today or dt.date.today()):
-        return here.strftime("%H:%M")
-    return f"{here.day} {here.strftime('%b %H:%M')}"
+    """"14:02" today, "22 Nov 14:02" on another day (the user's time zone and locale)."""
+    return format_moment(when, today=today)
 
 
 class ConflictTreeModel(QAbstractItemModel):

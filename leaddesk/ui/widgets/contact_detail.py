@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDateTime, QLocale, QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,6 +37,7 @@ from leaddesk.services.dto import ContactDetail as ContactDTO
 from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.itemmodels.board_model import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.contact_editor import SavedContact
 from leaddesk.ui.widgets.stage_badges import (
@@ -59,12 +60,9 @@ from leaddesk.ui.widgets.stage_badges import (
 RELEVANT = frozenset({"contact", "contact_email", "contact_phone", "lifecycle_event", "account", "app_user"})
 
 
-def local_time_text(at: dt.datetime | None, fmt: QLocale.FormatType = QLocale.FormatType.ShortFormat) -> str:
+def local_time_text(at: dt.datetime | None) -> str:
     """An aware UTC time as the user's locale writes it, in the user's time zone."""
-    if at is None:
-        return ""
-    moment = QDateTime.fromMSecsSinceEpoch(int(at.timestamp() * 1000))  # local time
-    return isolated(QLocale().toString(moment, fmt))
+    return isolated(format_moment(at)) if at is not None else ""
 
 
 def stage_icon(stage: LifecycleStage, size: int = 12) -> QIcon:

@@ -10,6 +10,8 @@ right after it, or later from "Recent merges". All database work runs in jobs
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QLocale, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.services import duplicates
 from leaddesk.ui import errors as ui_errors
+from leaddesk.ui.itemmodels.board_model import format_date, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.stage_badges import seniority_label, source_label, stage_label
@@ -261,7 +264,7 @@ def _lines(items) -> str:
 def _when(side: duplicates.ContactSide) -> str:
     if side.created_at is None:
         return "—"
-    return QLocale().toString(side.created_at.astimezone().date(), QLocale.FormatType.ShortFormat)
+    return format_date(side.created_at.astimezone().date(), today=dt.date.today())
 
 
 class DuplicateReviewDialog(QDialog):
@@ -367,9 +370,8 @@ class DuplicateReviewDialog(QDialog):
 
     def _fill_merges(self, merges) -> None:
         self.merges.clear()
-        loc = QLocale()
         for m in merges:
-            when = loc.toString(m.at.astimezone(), QLocale.FormatType.ShortFormat)
+            when = format_moment(m.at)
             text = tr("%1 merged into %2").replace("%1", m.loser_name).replace("%2", m.survivor_name)
             text += "\n" + (tr("%1 by %2").replace("%1", when).replace("%2", m.by_name) if m.by_name else when)
             item = QListWidgetItem(text)

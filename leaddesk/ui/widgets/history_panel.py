@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
     QCoreApplication,
-    QDateTime,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
@@ -41,7 +40,7 @@ from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKi
 from leaddesk.services import history
 from leaddesk.services.history import HistoryEntry, RecordHistory
 from leaddesk.ui import state
-from leaddesk.ui.itemmodels.board_model import display_locale
+from leaddesk.ui.itemmodels.board_model import display_locale, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.widgets import stage_badges
@@ -59,10 +58,7 @@ def _tr(text: str) -> str:
 
 def when_text(at: dt.datetime | None) -> str:
     """An aware UTC time in the user's zone and locale (short format)."""
-    if at is None:
-        return ""
-    moment = QDateTime.fromMSecsSinceEpoch(int(at.timestamp() * 1000))
-    return display_locale().toString(moment, QLocale.FormatType.ShortFormat)
+    return format_moment(at)
 
 
 def state_text(state: str) -> str:
