@@ -123,9 +123,13 @@ def db(empty_db) -> Database:
 
 def pytest_generate_tests(metafunc):
     """Run every test that uses a database on both engines (``@pytest.mark.sqlite_only``
-    opts out, for tests of SQLite-specific behaviour such as file backups)."""
+    opts out, for tests of SQLite-specific behaviour such as file backups;
+    ``@pytest.mark.postgres_only`` for what exists only on the team's server, such as
+    database logins)."""
     if "db_url" in metafunc.fixturenames:
         if metafunc.definition.get_closest_marker("sqlite_only"):
             metafunc.parametrize("db_url", ["sqlite"], indirect=True)
+        elif metafunc.definition.get_closest_marker("postgres_only"):
+            metafunc.parametrize("db_url", [ENGINES[1]], indirect=True)
         else:
             metafunc.parametrize("db_url", ENGINES, indirect=True)

@@ -323,10 +323,9 @@ def test_history_refuses_unknown_kinds_and_ids(db):
         history.record_history(db, "contact", uuid.uuid4())
 
 
+@pytest.mark.postgres_only
 def test_history_on_the_hub_after_a_replica_pushed(db, sqlite_template, tmp_path):
-    """A laptop's edits, once pushed, read as synced on the team's PostgreSQL."""
-    if db.dialect != "postgresql":
-        pytest.skip("the hub is PostgreSQL")
+    """A laptop's edits, once pushed, read as synced on the team's PostgreSQL (the hub)."""
     from leaddesk.sync import client
     from leaddesk.sync.server import Hub
 

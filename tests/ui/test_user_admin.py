@@ -132,9 +132,8 @@ def test_login_buttons_only_on_postgresql(qtbot, db, dialog, team):
         assert "PostgreSQL" in dialog.note.text() and dialog.note.isVisibleTo(dialog)
 
 
+@pytest.mark.postgres_only  # database logins live on the team's PostgreSQL
 def test_admin_creates_shows_once_and_disables_a_database_login(qtbot, db, dialog, team, monkeypatch):
-    if db.dialect != "postgresql":
-        pytest.skip("database logins live on the team's PostgreSQL")
     calls = []
 
     def create_login(db_, user_id, *, password=None):
