@@ -105,10 +105,29 @@ def _explain_connect_error(parsed, exc: Exception) -> str:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
     if parsed.get_backend_name() == "sqlite":
         return f"Cannot open the SQLite database {parsed.database}: {detail}"
+    full = str(getattr(exc, "orig", exc))
+    hint = next((h for needle, h in _PG_HINTS if needle in full), "")
     return (
         f"Cannot connect to PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
-        f"/{parsed.database or ''} ({where}): {detail}"
+        f"/{parsed.database or ''} ({where}): {detail}{hint}"
     )
+
+
+#: What to do about libpq's connection failures that a person can fix (TLS above all).
+_PG_HINTS = (
+    ("certificate verify failed",
+     " — the server's TLS certificate is not signed by the certificate authority given (sslrootcert): "
+     "ask the team's admin for the team's CA certificate."),
+    ("does not match host name",
+     " — the server's TLS certificate does not name the host used: connect with the host name the "
+     "certificate was issued for (as the admin wrote it, not an IP address)."),
+    ("no encryption",
+     " — the server accepts only encrypted connections: use TLS mode require, verify-ca or verify-full."),
+    ("root certificate file",
+     " — for verify-ca and verify-full give the team's certificate authority file (sslrootcert), "
+     "or 'system' to trust this computer's certificate store."),
+    ("password authentication failed", " — check the login and its password."),
+)
 
 
 def _sqlite_on_connect(dbapi_conn, _record):

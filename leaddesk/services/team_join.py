@@ -14,6 +14,7 @@ download of what the rep may see (issue #4, parts 1 and 2).
 
 from __future__ import annotations
 
+from pathlib import Path
 from dataclasses import dataclass, replace
 
 from sqlalchemy import text
@@ -76,9 +77,12 @@ def check_profile(profile: TeamProfile) -> TeamProfile:
         raise ValidationError("Give the team server's host, database and your login.", field="host")
     if profile.sslmode not in SSL_MODES:
         raise ValidationError(f"TLS mode must be one of {', '.join(SSL_MODES)}.", field="sslmode")
-    if profile.sslmode in ("verify-ca", "verify-full") and profile.sslrootcert is None:
-        # libpq then uses ~/.postgresql/root.crt; say so rather than fail obscurely later
-        pass
+    for name, label in (("sslrootcert", "certificate authority"), ("sslcert", "client certificate"),
+                        ("sslkey", "client key")):
+        value = getattr(profile, name)
+        # "system": libpq's word for the operating system's trusted roots
+        if value and not (name == "sslrootcert" and value == "system") and not Path(value).expanduser().is_file():
+            raise ValidationError(f"The {label} file {value} does not exist (or is not a file).", field=name)
     if not (0 < int(profile.port) < 65536):
         raise ValidationError("The port must be between 1 and 65535.", field="port")
     return profile
