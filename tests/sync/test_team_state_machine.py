@@ -493,6 +493,9 @@ class TeamMachine(RuleBasedStateMachine):
           batch=st.sampled_from((1, 2000)), page=st.sampled_from((1, 2000)))
     def crash_then_restart(self, who, point, nth, batch, page):
         lap = self.laptops[who]
+        if point.startswith("push") and client.pending_count(lap.db) == 0:
+            # a push crash needs something to push: a lead captured just before
+            self.create_contact(who, unassigned=False, email=None)
         self._scan(who)
         with ExitStack() as stack:
             stack.enter_context(_crash_patch(point, nth))
