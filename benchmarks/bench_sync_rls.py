@@ -6,8 +6,9 @@
 Julia (rep) edits ``--changes`` fields of her own contacts offline through the services
 (untimed), then pushes as ``ld_demo_julia`` (timed: the hub screens every row with the
 access rules, RLS checks every write, COPY goes through a temp table); Daniel (rep, same
-team, who sees the team's contacts) pulls them (timed). Compare with
-``benchmarks/bench_sync.py``, which pushes as the database superuser.
+team, who sees the team's contacts) pulls them (timed). ``benchmarks/bench_sync.py``
+measures the same path (own logins under RLS) with the full mix of changes on a hub of its
+own; this script is the quick check on the demo team.
 """
 
 from __future__ import annotations
