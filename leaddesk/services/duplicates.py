@@ -48,7 +48,8 @@ Limits: a pair detected independently on two laptops, then dismissed on one befo
 other's detection reached the team server, can show once more (the later creation wins
 the status field, as any concurrent edit; the hub logs the conflict). Two laptops that
 merge the same pair both record a merge; undoing one of them restores the contacts.
-Accounts are not deduplicated yet.
+Accounts: :mod:`leaddesk.services.account_duplicates` (same queue and merge records,
+``entity='account'``).
 """
 
 from __future__ import annotations
@@ -197,6 +198,8 @@ class MergeInfo:
     undone: bool
     fields_taken: tuple[str, ...]
     rows_moved: int
+    #: "contact" or "account".
+    entity: str = "contact"
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,11 @@ class UndoResult:
     #: Moved rows left where they are because someone moved them again since.
     left_rows: int
     changes: Changes = field(default_factory=Changes)
+    entity: str = "contact"
 
     @property
     def message(self) -> str:
-        parts = ["The merge was undone: both contacts are back."]
+        parts = [f"The merge was undone: both {self.entity}s are back."]
         if self.left_fields:
             names = ", ".join(f.replace("_", " ") for f in self.left_fields)
             parts.append(f"These fields were changed after the merge and keep their new value: {names}.")
@@ -594,7 +598,7 @@ def list_candidates(db: Database, status: DuplicateStatus | str = DuplicateStatu
 def get_candidate(db: Database, candidate_id) -> CandidateInfo:
     with db.reader() as s:
         row = s.get(DuplicateCandidate, as_uuid(candidate_id))
-        if row is None or row.deleted:
+        if row is None or row.deleted or row.entity != "contact":
             raise NotFound("duplicate candidate", candidate_id)
         sides = _sides(s, {row.a_id, row.b_id})
         return CandidateInfo(row.id, row.score, tuple(row.reasons or ()), row.status, sides[row.a_id],
@@ -620,7 +624,7 @@ def dismiss(db: Database, candidate_id) -> Changes:
         if row is None or row.deleted:
             raise NotFound("duplicate candidate", candidate_id)
         if row.status == DuplicateStatus.MERGED:
-            raise MergeRefused("These two contacts were already merged. Undo the merge instead.")
+            raise MergeRefused(f"These two {row.entity}s were already merged. Undo the merge instead.")
         row.status = DuplicateStatus.DISMISSED
         return Changes.of("duplicate_candidate", row.id)
 

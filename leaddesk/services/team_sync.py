@@ -178,15 +178,17 @@ def _count_check(db: Database, hub: Hub) -> str | None:
 
 
 def _after_pull(db: Database, since: int) -> int:
-    """Follow merges and look for duplicates among the contacts this pull changed (and
-    those made here since the last sync)."""
+    """Follow merges and look for duplicate accounts and contacts among those this pull
+    changed (and those made here since the last sync). Accounts first: following an
+    account merge moves contacts, which the contact pass then sees in their new company."""
     from leaddesk.models import ChangeLog, Outbox
-    from leaddesk.services import duplicates
+    from leaddesk.services import account_duplicates, duplicates
 
-    kinds = ("contact", "contact_email", "contact_phone")
+    kinds = ("account", "contact", "contact_email", "contact_phone")
     with db.reader() as s:
         rows = s.execute(select(ChangeLog.entity, ChangeLog.row_id).where(
             ChangeLog.seq > since, ChangeLog.entity.in_(kinds))).all()
         rows += s.execute(select(Outbox.entity, Outbox.row_id).where(Outbox.entity.in_(kinds))).all()
+    found = account_duplicates.after_sync(db, account_duplicates.touched_accounts(rows)).detected
     touched = duplicates.touched_contacts(db, rows)
-    return duplicates.after_sync(db, touched).detected
+    return found + duplicates.after_sync(db, touched).detected
