@@ -1,11 +1,13 @@
-"""Contacts ▸ Review duplicates: pairs found after sync, compared side by side.
+"""Team ▸ Duplicates: pairs of contacts or accounts found after sync, compared side by side.
 
-Left, the queue (:class:`DuplicateCandidatesModel`, surest first) and the recent merges;
-right, the two contacts with, for every field whose values differ, a choice of the value
-to keep. "Merge into left/right" picks the contact that stays; everything of the other
-(e-mails, phones, activities, deals) moves to it. A merge can be undone from the banner
-right after it, or later from "Recent merges". All database work runs in jobs
-(``ui/jobs.py``); writes announce themselves on ``app_signals.data_changed``.
+"Show" picks the kind (contacts or accounts, each with its count). Left, the queue
+(:class:`DuplicateCandidatesModel`, surest first) and the recent merges of that kind;
+right, the two records with, for every field whose values differ, a choice of the value
+to keep. "Merge into left/right" picks the record that stays; everything of the other
+(a contact's e-mails, phones, activities and deals; an account's contacts, deals and
+activities) moves to it. A merge can be undone from the banner right after it, or later
+from "Recent merges". All database work runs in jobs (``ui/jobs.py``); writes announce
+themselves on ``app_signals.data_changed``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -38,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import duplicates
+from leaddesk.services import account_duplicates, duplicates
 from leaddesk.ui import errors as ui_errors
 from leaddesk.ui.itemmodels.board_model import format_date, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
@@ -57,10 +60,22 @@ FIELD_LABELS = {
     "owner_id": "Owner", "lifecycle_stage": "Stage", "source": "Source", "campaign_id": "Campaign",
     "persona_id": "Persona", "notes": "Notes",
 }
+ACCOUNT_FIELD_LABELS = {
+    "name": "Name", "website": "Website", "industry": "Industry", "employees": "Employees",
+    "annual_revenue": "Annual revenue", "country": "Country", "city": "City", "phone": "Phone",
+    "owner_id": "Owner", "tags": "Tags", "notes": "Notes",
+}
+CONTACT, ACCOUNT = "contact", "account"
+#: Per kind: (list header of the first column, what a merge moves, "different ..." for a dismissal).
+KINDS = {
+    CONTACT: ("Contact", "e-mail, phone, activity and deal", "people"),
+    ACCOUNT: ("Account", "contact, deal and activity", "companies"),
+}
 #: Vocabulary fields shown with the labels the rest of the app uses.
 LABELS = {"seniority": seniority_label, "lifecycle_stage": stage_label, "source": source_label}
 #: Short forms of the service's reasons, for the list ("Same e-mail: a@b" -> "E-mail").
-REASON_KINDS = {"Same e-mail": "E-mail", "Same phone": "Phone", "Similar name at the same company": "Name + company"}
+REASON_KINDS = {"Same e-mail": "E-mail", "Same phone": "Phone", "Similar name at the same company": "Name + company",
+                "Same web domain": "Domain", "Same name": "Name", "Similar name": "Name"}
 LEFT, RIGHT, BOTH = 0, 1, 2
 ELIDE = 34
 
@@ -76,15 +91,20 @@ def _shown(name: str, text: str | None) -> str | None:
     return LABELS[name](text) if text and name in LABELS else text
 
 
+def _kind(cand) -> str:
+    return getattr(cand, "entity", CONTACT)
+
+
 class DuplicateCandidatesModel(QAbstractTableModel):
-    """Open candidate pairs: name A, name B, score, reasons."""
+    """Open candidate pairs of one kind (contacts or accounts): name A, name B, score, reasons."""
 
     NAME_A, NAME_B, SCORE, REASONS = range(4)
     HEADERS = ("Contact", "Looks like", "Score", "Why")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[duplicates.CandidateInfo] = []
+        self._rows: list = []
+        self.kind = CONTACT
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -95,7 +115,7 @@ class DuplicateCandidatesModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(self.HEADERS):
-            return tr(self.HEADERS[section])
+            return tr(KINDS[self.kind][0] if section == self.NAME_A else self.HEADERS[section])
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -126,12 +146,15 @@ class DuplicateCandidatesModel(QAbstractTableModel):
             return cand.score
         return None
 
-    def set_candidates(self, rows) -> None:
+    def set_candidates(self, rows, kind: str = CONTACT) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+        if kind != self.kind:
+            self.kind = kind
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.NAME_A, self.NAME_A)
 
-    def candidate(self, row: int) -> duplicates.CandidateInfo:
+    def candidate(self, row: int):
         return self._rows[row]
 
     def row_of(self, candidate_id) -> int:
@@ -143,12 +166,15 @@ def _reason_kind(reason: str) -> str:
     return tr(REASON_KINDS.get(kind, kind))
 
 
-def _with_company(side: duplicates.ContactSide) -> str:
+def _with_company(side) -> str:
+    if isinstance(side, account_duplicates.AccountSide):
+        return " · ".join(x for x in (side.display_name, side.domain, side.place) if x)
     return f"{side.display_name} · {side.company}" if side.company else side.display_name
 
 
 class ContactComparison(QScrollArea):
-    """The two contacts side by side; a pair of radio buttons per differing field."""
+    """The two records (contacts or accounts) side by side; a pair of radio buttons per
+    differing field."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -157,7 +183,11 @@ class ContactComparison(QScrollArea):
         self.candidate: duplicates.CandidateInfo | None = None
         self.groups: dict[str, QButtonGroup] = {}
 
-    def show_pair(self, cand: duplicates.CandidateInfo) -> None:
+    def show_pair(self, cand) -> None:
+        account = _kind(cand) == ACCOUNT
+        fields = account_duplicates.MERGE_FIELDS if account else duplicates.MERGE_FIELDS
+        labels = ACCOUNT_FIELD_LABELS if account else FIELD_LABELS
+        both_allowed = account_duplicates.BOTH_ALLOWED if account else duplicates.BOTH_ALLOWED
         self.candidate = cand
         self.groups = {}
         body = QWidget()
@@ -174,19 +204,25 @@ class ContactComparison(QScrollArea):
             head.setFont(bold)
             head.setWordWrap(True)
             grid.addWidget(head, 0, col)
-            sub = QLabel(side.company or tr("No company"))
-            sub.setEnabled(bool(side.company))
+            if account:
+                where = " · ".join(x for x in (side.domain, side.place) if x)
+                sub = QLabel(where or tr("No website or place"))
+                sub.setEnabled(bool(where))
+            else:
+                sub = QLabel(side.company or tr("No company"))
+                sub.setEnabled(bool(side.company))
+            sub.setWordWrap(True)
             grid.addWidget(sub, 1, col)
         row = 2
         hint = QLabel(tr("Where they differ, pick the value to keep:"))
         hint.setWordWrap(True)
         grid.addWidget(hint, row, 0, 1, 3)
         row += 1
-        for name in duplicates.MERGE_FIELDS:
+        for name in fields:
             left, right = _shown(name, cand.a.values.get(name)), _shown(name, cand.b.values.get(name))
             if left is None and right is None:
                 continue
-            label = QLabel(tr(FIELD_LABELS[name]))
+            label = QLabel(tr(labels[name]))
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, 0)
             if left == right:
@@ -196,9 +232,10 @@ class ContactComparison(QScrollArea):
                 grid.addWidget(same, row, 1, 1, 2)
             else:
                 self._choice(grid, row, name, left, right)
-                if name == "notes" and left and right:
+                if name in both_allowed and left and right:
                     row += 1
-                    both = QRadioButton(tr("Keep both notes"))
+                    both = QRadioButton(tr("Keep both tags") if name == "tags" else tr("Keep both notes"))
+                    both.setObjectName(f"{name}_both")
                     self.groups[name].addButton(both, BOTH)
                     grid.addWidget(both, row, 1, 1, 2)
                     both.setChecked(True)
@@ -213,13 +250,18 @@ class ContactComparison(QScrollArea):
         grid.addWidget(kept, row, 0, 1, 3)
         row += 1
         loc = QLocale()
-        for title, left, right in (
+        kept = [
+            (tr("Contacts"), loc.toString(cand.a.contact_count), loc.toString(cand.b.contact_count)),
+        ] if account else [
             (tr("E-mails"), _lines(cand.a.emails), _lines(cand.b.emails)),
             (tr("Phones"), _lines(cand.a.phones), _lines(cand.b.phones)),
+        ]
+        kept += [
             (tr("Activities"), loc.toString(cand.a.activity_count), loc.toString(cand.b.activity_count)),
             (tr("Deals"), loc.toString(cand.a.opportunity_count), loc.toString(cand.b.opportunity_count)),
             (tr("Created"), _when(cand.a), _when(cand.b)),
-        ):
+        ]
+        for title, left, right in kept:
             label = QLabel(title)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             grid.addWidget(label, row, 0)
@@ -261,7 +303,7 @@ def _lines(items) -> str:
     return "\n".join(_short(i) for i in items) or "—"
 
 
-def _when(side: duplicates.ContactSide) -> str:
+def _when(side) -> str:
     if side.created_at is None:
         return "—"
     return format_date(side.created_at.astimezone().date(), today=dt.date.today())
@@ -272,6 +314,9 @@ class DuplicateReviewDialog(QDialog):
         super().__init__(parent)
         self.db = db
         self.last_merge_id = None
+        self.last_merge_kind = CONTACT
+        self.kind = CONTACT
+        self.counts = {CONTACT: 0, ACCOUNT: 0}
         self.setWindowTitle(tr("Review duplicates"))
         self.resize(1180, 660)
         self.model = DuplicateCandidatesModel(self)
@@ -300,6 +345,23 @@ class DuplicateReviewDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, tr("To review"))
         self.tabs.addTab(merges_page, tr("Recent merges"))
+        self.kind_box = QComboBox()
+        self.kind_box.setToolTip(tr("Review duplicate contacts (people) or duplicate accounts (companies)."))
+        for kind in (CONTACT, ACCOUNT):
+            self.kind_box.addItem("", kind)
+        self._update_kind_labels()
+        self.kind_box.currentIndexChanged.connect(self.on_kind_changed)
+        kind_label = QLabel(tr("&Show:"))
+        kind_label.setBuddy(self.kind_box)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(kind_label)
+        kind_row.addWidget(self.kind_box)
+        kind_row.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(kind_row)
+        left_layout.addWidget(self.tabs, 1)
 
         self.comparison = ContactComparison()
         self.empty = QLabel(tr("No possible duplicates to review.\nNew ones are looked for after every sync."))
@@ -311,8 +373,6 @@ class DuplicateReviewDialog(QDialog):
         self.merge_left_button = QPushButton(tr("Merge into &left"))
         self.merge_right_button = QPushButton(tr("Merge into &right"))
         self.dismiss_button = QPushButton(tr("&Not a duplicate"))
-        self.merge_left_button.setToolTip(tr("The left contact stays; the right one is merged into it."))
-        self.merge_right_button.setToolTip(tr("The right contact stays; the left one is merged into it."))
         self.merge_left_button.clicked.connect(lambda: self.merge_into(LEFT))
         self.merge_right_button.clicked.connect(lambda: self.merge_into(RIGHT))
         self.dismiss_button.clicked.connect(self.dismiss)
@@ -328,7 +388,7 @@ class DuplicateReviewDialog(QDialog):
         right_layout.addLayout(actions)
 
         splitter = QSplitter()
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
@@ -349,18 +409,36 @@ class DuplicateReviewDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
         app_signals.data_changed.connect(self.on_data_changed)
+        self._update_texts()
         self._update_buttons()
         self.reload()
 
     # --- loading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        run_read(self, lambda: duplicates.list_candidates(self.db)).success(self._fill).run()
-        run_read(self, lambda: duplicates.list_merges(self.db)).success(self._fill_merges).run()
+        kind, db = self.kind, self.db
 
-    def _fill(self, candidates) -> None:
+        def load():
+            contact_pairs = duplicates.list_candidates(db)
+            account_pairs = account_duplicates.list_candidates(db)
+            return kind, contact_pairs, account_pairs
+
+        def merges():
+            service = account_duplicates if kind == ACCOUNT else duplicates
+            return kind, service.list_merges(db)
+
+        run_read(self, load).success(self._fill).run()
+        run_read(self, merges).success(self._fill_merges).run()
+
+    def _fill(self, result) -> None:
+        kind, contact_pairs, account_pairs = result
+        self.counts = {CONTACT: len(contact_pairs), ACCOUNT: len(account_pairs)}
+        self._update_kind_labels()
+        if kind != self.kind:
+            return  # the kind changed meanwhile; its own reload fills the list
+        candidates = account_pairs if kind == ACCOUNT else contact_pairs
         current = self.current_candidate()
-        self.model.set_candidates(candidates)
+        self.model.set_candidates(candidates, kind)
         self.tabs.setTabText(0, tr("To review (%1)").replace("%1", QLocale().toString(len(candidates))))
         row = self.model.row_of(current.id) if current is not None else -1
         if self.model.rowCount():
@@ -368,7 +446,10 @@ class DuplicateReviewDialog(QDialog):
         else:
             self.on_candidate_changed(QModelIndex())
 
-    def _fill_merges(self, merges) -> None:
+    def _fill_merges(self, result) -> None:
+        kind, merges = result
+        if kind != self.kind:
+            return
         self.merges.clear()
         for m in merges:
             when = format_moment(m.at)
@@ -380,11 +461,38 @@ class DuplicateReviewDialog(QDialog):
             self.merges.addItem(item)
         self._update_buttons()
 
+    def _update_kind_labels(self) -> None:
+        loc = QLocale()
+        for i, (kind, text) in enumerate(((CONTACT, tr("Contacts (%1)")), (ACCOUNT, tr("Accounts (%1)")))):
+            self.kind_box.setItemText(i, text.replace("%1", loc.toString(self.counts[kind])))
+
+    def _update_texts(self) -> None:
+        noun = tr("account") if self.kind == ACCOUNT else tr("contact")
+        self.merge_left_button.setToolTip(tr("The left %1 stays; the right one is merged into it.").replace("%1", noun))
+        self.merge_right_button.setToolTip(tr("The right %1 stays; the left one is merged into it.").replace("%1", noun))
+        self.empty.setText(tr("No possible duplicate %1s to review.\nNew ones are looked for after every sync.")
+                           .replace("%1", noun))
+
+    def show_kind(self, kind: str) -> None:
+        """Show the pairs of ``kind`` ("contact" or "account")."""
+        self.kind_box.setCurrentIndex(self.kind_box.findData(kind))
+
+    def on_kind_changed(self, _index: int) -> None:
+        kind = self.kind_box.currentData()
+        if kind == self.kind:
+            return
+        self.kind = kind
+        self.model.set_candidates([], kind)
+        self.merges.clear()
+        self.on_candidate_changed(QModelIndex())
+        self._update_texts()
+        self.reload()
+
     def on_data_changed(self, _changes, initiator) -> None:
         if initiator is not self:
             self.reload()
 
-    def current_candidate(self) -> duplicates.CandidateInfo | None:
+    def current_candidate(self):
         index = self.table.currentIndex()
         return self.model.candidate(index.row()) if index.isValid() else None
 
@@ -410,14 +518,16 @@ class DuplicateReviewDialog(QDialog):
             return
         keep, gone = (cand.a, cand.b) if survivor == LEFT else (cand.b, cand.a)
         choices = self.comparison.choices(survivor)
-        run_write(self, lambda: duplicates.merge(self.db, keep.id, gone.id, choices=choices,
-                                                 candidate_id=cand.id)) \
-            .success(lambda merge_id: self._merged(merge_id, keep, gone)).failure(self._failed).run()
+        kind = _kind(cand)
+        service = account_duplicates if kind == ACCOUNT else duplicates
+        run_write(self, lambda: service.merge(self.db, keep.id, gone.id, choices=choices, candidate_id=cand.id)) \
+            .success(lambda merge_id: self._merged(merge_id, keep, gone, kind)).failure(self._failed).run()
 
-    def _merged(self, merge_id, keep, gone) -> None:
+    def _merged(self, merge_id, keep, gone, kind: str = CONTACT) -> None:
         self.last_merge_id = merge_id
-        self._say(tr("Merged %1 into %2. Every e-mail, phone, activity and deal is now on %2.")
-                  .replace("%1", gone.display_name).replace("%2", keep.display_name))
+        self.last_merge_kind = kind
+        self._say(tr("Merged %1 into %2. Every %3 is now on %2.")
+                  .replace("%1", gone.display_name).replace("%2", keep.display_name).replace("%3", tr(KINDS[kind][1])))
         self.undo_button.show()
         self.reload()
 
@@ -429,20 +539,23 @@ class DuplicateReviewDialog(QDialog):
             .success(lambda _r: self._dismissed(cand)).failure(self._failed).run()
 
     def _dismissed(self, cand) -> None:
-        self._say(tr("%1 and %2 are marked as different people; they will not be suggested again.")
-                  .replace("%1", cand.a.display_name).replace("%2", cand.b.display_name))
+        self._say(tr("%1 and %2 are marked as different %3; they will not be suggested again.")
+                  .replace("%1", cand.a.display_name).replace("%2", cand.b.display_name)
+                  .replace("%3", tr(KINDS[_kind(cand)][2])))
         self.undo_button.hide()
         self.reload()
 
     def undo_selected(self) -> None:
         item = self.merges.currentItem()
         if item is not None:
-            self.undo(item.data(Roles.ID))
+            self.undo(item.data(Roles.ID), item.data(Roles.ROW).entity)
 
-    def undo(self, merge_id) -> None:
+    def undo(self, merge_id, kind: str | None = None) -> None:
         if merge_id is None:
             return
-        run_write(self, lambda: duplicates.undo_merge(self.db, merge_id)) \
+        kind = kind or (self.last_merge_kind if merge_id == self.last_merge_id else self.kind)
+        service = account_duplicates if kind == ACCOUNT else duplicates
+        run_write(self, lambda: service.undo_merge(self.db, merge_id)) \
             .success(self._undone).failure(self._failed).run()
 
     def _undone(self, result) -> None:
@@ -461,7 +574,7 @@ class DuplicateReviewDialog(QDialog):
 
 
 def open_duplicate_review(main_window) -> DuplicateReviewDialog:
-    """Open the review (for the main window's menu: Contacts ▸ Review duplicates…)."""
+    """Open the review (for the main window's menu: Team ▸ Duplicates…)."""
     dialog = DuplicateReviewDialog(main_window.db, main_window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
