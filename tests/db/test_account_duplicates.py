@@ -308,3 +308,23 @@ def test_account_duplicates_chains_and_cycles(db):
     adup.follow_merges(db)
     keep = min(x.id, y.id)
     assert [r.id for r in accounts.list_accounts(db).items if r.name == "Hooli"] == [keep]
+
+
+def test_account_duplicates_a_deal_the_rep_cannot_see_follows_on_its_owners_laptop(db, make_db):
+    """Bob merges two company records he may change; Ada's deal on the merged-away one is
+    invisible to him, so it stays until her laptop follows the merge: nothing is lost."""
+    bob = users.create_user(db, "Bob Rep", "bob@example.com")
+    keep = company(db, "Fair Goods GmbH", website="fairgoods.example", owner_id=bob.id)
+    gone = company(db, "FairGoods", website="fairgoods.example")
+    accounts.update_account(db, gone.id, expected_version=None, owner_id=None)  # unassigned: the team's
+    deal = pipeline.create_opportunity(db, gone.id, "Ada's shelving deal", amount="900")  # Ada's, private
+    as_bob = make_db(actor_id=bob.id)
+    as_bob.write.subject = Subject(bob.id, "rep", frozenset({bob.id, db.write.actor_id}))
+    merge_id = adup.merge(as_bob, keep.id, gone.id)
+    assert pipeline.get_opportunity(db, deal.id).account_id == gone.id  # not his to move
+    assert adup.follow_merges(as_bob) == 0
+    assert adup.follow_merges(db) == 1  # Ada's laptop (or a manager's) moves it
+    assert pipeline.get_opportunity(db, deal.id).account_id == keep.id
+    result = adup.undo_merge(as_bob, merge_id)  # Bob cannot move Ada's deal back: he is told
+    assert result.left_rows == 1 and "stay where they are" in result.message
+    assert not accounts.get_account(db, gone.id).deleted
