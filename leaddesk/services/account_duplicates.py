@@ -12,7 +12,12 @@ Detection (:func:`detect`), among *live* accounts (not deleted, not merged away)
 * the same or a very similar name once folded and stripped of legal forms and spaces
   ("Fair Goods GmbH" ~ "FairGoods GmbH"; the contacts' :func:`~duplicates.company_key`
   and :func:`~duplicates._similar_companies`), when their country and city do not
-  disagree (an unknown place agrees with any).
+  disagree (an unknown place agrees with any) and neither do their websites: two known
+  domains must have the same name part ("fairgoods.de" ~ "fairgoods.com"), else they are
+  two companies of one name ("yildizmobilya2.com.tr" / "yildizmobilya3.com.tr").
+
+Measured on the large demo (30,000 accounts, SQLite, CPU time): a full scan about 0.6 s (259 pairs), the
+pairs of 200 changed accounts about 0.4 s.
 
 A merge (:func:`merge`) is one unit of work: the survivor keeps its values and fills its
 empty ones from the loser, or takes the values chosen per field (notes and tags of both are
@@ -174,6 +179,21 @@ def _places_agree(x: tuple[str | None, str | None], y: tuple[str | None, str | N
     return not (tx and ty and v.sort_key(tx).strip() != v.sort_key(ty).strip())
 
 
+#: Second-level labels under a country code ("co.uk", "com.tr"): the name is one label further left.
+SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "gob", "nom"})
+
+
+def _site_name(domain: str | None) -> str | None:
+    """The name part of a web domain: "shop.fairgoods.co.uk" -> "fairgoods" (None: unknown
+    or a shared host)."""
+    if not domain or domain in SHARED_HOSTS:
+        return None
+    parts = domain.split(".")
+    if len(parts) >= 3 and len(parts[-1]) == 2 and parts[-2] in SECOND_LEVEL:
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 else parts[0]
+
+
 def _clock_table(s: Session):
     # A team database opened directly keeps its clocks in hub_field_version (sync/journal.py).
     return HubFieldVersion if getattr(s.info.get("write"), "hub", False) else FieldVersion
@@ -184,6 +204,7 @@ def _clock_table(s: Session):
 def _found_pairs(s: Session, focus: set[str] | None) -> _Found:
     found = _Found(focus)
     accounts: dict[str, tuple[str, str | None, str | None]] = {}  # hex id -> (name, country, city)
+    sites: dict[str, str | None] = {}  # hex id -> name part of its web domain
     by_domain: dict[str, list[str]] = defaultdict(list)
     by_key: dict[str, list[str]] = defaultdict(list)
     for aid, name, domain, country, city in s.execute(
@@ -191,6 +212,7 @@ def _found_pairs(s: Session, focus: set[str] | None) -> _Found:
             .where(_live_account())):
         aid = _h(aid)
         accounts[aid] = (name, country, city)
+        sites[aid] = _site_name(domain)
         if domain and domain not in SHARED_HOSTS:
             by_domain[domain].append(aid)
         key = company_key(name)
@@ -207,6 +229,8 @@ def _found_pairs(s: Session, focus: set[str] | None) -> _Found:
                 (nx, cx, tx), (ny, cy, ty) = accounts[x], accounts[y]
                 if x == y or not _places_agree((cx, tx), (cy, ty)):
                     continue
+                if sites[x] and sites[y] and sites[x] != sites[y]:
+                    continue  # two websites: two companies of one name
                 na, nb = sorted((nx, ny))
                 where = _place(cx or cy, tx or ty)
                 found.add(x, y, "name", score, f"{label}: {na} / {nb}" + (f" ({where})" if where else ""))

@@ -328,3 +328,14 @@ def test_account_duplicates_a_deal_the_rep_cannot_see_follows_on_its_owners_lapt
     result = adup.undo_merge(as_bob, merge_id)  # Bob cannot move Ada's deal back: he is told
     assert result.left_rows == 1 and "stay where they are" in result.message
     assert not accounts.get_account(db, gone.id).deleted
+
+
+def test_account_duplicates_same_name_with_two_websites_needs_the_same_site_name(db):
+    a = company(db, "Yıldız Mobilya Ltd. Şti.", website="yildizmobilya2.com.tr", city="Konya")
+    other = company(db, "Yıldız Mobilya Ltd. Şti.", website="https://yildizmobilya3.com.tr", city="Konya")
+    b = company(db, "Yıldız Mobilya", website="www.yildizmobilya2.com", city="Konya")  # .com of the first
+    c = company(db, "Yıldız Mobilya", website="facebook.com/yildiz", city="Konya")  # a profile: no website known
+    assert adup.detect(db) == 4
+    assert set(open_pairs(db)) == {frozenset({a.id, b.id}), frozenset({a.id, c.id}), frozenset({b.id, c.id}),
+                                   frozenset({other.id, c.id})}  # not other with a or b: another website
+    assert adup._site_name("shop.fairgoods.co.uk") == "fairgoods" and adup._site_name("gmail.com") is None
