@@ -16,8 +16,8 @@ Detection (:func:`detect`), among *live* accounts (not deleted, not merged away)
   domains must have the same name part ("fairgoods.de" ~ "fairgoods.com"), else they are
   two companies of one name ("yildizmobilya2.com.tr" / "yildizmobilya3.com.tr").
 
-Measured on the large demo (30,000 accounts, SQLite, CPU time): a full scan about 0.6 s (259 pairs), the
-pairs of 200 changed accounts about 0.4 s.
+Measured on the large demo (30,000 accounts, SQLite, CPU time): a full scan about 0.6 s
+(259 pairs), the pairs of 200 changed accounts about 0.4 s.
 
 A merge (:func:`merge`) is one unit of work: the survivor keeps its values and fills its
 empty ones from the loser, or takes the values chosen per field (notes and tags of both are
