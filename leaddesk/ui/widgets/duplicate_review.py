@@ -470,8 +470,9 @@ class DuplicateReviewDialog(QDialog):
         noun = tr("account") if self.kind == ACCOUNT else tr("contact")
         self.merge_left_button.setToolTip(tr("The left %1 stays; the right one is merged into it.").replace("%1", noun))
         self.merge_right_button.setToolTip(tr("The right %1 stays; the left one is merged into it.").replace("%1", noun))
-        self.empty.setText(tr("No possible duplicate %1s to review.\nNew ones are looked for after every sync.")
-                           .replace("%1", noun))
+        self.empty.setText(tr("No possible duplicate accounts to review.\nNew ones are looked for after every sync.")
+                           if self.kind == ACCOUNT else
+                           tr("No possible duplicate contacts to review.\nNew ones are looked for after every sync."))
 
     def show_kind(self, kind: str) -> None:
         """Show the pairs of ``kind`` ("contact" or "account")."""
