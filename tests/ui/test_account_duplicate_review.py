@@ -164,3 +164,19 @@ def test_account_duplicate_review_renders(qtbot, dialog, fair):
     dialog.dismiss_button.click()  # both account pairs dismissed: the empty page says which kind
     assert dialog.stack.currentWidget() is dialog.empty and "duplicate accounts" in dialog.empty.text()
     dialog.grab().save("/tmp/acct-dupes-empty.png")
+
+
+@pytest.mark.real_pools
+def test_account_duplicate_review_switching_kind_on_real_worker_threads(qtbot, db, fair):
+    keep, gone = fair
+    widget = DuplicateReviewDialog(db)
+    qtbot.addWidget(widget)
+    widget.show_kind(ACCOUNT)  # at once, while the contact reload may still be in flight
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2 and widget.kind_box.itemText(0) == "Contacts (1)",
+                    timeout=10000)
+    assert all(widget.model.candidate(r).entity == "account" for r in range(2))
+    cand = pick(widget, "Fair Goods GmbH")
+    with qtbot.waitSignal(app_signals.data_changed, timeout=10000):
+        widget.merge_into(LEFT if cand.a.id == keep.id else RIGHT)
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 1 and widget.merges.count() == 1, timeout=10000)
+    assert accounts.get_account(db, gone.id, include_deleted=True).deleted
