@@ -139,7 +139,7 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
     finally:
         hub.dispose()
     step("duplicates")
-    found = _after_pull(db, before)
+    found = _after_pull(db, before, everything=pulled.resynced)
     now = dt.datetime.now(dt.timezone.utc)
     _remember_sync(db, now)
     step("done")
@@ -177,12 +177,17 @@ def _count_check(db: Database, hub: Hub) -> str | None:
     return "ok" if result.ok else "repaired " + ", ".join(result.mismatched)
 
 
-def _after_pull(db: Database, since: int) -> int:
+def _after_pull(db: Database, since: int, *, everything: bool = False) -> int:
     """Follow merges and look for duplicate accounts and contacts among those this pull
     changed (and those made here since the last sync). Accounts first: following an
-    account merge moves contacts, which the contact pass then sees in their new company."""
+    account merge moves contacts, which the contact pass then sees in their new company.
+    ``everything``: after a resync past the history horizon the changes it skipped are in
+    no local log, so every account and contact is looked at."""
     from leaddesk.models import ChangeLog, Outbox
     from leaddesk.services import account_duplicates, duplicates
+
+    if everything:
+        return account_duplicates.after_sync(db, None).detected + duplicates.after_sync(db, None).detected
 
     kinds = ("account", "contact", "contact_email", "contact_phone")
     with db.reader() as s:

@@ -146,3 +146,29 @@ def test_cli_purge_history(capsys, pg_team, team_hub):
     code = cli.main(["team", "purge-history", "--url", team_hub, "--keep-days", "-3"])
     out, err = capsys.readouterr()
     assert code != 0 and "cannot be negative" in err
+
+
+def test_after_a_resync_duplicates_are_looked_for_among_everything(pg_team, team_hub, tmp_path,
+                                                                    memory_keyring):  # noqa: F811
+    """The changes a resync skipped are in no local log: duplicate detection must not rely
+    on it. Bob captured a lead Alice had captured too, while she was away past the horizon."""
+    from leaddesk.services import duplicates
+
+    ids, engines, logins = pg_team
+    alice = Laptop(team_hub, tmp_path, logins["alice"], "alice")
+    bob = Laptop(team_hub, tmp_path, logins["bob"], "bob")
+    try:
+        alice.sync()
+        contacts.create_contact(alice.db, given_name="Selin", family_name="Kaya", emails=["selin@fairgoods.example"],
+                                owner_id=ids["alice"])
+        alice.sync()  # Bob has not pulled it when he captures the same person offline ...
+        contacts.create_contact(bob.db, given_name="Selin", family_name="Kaya", emails=["Selin@FairGoods.example"],
+                                owner_id=ids["bob"], allow_duplicate=True)
+        bob.sync()  # ... he syncs and sees the pair; Alice does not sync again for a year
+        team_admin.purge_history(_as(engines["erin"], ids["erin"]), 0)
+        summary = alice.sync()
+        assert summary.resynced and summary.duplicates_found >= 1
+        assert duplicates.open_count(alice.db) >= 1
+    finally:
+        alice.db.dispose()
+        bob.db.dispose()
