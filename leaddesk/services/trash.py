@@ -231,13 +231,16 @@ def _title(entity: str, obj) -> str:
             "opportunity": lambda: obj.name, "activity": lambda: obj.subject}[entity]() or "(no name)"
 
 
+_MOVED_BACK = {"contact": "e-mails, phones and activities", "account": "contacts, deals and activities"}
+
+
 def _obstacle(entity: str, obj, names: _Names) -> tuple[bool, str | None]:
     """(refused?, the sentence): why this row cannot be restored, or a note if it can."""
     title = _title(entity, obj)
     if entity in ("contact", "account") and obj.merged_into is not None:
         survivor = names.title(MODELS[entity], obj.merged_into) or str(obj.merged_into)
         return True, (f"“{title}” was merged into “{survivor}”, so it cannot be restored from the trash: "
-                      "undo the merge instead (that also moves its activities and e-mails back).")
+                      f"undo the merge instead (that also moves its {_MOVED_BACK[entity]} back).")
     if entity == "opportunity":
         if names.deleted(Account, obj.account_id):
             return True, (f"The account “{names.title(Account, obj.account_id)}” of this opportunity is in the "

@@ -144,6 +144,18 @@ def test_trash_merged_contact_is_shown_as_merged_and_cannot_be_restored(db):
         trash.restore(db, "contact", loser.id)
     assert "undo the merge" in str(err.value)
     assert contacts.get_contact(db, loser.id, include_deleted=True).deleted
+    assert "e-mails, phones and activities" in str(err.value)
+
+
+def test_trash_merged_account_says_undo_brings_its_contacts_deals_and_activities_back(db):
+    from leaddesk.services import account_duplicates
+
+    survivor = accounts.create_account(db, name="Fair Goods GmbH")
+    loser = accounts.create_account(db, name="FairGoods GmbH")
+    account_duplicates.merge(db, survivor.id, loser.id)
+    item = trash.list_trash(db).items[0]
+    assert item.merged_into == survivor.id and not item.restorable
+    assert "undo the merge instead (that also moves its contacts, deals and activities back)" in item.reason
 
 
 def test_trash_child_of_a_deleted_parent_is_refused_with_a_clear_message(db):
