@@ -146,6 +146,29 @@ class ContactRow:
 
 
 @dataclass(frozen=True)
+class ContactListRow:
+    """One line of the Contacts page: what it shows, score and owner included."""
+
+    id: uuid.UUID
+    display_name: str
+    job_title: str | None
+    account_id: uuid.UUID | None
+    account_name: str | None
+    email: str | None
+    phone: str | None
+    lifecycle_stage: LifecycleStage
+    owner_id: uuid.UUID | None
+    owner_name: str | None
+    fit_score: int
+    interest_score: int
+
+    @property
+    def score(self) -> int:
+        """Fit plus interest, as the scoring service grades them."""
+        return self.fit_score + self.interest_score
+
+
+@dataclass(frozen=True)
 class LifecycleStep:
     from_stage: LifecycleStage | None
     to_stage: LifecycleStage
