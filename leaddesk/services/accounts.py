@@ -10,6 +10,7 @@ from sqlalchemy import select
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import Account, User
+from leaddesk.services import phones as phone_numbers
 from leaddesk.services import validation as v
 from leaddesk.services.dto import AccountDetail, AccountRow
 from leaddesk.services.records import (
@@ -59,8 +60,10 @@ def clean_account(data: dict, *, partial: bool = False) -> dict:
             raise ValidationError("Give the currency of the annual revenue.", field="revenue_currency")
     if "country" in data:
         out["country"] = v.country(data["country"])
-    if "phone" in data:
-        out["phone"] = v.normalize_phone(data["phone"])[1] if data["phone"] else None
+    if "phone" in data and not (isinstance(data["phone"], str) and not data["phone"].strip()):
+        out["phone"] = data["phone"]  # checked in _clean_phone (its default region needs the database)
+    elif "phone" in data:
+        out["phone"] = None
     if "owner_id" in data:
         out["owner_id"] = as_uuid(data["owner_id"], field="owner_id") if data["owner_id"] else None
     if "tags" in data:
@@ -69,6 +72,13 @@ def clean_account(data: dict, *, partial: bool = False) -> dict:
             tags = tags.split(",")
         out["tags"] = sorted({t.strip() for t in tags if t and t.strip()})
     return out
+
+
+def _clean_phone(s, values: dict, country: str | None) -> None:
+    """The account's phone as E.164, read in the account's country (else the default region)."""
+    if values.get("phone") is not None:
+        region = country or phone_numbers.session_default_region(s)
+        values["phone"] = phone_numbers.parse_phone(values["phone"], region=region, label="Phone", field="phone")[1]
 
 
 def _detail(obj: Account) -> AccountDetail:
@@ -83,6 +93,7 @@ def _check_owner(s, owner_id):
 def create_account(db: Database, **data) -> AccountDetail:
     values = clean_account(data)
     with db.unit_of_work() as s:
+        _clean_phone(s, values, values.get("country"))
         _check_owner(s, values.get("owner_id"))
         values.setdefault("owner_id", db.write.actor_id)
         obj = Account(**values)
@@ -96,6 +107,7 @@ def update_account(db: Database, account_id, *, expected_version: int | None, **
     with db.unit_of_work() as s:
         obj = get_row(s, Account, account_id)
         check_version(obj, expected_version)
+        _clean_phone(s, values, values["country"] if "country" in values else obj.country)
         if "owner_id" in values:
             _check_owner(s, values["owner_id"])
         if assign(obj, values):

@@ -13,6 +13,7 @@ from leaddesk.db import Database
 from leaddesk.errors import DuplicateContact, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, ContactPhone, LifecycleEvent, User
 from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
+from leaddesk.services import phones as phone_numbers
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ContactDetail, ContactRow, EmailInfo, LifecycleStep, PhoneInfo
 from leaddesk.services.records import (
@@ -32,6 +33,8 @@ SCALAR_FIELDS = (
     "city", "region", "postal_code", "country", "owner_id", "notes", "source", "campaign_id",
     "captured_at", "persona_id",
 )
+#: Field names as the contact form shows them, for messages ("First name is too long").
+LABELS = {"given_name": "First name", "family_name": "Last name"}
 #: Stages a contact may only enter with a reason (the brief: record why).
 NEEDS_REASON = {LifecycleStage.NURTURE, LifecycleStage.DISQUALIFIED}
 
@@ -54,7 +57,7 @@ def clean_contact(data: dict, *, partial: bool = False) -> dict:
     for key, limit in (("given_name", 120), ("family_name", 120), ("job_title", 200), ("department", 120),
                        ("street", 300), ("city", 120), ("region", 120), ("postal_code", 20), ("notes", 20000)):
         if key in data:
-            out[key] = v.clean_text(data[key], field=key, max_len=limit)
+            out[key] = _clean_text(data[key], key, limit)
     if "seniority" in data:
         out["seniority"] = _enum(Seniority, data["seniority"], "seniority") or Seniority.UNKNOWN
     if "source" in data:
@@ -70,6 +73,18 @@ def clean_contact(data: dict, *, partial: bool = False) -> dict:
             raise ValidationError("Captured at must be a date and time with a time zone.", field="captured_at")
         out["captured_at"] = value
     return out
+
+
+def _clean_text(value, key: str, limit: int) -> str | None:
+    """validation.clean_text, its message naming the field as the form does."""
+    try:
+        return v.clean_text(value, field=key, max_len=limit)
+    except ValidationError as exc:
+        generic = key.replace("_", " ").capitalize()
+        message = str(exc)
+        if key in LABELS and message.startswith(generic):
+            message = LABELS[key] + message[len(generic):]
+        raise ValidationError(message, field=exc.field) from exc
 
 
 def _names(obj_or_values) -> tuple[str | None, str | None]:
@@ -93,10 +108,13 @@ def clean_emails(emails: Sequence) -> list[tuple[str, str, EmailKind]]:
 
 
 def clean_phones(phones: Sequence, region: str | None) -> list[tuple[str, str, PhoneKind]]:
+    """(as typed, E.164, kind) per phone; numbers without "+code" are read in ``region``."""
     out, seen = [], set()
-    for i, item in enumerate(phones or ()):
+    items = list(phones or ())
+    for i, item in enumerate(items):
         number, kind = (item, PhoneKind.WORK) if isinstance(item, str) else (item.number, item.kind)
-        raw, e164 = v.normalize_phone(number, region=region, field=f"phones[{i}]")
+        label = "Phone" if len(items) == 1 else f"Phone {i + 1}"
+        raw, e164 = phone_numbers.parse_phone(number, region=region, label=label, field=f"phones[{i}]")
         if e164 not in seen:
             seen.add(e164)
             out.append((raw, e164, _enum(PhoneKind, kind, "phone kind")))
@@ -207,9 +225,10 @@ def create_contact(
         raise ValidationError("Give at least a first or a last name.", field="given_name")
     stage = _enum(LifecycleStage, lifecycle_stage, "lifecycle_stage")
     email_rows = clean_emails(emails)
-    phone_rows = clean_phones(phones, region or values.get("country"))
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.unit_of_work() as s:
+        phone_rows = clean_phones(phones, region or values.get("country")
+                                  or (phone_numbers.session_default_region(s) if phones else None))
         _check_refs(s, values)
         if not allow_duplicate:
             dupes = find_duplicates(s, [n for _, n, _ in email_rows], [p for _, p, _ in phone_rows])
@@ -262,7 +281,11 @@ def update_contact(
         _check_refs(s, {k: val for k, val in values.items() if getattr(obj, k, None) != val})
         if new_company and not values.get("account_id"):
             values["account_id"] = _new_account(s, new_company, obj.owner_id)
-        phone_rows = clean_phones(phones, region or values.get("country") or obj.country) if phones is not None else None
+        phone_rows = None
+        if phones is not None:
+            country = values["country"] if "country" in values else obj.country
+            phone_rows = clean_phones(phones, region or country
+                                      or (phone_numbers.session_default_region(s) if phones else None))
         if not allow_duplicate and (email_rows or phone_rows):
             dupes = find_duplicates(
                 s, [n for _, n, _ in email_rows or ()], [p for _, p, _ in phone_rows or ()], exclude=obj.id
