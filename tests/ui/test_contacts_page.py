@@ -372,9 +372,9 @@ def test_contact_columns_pass_the_model_tester(qtbot, qtmodeltester, db, page):
                             emails=[EmailInfo("parisa@sadeghi.ir", EmailKind.WORK)], lifecycle_stage="customer")
     contacts.create_contact(db, given_name="Lee", phones=["+66 2 555 0100"])
     page.load()
-    assert page.model.columnCount() == 6
-    assert [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)] == [
-        "Name", "Job title", "Company", "E-mail", "Phone", "Stage"]
+    assert page.model.columnCount() == 8
+    assert [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)] == [
+        "Name", "Job title", "Company", "E-mail", "Phone", "Stage", "Score", "Owner"]
     qtmodeltester.check(page.model)
 
 

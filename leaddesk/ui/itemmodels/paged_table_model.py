@@ -4,6 +4,10 @@
 asks ``canFetchMore``/``fetchMore`` as the user scrolls; each page arrives by signal and is
 appended with ``beginInsertRows``. The loading flag stays set until rows are inserted, so
 a page is never requested twice.
+
+Sorting happens in SQL: a column with a ``sort`` key is sortable; ``sort()`` (a header
+click) records the key and emits ``sort_changed``, and the owner reloads with a fetcher
+that orders by it. Columns without a key ignore the click.
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ class Column:
     title: str
     value: Callable[[Any], Any]
     align: Qt.AlignmentFlag | None = None
+    #: The service's sort key for this column (None: not sortable).
+    sort: str | None = None
+    tooltip: str | None = None
 
 
 class PagedTableModel(QAbstractTableModel):
     loading_changed = Signal(bool)
     page_loaded = Signal(int)  # rows now held
+    sort_changed = Signal(str, bool)  # (sort key, descending) after a header click
 
     def __init__(self, columns: Sequence[Column], fetch: Callable[[Any, int], Any], *, page_size: int = 200,
                  parent=None):
@@ -41,6 +49,8 @@ class PagedTableModel(QAbstractTableModel):
         self._cursor: Any = _START
         self._loading = False
         self._generation = 0
+        self._sort_column = next((i for i, c in enumerate(self._columns) if c.sort), -1)
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # --- Qt model API ---------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -69,7 +79,33 @@ class PagedTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self._columns):
                 return self._columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self._columns):
+                return self._columns[section].tooltip
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click: remember the column's sort key; the owner reloads (``sort_changed``)."""
+        if not 0 <= column < len(self._columns) or not self._columns[column].sort:
+            return
+        if (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        self.sort_changed.emit(self._columns[column].sort, order == Qt.SortOrder.DescendingOrder)
+
+    @property
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    @property
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    def sort_key(self) -> tuple[str | None, bool]:
+        """(the service's sort key, descending) of the current sort."""
+        if self._sort_column < 0:
+            return None, False
+        return self._columns[self._sort_column].sort, self._sort_order == Qt.SortOrder.DescendingOrder
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008
         if parent.isValid():

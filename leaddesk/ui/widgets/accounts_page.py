@@ -1,4 +1,7 @@
-"""The Accounts page: every account, paged from the database as the user scrolls."""
+"""The Accounts page: every account, paged from the database as the user scrolls.
+
+The filter matches anywhere in the name, ignoring case and accents ("plc" finds "Acme
+plc"), through the search index (services.lists), on a worker thread as the user types."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import accounts
+from leaddesk.services import lists
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
@@ -42,13 +45,15 @@ class AccountsPage(QWidget):
         self._prefix = ""
         self.model = PagedTableModel(
             account_columns(self.tr),
-            lambda after, limit: accounts.list_accounts(db, after=after, limit=limit, name_prefix=self._prefix or None),
+            self._make_fetch(""),
             parent=self,
         )
         self.title = QLabel(self.tr("Accounts"))
         self.title.setObjectName("pageTitle")
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText(self.tr("Name starts with…"))
+        self.filter.setPlaceholderText(self.tr("Filter by name"))
+        self.filter.setObjectName("accountFilter")
+        self.filter.setAccessibleName(self.tr("Filter accounts by name"))
         self.filter.setClearButtonEnabled(True)
         self._debounce = QTimer(self, singleShot=True, interval=200)
         self._debounce.timeout.connect(self._apply_filter)
@@ -86,9 +91,14 @@ class AccountsPage(QWidget):
     def load(self) -> None:
         self.model.reload()
 
+    def _make_fetch(self, name: str):
+        """A page fetcher with the filter text fixed now (it runs on a worker thread)."""
+        db = self.db
+        return lambda after, limit: lists.list_account_rows(db, after=after, limit=limit, name=name or None)
+
     def _apply_filter(self) -> None:
         self._prefix = self.filter.text().strip()
-        self.model.reload()
+        self.model.set_fetch(self._make_fetch(self._prefix))
 
     def _on_data_changed(self, changes, _initiator) -> None:
         if changes is None or "account" in changes.entities:

@@ -1,7 +1,9 @@
 """The Contacts/Leads page: a filtered, paged list of people with a detail panel beside it.
 
 Keyboard: Ctrl+N new contact, Enter edits the selected row, Delete deletes it (after
-asking), F5 reloads. The list refreshes itself when contacts or accounts change.
+asking), F5 reloads, Ctrl+F goes to the filter. The list refreshes itself when contacts or
+accounts change. The filter text matches anywhere in the name, company or e-mail as the
+user types; a header click sorts by that column (in SQL, on a worker thread).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import contacts
+from leaddesk.services import contacts, lists
 from leaddesk.services.records import as_uuid
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
@@ -38,28 +41,37 @@ from leaddesk.ui.widgets.stage_badges import STAGES, StageBadgeDelegate, ltr, st
 
 #: Entities whose change can alter the list (rows, first e-mail/phone, company names).
 #: "ContactDetail"/"AccountDetail" are what ui.jobs reports for writes returning a bare DTO.
-LIST_ENTITIES = frozenset({"contact", "contact_email", "contact_phone", "account", "ContactDetail", "AccountDetail"})
+LIST_ENTITIES = frozenset({"contact", "contact_email", "contact_phone", "account", "ContactDetail", "AccountDetail",
+                           "app_user"})
 
-#: Until the user sizes a column, Phone and Stage get what their text needs and the
+#: Until the user sizes a column, Phone, Stage and Score get what their text needs and the
 #: other columns share the rest in these proportions (then the user's widths, kept by
 #: ui/state.py, win).
-COLUMN_WEIGHTS = (1.2, 1.0, 1.0, 1.3)
+COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 7: 0.8}
 MIN_WIDTH = 90
 PHONE_COLUMN = 4
 STAGE_COLUMN = 5
+SCORE_COLUMN = 6
+OWNER_COLUMN = 7
+#: Settings key of the column widths (v2: score and owner columns were added).
+HEADER_KEY = "ContactsPage.v2"
 PAGE_SIZE = 200
 #: How many pages to read while looking for a contact to select (select_contact).
 MAX_SEARCH_PAGES = 25
 
 
 def contact_columns(tr) -> list[Column]:
+    right = Qt.AlignmentFlag.AlignRight
     return [
-        Column(tr("Name"), lambda r: r.display_name),
+        Column(tr("Name"), lambda r: r.display_name, sort="name"),
         Column(tr("Job title"), lambda r: r.job_title),
-        Column(tr("Company"), lambda r: r.account_name),
-        Column(tr("E-mail"), lambda r: ltr(r.email)),
+        Column(tr("Company"), lambda r: r.account_name, sort="company"),
+        Column(tr("E-mail"), lambda r: ltr(r.email), sort="email"),
         Column(tr("Phone"), lambda r: ltr(r.phone)),
-        Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage)),
+        Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage), sort="stage"),
+        Column(tr("Score"), lambda r: r.score, align=right, sort="score",
+               tooltip=tr("Fit plus interest (lead scoring)")),
+        Column(tr("Owner"), lambda r: r.owner_name or "", sort="owner"),
     ]
 
 
@@ -96,6 +108,15 @@ class ContactsPage(QWidget):
         for stage in STAGES:
             self.stage_filter.addItem(stage_long_label(stage), stage)
         self.stage_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("contactFilter")
+        self.text_filter.setPlaceholderText(self.tr("Filter by name, company or e-mail"))
+        self.text_filter.setClearButtonEnabled(True)
+        self.text_filter.setMinimumWidth(220)
+        self.text_filter.setAccessibleName(self.tr("Filter contacts"))
+        self._filter_timer = QTimer(self, singleShot=True, interval=250)
+        self._filter_timer.timeout.connect(self.on_filter_changed)
+        self.text_filter.textChanged.connect(lambda _t: self._filter_timer.start())
         stage_caption = QLabel(self.tr("S&tage:"))
         stage_caption.setBuddy(self.stage_filter)
         self.mine_only = QCheckBox(self.tr("&Mine only"))
@@ -118,13 +139,15 @@ class ContactsPage(QWidget):
         self.mine_only.toggled.connect(self.on_filter_changed)
 
         bar = QHBoxLayout()
+        bar.addWidget(self.text_filter, 1)
+        bar.addSpacing(12)
         bar.addWidget(stage_caption)
         bar.addWidget(self.stage_filter)
         bar.addSpacing(12)
         bar.addWidget(self.mine_only)
         bar.addSpacing(12)
         bar.addWidget(self.count_label)
-        bar.addStretch(1)
+        bar.addStretch(0)
         bar.addWidget(self.message_label)
         bar.addSpacing(12)
         bar.addWidget(self.new_button)
@@ -144,8 +167,14 @@ class ContactsPage(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
         self._fitting = False
         self._user_sized = self._restore_header(header)
+        # Sorting runs in SQL: a click on a sortable header reloads; others keep the indicator.
+        self.table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
+        self.model.sort_changed.connect(lambda *_a: self.load() if self._loaded_once else None)
         header.sectionResized.connect(self._on_section_resized)
         self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self.on_row_activated)
@@ -172,8 +201,15 @@ class ContactsPage(QWidget):
     def _restore_header(self, header: QHeaderView) -> bool:
         """The user's saved column widths, if any (True when restored)."""
         before = header.saveState()
-        state.restore_header(type(self).__name__, header)
+        state.restore_header(HEADER_KEY, header)
         return header.saveState() != before
+
+    def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        if (column, order) != (self.model.sort_column, self.model.sort_order):
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+            header.blockSignals(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport() and not self._user_sized:
@@ -186,14 +222,17 @@ class ContactsPage(QWidget):
         metrics = self.table.fontMetrics()
         phone = metrics.horizontalAdvance("+971 50 555 0101") + 16
         stage = max(metrics.horizontalAdvance(stage_label(s)) for s in STAGES) + 2 * StageBadgeDelegate.H_PAD + 16
-        rest = max(0, self.table.viewport().width() - phone - stage)
-        total = sum(COLUMN_WEIGHTS)
+        score = max(metrics.horizontalAdvance(self.model.headerData(SCORE_COLUMN, Qt.Orientation.Horizontal)),
+                    metrics.horizontalAdvance("000")) + 34  # room for the sort arrow
+        rest = max(0, self.table.viewport().width() - phone - stage - score)
+        total = sum(COLUMN_WEIGHTS.values())
         self._fitting = True
         try:
-            for column, weight in enumerate(COLUMN_WEIGHTS):
+            for column, weight in COLUMN_WEIGHTS.items():
                 header.resizeSection(column, max(MIN_WIDTH, int(rest * weight / total)))
             header.resizeSection(PHONE_COLUMN, phone)
             header.resizeSection(STAGE_COLUMN, stage)
+            header.resizeSection(SCORE_COLUMN, score)
         finally:
             self._fitting = False
 
@@ -216,11 +255,15 @@ class ContactsPage(QWidget):
         self.reload_action = QAction(self.tr("&Reload"), self)
         self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.reload_action.triggered.connect(self.reload)
-        for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action):
+        self.find_action = QAction(self.tr("&Filter"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self.focus_filter)
+        for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action,
+                       self.find_action):
             action.setShortcutContext(ctx)
-        # Ctrl+N and F5 work anywhere on the page; Delete only in the table (not while
-        # reading the history list). Right-click on a row offers the same actions.
-        self.addActions([self.new_action, self.reload_action])
+        # Ctrl+N, F5 and Ctrl+F work anywhere on the page; Delete only in the table (not
+        # while reading the history list). Right-click on a row offers the same actions.
+        self.addActions([self.new_action, self.reload_action, self.find_action])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         separator = QAction(self)
         separator.setSeparator(True)
@@ -228,20 +271,27 @@ class ContactsPage(QWidget):
         self._update_actions()
 
     # --- loading ----------------------------------------------------------------------
-    def _make_fetch(self, stage=None, owner_id=None):
-        """A page fetcher with the filters fixed now (it runs on a worker thread, so it
-        must not read the widgets)."""
+    def _make_fetch(self, stage=None, owner_id=None, text=None, sort="name", descending=False):
+        """A page fetcher with the filters and sort fixed now (it runs on a worker thread,
+        so it must not read the widgets)."""
         db = self.db
 
         def fetch(after, limit):
-            return contacts.list_contacts(db, after=after, limit=limit, stage=stage, owner_id=owner_id)
+            return lists.list_contact_rows(db, after=after, limit=limit, stage=stage, owner_id=owner_id, text=text,
+                                           sort=sort, descending=descending)
 
         return fetch
 
     def current_filters(self) -> dict:
-        """The filter bar as list_contacts arguments."""
+        """The filter bar and the sorted column as list_contact_rows arguments."""
         mine = self.mine_only.isChecked() and self.db.write.actor_id is not None
-        return {"stage": self.stage_filter.currentData(), "owner_id": self.db.write.actor_id if mine else None}
+        sort, descending = self.model.sort_key()
+        return {"stage": self.stage_filter.currentData(), "owner_id": self.db.write.actor_id if mine else None,
+                "text": self.text_filter.text().strip() or None, "sort": sort or "name", "descending": descending}
+
+    def focus_filter(self) -> None:
+        self.text_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text_filter.selectAll()
 
     def load(self) -> None:
         """Load the first page (keeping the selection if there is one)."""
@@ -254,6 +304,7 @@ class ContactsPage(QWidget):
         self.load()
 
     def on_filter_changed(self, *_args) -> None:
+        self._filter_timer.stop()
         self.load()
 
     def on_data_changed(self, changes, _initiator) -> None:
@@ -286,7 +337,8 @@ class ContactsPage(QWidget):
         n = self.model.rowCount()
         if self.model.loading:
             text = self.tr("Loading…")
-        elif n == 0 and (self.stage_filter.currentData() is not None or self.mine_only.isChecked()):
+        elif n == 0 and (self.stage_filter.currentData() is not None or self.mine_only.isChecked()
+                         or self.text_filter.text().strip()):
             text = self.tr("No contacts match these filters.")
         elif n == 0:
             text = self.tr("No contacts yet: press Ctrl+N to add one.")
@@ -434,5 +486,5 @@ class ContactsPage(QWidget):
         self.status_message.emit(text)
 
     def save_state(self) -> None:
-        state.save_header(type(self).__name__, self.table.horizontalHeader())
+        state.save_header(HEADER_KEY, self.table.horizontalHeader())
         state.save_splitter(type(self).__name__, self.splitter)
