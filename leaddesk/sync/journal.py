@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -39,10 +40,11 @@ from sqlalchemy import event, func, insert, inspect, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from leaddesk.errors import PermissionDenied
+from leaddesk.errors import PermissionDenied, ValidationError
 from leaddesk.ids import new_id
 from leaddesk.models import (
     BOOKKEEPING,
+    Base,
     ROW_CREATED,
     SYNCED_MODELS,
     ChangeLog,
@@ -112,8 +114,64 @@ def _fill_python_defaults(obj) -> None:
             setattr(obj, attr.key, default.arg(None))
 
 
+# --- input hygiene -----------------------------------------------------------------------------
+
+#: What no text field may hold: C0 control characters but tab, newline and carriage return,
+#: DEL, and lone UTF-16 surrogates (PostgreSQL refuses NUL and every driver refuses a lone
+#: surrogate, so such a value saved on a laptop would be refused by the team server).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def forbidden_char(value: Any) -> str | None:
+    """The first character of ``value`` (text, or JSON data: keys and strings inside
+    lists and objects) that no field may hold, else None."""
+    if isinstance(value, str):
+        found = _FORBIDDEN.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            bad = forbidden_char(key) or forbidden_char(item)
+            if bad:
+                return bad
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            bad = forbidden_char(item)
+            if bad:
+                return bad
+    return None
+
+
+def refuse_forbidden(field: str, value: Any) -> None:
+    """Raise :class:`ValidationError` naming ``field`` if ``value`` holds a forbidden character."""
+    bad = forbidden_char(value)
+    if bad is not None:
+        label = field.replace("_", " ").capitalize()
+        raise ValidationError(
+            f"{label} contains an invisible control character (U+{ord(bad):04X}) that cannot be stored. "
+            "Remove it (it often comes with text pasted from another program) and save again.",
+            field=field)
+
+
+def _check_text(session: Session) -> None:
+    """Every new row's values, and every changed value of a changed row, of every table
+    (one check where all saves pass, so no field of any form or import is forgotten)."""
+    for obj in session.new:
+        if isinstance(obj, Base):
+            for attr in inspect(type(obj)).column_attrs:
+                refuse_forbidden(attr.key, getattr(obj, attr.key, None))
+    for obj in session.dirty:
+        if not isinstance(obj, Base):
+            continue
+        state = inspect(obj)
+        for attr in inspect(type(obj)).column_attrs:
+            hist = state.attrs[attr.key].history
+            for value in hist.added:
+                refuse_forbidden(attr.key, value)
+
+
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     ctx = _write_context(session)
+    _check_text(session)
     synced_new = [o for o in session.new if isinstance(o, Synced)]
     synced_dirty = [o for o in session.dirty if isinstance(o, Synced) and session.is_modified(o)]
     for obj in session.deleted:
@@ -128,9 +186,10 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             _fill_python_defaults(obj)  # ids first: a child's rule looks at its new parent
         _check_permissions(session, ctx.subject, synced_new, synced_dirty)
     if ctx.hub:
-        _observe_hub_clocks(session, ctx, synced_dirty)
-    now = utcnow()
-    hlc = ctx.clock.tick()
+        now, hlc = _hub_stamp(session, ctx, synced_dirty)
+    else:
+        now = utcnow()
+        hlc = ctx.clock.tick()
     for obj in synced_new:
         _fill_python_defaults(obj)
         obj.created_at = obj.created_at or now
@@ -150,7 +209,7 @@ def _after_flush(session: Session, _flush_context) -> None:
     hlc = session.info.pop("journal_hlc", None)
     if hlc is None:
         return
-    now = utcnow()
+    now = session.info["hub_now"] if ctx.hub else utcnow()
     changes: list[dict] = []
     clocks: list[dict] = []
     for obj in session.new:
@@ -239,19 +298,40 @@ def _check_permissions(session: Session, subject, new, dirty) -> None:
 
 # --- hub mode ----------------------------------------------------------------------------------
 
-def _observe_hub_clocks(session: Session, ctx, dirty) -> None:
-    """Take the push lock (first flush of the transaction) and move the clock past every
-    clock of the rows about to change."""
+def _hub_stamp(session: Session, ctx, dirty) -> tuple[dt.datetime, int]:
+    """When and with which clock a direct write on the hub is stamped: the SERVER's.
+
+    Takes the push lock (first write of the transaction) and reads the server's clock
+    (``clock_timestamp()``, once per transaction: every row and change-log entry of the
+    transaction carries that time). The HLC is derived from the server's clock, moved past
+    every clock of the rows about to change and past this transaction's earlier writes,
+    never from this PC's wall clock: a fast clock on an office PC cannot poison the
+    laptops that pull its edits. A row already carrying a clock far ahead of the server's
+    is refused (:class:`ClockSkewRefused`): an edit ordered after it would be as wrong."""
+    from leaddesk.sync.clock import millis_of, pack
+    from leaddesk.sync.protocol import MAX_SKEW_MS, ClockSkewRefused
+
     conn = session.connection()
     if not session.info.get("hub_locked"):
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
         session.info["hub_locked"] = True
+    now = session.info.get("hub_now")
+    if now is None:
+        now = session.info["hub_now"] = conn.scalar(text("SELECT clock_timestamp()")).astimezone(dt.timezone.utc)
+    server_ms = int(now.timestamp() * 1000)
     keys = [(o.__tablename__, o.id) for o in dirty]
+    top = session.info.get("hub_hlc", 0)
     if keys:
-        top = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(
+        stored = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(
             tuple_(_hub_clock.c.entity, _hub_clock.c.row_id).in_(keys)))
-        rows = [o.hlc for o in dirty if o.hlc is not None]
-        ctx.clock.observe(max([top or 0, *rows]))
+        top = max([top, stored or 0, *(o.hlc for o in dirty if o.hlc is not None)])
+    hlc = max(pack(server_ms), top + 1)
+    ahead = millis_of(hlc) - server_ms
+    if ahead > MAX_SKEW_MS:
+        raise ClockSkewRefused(ahead, cause="stored")
+    session.info["hub_hlc"] = hlc
+    ctx.clock.observe(hlc)
+    return now, hlc
 
 
 def _write_hub(conn, changes: list[dict], now: dt.datetime) -> None:
@@ -346,8 +426,11 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
             scalar_defaults[attr.key] = col.default.arg
         elif col.default.is_callable:
             callable_defaults[attr.key] = col.default.arg
-    now = utcnow()
-    hlc = ctx.clock.tick()
+    if ctx.hub and journal:
+        now, hlc = _hub_stamp(session, ctx, [])
+    else:
+        now = utcnow()
+        hlc = ctx.clock.tick()
     session.info.setdefault("bulk_hlcs", {}).setdefault(table.name, set()).add(hlc)
     prepared, changes = [], []
     for row in rows:
@@ -366,6 +449,8 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
             hlc=hlc,
             node=ctx.node,
         )
+        for key in columns:
+            refuse_forbidden(key, full[key])
         prepared.append(full)
         if journal:
             changes.append(
@@ -376,9 +461,6 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
     conn = session.connection()
     conn.execute(insert(table), prepared)
     if changes and ctx.hub:
-        if not session.info.get("hub_locked"):
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
-            session.info["hub_locked"] = True
         _write_hub(conn, changes, now)
     elif changes:
         conn.execute(insert(_outbox), changes)

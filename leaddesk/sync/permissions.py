@@ -75,10 +75,21 @@ def _deleted_by_others(parent: tuple[str, uuid.UUID], created_here: dict, intend
     return bool(row is not None and row.get("deleted"))
 
 
+#: Why a change held back by the hub's search for a refused value is refused (only ever
+#: seen inside a trial that is rolled back).
+HELD_BACK = "Held back while the team server looked for a value it cannot store."
+
+
 def screen(conn: Connection, states: dict, subject: access.Subject | None,
-           changes: list[Change]) -> tuple[list[Change], list[Refusal]]:
+           changes: list[Change], *, forced: dict[uuid.UUID, str] | None = None,
+           ) -> tuple[list[Change], list[Refusal]]:
     """Split ``changes`` (new to the change log, in batch order) into those to apply and
-    those refused. ``states`` are the loaded :class:`merge.RowState` of their rows."""
+    those refused. ``states`` are the loaded :class:`merge.RowState` of their rows.
+
+    ``forced``: change ids refused whatever the rules say, with the reason (values the
+    database refused, found by the hub's search). A forced row creation refuses the row
+    (and so any child created with it); a forced field change refuses that change alone."""
+    forced = forced or {}
     groups: dict[tuple[str, uuid.UUID], list[Change]] = {}
     for c in changes:
         groups.setdefault((c.entity, c.row_id), []).append(c)
@@ -106,6 +117,8 @@ def screen(conn: Connection, states: dict, subject: access.Subject | None,
     # restores), by the batch's newest change of it.
     intended: dict[tuple[str, uuid.UUID], bool] = {}
     for c in sorted(changes, key=lambda c: (c.hlc, c.node.int)):
+        if c.change_id in forced:
+            continue
         if c.field == "deleted":
             intended[(c.entity, c.row_id)] = bool(decode_change(entity(c.entity), c))
         elif c.created:
@@ -117,7 +130,12 @@ def screen(conn: Connection, states: dict, subject: access.Subject | None,
         exists = state is not None and state.exists
         creation = next((c for c in group if c.created), None)
         reason = None
-        if not exists and creation is None:
+        if creation is not None and creation.change_id in forced:
+            reason = forced[creation.change_id] or HELD_BACK
+        group = [c for c in group if c.change_id not in forced or c.created]
+        if reason is None and not exists and creation is None and not group:
+            continue  # only forced changes of this row: refused below, one by one
+        if reason is None and not exists and creation is None:
             reason = ("The record is not on the team server, or you may no longer see it (it was re-assigned, "
                       "or it was loaded as demo data that never reached the team).")
         before = dict(state.values) if exists else None
@@ -147,7 +165,8 @@ def screen(conn: Connection, states: dict, subject: access.Subject | None,
             refused_rows[key] = reason
         elif creation is not None and not exists:
             created_here[key] = after
-    accepted = [c for c in changes if (c.entity, c.row_id) not in refused_rows]
-    refusals = [Refusal(c, refused_rows[(c.entity, c.row_id)]) for c in changes
-                if (c.entity, c.row_id) in refused_rows]
+    accepted = [c for c in changes if (c.entity, c.row_id) not in refused_rows and c.change_id not in forced]
+    refusals = [Refusal(c, refused_rows[(c.entity, c.row_id)]) if (c.entity, c.row_id) in refused_rows
+                else Refusal(c, forced[c.change_id] or HELD_BACK) for c in changes
+                if (c.entity, c.row_id) in refused_rows or c.change_id in forced]
     return accepted, refusals

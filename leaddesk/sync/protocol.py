@@ -44,16 +44,40 @@ class HubUnavailable(SyncError):
 
 
 class ClockSkewRefused(SyncError):
-    """The batch's clock is too far ahead of the team server's: nothing was applied."""
+    """A clock too far ahead of the team server's: nothing was applied.
 
-    def __init__(self, ahead_ms: int):
+    ``cause`` names the computer that is wrong, as far as the server can tell:
+
+    * ``"this"``: this computer's own clock (its edits carry its wall-clock time) is ahead
+      of the server's; either this computer's date is wrong or the server's is;
+    * ``"elsewhere"``: this computer's clock agrees with the server, but its edits were
+      ordered after a change it received from another computer whose clock was ahead;
+    * ``"stored"``: a record on the team server already carries such a clock (a direct
+      edit on the server would have to be ordered after it).
+    """
+
+    def __init__(self, ahead_ms: int, *, cause: str = "this"):
         minutes = ahead_ms / 60_000
-        super().__init__(
-            f"This computer's clock is {minutes:.0f} minutes ahead of the team server "
-            f"(more than {MAX_SKEW_MS // 1000} s). Nothing was sent and your changes are kept: "
-            "set the correct date and time, then sync again."
-        )
+        limit = f"more than {MAX_SKEW_MS // 1000} s"
+        if cause == "elsewhere":
+            text = (
+                f"A change this computer received from another computer carries a clock {minutes:.0f} minutes "
+                f"ahead of the team server ({limit}); this computer's own clock is right. Nothing was sent and "
+                "your changes are kept: ask your admin to find the computer with the wrong date.")
+        elif cause == "stored":
+            text = (
+                f"This record carries a change clock {minutes:.0f} minutes ahead of the team server's clock "
+                f"({limit}), written by a computer with a wrong date. Nothing was saved: ask your admin to "
+                "correct that computer's clock.")
+        else:
+            text = (
+                f"This computer's clock is {minutes:.0f} minutes ahead of the team server ({limit}). "
+                "Nothing was sent and your changes are kept: if this computer's date and time are wrong, "
+                "correct them and sync again; if they are right, the team server's clock is behind: tell your "
+                "admin.")
+        super().__init__(text)
         self.ahead_ms = ahead_ms
+        self.cause = cause
 
 
 class SchemaMismatch(SyncError):

@@ -58,7 +58,7 @@ from sqlalchemy import JSON, Column, any_, bindparam, create_engine, insert, sel
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.types import TypeDecorator
 
 from leaddesk import migrate
@@ -679,17 +679,57 @@ class Hub:
             if batch.schema is not None and batch.schema != hub_schema:
                 raise SchemaMismatch(batch.schema, hub_schema)
             now = _utc(now)
-            ahead = (batch.max_hlc >> 16) - int(now.timestamp() * 1000)
-            if ahead > MAX_SKEW_MS:
-                raise ClockSkewRefused(ahead)
+            _check_skew(batch, now)
             for change in batch.changes:
                 check_change(change)
-            result = self._apply(conn, batch, now, role)
+            result = self._apply_or_refuse_bad(conn, batch, now, role)
             conn.execute(insert(_batch), {"batch_id": batch.batch_id, "node": batch.node,
                                           "result": result.to_json(), "received_at": now, "pushed_by": role})
             return result
 
-    def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str) -> PushResult:
+    def _apply_or_refuse_bad(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str) -> PushResult:
+        """Apply the batch; if the database refuses one of its rows (a value PostgreSQL
+        cannot store, a constraint), find the changes it refuses and apply the batch
+        without them, keeping them as refused: one bad value never blocks the queue.
+
+        The search tries growing prefixes of the batch, each in a savepoint rolled back
+        at once (the later changes held back as refused): a prefix that fails is halved
+        until one change is found that fails on top of everything accepted so far. That
+        is a few tries per bad change (log2 of the batch), and a change that fails only
+        because its parent was refused is refused with it, as it must be."""
+        try:
+            with conn.begin_nested():
+                return self._apply(conn, batch, now, role)
+        except Exception as exc:  # noqa: BLE001 - only per-row refusals are searched
+            if not _row_refused(exc):
+                raise
+            first = exc
+        bad: dict[uuid.UUID, str] = {}
+        order = [c.change_id for c in batch.changes]
+        start, end = 0, len(order)
+        while start < len(order):
+            held_back = {cid: "" for cid in order[end:]}
+            try:
+                with conn.begin_nested() as trial:
+                    self._apply(conn, batch, now, role, forced={**bad, **held_back})
+                    trial.rollback()
+            except Exception as exc:  # noqa: BLE001
+                if not _row_refused(exc):
+                    raise
+                if end - start == 1:
+                    bad[order[start]] = _refusal_note(exc)
+                    start, end = end, len(order)
+                else:
+                    end = start + (end - start) // 2
+                continue
+            start, end = end, len(order)
+        if not bad:  # the refusal did not come back (it should): fail as before
+            raise first
+        with conn.begin_nested():
+            return self._apply(conn, batch, now, role, forced=bad)
+
+    def _apply(self, conn: Connection, batch: PushBatch, now: dt.datetime, role: str,
+               forced: dict[uuid.UUID, str] | None = None) -> PushResult:
         ids = [c.change_id for c in batch.changes]
         known = set(conn.scalars(select(_log.c.change_id).where(_log.c.change_id == _ids_param()),
                                  {"ids": ids})) if ids else set()
@@ -704,7 +744,7 @@ class Hub:
         store = RowStore(conn, hub=True)
         store.load((c.entity, c.row_id) for c in fresh)
         seq_of = dict(zip((c.change_id for c in fresh), seqs))
-        ok, refusals = permissions.screen(conn, store.states, permissions.hub_subject(conn), fresh)
+        ok, refusals = permissions.screen(conn, store.states, permissions.hub_subject(conn), fresh, forced=forced)
         if ok:
             _pg_insert_log(conn, [
                 (seq_of[c.change_id], c.change_id, c.entity, c.row_id, c.field, c.value, c.hlc, c.node, c.author,
@@ -801,6 +841,37 @@ class Hub:
         with _answering(), self.engine.begin() as conn:
             conn.execute(update(_conflict).where(_conflict.c.id.in_(bindparam("ids", expanding=True)))
                          .values(resolved=True), {"ids": ids})
+
+
+def _check_skew(batch: PushBatch, now: dt.datetime) -> None:
+    """Refuse a batch whose newest clock is more than MAX_SKEW ahead of the hub's, saying
+    which computer is wrong: the newest change's own wall-clock time (``at``) tells
+    whether the pusher's clock is ahead, or whether its clock was carried ahead by a
+    change it received from elsewhere."""
+    server_ms = int(now.timestamp() * 1000)
+    ahead = (batch.max_hlc >> 16) - server_ms
+    if ahead <= MAX_SKEW_MS:
+        return
+    newest = max(batch.changes, key=lambda c: c.hlc)
+    own_ahead = int(_utc(newest.at).timestamp() * 1000) - server_ms if newest.at is not None else ahead
+    raise ClockSkewRefused(ahead, cause="this" if own_ahead > MAX_SKEW_MS else "elsewhere")
+
+
+def _row_refused(exc: BaseException) -> bool:
+    """Is ``exc`` the database (or the driver) refusing a row's value, not the link or
+    the server failing? Such a refusal is about the rows sent, so it is searched for."""
+    if isinstance(exc, (DataError, IntegrityError)):
+        return True
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        return isinstance(exc.orig, (ValueError, TypeError))
+    return isinstance(exc, ValueError) and not isinstance(exc, ProtocolError)
+
+
+def _refusal_note(exc: BaseException) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return ("The team server cannot store this value"
+            + (f" ({detail[0]})" if detail else "")
+            + ". Correct it on the record and save again; nothing else of the sync was held back.")
 
 
 def _authors(conn: Connection, fresh: Sequence[Change], stamps: Iterable[merge.Stamp]) -> dict:
