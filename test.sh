@@ -3,7 +3,7 @@
 # PostgreSQL), migration and UI tests. PostgreSQL comes from LEADDESK_TEST_PG_URL
 # (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Under CI=true a missing
 # PostgreSQL is a failure, never a skip. Extra arguments go to pytest.
-. "$(dirname "$0")/scripts/_env.sh" test
+LEADDESK_EXTRAS=test . "$(dirname "$0")/scripts/_env.sh"
 cd "$ROOT"
 export QT_QPA_PLATFORM=offscreen
 PG_URL="${LEADDESK_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"

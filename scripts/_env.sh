@@ -1,5 +1,8 @@
 # Shared by run-app.sh and test.sh: make .venv (once) and install LeadDesk into it.
-# Usage: . scripts/_env.sh [extras]   e.g. ". scripts/_env.sh test"
+# Usage: LEADDESK_EXTRAS=test . scripts/_env.sh     (extras from pyproject.toml, optional)
+# The extras come from a variable, never from positional arguments: a script that sources
+# this file without arguments hands it its own ("./run-app.sh --no-demo"), and pip would
+# then be asked for "leaddesk[--no-demo]".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LEADDESK_VENV:-$ROOT/.venv}"
@@ -11,14 +14,27 @@ fi
   echo "LeadDesk needs Python 3.11 or newer; $("$PY" --version) found." >&2; exit 1; }
 if [ ! -x "$VENV/bin/python" ]; then
   echo "Creating $VENV ..." >&2
-  "$PY" -m venv "$VENV"
+  "$PY" -m venv "$VENV" || {
+    echo "Could not create $VENV. On Debian/Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 fi
-EXTRAS="${1:-}"
+EXTRAS="${LEADDESK_EXTRAS:-}"
+case "$EXTRAS" in
+  *[!a-z0-9,_-]*) echo "scripts/_env.sh: LEADDESK_EXTRAS='$EXTRAS' is not a list of extras" >&2; exit 1 ;;
+esac
 SPEC="$ROOT"
 [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
 STAMP="$VENV/.leaddesk-installed-$EXTRAS"
-# Reinstall when pyproject.toml changed since the last install.
-if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
+_leaddesk_installed() {
+  # Up to date when the stamp is newer than pyproject.toml; with no extras, any stamp will
+  # do (an install with extras installed LeadDesk itself too).
+  local s stamps=("$STAMP")
+  [ -z "$EXTRAS" ] && stamps+=("$VENV"/.leaddesk-installed-*)
+  for s in "${stamps[@]}"; do
+    [ -f "$s" ] && [ ! "$ROOT/pyproject.toml" -nt "$s" ] && return 0
+  done
+  return 1
+}
+if ! _leaddesk_installed; then
   echo "Installing LeadDesk and its dependencies into $VENV ..." >&2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$SPEC" >&2

@@ -1805,8 +1805,9 @@ def _refuse_if_not_empty(s, force: bool) -> None:
         return
     if s.scalar(select(Contact.id).where(Contact.deleted.is_(False)).limit(1)) is not None:
         raise ValidationError(
-            "This database already holds contacts: demo data would mix with real records. "
-            "Use an empty database, or pass force=True (leaddesk demo --force) to add it anyway.",
+            "This database already holds contacts, and demo data would mix with your real records. "
+            "Try the demo on a new, empty database (start LeadDesk with LEADDESK_DATA_DIR set to an "
+            "empty folder), or add it here anyway with the command `leaddesk demo --force`.",
             field="force",
         )
 

@@ -67,6 +67,15 @@ def _hub_for(settings):
 
 
 def run_gui(args) -> int:
+    from leaddesk.ui import platform_deps
+
+    # Before Qt: when its platform plugin cannot load, Qt aborts the process and names at
+    # most one of the missing libraries. Say which packages to install instead.
+    problem = platform_deps.check()
+    if problem is not None:
+        print(f"leaddesk: error: {problem.message}", file=sys.stderr)
+        return 2
+
     from PySide6.QtWidgets import QMessageBox
 
     from leaddesk.ui.errors import install_excepthooks
@@ -87,8 +96,12 @@ def run_gui(args) -> int:
                         sync_interval_s=settings.sync_interval_s, backup_dir=settings.backup_dir,
                         settings=settings)
     window.show()
+    smoke = getattr(args, "smoke", None)
     bench_page = os.environ.get("LEADDESK_BENCH_EXIT_AFTER_LOAD")
-    if bench_page:
+    if smoke is not None:
+        window.load()
+        _exit_after_first_paint(app, window, smoke)
+    elif bench_page:
         _exit_when_loaded(app, window, bench_page)
     else:
         window.load()
@@ -101,6 +114,68 @@ def run_gui(args) -> int:
     pools.wait()
     db.dispose()
     return code
+
+
+SMOKE_TIMEOUT_S = 60
+
+
+def _exit_after_first_paint(app, window, shot: str) -> None:
+    """``leaddesk gui --smoke [FILE.png]``: once the window has been painted on the real
+    screen and the start-up reads are done, print one line (and save a screenshot of the
+    screen), then quit with 0; 1 when nothing was painted within a minute."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from leaddesk.ui.jobs import pools
+
+    started = time.monotonic()
+    result = {"painted": None}
+
+    def finish() -> None:
+        if pools._busy:  # the first page's data is still on its way: paint that too
+            QTimer.singleShot(50, finish)
+            return
+        app.processEvents()
+        painted = result["painted"] - started
+        screen = window.screen()
+        size = f"{screen.size().width()}x{screen.size().height()}" if screen is not None else "unknown"
+        print(f"LeadDesk smoke: window '{window.windowTitle()}' {window.width()}x{window.height()} "
+              f"on {app.platformName()} (screen {size}), "
+              f"page {window.current_page_name()}"
+              f"{', first-start panel' if window.first_start_shown() else ''}, "
+              f"painted after {painted:.2f} s", flush=True)
+        if shot:
+            image = screen.grabWindow(0) if screen is not None else window.grab()
+            if image.isNull() or (image.width() <= 1 and image.height() <= 1):
+                image = window.grab()  # platforms that cannot read the screen back
+            if not image.save(shot):
+                print(f"leaddesk: error: could not write {shot}", file=sys.stderr)
+                app.exit(1)
+                return
+            print(shot, flush=True)
+        window.close()
+        app.exit(0)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and result["painted"] is None:
+                result["painted"] = time.monotonic()
+                QTimer.singleShot(300, finish)  # let the rest of the first frame land
+            return False
+
+    watcher = FirstPaint(window)
+    window.installEventFilter(watcher)
+    for child in (window.nav, window.pages, window.first_start):
+        child.installEventFilter(watcher)
+
+    def give_up() -> None:
+        if result["painted"] is None:
+            print(f"leaddesk: error: the window was not painted within {SMOKE_TIMEOUT_S} s "
+                  f"(platform {app.platformName()})", file=sys.stderr)
+            app.exit(1)
+
+    QTimer.singleShot(SMOKE_TIMEOUT_S * 1000, give_up)
 
 
 def _exit_when_loaded(app, window, page: str) -> None:

@@ -5,14 +5,32 @@ Business preferences live in the database (services.team_settings), not here.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 ORG = "LeadDesk"
 APP = "LeadDesk"
+#: The UI state file's name inside ``LEADDESK_DATA_DIR``, when that is set.
+FILE_NAME = "ui-state.ini"
+#: The page the main window shows at start: the one the user left.
+LAST_PAGE_KEY = "MainWindow/page"
+
+
+def location() -> Path | None:
+    """Where UI state goes when LEADDESK_DATA_DIR names a data folder: beside the data, so
+    two folders (a demo and the real one, or two reps on one machine) keep their own window
+    state, and nothing lands in ~/.config. None means the user's standard settings file."""
+    data_dir = os.environ.get("LEADDESK_DATA_DIR")
+    return Path(data_dir) / FILE_NAME if data_dir else None
 
 
 def settings() -> QSettings:
+    path = location()
+    if path is not None:
+        return QSettings(str(path), QSettings.Format.IniFormat)
     # Explicit INI format: the same file on every platform, and tests can redirect it
     # with QSettings.setPath(IniFormat, UserScope, tmp) (NativeFormat ignores that).
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG, APP)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 import shiboken6
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -31,6 +32,33 @@ from leaddesk.ui.widgets.search_dialog import SearchDialog
 from leaddesk.ui.widgets.sync_status import SyncController
 
 PAGES = ("accounts", "contacts", "pipeline")
+#: The stages of the default pipeline: the board should show them all without scrolling.
+BOARD_STAGES = 5
+NAV_WIDTH, NAV_WIDTH_SMALL = 180, 156
+
+
+def first_geometry(available: QRect) -> tuple[QRect, bool]:
+    """The first window's frame on a screen with this available area (no saved state yet):
+    centred, most of the screen, and maximised on laptop-sized screens (1366x768, 1280x800)
+    where anything less cuts the board. Returns (normal geometry, maximise?)."""
+    small = available.width() < 1500 or available.height() < 860
+    width = min(available.width(), max(int(available.width() * (0.94 if small else 0.85)), 960), 1760)
+    height = min(available.height(), max(int(available.height() * (0.94 if small else 0.88)), 600), 1100)
+    rect = QRect(0, 0, width, height)
+    rect.moveCenter(available.center())
+    return rect, small
+
+
+def nav_width(window_width: int) -> int:
+    return NAV_WIDTH_SMALL if window_width < 1500 else NAV_WIDTH
+
+
+def board_column_width(window_width: int) -> int:
+    """Column width for the pipeline board so the default five stages fit the window
+    (page margins, the board's own margins and spacing subtracted); more stages, or a
+    narrower window, scroll sideways."""
+    free = window_width - nav_width(window_width) - 2 * 9 - 2 * 8 - (BOARD_STAGES - 1) * 10 - 6
+    return max(190, min(256, free // BOARD_STAGES))
 
 
 class MainWindow(QMainWindow):
@@ -43,10 +71,11 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(db, hub_url, interval_s=sync_interval_s, backup_dir=backup_dir, parent=self)
         self.setWindowTitle(self.tr("LeadDesk"))
         self.undo_stack = QUndoStack(self)
+        self._first_rect, self._first_maximized = first_geometry(self.screen().availableGeometry())
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(180)
+        self.nav.setFixedWidth(nav_width(self._first_rect.width()))
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: palette(window); border: none; padding: 6px; }"
             "QListWidget#navigation::item { padding: 9px 10px; margin: 1px 0; border-radius: 5px; }"
@@ -56,7 +85,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.accounts_page = AccountsPage(db)
         self.contacts_page = ContactsPage(db)
-        self.pipeline_page = PipelinePage(db, self.undo_stack)
+        self.pipeline_page = PipelinePage(db, self.undo_stack,
+                                          column_width=board_column_width(self._first_rect.width()))
         self.account_view = AccountView(db, self.undo_stack)
         for title, page in ((self.tr("Accounts"), self.accounts_page), (self.tr("Contacts && leads"), self.contacts_page),
                             (self.tr("Pipeline"), self.pipeline_page)):
@@ -64,6 +94,7 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         self.pages.addWidget(self.account_view)  # reached from an account, not from the list
         self.nav.currentRowChanged.connect(self._on_nav)
+        self.nav.itemClicked.connect(lambda _item: self._leave_first_start())
         self.accounts_page.account_activated.connect(self.open_account)
         self.account_view.back_requested.connect(lambda: self.show_page("accounts"))
         self.account_view.contact_activated.connect(self.open_contact)
@@ -76,17 +107,36 @@ class MainWindow(QMainWindow):
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
+        from leaddesk.ui.widgets.first_start import FirstStartPanel
+
+        # On an empty database, shown in the pages' place until the user picks a way in.
+        self.first_start = FirstStartPanel(can_load_demo=self._may_load_demo(hub_url),
+                                           can_join=hub_url is None and db.dialect == "sqlite")
+        self.first_start.hide()
+        self.first_start.demo_requested.connect(self.load_demo)
+        self.first_start.join_requested.connect(self.open_join)
+        self.first_start.contact_requested.connect(self.new_contact)
+        self.first_start.account_requested.connect(self.new_account)
+        row.addWidget(self.first_start, 1)
         self.setCentralWidget(central)
 
         self.search_dialog = SearchDialog(db, self)
         self.search_dialog.hit_chosen.connect(self.open_hit)
         self._loaded: set[str] = set()
         self._trash_dialog = None
+        #: the first-start panel's check: "not yet", "running" (the first load asked), "done"
+        self._start_check = "not yet"
+        #: window action -> page actions with the same keys (see _route_page_shortcuts)
+        self._routes: dict[QAction, list[QAction]] = {}
         self._build_menus()
+        self._route_page_shortcuts()
         self._build_status_bar(user_label)
-        self.nav.setCurrentRow(0)
+        last = state.value(state.LAST_PAGE_KEY, "accounts")
+        self.nav.setCurrentRow(PAGES.index(last) if last in PAGES else 0)
         if not state.restore_window(self):
-            self.resize(1280, 800)
+            self.setGeometry(self._first_rect)
+            if self._first_maximized:
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     # --- chrome -------------------------------------------------------------------------
     def _db_text(self) -> str:
@@ -98,14 +148,56 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False, a=action, f=slot: self._dispatch(a, f))
         menu.addAction(action)
         return action
+
+    def _menu_actions(self) -> list[QAction]:
+        out: list[QAction] = []
+        stack = [top.menu() for top in self.menuBar().actions() if top.menu() is not None]
+        while stack:
+            for action in stack.pop().actions():
+                if action.menu() is not None:
+                    stack.append(action.menu())
+                elif not action.isSeparator():
+                    out.append(action)
+        return out
+
+    def shortcut_areas(self) -> list[tuple[str, QWidget]]:
+        """(title, widget) of each page whose own actions may carry shortcuts."""
+        return [(self.tr("Accounts"), self.accounts_page), (self.tr("Contacts & leads"), self.contacts_page),
+                (self.tr("Pipeline board"), self.pipeline_page), (self.tr("Account view"), self.account_view)]
+
+    def _route_page_shortcuts(self) -> None:
+        """One key, one action: a page action with the same key as a menu action (the contact
+        list's own Ctrl+N and F5) would make Qt refuse both ("Ambiguous shortcut overload").
+        The menu action keeps the key and hands it to the page's action while that page is
+        shown; the page action keeps its text, its slot and its place in context menus."""
+        window_keys: dict[str, QAction] = {}
+        for action in self._menu_actions():
+            for seq in action.shortcuts():
+                window_keys.setdefault(seq.toString(), action)
+        for _area, widget in self.shortcut_areas():
+            for action in widget.findChildren(QAction):
+                shared = [seq for seq in action.shortcuts() if seq.toString() in window_keys]
+                if not shared:
+                    continue
+                action.setShortcuts([seq for seq in action.shortcuts() if seq.toString() not in window_keys])
+                for seq in shared:
+                    self._routes.setdefault(window_keys[seq.toString()], []).append(action)
+
+    def _dispatch(self, action: QAction, slot) -> None:
+        for page_action in self._routes.get(action, ()):
+            widgets = [w for w in page_action.associatedObjects() if isinstance(w, QWidget)]
+            if page_action.isEnabled() and any(w.isVisible() for w in widgets):
+                page_action.trigger()
+                return
+        slot()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&File"))
-        self._action(file_menu, self.tr("New &account…"), self.accounts_page.new_account, "Ctrl+Shift+A")
+        self._action(file_menu, self.tr("New &account…"), self.new_account, "Ctrl+Shift+A")
         self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
         self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
         file_menu.addSeparator()
@@ -153,6 +245,10 @@ class MainWindow(QMainWindow):
             theme_menu.addAction(action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_shortcuts,
+                     QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, self.tr("Read the &README"), self.open_readme)
+        help_menu.addSeparator()
         self._action(help_menu, self.tr("&About LeadDesk"), self.show_about)
 
     def _build_status_bar(self, user_label: str | None) -> None:
@@ -184,6 +280,7 @@ class MainWindow(QMainWindow):
     def _on_nav(self, row: int) -> None:
         if row < 0:
             return
+        self._leave_first_start()
         self.pages.setCurrentIndex(row)
         name = PAGES[row]
         if name not in self._loaded:
@@ -204,8 +301,65 @@ class MainWindow(QMainWindow):
         return PAGES[self.pages.currentIndex()]
 
     def load(self) -> None:
-        """Load the page being shown (the others load when first opened)."""
+        """Load the page being shown (the others load when first opened), and find out
+        whether the database is empty (then the first-start panel shows)."""
         self._on_nav(max(self.nav.currentRow(), 0))
+        if self._start_check == "not yet":
+            from leaddesk.services import first_start
+            from leaddesk.ui.jobs import run_read
+
+            self._start_check = "running"  # any navigation before the answer cancels it
+            run_read(self, lambda: first_start.is_empty(self.db)).success(self._on_emptiness).run()
+
+    # --- first start ----------------------------------------------------------------------
+    def _may_load_demo(self, hub_url) -> bool:
+        """Demo data only on a standalone local file: on a team server or a joined laptop it
+        would mix with real records (and a laptop would sync it)."""
+        return self.db.dialect == "sqlite" and hub_url is None
+
+    def _on_emptiness(self, empty: bool) -> None:
+        if empty and self._start_check == "running":
+            self.pages.hide()
+            self.first_start.show()
+            self.nav.clearSelection()  # no page is shown; a click on one leaves the panel
+        self._start_check = "done"
+
+    def first_start_shown(self) -> bool:
+        return not self.first_start.isHidden()
+
+    def _leave_first_start(self) -> None:
+        if self._start_check == "running":
+            self._start_check = "done"  # the user already went somewhere: do not pull them back
+        if not self.first_start.isHidden():
+            self.first_start.hide()
+            self.pages.show()
+            if self.nav.currentItem() is not None:
+                self.nav.currentItem().setSelected(True)
+
+    def load_demo(self):
+        """The first-start panel's "Load demo data": the real demo service, in a worker."""
+        from leaddesk.services import demo
+        from leaddesk.ui.jobs import run_write
+
+        panel = self.first_start
+        panel.demo_started()
+
+        def done(summary) -> None:
+            panel.demo_finished()
+            self._loaded.clear()
+            self.show_page("pipeline")
+            self._show_status(self.tr("Demo data loaded: {0} contacts, {1} accounts, {2} opportunities.")
+                              .format(f"{summary.contacts:,}", f"{summary.accounts:,}",
+                                      f"{summary.opportunities:,}"))
+
+        def failed(exc) -> None:
+            from leaddesk.ui.errors import show_error
+
+            panel.demo_failed(str(exc))
+            show_error(self, exc)
+
+        return (run_write(self, lambda: demo.generate(self.db, "small", progress=panel.report))
+                .success(done).failure(failed).run())
 
     def refresh(self) -> None:
         self._loaded.clear()
@@ -318,6 +472,10 @@ class MainWindow(QMainWindow):
         self.show_page("contacts")
         self.contacts_page.new_contact()
 
+    def new_account(self) -> None:
+        self._leave_first_start()
+        self.accounts_page.new_account()
+
     def show_view(self, view: str, *, query: str | None = None) -> None:
         """For `leaddesk screenshot`: show a named view of the current data."""
         if view in PAGES:
@@ -340,6 +498,19 @@ class MainWindow(QMainWindow):
             self.search_dialog.open_with(query or "")
             self.search_dialog.run_query()
 
+    def show_shortcuts(self):
+        """Help ▸ Keyboard shortcuts: the list is read from the actions themselves."""
+        from leaddesk.ui.widgets.help_dialog import open_shortcuts
+
+        return open_shortcuts(self)
+
+    def open_readme(self) -> None:
+        from leaddesk.ui.widgets.help_dialog import README_WEB, readme_url
+
+        url = readme_url()
+        if url is None or not QDesktopServices.openUrl(url):
+            QMessageBox.information(self, self.tr("README"), self.tr("The README is the {0}.").format(README_WEB))
+
     def show_about(self) -> None:
         QMessageBox.about(
             self,
@@ -350,6 +521,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         state.save_window(self)
+        name = self.current_page_name()
+        state.set_value(state.LAST_PAGE_KEY, "accounts" if name == "account" else name)
         for page in (self.accounts_page, self.contacts_page, self.pipeline_page, self.account_view):
             if hasattr(page, "save_state"):
                 page.save_state()
