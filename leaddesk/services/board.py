@@ -3,6 +3,10 @@
 Read with one Core ``select`` of just the columns a card shows (no ORM objects), plus one
 query for the stages. Totals and the forecast are computed from the loaded cards, so the
 board, its column totals and its forecast strip always agree.
+
+With closed deals included, won and lost cards belong to their own Won and Lost columns
+(:func:`column_of`), never to the stage they were closed in; their probability is what
+closing settled (100 % won, 0 % lost), so weighted totals stay honest.
 """
 
 from __future__ import annotations
@@ -109,10 +113,28 @@ class BoardCard:
     stalled: bool
     #: Open, with no next step written down: the board prompts for one.
     needs_next_step: bool
+    #: When it was closed (won or lost); None while open.
+    closed_at: dt.datetime | None = None
 
     @property
     def weighted(self) -> Decimal:
         return (self.amount * self.probability / HUNDRED).quantize(Decimal("0.01"))
+
+
+#: Probability of a closed deal: closing settled it.
+CLOSED_PROBABILITY = {OpportunityStatus.WON: 100, OpportunityStatus.LOST: 0}
+
+
+def column_of(card: BoardCard):
+    """Where a card belongs on the board: its stage's id while open, else its status
+    (``OpportunityStatus.WON`` / ``LOST``: the Won and Lost columns)."""
+    return card.stage_id if card.status == OpportunityStatus.OPEN else card.status
+
+
+def closed_totals(cards) -> dict[OpportunityStatus, ColumnTotals]:
+    """Count and amounts of the won and of the lost cards among ``cards`` (both always present)."""
+    return {status: column_totals(c for c in cards if c.status == status)
+            for status in (OpportunityStatus.WON, OpportunityStatus.LOST)}
 
 
 @dataclass(frozen=True)
@@ -219,6 +241,7 @@ def _load_board(db: Database, flt: BoardFilter, now: dt.datetime | None) -> Boar
                 User.name.label("owner_name"), Opportunity.next_step, _raw(Opportunity.next_step_due),
                 _raw(Opportunity.stage_entered_at), _raw(Opportunity.last_touch_at),
                 Opportunity.board_rank, Opportunity.version, scheduled.label("scheduled"),
+                _raw(Opportunity.closed_at),
             )
             .join(Account, Account.id == Opportunity.account_id)
             .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
@@ -253,12 +276,14 @@ def _load_board(db: Database, flt: BoardFilter, now: dt.datetime | None) -> Boar
     open_status = OpportunityStatus.OPEN
     cards = []
     for (id_, name, account_id, account_name, stage_id, status, amount, currency, probability, close, owner_id,
-         owner_name, next_step, next_due, entered, touched, rank, version, has_scheduled) in rows:
+         owner_name, next_step, next_due, entered, touched, rank, version, has_scheduled, closed) in rows:
         id_, account_id = _uuid(id_), _uuid(account_id, cache=True)
         stage_id, owner_id = _uuid(stage_id, cache=True), _uuid(owner_id, cache=True)
         status, amount = _STATUS[status], _money(amount)
         close, next_due, entered, touched = _date(close), _date(next_due), _utc(entered), _utc(touched)
         is_open = status == open_status
+        if not is_open:
+            probability = CLOSED_PROBABILITY[status]
         cards.append(_card({
             "id": id_, "name": name, "account_id": account_id, "account_name": account_name,
             "stage_id": stage_id, "status": status, "amount": amount, "currency": currency,
@@ -268,6 +293,7 @@ def _load_board(db: Database, flt: BoardFilter, now: dt.datetime | None) -> Boar
             "stalled": is_open and _stalled(by_id.get(stage_id), entered, touched,
                                             bool(has_scheduled) or (next_due is not None and next_due >= today), now),
             "needs_next_step": is_open and not (next_step or "").strip(),
+            "closed_at": None if is_open else _utc(closed),
         }))
     cards = tuple(cards)
     return Board(pipe.id, pipe.name, pipe.currency, stages, cards, loaded_at=now)

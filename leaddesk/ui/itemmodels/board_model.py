@@ -1,8 +1,9 @@
 """The kanban board's one list model: every card of the board, in any order.
 
 Columns are :class:`~leaddesk.ui.itemmodels.stage_column_proxy.StageColumnProxy` views over
-it (one per stage), so moving a card is a single ``dataChanged`` with ``Roles.STAGE`` and
-the proxies move the row between columns themselves.
+it (one per stage, plus Won and Lost when closed deals are shown), so moving, closing or
+reopening a card is a single ``dataChanged`` with ``Roles.COLUMN`` and the proxies move the
+row between columns themselves. A closed card's column is its status, not its stage.
 
 Everything the delegate draws comes from roles; the strings it shows (money, dates,
 initials) are prepared once per card and cached (``Roles.CARD_TEXT``), so ``paint()`` only
@@ -33,7 +34,7 @@ from PySide6.QtCore import (
 )
 
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services.board import BoardCard
+from leaddesk.services.board import CLOSED_PROBABILITY, BoardCard, column_of
 from leaddesk.ui.itemmodels.roles import Roles
 
 #: Drag-and-drop payload: card ids, one per line (ASCII).
@@ -151,7 +152,7 @@ class CardText:
     owner_initials: str
     owner_hue: int  # 0..359, stable per owner
     next_step: str  # "" when none is written down
-    status: str  # "" while open, else "Won" / "Lost"
+    status: str  # "" while open, else "Won 3 Dec" / "Lost 3 Dec" (when it was closed)
     accessible: str
 
 
@@ -163,7 +164,8 @@ class BoardModel(QAbstractListModel):
         self._cards: list[BoardCard] = []
         #: Per row, what the column proxies filter and sort on, precomputed so their Python
         #: callbacks (tens of thousands per board load) are a list lookup and one compare.
-        self.stage_of_row: list[uuid.UUID] = []
+        #: The column is the stage id of an open card, else its status (services.board.column_of).
+        self.stage_of_row: list = []
         self.sort_key_of_row: list[tuple[float, bytes]] = []
         self._rows: dict[uuid.UUID, int] = {}
         self._text: dict[uuid.UUID, CardText] = {}
@@ -205,11 +207,11 @@ class BoardModel(QAbstractListModel):
         if row is None:
             raise KeyError(card.id)
         self._cards[row] = card
-        self.stage_of_row[row] = card.stage_id
-        self.sort_key_of_row[row] = (card.board_rank, card.id.bytes)
+        self.stage_of_row[row] = column_of(card)
+        self.sort_key_of_row[row] = _sort_key(card)
         self._text.pop(card.id, None)
         index = self.index(row, 0)
-        self.dataChanged.emit(index, index, [Roles.CARD, Roles.STAGE, Qt.ItemDataRole.DisplayRole,
+        self.dataChanged.emit(index, index, [Roles.CARD, Roles.STAGE, Roles.COLUMN, Qt.ItemDataRole.DisplayRole,
                                              Roles.CARD_TEXT, Roles.ID])
 
     def insert_card(self, card: BoardCard) -> None:
@@ -219,8 +221,8 @@ class BoardModel(QAbstractListModel):
         row = len(self._cards)
         self.beginInsertRows(QModelIndex(), row, row)
         self._cards.append(card)
-        self.stage_of_row.append(card.stage_id)
-        self.sort_key_of_row.append((card.board_rank, card.id.bytes))
+        self.stage_of_row.append(column_of(card))
+        self.sort_key_of_row.append(_sort_key(card))
         self._rows[card.id] = row
         self.endInsertRows()
 
@@ -238,8 +240,8 @@ class BoardModel(QAbstractListModel):
     def _reindex(self) -> None:
         cards = self._cards
         self._rows = {c.id: i for i, c in enumerate(cards)}
-        self.stage_of_row = [c.stage_id for c in cards]
-        self.sort_key_of_row = [(c.board_rank, c.id.bytes) for c in cards]
+        self.stage_of_row = [column_of(c) for c in cards]
+        self.sort_key_of_row = [_sort_key(c) for c in cards]
 
     # --- Qt model API -------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -255,6 +257,8 @@ class BoardModel(QAbstractListModel):
             return card
         if role == Roles.STAGE:
             return card.stage_id
+        if role == Roles.COLUMN:
+            return self.stage_of_row[index.row()]
         if role == Roles.ID:
             return card.id
         if role == Roles.SORT:
@@ -269,7 +273,7 @@ class BoardModel(QAbstractListModel):
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
-        for role in (Roles.CARD, Roles.STAGE, Roles.ID, Roles.CARD_TEXT):
+        for role in (Roles.CARD, Roles.STAGE, Roles.COLUMN, Roles.ID, Roles.CARD_TEXT):
             names[int(role)] = QByteArray(role.name.lower().encode())
         return names
 
@@ -317,8 +321,9 @@ class BoardModel(QAbstractListModel):
     def _prepare(self, card: BoardCard) -> CardText:
         loc, today = self._locale, self._today
         amount = format_money(card.amount, card.currency, loc)
-        close = format_date(card.expected_close_date, loc, today=today) if card.expected_close_date else ""
         is_open = card.status == OpportunityStatus.OPEN
+        # A closed card shows when it closed (its status chip), not when it was expected to.
+        close = format_date(card.expected_close_date, loc, today=today) if card.expected_close_date and is_open else ""
         overdue = is_open and card.expected_close_date is not None and card.expected_close_date < today
         step = (card.next_step or "").strip()
         if step and card.next_step_due:
@@ -326,6 +331,8 @@ class BoardModel(QAbstractListModel):
         if step:
             step = ("← " if is_right_to_left(step) else "→ ") + step
         status = {OpportunityStatus.WON: self.tr("Won"), OpportunityStatus.LOST: self.tr("Lost")}.get(card.status, "")
+        if status and card.closed_at is not None:
+            status = f"{status} {format_date(_local_day(card.closed_at), loc, today=today)}"
         owner = card.owner_name or self.tr("No owner")
         hue = (uuid.UUID(str(card.owner_id)).int % 360) if card.owner_id else 0
         parts = [card.name, card.account_name, amount]
@@ -355,6 +362,17 @@ class BoardModel(QAbstractListModel):
         return "<br>".join(lines)
 
 
+def _sort_key(card: BoardCard) -> tuple[float, bytes]:
+    """Open cards by board rank; closed ones most recently closed first."""
+    if card.status == OpportunityStatus.OPEN:
+        return card.board_rank, card.id.bytes
+    return (-card.closed_at.timestamp() if card.closed_at else 0.0), card.id.bytes
+
+
+def _local_day(at: dt.datetime) -> dt.date:
+    return QDateTime.fromMSecsSinceEpoch(int(at.timestamp() * 1000)).date().toPython()
+
+
 def _html(text: str | None) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -365,8 +383,10 @@ def card_from_detail(detail, base: BoardCard, *, stage_probability: int | None =
     as it was (for what the detail does not carry: account and owner names, stalled)."""
     today = today or dt.date.today()
     is_open = detail.status == OpportunityStatus.OPEN
-    # The opportunity's own probability, else its stage's default (as the board reads it).
-    probability = next(p for p in (detail.probability, stage_probability, base.probability) if p is not None)
+    # The opportunity's own probability, else its stage's default (as the board reads it);
+    # a closed deal's is settled (100 % won, 0 % lost).
+    probability = next(p for p in (CLOSED_PROBABILITY.get(detail.status), detail.probability, stage_probability,
+                                   base.probability) if p is not None)
     if not is_open or detail.stage_entered_at != base.stage_entered_at:
         stalled = False  # closed, or it just entered a stage
     elif detail.next_step_due is not None and detail.next_step_due >= today:
@@ -382,6 +402,7 @@ def card_from_detail(detail, base: BoardCard, *, stage_probability: int | None =
         next_step_due=detail.next_step_due, stage_entered_at=detail.stage_entered_at,
         last_touch_at=detail.last_touch_at, board_rank=detail.board_rank, version=detail.version,
         stalled=stalled, needs_next_step=is_open and not (detail.next_step or "").strip(),
+        closed_at=None if is_open else detail.closed_at,
     )
 
 

@@ -12,3 +12,4 @@ class Roles(IntEnum):
     STAGE = Qt.ItemDataRole.UserRole + 4  # stage id of a board card
     CARD = Qt.ItemDataRole.UserRole + 5  # board card DTO
     CARD_TEXT = Qt.ItemDataRole.UserRole + 6  # board card: display strings prepared once (CardText)
+    COLUMN = Qt.ItemDataRole.UserRole + 7  # board card: the column it belongs in (stage id, or WON / LOST)

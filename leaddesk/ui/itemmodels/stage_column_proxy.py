@@ -1,4 +1,5 @@
-"""One board column: the cards of one stage, top to bottom by rank."""
+"""One board column: the cards of one stage, top to bottom by rank; or, for the Won and
+Lost columns, the cards closed that way, most recently closed first."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from leaddesk.ui.itemmodels.roles import Roles
 
 
 class StageColumnProxy(QSortFilterProxyModel):
-    """Accepts the cards whose ``Roles.STAGE`` is ``stage_id``, sorted by ``board_rank``
-    (ties by id, as the service orders them). Dynamic: a ``dataChanged`` with the stage or
-    card role moves the card in or out of the column and into place."""
+    """Accepts the cards whose ``Roles.COLUMN`` is ``stage_id`` (a stage's id, or
+    ``OpportunityStatus.WON``/``LOST`` for the closed columns), sorted by ``board_rank`` (ties
+    by id, as the service orders them; closed cards by when they were closed, newest first).
+    Dynamic: a ``dataChanged`` with the column or card role moves the card in or out of the
+    column and into place."""
 
     def __init__(self, stage_id, parent=None):
         super().__init__(parent)
         self.stage_id = stage_id
-        self.setFilterRole(Roles.STAGE)
+        self.setFilterRole(Roles.COLUMN)
         self.setSortRole(Roles.CARD)
         self.setDynamicSortFilter(True)
 
@@ -35,7 +38,7 @@ class StageColumnProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         if isinstance(model, BoardModel):  # precomputed per row: called ~50,000 times per load
             return model.stage_of_row[source_row] == self.stage_id
-        return model.index(source_row, 0, source_parent).data(Roles.STAGE) == self.stage_id
+        return model.index(source_row, 0, source_parent).data(Roles.COLUMN) == self.stage_id
 
     def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
         model = self.sourceModel()
@@ -43,6 +46,8 @@ class StageColumnProxy(QSortFilterProxyModel):
             keys = model.sort_key_of_row
             return keys[left.row()] < keys[right.row()]
         a, b = self._card(left.row()), self._card(right.row())
+        if a.closed_at is not None and b.closed_at is not None and a.closed_at != b.closed_at:
+            return a.closed_at > b.closed_at
         if a.board_rank != b.board_rank:
             return a.board_rank < b.board_rank
         return a.id.bytes < b.id.bytes

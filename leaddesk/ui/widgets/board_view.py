@@ -1,5 +1,8 @@
 """The kanban board: one column (header + QListView over a StageColumnProxy) per stage,
-horizontally scrollable, with the forecast strip underneath.
+horizontally scrollable, with the forecast strip underneath. When closed deals are shown,
+two more columns, Won and Lost, hold them with their own counts and totals; a closed card
+never sits in a stage column. Dropping an open card on Won closes it as won; on Lost, asks
+for the reason first.
 
 Cards are painted (no per-card widgets, uniform sizes). Every change goes through the
 services via :class:`~leaddesk.ui.widgets.board_commands.BoardWriter` and lands on the undo
@@ -14,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 
 from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter, QPalette, QPen, QUndoStack
+from PySide6.QtGui import QAction, QColor, QDrag, QKeySequence, QPainter, QPalette, QPen, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QMenu, QScrollArea, QSizePolicy,
     QStyle, QStyleOptionViewItem, QVBoxLayout, QWidget,
@@ -24,7 +27,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services import board as board_service
 from leaddesk.services import pipeline
-from leaddesk.services.board import Board, BoardCard, BoardStage
+from leaddesk.services.board import Board, BoardCard, BoardStage, column_of
 from leaddesk.ui.delegates.card_delegate import OpportunityCardDelegate, _mix
 from leaddesk.ui.itemmodels.board_model import CARD_MIME_TYPE, BoardModel, display_locale, format_totals, \
     new_card
@@ -37,6 +40,9 @@ from leaddesk.ui.widgets.opportunity_dialogs import Created, EditOpportunityDial
     ValuesDialog
 
 OPEN = OpportunityStatus.OPEN
+WON, LOST = OpportunityStatus.WON, OpportunityStatus.LOST
+#: Tints of the closed columns' background (mixed lightly into the window colour).
+CLOSED_TINT = {WON: QColor("#2e7d32"), LOST: QColor("#8d6e63")}
 
 
 class ElidedLabel(QLabel):
@@ -218,11 +224,15 @@ class CardListView(QListView):
 
 
 class BoardColumn(QFrame):
-    """Header (stage, probability, count, sum, weighted sum) over the column's card list."""
+    """Header (stage, probability, count, sum, weighted sum) over the column's card list.
+    A closed column (``closed`` = WON or LOST; ``stage.id`` is then that status) shows the
+    count and the total of the deals closed that way."""
 
-    def __init__(self, stage: BoardStage, model: BoardModel, delegate, width: int, parent=None):
+    def __init__(self, stage: BoardStage, model: BoardModel, delegate, width: int, parent=None, *,
+                 closed: OpportunityStatus | None = None):
         super().__init__(parent)
-        self.setObjectName("boardColumn")
+        self.setObjectName("closedColumn" if closed else "boardColumn")
+        self.closed = closed
         self.stage = stage
         self.proxy = StageColumnProxy(stage.id, self)
         self.proxy.setSourceModel(model)
@@ -267,6 +277,14 @@ class BoardColumn(QFrame):
 
     def set_totals(self, totals, currency: str) -> None:
         self.count.setText(str(totals.count))
+        if self.closed is not None:
+            self.amount.setText(format_totals(totals.amount, currency, compact=True))
+            self.weighted.setText(self.tr("Most recently closed first"))
+            self.amount.setToolTip(format_totals(totals.amount, currency))
+            self.weighted.setToolTip("")
+            self.setAccessibleName(self.tr("{0}: {1} opportunities, {2}").format(
+                self.stage.name, totals.count, format_totals(totals.amount, currency)))
+            return
         self.amount.setText(self.tr("{0}% · {1}").format(self.stage.probability,
                                                           format_totals(totals.amount, currency, compact=True)))
         self.weighted.setText(self.tr("Weighted {0}").format(format_totals(totals.weighted, currency, compact=True)))
@@ -279,10 +297,12 @@ class BoardColumn(QFrame):
         pal = self.palette()
         window, text = pal.color(QPalette.ColorRole.Window), pal.color(QPalette.ColorRole.Text)
         bg = _mix(window, text, 0.06)
+        if self.closed is not None:
+            bg = _mix(bg, CLOSED_TINT[self.closed], 0.10)
         badge = _mix(window, text, 0.16)
         muted = _mix(text, window, 0.4)
         self.setStyleSheet(
-            f"QFrame#boardColumn {{ background: {bg.name()}; border-radius: 8px; }}"
+            f"QFrame#{self.objectName()} {{ background: {bg.name()}; border-radius: 8px; }}"
             f"QLabel#columnCount {{ background: {badge.name()}; border-radius: 9px; padding: 1px 7px; }}")
         # Cards paint in Base; the list shows the column colour around them.
         lp = self.list.palette()
@@ -427,7 +447,7 @@ class BoardView(QWidget):
         scroll = {col.stage.id: col.list.verticalScrollBar().value() for col in self.columns}
         had_focus = self._current is not None and self._current.hasFocus()
         self.writer.include_closed = include_closed
-        self.set_stages(board.stages, board.currency)
+        self.set_stages(board.stages, board.currency, include_closed=include_closed)
         self.model.set_cards(board.cards)
         self.writer.forget()
         for col in self.columns:
@@ -439,13 +459,19 @@ class BoardView(QWidget):
         self._dirty = set()
         self.update_totals()
 
-    def set_stages(self, stages: Sequence[BoardStage], currency: str) -> None:
+    def closed_stages(self) -> list[BoardStage]:
+        """The Won and Lost columns' headers (their ``id`` is the status)."""
+        return [BoardStage(WON, self.tr("Won"), 10_000, 100, None), BoardStage(LOST, self.tr("Lost"), 10_001, 0, None)]
+
+    def set_stages(self, stages: Sequence[BoardStage], currency: str, *, include_closed: bool = False) -> None:
+        """One column per stage, then Won and Lost when closed deals are shown."""
         self.currency = currency
         self.writer.stage_probability = {s.id: s.probability for s in stages}
         self.writer.stage_names = {s.id: s.name for s in stages}
-        if [s.id for s in stages] == [s.id for s in self.stages]:
+        shown = list(stages) + (self.closed_stages() if include_closed else [])
+        if [s.id for s in shown] == [c.stage.id for c in self.columns]:
             self.stages = list(stages)
-            for col, stage in zip(self.columns, stages):
+            for col, stage in zip(self.columns, shown):
                 col.set_stage(stage)
             return
         self.stages = list(stages)
@@ -455,8 +481,9 @@ class BoardView(QWidget):
             col.deleteLater()
         self._current = None
         self.columns = []
-        for i, stage in enumerate(stages):
-            col = BoardColumn(stage, self.model, self.delegate, self.column_width)
+        for i, stage in enumerate(shown):
+            closed = stage.id if stage.id in (WON, LOST) else None
+            col = BoardColumn(stage, self.model, self.delegate, self.column_width, closed=closed)
             self.columns_layout.insertWidget(i, col, 1)
             self._wire(col.list)
             for signal in (col.proxy.rowsInserted, col.proxy.rowsRemoved, col.proxy.dataChanged,
@@ -470,7 +497,7 @@ class BoardView(QWidget):
         self.writer.owner_names = dict(names)
 
     def _wire(self, view: CardListView) -> None:
-        view.card_dropped.connect(self.move_card)
+        view.card_dropped.connect(self.on_card_dropped)
         view.sideways_requested.connect(lambda delta, v=view: self._focus_sideways(v, delta))
         view.activated.connect(lambda index: self.edit_card(index.data(Roles.ID)))
         view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
@@ -498,6 +525,7 @@ class BoardView(QWidget):
 
     # --- lookup ---------------------------------------------------------------------------
     def column(self, stage_id) -> BoardColumn | None:
+        """The column of a stage id, or of WON / LOST."""
         return next((c for c in self.columns if c.stage.id == stage_id), None)
 
     def column_view(self, stage_id) -> CardListView | None:
@@ -523,7 +551,7 @@ class BoardView(QWidget):
 
     def select_card(self, card_id, *, focus: bool = True, scroll: bool = True) -> bool:
         card = self.model.card(card_id)
-        col = self.column(card.stage_id) if card else None
+        col = self.column(column_of(card)) if card else None
         if col is None:
             return False
         index = col.proxy.index(col.proxy.row_of(card_id), 0)
@@ -550,11 +578,10 @@ class BoardView(QWidget):
 
     def update_totals(self, stage_ids=None) -> None:
         """Column headers (``stage_ids``: only those; None: all) and the forecast strip."""
-        for col in self.columns:  # closed cards (shown in an account view) do not count
+        for col in self.columns:  # closed cards live in the Won and Lost columns only
             if stage_ids is not None and col.stage.id not in stage_ids:
                 continue
-            open_cards = [c for c in col.proxy.cards() if c.status == OPEN]
-            col.set_totals(board_service.column_totals(open_cards), self.currency)
+            col.set_totals(board_service.column_totals(col.proxy.cards()), self.currency)
         cards = [c for c in self.model.cards() if c.stage_id in self.writer.stage_probability]
         undated = [c for c in cards if c.status == OPEN and c.expected_close_date is None]
         self.forecast.set_months(board_service.forecast_by_month(cards, months=6), self.currency,
@@ -603,6 +630,15 @@ class BoardView(QWidget):
         target.setFocus()
 
     # --- writes ---------------------------------------------------------------------------
+    def on_card_dropped(self, card_id, column_id, before_id=None, after_id=None) -> None:
+        """A drop: on a stage moves the card; on Won closes it as won; on Lost asks why."""
+        if column_id == WON:
+            self.close_won(card_id)
+        elif column_id == LOST:
+            self.close_lost(card_id)
+        else:
+            self.move_card(card_id, column_id, before_id, after_id)
+
     def move_card(self, card_id, stage_id, before_id=None, after_id=None) -> None:
         """Move a card to ``stage_id``, right above ``before_id`` or below ``after_id`` (or to
         the bottom of another column); undoable."""
