@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
 from leaddesk.ui.widgets.help_dialog import readme_link
 
 
+EXPLAIN_WIDTH = 460
+
+
 class _DemoProgress(QObject):
     """Carries the demo service's progress hook (called on the worker) to the UI thread."""
 
@@ -57,9 +60,9 @@ class FirstStartPanel(QWidget):
         choices = []
         if can_load_demo:
             choices.append(("demo", self.tr("&Load demo data"), self.tr(
-                "A made-up team's CRM to look around in: about 1,000 contacts, their accounts, deals, "
-                "activities and campaigns. Keep your real work in another data folder "
-                "(LEADDESK_DATA_DIR)."), self.demo_requested))
+                "A made-up team's CRM to look around in: 1,000 contacts with their accounts, deals "
+                "and activities. Keep real work in another data folder (LEADDESK_DATA_DIR)."),
+                self.demo_requested))
         if can_join:
             choices.append(("join", self.tr("&Join your team…"), self.tr(
                 "Connect to your team's server with the login your admin gave you, and download "
@@ -75,7 +78,10 @@ class FirstStartPanel(QWidget):
             button.clicked.connect(signal)
             explain = QLabel(text)
             explain.setWordWrap(True)
-            explain.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            # Wrapped text in a layout needs a fixed width to be given the height it needs.
+            explain.setFixedWidth(EXPLAIN_WIDTH)
+            explain.setMinimumHeight(explain.heightForWidth(EXPLAIN_WIDTH))
+            explain.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
             grid.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(explain, row, 1)
             self.buttons[key] = button
@@ -90,13 +96,15 @@ class FirstStartPanel(QWidget):
         readme = QLabel(self.tr("New here? The README explains set-up, the team server and every command: "
                                 "{0}. Help ▸ Keyboard shortcuts lists every key.").format(readme_link()))
         readme.setWordWrap(True)
+        readme.setFixedWidth(EXPLAIN_WIDTH + 190 + 16)
+        readme.setMinimumHeight(readme.heightForWidth(readme.width()))
         readme.setOpenExternalLinks(True)
         readme.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
 
         card = QFrame()
         card.setObjectName("firstStartCard")
         card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(760)
+        card.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(14)
