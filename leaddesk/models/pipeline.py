@@ -70,6 +70,8 @@ class Opportunity(Synced, Base):
     )
     lost_reason_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("lost_reason.id"))
     lost_note: Mapped[str | None] = mapped_column(Text)
+    #: What the rep knows about the deal (free text, synced like every field).
+    notes: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     stage_entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     #: Last real touch (call, meeting, e-mail done); drives the "stalled" marker.
