@@ -38,7 +38,19 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: What a search never looks for: control characters (but tab and newline, which become
+#: spaces in the folded text) and lone surrogates, which no engine can bind (PostgreSQL
+#: refuses NUL, every driver a lone surrogate). A pasted query is cleaned, never an error.
+_UNSEARCHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_query(query: str) -> str:
+    """``query`` without the characters no stored text can hold."""
+    return _UNSEARCHABLE.sub("", query)
+
+
 def _terms(query: str) -> list[str]:
+    query = clean_query(query)
     folded = fold(query).strip()
     terms = [folded] if folded else []
     if _PHONE_RE.match(query.strip()):

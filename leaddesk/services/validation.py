@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from leaddesk.errors import ValidationError
+from leaddesk.sync.journal import refuse_forbidden
 
 # phonenumbers, email_validator and pycountry are imported where first used: together they
 # cost ~0.15 s, which the app's cold start should not pay before the first form is saved.
@@ -22,6 +23,7 @@ def clean_text(value: str | None, *, field: str, max_len: int, required: bool = 
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{_label(field)} must be text.", field=field)
+    refuse_forbidden(field, value)  # NUL, lone surrogates, control characters (the journal checks every save too)
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
         if required:

@@ -31,6 +31,8 @@ which is what the hub needs to recognise it as concurrent with them.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,15 +45,26 @@ from sqlalchemy.engine import Connection
 from leaddesk import migrate
 from leaddesk.db import Database
 from leaddesk.ids import new_id
-from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncState
+from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncConflict, SyncState
 from leaddesk.sync import merge
-from leaddesk.sync.protocol import Change, PullPage, PushBatch, PushResult, SchemaMismatch, entities, entity
+from leaddesk.sync.clock import millis_of
+from leaddesk.sync.protocol import (
+    MAX_SKEW_MS,
+    Change,
+    PullPage,
+    PushBatch,
+    PushResult,
+    SchemaMismatch,
+    entities,
+    entity,
+)
 from leaddesk.sync.server import RowStore, gc_paused, insert_rows
 
 _outbox = Outbox.__table__
 _base = OutboxBase.__table__
 _state = SyncState.__table__
 _log = ChangeLog.__table__
+_conflict = SyncConflict.__table__
 
 LAST_PULLED = "last_pulled_seq"
 CLOCK = "hlc"  # = snapshot.CLOCK
@@ -305,6 +318,7 @@ def apply_page(db: Database, page: PullPage) -> int:
                 ["change_id", "base_seq"],
                 select(_outbox.c.change_id, literal(last)).where(
                     ~exists().where(_base.c.change_id == _outbox.c.change_id))))
+            changes, bad = screen_pulled(conn, changes)
             store = RowStore(conn, hub=False)
             store.load((c.entity, c.row_id) for c in changes)
             for c in changes:
@@ -313,12 +327,93 @@ def apply_page(db: Database, page: PullPage) -> int:
             # Changes to rows this replica never had (a deal just re-assigned to its user,
             # rows the user could not see before): fetched whole at the end of the pull.
             snapshot.owe_refresh(conn, store.unknown)
-            db.write.clock.observe(max(c.hlc for c in changes))
+            if changes:
+                db.write.clock.observe(max(c.hlc for c in changes))
             _log_locally(conn, changes)
+            _record_refused_pulls(conn, db, bad)
         if page.last_seq > last:
             _put(conn, LAST_PULLED, page.last_seq)
         _put(conn, CLOCK, db.write.clock.last)
     return applied
+
+
+# --- what a laptop accepts from a pull ----------------------------------------------------------
+
+def screen_pulled(conn: Connection, changes: list[Change]) -> tuple[list[Change], list[tuple[Change, str]]]:
+    """Split pulled changes into those to apply and those this laptop refuses, with why.
+
+    The team server checks who pushes what, but a laptop does not take a row on trust:
+
+    * **the clock**: a change's HLC may not be more than MAX_SKEW ahead of the time the
+      server received it (a far-future clock would win every later edit of the field and,
+      observed, push this laptop's own clock ahead until the server refused its pushes);
+    * **the author**: a change pushed by the login of a LeadDesk user must carry that
+      user as its author (a change in a colleague's name is refused). A login that is no
+      LeadDesk user is the server's own administrator, trusted as the server is.
+
+    Refused changes are not applied and their clock is not observed; each becomes a
+    notice in the conflict inbox (:func:`_record_refused_pulls`)."""
+    logins = _logins(conn, changes)
+    ok: list[Change] = []
+    bad: list[tuple[Change, str]] = []
+    for c in changes:
+        reason = _pulled_problem(c, logins)
+        if reason is None:
+            ok.append(c)
+        else:
+            bad.append((c, reason))
+    return ok, bad
+
+
+def _logins(conn: Connection, changes: list[Change]) -> dict[str, uuid.UUID]:
+    """Database login -> LeadDesk user, as this replica knows them (and as this page sets them)."""
+    user = entity("app_user").table
+    logins = {role: uid for uid, role in conn.execute(select(user.c.id, user.c.db_role).where(
+        user.c.db_role.is_not(None)))}
+    for c in changes:
+        if c.entity != "app_user" or c.value is None:
+            continue
+        try:
+            value = json.loads(c.value)
+        except ValueError:
+            continue
+        role = value.get("db_role") if c.created and isinstance(value, dict) else (
+            value if c.field == "db_role" else None)
+        if isinstance(role, str):
+            logins[role] = c.row_id
+    return logins
+
+
+def _pulled_problem(c: Change, logins: dict[str, uuid.UUID]) -> str | None:
+    received = getattr(c, "received_at", None)
+    if received is not None:
+        ahead = millis_of(c.hlc) - int(received.timestamp() * 1000)
+        if ahead > MAX_SKEW_MS:
+            return (f"This laptop did not apply this change: its clock is {ahead / 60_000:.0f} minutes ahead of "
+                    "the time the team server received it (made on a computer with a wrong date, or written "
+                    "into the server by hand). Tell your admin; “Use other” makes the value your own edit.")
+    pushed_by = getattr(c, "pushed_by", None)
+    if pushed_by is not None and pushed_by in logins and c.author != logins[pushed_by]:
+        return ("This laptop did not apply this change: it names someone other than the login that sent it as "
+                "its author (written into the team server by hand). Tell your admin.")
+    return None
+
+
+def _record_refused_pulls(conn: Connection, db: Database, bad: list[tuple[Change, str]]) -> None:
+    """Pulled changes this laptop refused, as "rejected" notices in its conflict inbox.
+    They exist on this laptop only, so their ids are negative (the server's are positive):
+    minus the change's seq, so pulling the same page again records nothing twice."""
+    if not bad:
+        return
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = [{"id": -(c.seq or 0), "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
+             "kept_value": None, "lost_value": c.value, "kept_node": db.write.node, "lost_node": c.node,
+             "kept_hlc": db.write.clock.last, "lost_hlc": c.hlc, "kept_seq": 0, "lost_seq": c.seq or 0,
+             "kept_change_id": None, "lost_change_id": c.change_id, "created_at": now, "resolved": False,
+             "kept_author": None, "lost_author": c.author, "note": reason, "resolved_pending": False}
+            for c, reason in bad if c.seq]
+    if rows:
+        conn.execute(sqlite.insert(_conflict).on_conflict_do_nothing(), rows)
 
 
 _LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",

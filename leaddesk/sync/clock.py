@@ -33,6 +33,10 @@ class HybridClock:
     def last(self) -> int:
         return self._last
 
+    def wall(self) -> int:
+        """This machine's wall clock, in milliseconds (what :meth:`tick` starts from)."""
+        return self._wall()
+
     def tick(self) -> int:
         """A new timestamp strictly greater than every one this clock has given or seen."""
         with self._lock:

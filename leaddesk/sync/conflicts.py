@@ -138,8 +138,8 @@ def pull_conflicts(db: Database, hub) -> int:
     changed (new conflicts plus conflicts resolved elsewhere). Safe to repeat."""
     with _reading(db) as conn:
         held = set(conn.scalars(select(_conflict.c.id)))
-        open_here = set(conn.scalars(select(_conflict.c.id).where(
-            _conflict.c.resolved.is_(False), _conflict.c.resolved_pending.is_(False))))
+        open_here = set(conn.scalars(select(_conflict.c.id).where(  # (ids < 0: this laptop's own notices)
+            _conflict.c.resolved.is_(False), _conflict.c.resolved_pending.is_(False), _conflict.c.id > 0)))
     with _answering(), hub.engine.connect() as hub_conn:
         open_there = set(hub_conn.scalars(select(_conflict.c.id).where(_conflict.c.resolved.is_(False))))
         new = []

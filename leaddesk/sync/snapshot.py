@@ -41,7 +41,8 @@ from leaddesk.db import Database
 from leaddesk.models import FieldVersion, HubFieldVersion, Outbox, SearchDoc, SyncState, access
 from leaddesk.models.journal import ROW_CREATED
 from leaddesk.models.search import upsert_sql
-from leaddesk.sync.protocol import entities, entity
+from leaddesk.sync.clock import pack
+from leaddesk.sync.protocol import MAX_SKEW_MS, entities, entity
 
 CHUNK = 2000
 _fv = FieldVersion.__table__
@@ -109,11 +110,14 @@ def id_digest(ids: Iterable[uuid.UUID]) -> str:
     return hashlib.md5(",".join(str(i) for i in sorted(ids)).encode(), usedforsecurity=False).hexdigest()
 
 
-def hub_digest(conn: Connection, name: str) -> tuple[int, str]:
+def hub_digest(conn: Connection, name: str) -> tuple[int, str, str]:
+    """Count, digest of the ids and digest of the deleted ids (:func:`id_digest`) of what
+    this login sees of a table on the hub."""
     row = conn.execute(text(
-        f"SELECT count(*), md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) FROM {entity(name).table.name}"
-    )).one()
-    return int(row[0]), row[1]
+        "SELECT count(*), md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')), "
+        "md5(coalesce(string_agg(id::text, ',' ORDER BY id) FILTER (WHERE deleted), '')) "
+        f"FROM {entity(name).table.name}")).one()
+    return int(row[0]), row[1], row[2]
 
 
 # --- replica side ----------------------------------------------------------------------------
@@ -171,7 +175,11 @@ def _observe(db: Database, conn: Connection, hlcs: Iterable[int]) -> None:
     """Move this replica's clock past the clocks just written, durably (in ``conn``'s
     transaction): an edit made after seeing a refreshed value must order after it, even
     on a laptop whose wall clock is behind (found by the team state machine)."""
-    top = max(hlcs, default=0)
+    # A clock far ahead of this machine's wall clock (a computer with a wrong date wrote
+    # it) is not taken on: it would carry every later edit made here past the server's
+    # skew limit (pulled changes are screened the same way, client.screen_pulled).
+    limit = pack(db.write.clock.wall() + MAX_SKEW_MS)
+    top = max((h for h in hlcs if h <= limit), default=0)
     if top:
         db.write.clock.observe(top)
     _put(conn, CLOCK, max(db.write.clock.last, int(_get(conn, CLOCK) or 0)))
@@ -446,23 +454,48 @@ class VerifyResult:
 
 
 def verify(db: Database, hub_engine, *, repair: bool = True) -> VerifyResult:
-    """Per table: count and id hash of what this user sees on the hub vs. held here."""
+    """Per table: count and id hash of what this user sees on the hub vs. held here, and
+    the hash of the ids marked deleted (a row deleted here but not on the hub, or the
+    other way round, as a forged or lost deletion leaves it, is found and repaired too).
+    Rows with unsent changes here are left out: the hub cannot know them yet."""
     result = VerifyResult()
     diffs: dict[str, set[uuid.UUID]] = {}
     with hub_engine.connect() as hc, _reading(db) as lc:
         for name, spec in entities().items():
             t = spec.table
-            count, digest = hub_digest(hc, name)
-            local = set(lc.scalars(select(t.c.id))) - _pending_ids(lc, name)
+            count, digest, deleted_digest = hub_digest(hc, name)
+            rows = dict(lc.execute(select(t.c.id, t.c.deleted)).all())
+            pending = _pending_ids(lc, name)
+            local = set(rows) - pending
+            deleted = {i for i in local if rows[i]}
             result.checked += 1
-            if count == len(local) and digest == id_digest(local):
+            same_ids = count == len(local) and digest == id_digest(local)
+            same_deleted = deleted_digest == id_digest(deleted)
+            unsent = set() if same_deleted else _unsent_rows(lc, name)
+            if same_ids and (same_deleted or not _deleted_differs(hc, t, deleted, unsent)):
                 continue
             result.mismatched.append(name)
             if repair:
-                diffs[name] = set(hc.scalars(select(t.c.id))) ^ local
+                diffs[name] = (set(hc.scalars(select(t.c.id))) ^ local) | _deleted_diff(hc, t, deleted, unsent)
     for name, ids in diffs.items():
         result.repaired.add(refresh(db, hub_engine, {name: ids}))
     return result
+
+
+def _unsent_rows(conn: Connection, name: str) -> set[uuid.UUID]:
+    """Rows with any change still in the outbox (their deleted flag may differ for now)."""
+    return set(conn.scalars(select(_outbox.c.row_id).where(_outbox.c.entity == name).distinct()))
+
+
+def _deleted_diff(hc: Connection, table, deleted: set[uuid.UUID], unsent: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Rows whose deleted flag here differs from the hub's (rows with unsent changes here
+    left out)."""
+    hub_deleted = set(hc.scalars(select(table.c.id).where(table.c.deleted.is_(True))))
+    return (hub_deleted ^ deleted) - unsent
+
+
+def _deleted_differs(hc: Connection, table, deleted: set[uuid.UUID], unsent: set[uuid.UUID]) -> bool:
+    return bool(_deleted_diff(hc, table, deleted, unsent))
 
 
 def _reading(db: Database):
