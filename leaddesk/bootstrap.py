@@ -9,29 +9,52 @@ from sqlalchemy import select, text
 
 from leaddesk import migrate
 from leaddesk.config import Settings, node_id
-from leaddesk.db import Database, WriteContext, make_engine
+from leaddesk.db import Database, WriteContext, explain_db_error, make_engine
 from leaddesk.models import User, access
 from leaddesk.sync.client import restore_clock
 from leaddesk.sync.clock import HybridClock
 
 
-def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = False) -> Database:
+def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = False,
+                  read_only: bool = False) -> Database:
     """Open (and by default upgrade) the configured database, ready for services.
 
-    A local SQLite file is backed up before a migration touches it.
+    A local SQLite file is backed up before a migration touches it. The data folder and
+    the files in it are made private to this user (leaddesk/files.py). ``read_only``
+    (``info``): nothing is created (a missing SQLite file is reported, not made; no
+    node id is written) and nothing is upgraded.
+
+    Errors a person can act on come out as :class:`leaddesk.errors.LeadDeskError`s (a
+    damaged SQLite file, a login without a privilege), never as driver tracebacks.
     """
-    engine = make_engine(settings.database_url, echo=echo)
+    from leaddesk.files import secure_data_dir
+
+    secure_data_dir(settings.data_dir)
+    upgrade = upgrade and not read_only
+    engine = make_engine(settings.database_url, echo=echo, must_exist=read_only)
     try:
-        if upgrade:
-            migrate.upgrade(engine, backup_dir=settings.backup_dir, keep_backups=settings.keep_backups)
-        else:
-            migrate.check_current(engine)
-    except Exception:
+        return _open(engine, settings, upgrade=upgrade, read_only=read_only)
+    except Exception as exc:
         engine.dispose()
-        raise
-    node = node_id(settings)
+        explained = explain_db_error(exc, _where(engine))
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def _where(engine) -> str:
+    return engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+
+
+def _open(engine, settings: Settings, *, upgrade: bool, read_only: bool) -> Database:
+    if upgrade:
+        migrate.upgrade(engine, backup_dir=settings.backup_dir, keep_backups=settings.keep_backups)
+    else:
+        migrate.check_current(engine)
+    node = node_id(settings, create=not read_only)
     clock = HybridClock()
     db = Database(engine, WriteContext(node=node, clock=clock))
+    db.secure_file()  # LeadDesk's own file now (migrate refuses another application's)
     # Never hand out a clock older than one this installation used or saw (the wall clock
     # may have gone back, or be behind a colleague's whose changes were pulled).
     # (A team hub needs no stored clock: each direct write is moved past the clocks of the

@@ -112,14 +112,62 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    _check_text_arguments(args)
+    return args
 
 
-def _open(args, *, upgrade: bool = True):
+def _check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse, in one line, an argument that is not text: bytes that are not UTF-8 (Python
+    hands them over as lone surrogates, which no database stores) or a NUL (only possible
+    through ``main([...])``). Applies to the app's arguments too (``screenshot --query``)."""
+    for name, value in vars(args).items():
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+            bad = "\x00" in value
+        except UnicodeEncodeError:
+            bad = True
+        if bad:
+            option = "--" + name.replace("_", "-")
+            _say(f"leaddesk: error: {option} is not valid text (it holds bytes that are not UTF-8, or a NUL); "
+                 "type it again or check the terminal's encoding.")
+            raise SystemExit(EXIT_USER_ERROR)
+
+
+#: Passwords this run knows (from URLs given, the environment, standard input): hidden in
+#: every message it prints, even where a URL was too malformed to parse.
+_SECRETS: list[str] = []
+
+
+def _remember_secret(value: str | None) -> None:
+    if value and value not in _SECRETS:
+        _SECRETS.append(value)
+
+
+#: A progress line (``\r  step: n/total``) is on stderr without its newline yet.
+_progress_open = [False]
+
+
+def _say(line: str) -> None:
+    """Print one line to stderr, passwords hidden, whatever the terminal's encoding."""
+    from leaddesk.db import redact
+
+    text = redact(" ".join(line.split()), _SECRETS)
+    if _progress_open[0]:
+        text, _progress_open[0] = "\n" + text, False
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+    stream.flush()
+
+
+def _open(args, *, upgrade: bool = True, read_only: bool = False):
     from leaddesk.bootstrap import open_database
 
     settings = load_settings(db_url=args.db)
-    return open_database(settings, upgrade=upgrade), settings
+    return open_database(settings, upgrade=upgrade, read_only=read_only), settings
 
 
 def cmd_init(args) -> int:
@@ -142,12 +190,21 @@ def cmd_init(args) -> int:
 def cmd_db(args) -> int:
     from leaddesk import migrate
     from leaddesk.db import make_engine
+    from leaddesk.files import secure_data_dir
 
     settings = load_settings(db_url=args.db)
-    engine = make_engine(settings.database_url)
+    secure_data_dir(settings.data_dir)
+    # `db current` only reads: a missing SQLite file is reported, not created
+    engine = make_engine(settings.database_url, must_exist=args.db_command == "current")
     try:
         if args.db_command == "upgrade":
             before, after = migrate.upgrade(engine, backup_dir=settings.backup_dir, keep_backups=settings.keep_backups)
+            from leaddesk.files import tighten_sqlite
+
+            if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+                from pathlib import Path
+
+                tighten_sqlite(Path(engine.url.database).expanduser())
             if before == after:
                 print(f"Schema already at {after}.")
             else:
@@ -162,7 +219,7 @@ def cmd_db(args) -> int:
 def cmd_info(args) -> int:
     from leaddesk.services.info import database_info
 
-    db, _ = _open(args, upgrade=False)
+    db, _ = _open(args, read_only=True)  # a read: nothing created, nothing upgraded
     try:
         info = database_info(db)
     finally:
@@ -193,12 +250,14 @@ def cmd_demo(args) -> int:
         if now - last[0] > 0.5 or done == total:
             last[0] = now
             print(f"\r  {step}: {done:,}/{total:,}".ljust(60), end="", file=sys.stderr, flush=True)
+            _progress_open[0] = True
 
     try:
         summary = demo.generate(db, scale=args.scale, seed=args.seed, progress=progress, force=args.force)
     finally:
         db.dispose()
     print(file=sys.stderr)
+    _progress_open[0] = False
     print(f"Demo data ({args.scale}) written in {summary.seconds:.1f} s:")
     for name, count in summary.counts.items():
         print(f"  {name:<22} {count:>9,}")
@@ -214,8 +273,11 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 
 
 def cmd_sync(args) -> int:
+    from leaddesk.db import check_url, url_password
     from leaddesk.services import team_join, team_sync
 
+    if args.hub:
+        check_url(args.hub)  # a malformed URL or a driver LeadDesk lacks: one line, nothing opened
     db, settings = _open(args)
     try:
         if args.status:
@@ -223,7 +285,11 @@ def cmd_sync(args) -> int:
             print(f"Pending changes: {st.pending:,}; last pulled sequence: {st.last_pulled_seq:,}")
             return 0
         password = _read_password(True, "") if args.password_stdin else None
+        _remember_secret(password)
         hub = args.hub or team_join.hub_url(settings, password=password)
+        _remember_secret(url_password(hub))
+        if hub:
+            check_url(hub)  # a malformed URL or a driver LeadDesk lacks: one line, no password
         summary = team_sync.sync_with_hub(db, hub, backup_dir=settings.backup_dir)
     finally:
         db.dispose()
@@ -246,12 +312,15 @@ def cmd_join(args) -> int:
                           sslmode=args.sslmode, sslrootcert=args.sslrootcert, sslcert=args.sslcert,
                           sslkey=args.sslkey)
     password = _read_password(args.password_stdin, f"Password for {profile.key}: ")
+    _remember_secret(password)
 
     def progress(step: str, done: int, total: int) -> None:
         print(f"\r  {step} ({done}/{total})".ljust(60), end="", file=sys.stderr, flush=True)
+        _progress_open[0] = True
 
     result = team_join.join(settings, profile, password, remember=not args.no_remember, progress=progress)
     print(file=sys.stderr)
+    _progress_open[0] = False
     print(f"Joined as {result.user_name} <{result.user_email}> ({result.role}): {result.rows:,} rows downloaded.")
     if not args.no_remember:
         print("Password kept in the OS keyring." if result.password_stored else
@@ -315,12 +384,38 @@ COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, 
             "join": cmd_join, "team": cmd_team}
 
 
+def _remember_url_secrets(args: argparse.Namespace) -> None:
+    import os
+
+    from leaddesk.db import url_password
+
+    for url in (getattr(args, "db", None), getattr(args, "hub", None), getattr(args, "url", None),
+                os.environ.get("LEADDESK_DB"), os.environ.get("LEADDESK_HUB")):
+        _remember_secret(url_password(url))
+
+
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    from leaddesk.db import explain_db_error
+
+    _remember_url_secrets(args)
+    _progress_open[0] = False
     try:
-        return COMMANDS[args.command](args)
+        try:
+            return COMMANDS[args.command](args)
+        except (DBAPIError, sqlite3.Error) as exc:
+            # What a person can act on (a damaged file, a login without the privilege)
+            # becomes a LeadDeskError; anything else is a bug and keeps its traceback.
+            explained = explain_db_error(exc)
+            if explained is None:
+                raise
+            raise explained from exc
     except LeadDeskError as exc:
-        # One line, whatever the driver wrote (libpq's messages span several).
-        print(f"leaddesk: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        # One line, whatever the driver wrote (libpq's messages span several), and no password.
+        _say(f"leaddesk: error: {exc}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("leaddesk: interrupted; nothing half-written (each step is one transaction).", file=sys.stderr)

@@ -99,13 +99,10 @@ def load_profile(data_dir: Path) -> TeamProfile | None:
 
 
 def save_profile(data_dir: Path, profile: TeamProfile) -> Path:
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / PROFILE_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(profile), indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from leaddesk.files import private_dir, write_private
+
+    data_dir = private_dir(Path(data_dir))
+    return write_private(data_dir / PROFILE_FILE, json.dumps(asdict(profile), indent=2))
 
 
 def load_settings(*, db_url: str | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -113,16 +110,24 @@ def load_settings(*, db_url: str | None = None, env: dict[str, str] | None = Non
     data_dir = Path(env["LEADDESK_DATA_DIR"]) if env.get("LEADDESK_DATA_DIR") else default_data_dir()
     file_values: dict = {}
     cfg = data_dir / "config.toml"
-    if cfg.is_file():
-        with cfg.open("rb") as fh:
-            file_values = tomllib.load(fh).get("leaddesk", {})
+    try:
+        if cfg.is_file():
+            with cfg.open("rb") as fh:
+                file_values = tomllib.load(fh).get("leaddesk", {})
+        keep_backups = int(file_values.get("keep_backups", 5))
+        sync_interval_s = int(env.get("LEADDESK_SYNC_INTERVAL") or file_values.get("sync_interval_s", 120))
+    except (OSError, ValueError, TypeError, AttributeError) as exc:  # TOMLDecodeError is a ValueError
+        from leaddesk.errors import ValidationError
+
+        raise ValidationError(f"The settings cannot be read ({cfg}, LEADDESK_SYNC_INTERVAL): "
+                              f"{' '.join(str(exc).split())}.", field="config") from exc
     return Settings(
         data_dir=data_dir,
         db_url=db_url or env.get("LEADDESK_DB") or file_values.get("db_url"),
         user_email=env.get("LEADDESK_USER") or file_values.get("user_email") or _profile_email(data_dir),
-        keep_backups=int(file_values.get("keep_backups", 5)),
+        keep_backups=keep_backups,
         hub_url=env.get("LEADDESK_HUB") or file_values.get("hub_url"),
-        sync_interval_s=int(env.get("LEADDESK_SYNC_INTERVAL") or file_values.get("sync_interval_s", 120)),
+        sync_interval_s=sync_interval_s,
     )
 
 
@@ -134,15 +139,21 @@ def _profile_email(data_dir: Path) -> str | None:
     return profile.user_email if profile else None
 
 
-def node_id(settings: Settings) -> uuid.UUID:
-    """This installation's sync node id: random, made once, kept in the data directory."""
+def node_id(settings: Settings, *, create: bool = True) -> uuid.UUID:
+    """This installation's sync node id: random, made once, kept in the data directory
+    (0600 in a 0700 folder). ``create=False`` (a command that only reads): a missing id
+    is not written, a throwaway one is returned instead."""
+    from leaddesk.files import private_dir, storage_error, write_private
+
     path = settings.data_dir / "node_id"
     try:
         return uuid.UUID(path.read_text().strip())
     except (FileNotFoundError, ValueError):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        value = uuid.uuid4()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(str(value))
-        tmp.replace(path)
-        return value
+        pass
+    except OSError as exc:  # a folder in its place, no permission...
+        raise storage_error("read", path, exc) from exc
+    value = uuid.uuid4()
+    if create:
+        private_dir(settings.data_dir)
+        write_private(path, str(value))
+    return value

@@ -8,6 +8,7 @@ turns driver errors into :mod:`leaddesk.errors`.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,12 +32,103 @@ SQLITE_PRAGMAS = (
 )
 
 
+#: ``scheme://user:PASSWORD@`` in any text (a URL too malformed for make_url included).
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:)(?P<pw>[^@\s]+)(?P<at>@)")
+#: libpq's ``password=...`` (a conninfo string, quoted or not).
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s'\"]+)", re.I)
+HIDDEN = "***"
+
+
+def url_password(url: str | None) -> str | None:
+    """The password inside a URL, found even when the URL cannot be parsed (then redact
+    it as a literal string too: a malformed URL may put it anywhere in a message)."""
+    if not url:
+        return None
+    try:
+        password = make_url(url).password
+        if password:
+            return str(password)
+    except Exception:  # noqa: BLE001 - malformed: fall back to the pattern
+        pass
+    found = _URL_PASSWORD.search(url)
+    return found.group("pw") if found else None
+
+
+def redact(text: str, secrets: tuple[str | None, ...] | list[str | None] = ()) -> str:
+    """``text`` with every password hidden: in URLs, in libpq conninfo, and any of
+    ``secrets`` (passwords known to the caller) wherever it appears."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + HIDDEN + m.group("at"), str(text))
+    text = _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + HIDDEN, text)
+    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+        # a URL spells it percent-encoded
+        from urllib.parse import quote
+
+        encoded = quote(secret, safe="")
+        if encoded != secret:
+            text = text.replace(encoded, HIDDEN)
+    return text
+
+
 def describe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages (also when it cannot be parsed)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except Exception:  # noqa: BLE001 - ArgumentError, ValueError (a port that is no number)
+        return redact(url, [url_password(url)])
+
+
+#: The drivers LeadDesk ships with and is tested on.
+SUPPORTED_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql",
+                     "postgresql+psycopg": "postgresql"}
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DBNAME"
+
+
+def check_url(url: str):
+    """Parse ``url`` for LeadDesk: a :class:`sqlalchemy.URL` of a supported driver, else
+    :class:`DatabaseUnavailable` with a sentence (and never the password)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(f"'{describe_url(str(url))}' is not a database URL. Use {URL_FORMS}.") from exc
+    except ValueError as exc:  # SQLAlchemy's int() of the port
+        raise DatabaseUnavailable(
+            f"The port in '{describe_url(url)}' is not a number. Use {URL_FORMS} (PORT is usually 5432)."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable(f"LeadDesk works with SQLite or PostgreSQL, not '{backend}'. Use {URL_FORMS}.")
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise DatabaseUnavailable(
+            f"LeadDesk does not support the driver '{parsed.drivername}': it connects with sqlite (built into "
+            f"Python) and postgresql+psycopg (psycopg 3). Use {URL_FORMS}.")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise DatabaseUnavailable(f"The port in '{describe_url(url)}' must be between 1 and 65535.")
+    return parsed
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The SQLite file is damaged (or is not a database at all)."""
+
+
+def explain_db_error(exc: BaseException, where: str | None = None):
+    """A driver error a person can act on, as a :class:`leaddesk.errors.LeadDeskError`
+    (a damaged SQLite file, a login without the privilege); None for anything else (a bug)."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", None) or exc
+    detail = " ".join(str(orig).split()) or type(orig).__name__
+    if isinstance(orig, sqlite3.DatabaseError) and any(
+            k in detail for k in ("malformed", "not a database", "corrupt", "disk image")):
+        return DatabaseDamaged(
+            f"The SQLite database {where or ''} is damaged ({detail}); nothing was changed. Restore the newest "
+            "copy from its backups folder (beside it, or in LeadDesk's data folder), or, on a laptop that joined "
+            "a team, move the file away and join again.".replace("database  is", "database is"))
+    if getattr(orig, "sqlstate", None) == "42501":  # insufficient_privilege, RLS refusals included
+        from leaddesk.errors import PermissionDenied
+
+        return PermissionDenied(f"The database refused this to your login: {redact(detail.split(' [SQL')[0])}.")
+    return None
 
 
 #: Session settings of every LeadDesk connection to PostgreSQL. JIT off: the row-level
@@ -46,33 +138,38 @@ def describe_url(url: str) -> str:
 PG_OPTIONS = "-c jit=off"
 
 
-def make_engine(url: str, *, echo: bool = False, check: bool = True) -> Engine:
+def make_engine(url: str, *, echo: bool = False, check: bool = True, must_exist: bool = False) -> Engine:
     """Create an engine for ``url`` and (with ``check``) prove it answers.
+
+    A new SQLite file (and the folder made for it) is private to this user (0600/0700,
+    leaddesk/files.py); an existing one is tightened by ``bootstrap.open_database`` once
+    it is known to be LeadDesk's. ``must_exist``: a SQLite file that
+    is not there is reported, not created (commands that only read).
 
     Raises :class:`DatabaseUnavailable` with a sentence that says what is wrong.
     """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseUnavailable(
-            f"'{url}' is not a database URL. Use sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST:PORT/DBNAME."
-        ) from exc
+    from pathlib import Path
+
+    from leaddesk import files
+
+    parsed = check_url(url)
     backend = parsed.get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise DatabaseUnavailable(f"LeadDesk works with SQLite or PostgreSQL, not '{backend}'.")
     kwargs: dict = {"echo": echo}
     if backend == "sqlite":
         path = parsed.database
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            parent = Path(path).expanduser().resolve().parent
+        if path and path != ":memory:" and not path.startswith("file:") and not parsed.query.get("uri"):
+            file = Path(path).expanduser()
+            if must_exist and not file.exists():
+                raise DatabaseUnavailable(
+                    f"There is no database at {file}; nothing was created. Create it with `leaddesk init` "
+                    "(or `leaddesk db upgrade`).")
+            if file.is_file():
+                _refuse_foreign_sqlite(file)
+            parent = file.resolve().parent
             if not parent.exists():
-                try:
-                    parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise DatabaseUnavailable(f"Cannot create the folder {parent}: {exc.strerror}.") from exc
+                files.private_dir(parent)
+            if not file.exists():
+                files.create_private_file(file)
     else:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -100,9 +197,36 @@ def make_engine(url: str, *, echo: bool = False, check: bool = True) -> Engine:
     return engine
 
 
+def _refuse_foreign_sqlite(file) -> None:
+    """Before LeadDesk's own connection touches an existing file (its WAL pragma alone
+    rewrites the header): refuse another application's SQLite database, read-only."""
+    import sqlite3
+    from urllib.parse import quote
+
+    from leaddesk import migrate
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(file.resolve()))}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~'")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # not readable like this: the real connection says what is wrong
+    tables.discard("alembic_version")
+    if tables and not tables & migrate.LEADDESK_TABLES:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise migrate.NotLeadDeskDatabase(
+            f"{file} is not a LeadDesk database (it holds another application's tables: {shown}); nothing was "
+            "changed. Give LeadDesk a new file or an empty database.")
+
+
 def _explain_connect_error(parsed, exc: Exception) -> str:
     where = parsed.render_as_string(hide_password=True)
+    secrets = [str(parsed.password)] if parsed.password else []
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    detail = redact(detail, secrets)
     if parsed.get_backend_name() == "sqlite":
         return f"Cannot open the SQLite database {parsed.database}: {detail}"
     full = str(getattr(exc, "orig", exc))
@@ -209,6 +333,16 @@ class Database:
                     self._hub_mode = insp.has_table("change_log") and any(
                         c["name"] == "rejected" for c in insp.get_columns("change_log"))
         return self._hub_mode
+
+    def secure_file(self) -> None:
+        """A SQLite file and its -wal/-shm: 0600 on POSIX (leaddesk/files.py)."""
+        path = self.engine.url.database
+        if self.dialect == "sqlite" and path and path != ":memory:" and not path.startswith("file:"):
+            from pathlib import Path
+
+            from leaddesk.files import tighten_sqlite
+
+            tighten_sqlite(Path(path).expanduser())
 
     @property
     def url(self) -> str:

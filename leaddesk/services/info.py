@@ -30,6 +30,11 @@ class DatabaseInfo:
 
 
 def database_info(db: Database) -> DatabaseInfo:
+    """What ``leaddesk info`` shows. A SQLite file is checked first (``PRAGMA
+    quick_check``): a damaged page is reported as such, not as a failing count. On a team
+    server there is no outbox (direct edits go straight into its change log), so a
+    manager's or rep's own login, which may not read it, is not asked to."""
+    migrate.check_integrity(db.engine)
     revision = migrate.current_revision(db.engine)
     head = migrate.head_revision()
     counts: dict[str, int] = {}
@@ -45,7 +50,7 @@ def database_info(db: Database) -> DatabaseInfo:
             ).one()
             counts[model.__tablename__] = int(live)
             deleted[model.__tablename__] = int(dead)
-        pending = int(s.scalar(select(func.count()).select_from(Outbox)) or 0)
+        pending = 0 if db.hub_mode else int(s.scalar(select(func.count()).select_from(Outbox)) or 0)
         if db.write.actor_id is not None:
             from leaddesk.models import User
 

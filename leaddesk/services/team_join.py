@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import text
 
 from leaddesk.config import Settings, TeamProfile, load_profile, save_profile
-from leaddesk.db import make_engine
+from leaddesk.db import describe_url, make_engine
 from leaddesk.errors import LeadDeskError, ValidationError
 
 SERVICE = "LeadDesk team server"
@@ -125,7 +125,7 @@ def join(settings: Settings, profile: TeamProfile, password: str | None, *, reme
     check_profile(profile)
     if not settings.database_url.startswith("sqlite"):
         raise ValidationError("A laptop joins with its local SQLite database; this one is set to "
-                              f"{settings.database_url}.", field="db")
+                              f"{describe_url(settings.database_url)}.", field="db")
     engine = make_engine(profile.url(password))
     try:
         with engine.connect() as conn:
