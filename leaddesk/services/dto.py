@@ -226,6 +226,8 @@ class OpportunityDetail:
     deleted: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: What the rep knows about the deal.
+    notes: str | None = None
 
 
 @dataclass(frozen=True)

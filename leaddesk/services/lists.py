@@ -185,3 +185,13 @@ def list_account_rows(
     items = tuple(AccountRow(r.id, r.name, r.industry, r.country, r.city, r.owner_id) for r in rows)
     return Page(items, (rows[-1].name_key, rows[-1].id) if more and rows else None)
 
+
+
+def account_contact_choices(db: Database, account_id, *, limit: int = 500) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of an account's live contacts by name: the choices for a deal's contact."""
+    with db.reader() as s:
+        rows = s.execute(
+            select(Contact.id, Contact.display_name)
+            .where(Contact.account_id == as_uuid(account_id, field="account_id"), Contact.deleted.is_(False))
+            .order_by(Contact.name_key, Contact.id).limit(limit)).all()
+    return [(r.id, r.display_name) for r in rows]

@@ -34,7 +34,7 @@ from leaddesk.services.records import as_uuid, assign, check_version, get_row, t
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 OPPORTUNITY_FIELDS = (
     "name", "account_id", "primary_contact_id", "amount", "currency", "probability", "expected_close_date",
-    "owner_id", "next_step", "next_step_due", "campaign_id",
+    "owner_id", "next_step", "next_step_due", "campaign_id", "notes",
 )
 #: (model, label) of the records an opportunity may point to.
 REFS = {"account_id": (Account, "account"), "primary_contact_id": (Contact, "contact"),
@@ -418,6 +418,8 @@ def _clean_opportunity(data: dict, *, partial: bool) -> dict:
             out[key] = _date(data[key], key)
     if "next_step" in data:
         out["next_step"] = v.clean_text(data["next_step"], field="next_step", max_len=300)
+    if "notes" in data:
+        out["notes"] = v.clean_text(data["notes"], field="notes", max_len=20000)
     return out
 
 
@@ -434,7 +436,7 @@ def create_opportunity(db: Database, account_id, name: str, *, amount=0, currenc
 
     Defaults: the default pipeline, its first stage, the pipeline's currency, the acting user
     as owner. Other fields (``primary_contact_id``, ``expected_close_date``, ``probability``,
-    ``owner_id``, ``next_step``, ``next_step_due``, ``campaign_id``) are as in the model.
+    ``owner_id``, ``next_step``, ``next_step_due``, ``campaign_id``, ``notes``) are as in the model.
     """
     values = _clean_opportunity({**data, "account_id": account_id, "name": name, "amount": amount,
                                  "currency": currency}, partial=False)
