@@ -63,7 +63,8 @@ def board_column_width(window_width: int) -> int:
 
 class MainWindow(QMainWindow):
     def __init__(self, db: Database, *, user_label: str | None = None, hub_url=None,
-                 sync_interval_s: int = 120, backup_dir=None, settings=None, parent=None):
+                 sync_interval_s: int = 120, backup_dir=None, settings=None, parent=None,
+                 screen_area: QRect | None = None):
         super().__init__(parent)
         self.db = db
         #: leaddesk.config.Settings of this run (Team ▸ Join team… saves the profile there).
@@ -71,7 +72,9 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(db, hub_url, interval_s=sync_interval_s, backup_dir=backup_dir, parent=self)
         self.setWindowTitle(self.tr("LeadDesk"))
         self.undo_stack = QUndoStack(self)
-        self._first_rect, self._first_maximized = first_geometry(self.screen().availableGeometry())
+        # The first size comes from the screen's free area (screen_area: another screen's,
+        # for screenshots and tests); a saved geometry wins over it.
+        self._first_rect, self._first_maximized = first_geometry(screen_area or self.screen().availableGeometry())
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
