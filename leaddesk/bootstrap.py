@@ -27,8 +27,10 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
     Errors a person can act on come out as :class:`leaddesk.errors.LeadDeskError`s (a
     damaged SQLite file, a login without a privilege), never as driver tracebacks.
     """
+    from leaddesk.db import install_log_redaction
     from leaddesk.files import secure_data_dir
 
+    install_log_redaction()
     secure_data_dir(settings.data_dir)
     upgrade = upgrade and not read_only
     engine = make_engine(settings.database_url, echo=echo, must_exist=read_only)

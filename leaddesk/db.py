@@ -36,6 +36,8 @@ SQLITE_PRAGMAS = (
 _URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 #: libpq's ``password=...`` (a conninfo string, quoted or not).
 _CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s'\"]+)", re.I)
+#: SQL's ``PASSWORD '...'`` (CREATE/ALTER ROLE), as an engine's echo would log it.
+_SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<pw>'(?:[^']|'')*')", re.I)
 HIDDEN = "***"
 
 
@@ -59,6 +61,7 @@ def redact(text: str, secrets: tuple[str | None, ...] | list[str | None] = ()) -
     ``secrets`` (passwords known to the caller) wherever it appears."""
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + HIDDEN + m.group("at"), str(text))
     text = _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + HIDDEN, text)
+    text = _SQL_PASSWORD.sub(lambda m: m.group("head") + "'" + HIDDEN + "'", text)
     for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
         text = text.replace(secret, HIDDEN)
         # a URL spells it percent-encoded
@@ -68,6 +71,34 @@ def redact(text: str, secrets: tuple[str | None, ...] | list[str | None] = ()) -
         if encoded != secret:
             text = text.replace(encoded, HIDDEN)
     return text
+
+
+def install_log_redaction() -> None:
+    """Every log record, whoever logs it and whatever handler writes it, has its message
+    and its traceback text redacted (:func:`redact`). Idempotent."""
+    import logging
+    import traceback
+
+    current = logging.getLogRecordFactory()
+    if getattr(current, "leaddesk_redacts", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = current(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string is logging's to report
+            return record
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = redact(text)
+        return record
+
+    factory.leaddesk_redacts = True
+    logging.setLogRecordFactory(factory)
 
 
 def describe_url(url: str) -> str:
@@ -366,10 +397,21 @@ class Database:
             self.last_local_commit = time.monotonic()
         except StaleDataError as exc:
             raise Conflict("record", None, None, None) from exc
-        except OperationalError as exc:
-            raise DatabaseUnavailable(f"The database stopped answering: {str(exc.orig).strip()}") from exc
+        except DBAPIError as exc:
+            self._raise_if_damaged(exc)
+            if isinstance(exc, OperationalError):
+                raise DatabaseUnavailable(f"The database stopped answering: {str(exc.orig).strip()}") from exc
+            raise
         finally:
             session.close()
+
+    def _raise_if_damaged(self, exc: DBAPIError) -> None:
+        """A damaged SQLite page met while working: a sentence with what to do, in the app
+        as on the command line, instead of a driver error."""
+        if self.dialect == "sqlite":
+            damaged = explain_db_error(exc, self.engine.url.database)
+            if isinstance(damaged, DatabaseDamaged):
+                raise damaged from exc
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
@@ -378,6 +420,9 @@ class Database:
         session.info["subject"] = self.write.subject
         try:
             yield session
+        except DBAPIError as exc:
+            self._raise_if_damaged(exc)
+            raise
         finally:
             # close(), not rollback(): loaded objects stay readable (not expired); the
             # connection's transaction is rolled back as it returns to the pool.

@@ -407,3 +407,50 @@ def test_cli_manager_opens_the_team_server_with_her_own_login(capsys, data_dir, 
     assert "Traceback" not in err and PASSWORD not in err + out
     # the refusal starts its own line after the progress line
     assert_one_line(code, out, err.rstrip("\n").split("\n")[-1] + "\n", secrets=(PASSWORD,))
+
+
+# --- logs ------------------------------------------------------------------------------------------
+
+def test_logs_are_redacted_after_the_database_opens(caplog, data_dir, leaddesk_file):
+    """Once LeadDesk has opened a database, no log record (message or traceback, any
+    logger, any handler) carries a password: a URL's, libpq's password=, SQL's PASSWORD '...'."""
+    import logging
+
+    from leaddesk.bootstrap import open_database
+    from leaddesk.config import load_settings
+
+    db = open_database(load_settings(db_url=f"sqlite:///{leaddesk_file}"))
+    db.dispose()
+    log = logging.getLogger("leaddesk.test.redaction")
+    with caplog.at_level(logging.INFO):
+        log.info("syncing with %s", f"postgresql+psycopg://ld_ada:{SECRET}@db.example.com/team")
+        log.info("ALTER ROLE ld_ada PASSWORD '%s' LOGIN", SECRET)
+        try:
+            raise RuntimeError(f"cannot reach host=db password={SECRET} dbname=team")
+        except RuntimeError:
+            log.exception("sync failed")
+    assert "ld_ada:***@db.example.com" in caplog.text and "PASSWORD '***'" in caplog.text
+    assert "RuntimeError" in caplog.text  # the traceback is kept, only the password goes
+    assert SECRET not in caplog.text
+    for record in caplog.records:
+        assert SECRET not in record.getMessage()
+
+
+def test_app_damage_met_while_working_is_a_sentence_not_a_driver_error(data_dir, leaddesk_file):
+    """The app's path: the file opens (no check up front), a list then meets the damaged
+    page: the services raise a LeadDeskError the window shows as one sentence."""
+    from leaddesk.bootstrap import open_database
+    from leaddesk.config import load_settings
+    from leaddesk.db import DatabaseDamaged
+    from leaddesk.services import accounts, contacts
+
+    _damage(leaddesk_file, "contact")
+    db = open_database(load_settings(db_url=f"sqlite:///{leaddesk_file}"))
+    try:
+        with pytest.raises(DatabaseDamaged, match="is damaged"):
+            contacts.list_contacts(db)
+        with pytest.raises(DatabaseDamaged, match="is damaged"):
+            contacts.create_contact(db, given_name="Ada", family_name="Lovelace")
+        assert accounts.create_account(db, name="Still Works GmbH").id  # the rest of the file is usable
+    finally:
+        db.dispose()
