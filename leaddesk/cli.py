@@ -268,8 +268,20 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
     import getpass
 
     if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return getpass.getpass(prompt)
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(prompt)
+    try:
+        password.encode("utf-8")
+        valid = "\x00" not in password
+    except UnicodeEncodeError:
+        valid = False
+    if not valid:
+        from leaddesk.errors import ValidationError
+
+        raise ValidationError("The password given is not valid text (bytes that are not UTF-8, or a NUL): "
+                              "check the terminal's or the file's encoding.", field="password")
+    return password
 
 
 def cmd_sync(args) -> int:

@@ -236,7 +236,11 @@ def _read(s: Session, targets, limit: int) -> tuple[list[_Raw], bool]:
             continue
         raws[key] = _Raw(c.entity, c.row_id, c.field, c.lost_value, c.lost_hlc, c.lost_node, c.created_at,
                          c.lost_author, None, REJECTED, c.lost_change_id, c.note)
-    for o in s.scalars(select(Outbox).where(_where(Outbox, targets)).order_by(Outbox.hlc.desc()).limit(limit)):
+    # A laptop's unsent edits; a team server has none (its edits go straight into the change
+    # log) and a rep's or manager's own login may not read its outbox.
+    unsent = (select(Outbox).where(_where(Outbox, targets)).order_by(Outbox.hlc.desc()).limit(limit)
+              if s.get_bind().dialect.name == "sqlite" else None)
+    for o in s.scalars(unsent) if unsent is not None else ():
         raws.setdefault(o.change_id, _Raw(o.entity, o.row_id, o.field, o.value, o.hlc, o.node, o.created_at,
                                           o.actor_id, None, PENDING, o.change_id))
     return list(raws.values()), bool(log_rows)

@@ -454,3 +454,36 @@ def test_app_damage_met_while_working_is_a_sentence_not_a_driver_error(data_dir,
         assert accounts.create_account(db, name="Still Works GmbH").id  # the rest of the file is usable
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize("password", ["pa\udcffss", "pa\x00ss"])
+@pytest.mark.parametrize("command", [["join", "--host", "127.0.0.1", "--port", "1", "--database", "team", "--user",
+                                      "rep", "--sslmode", "disable", "--no-remember", "--password-stdin"],
+                                     ["sync", "--hub", "postgresql+psycopg://rep@127.0.0.1:1/team",
+                                      "--password-stdin"]])
+def test_cli_password_on_stdin_that_is_not_text_is_one_line(capsys, data_dir, monkeypatch, leaddesk_file,
+                                                            password, command):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    code, out, err = run(capsys, "--db", f"sqlite:///{leaddesk_file}", *command)
+    assert_one_line(code, out, err, secrets=(password,))
+    assert "not valid text" in err
+
+
+@pytest.mark.postgres
+def test_app_manager_on_the_team_server_reads_a_records_history(data_dir, pg_team):
+    """The app opened on the server with a manager's own login: History… of a deal she
+    may see answers (the server has no outbox to read, and her login may not read it)."""
+    from leaddesk.bootstrap import open_database
+    from leaddesk.config import load_settings
+    from leaddesk.services import history, pipeline
+
+    ids, engines, _ = pg_team
+    db = open_database(load_settings(db_url=engines["carol"].url.render_as_string(hide_password=False)))
+    try:
+        pipeline.update_opportunity(db, ids["opp_alice"], None, name="Alice deal, renamed by Carol")
+        found = history.record_history(db, "opportunity", ids["opp_alice"])
+        assert any(e.field == "name" for e in found.entries), found.entries
+    finally:
+        db.dispose()
