@@ -7,11 +7,12 @@
 #   ./run-app.sh --db URL          open another database (sqlite:///PATH or postgresql+psycopg://...)
 #   ./run-app.sh --smoke [FILE.png]  open the window, wait until it is painted, print one line
 #                                  and exit 0 (with FILE.png: a screenshot of the screen too)
+#   ./run-app.sh --help            this text
 # Any other arguments go to the `leaddesk` command. Before anything is loaded, it checks
 # that Qt can open a window here and names the system packages to install if it cannot
 # (installs them itself when run as root or with LEADDESK_INSTALL_DEPS=1).
 set -euo pipefail
-usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 die() { echo "run-app.sh: $*" >&2; echo "Try ./run-app.sh --help" >&2; exit 2; }
 DEMO=small
 ARGS=()

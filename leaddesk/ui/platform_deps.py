@@ -61,6 +61,10 @@ LIBRARIES: dict[str, tuple[str, str, str]] = {
     "libgthread-2.0.so.0": ("libglib2.0-0", "glib2", "glib2"),
 }
 
+#: What the README's set-up names: all of the above but GLib, which every desktop has (and
+#: whose Debian package was renamed libglib2.0-0t64 in Debian 13 and Ubuntu 24.04).
+README_SONAMES = [name for name in LIBRARIES if not name.startswith(("libglib", "libgthread"))]
+
 FAMILIES = ("debian", "fedora", "arch")
 FAMILY_NAMES = {"debian": "Debian/Ubuntu", "fedora": "Fedora", "arch": "Arch"}
 _FAMILY_IDS = {
