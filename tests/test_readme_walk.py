@@ -206,3 +206,17 @@ def test_walk_the_readme_on_a_real_x_server(tmp_path):
     assert "the README's first command works on xcb" in out.stdout
     for name in ("first-start", "board-1366", "db-arg"):
         assert (tmp_path / "walk" / f"{name}.png").stat().st_size > 10_000
+
+
+def test_screenshots_keep_the_size_asked_for_on_a_smaller_offscreen_screen(tmp_path):
+    """The first-size logic maximises on small screens; `leaddesk screenshot --size` must
+    still render the size asked for (the offscreen screen is 800x800)."""
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "board.png"
+    env = {**os.environ, "LEADDESK_DATA_DIR": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-m", "leaddesk", "screenshot", "--view", "board", "--out", str(out),
+                           "--size", "1366x740"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1366, 740)

@@ -222,8 +222,13 @@ def run_screenshot(args) -> int:
     pools.use_sync()
     width, height = (int(x) for x in args.size.lower().split("x"))
     settings = load_settings(db_url=args.db)
+    from PySide6.QtCore import QRect, Qt
+
+    # Sized as on a screen of the requested size (board columns included), never maximised
+    # to the offscreen platform's own 800x800 screen.
     window = MainWindow(db, user_label=_user_label(db), hub_url=_hub_for(settings), settings=settings,
-                        sync_interval_s=0)
+                        sync_interval_s=0, screen_area=QRect(0, 0, width, height))
+    window.setWindowState(Qt.WindowState.WindowNoState)
     window.resize(width, height)
     window.show()
     window.load()
