@@ -177,6 +177,27 @@ def test_the_check_agrees_with_the_dynamic_linker_on_this_machine():
         ctypes.CDLL(str(binaries[-1]))  # libQt6XcbQpa and everything it links
 
 
+def test_a_library_the_linker_cannot_find_is_reported_with_how_to_find_its_package(tmp_path):
+    """A real ELF file that needs a library which is gone: what a fresh desktop looks like
+    to the check (built with the C compiler, the needed library deleted after linking)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler to build a library with a missing dependency")
+    (tmp_path / "gone.c").write_text("int gone(void) { return 1; }\n")
+    (tmp_path / "plugin.c").write_text("int gone(void);\nint plugin(void) { return gone(); }\n")
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(tmp_path / "libleaddesk-gone.so.1"),
+                    "-Wl,-soname,libleaddesk-gone.so.1", str(tmp_path / "gone.c")], check=True)
+    plugin = tmp_path / "libqfake.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(plugin), str(tmp_path / "plugin.c"),
+                    str(tmp_path / "libleaddesk-gone.so.1")], check=True)
+    (tmp_path / "libleaddesk-gone.so.1").unlink()
+    assert platform_deps.missing_libraries([plugin]) == ["libleaddesk-gone.so.1"]
+    problem = platform_deps.check({"DISPLAY": ":0"}, release=DEBIAN, binaries=[plugin])
+    assert problem is not None and "libleaddesk-gone.so.1" in problem.message
+    assert "apt-file search" in problem.message
+    assert platform_deps.check({"QT_QPA_PLATFORM": "offscreen"}, binaries=[plugin]) is None
+
+
 def test_the_readme_names_every_package_for_each_distribution():
     for family, prefix in zip(FAMILIES, ("Debian, Ubuntu", "Fedora", "Arch")):
         packages, _ = packages_for(README_SONAMES, family)
