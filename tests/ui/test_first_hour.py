@@ -190,7 +190,11 @@ def test_the_shortcuts_page_lists_every_action_with_a_key(qtbot, db):
         if action.shortcuts() and text:
             assert text in listed, f"{text} ({action.shortcut().toString()}) is not on the shortcuts page"
     rows = collect_shortcuts(window)
-    assert len({(r.action, r.keys) for r in rows}) == len(rows)  # each once
+    assert len({(r.area, r.action, r.keys) for r in rows}) == len(rows)  # each once per place
+    assert not any(r.area not in ("File", "Edit", "Team", "View", "Help", "Pipeline")
+                   and (r.action, r.keys) in {(m.action, m.keys) for m in rows if m.area == "File"} for r in rows)
+    assert ("Pipeline board", "Delete") in {(r.area, r.action) for r in rows}  # the board's own Delete
+    assert listed["Quit"] == QKeySequence("Ctrl+Q").toString(QKeySequence.SequenceFormat.NativeText)
     qtbot.keyClicks(dialog.filter, "ctrl+k")
     assert dialog.visible_rows() == [("Find", listed["Find"])]
 

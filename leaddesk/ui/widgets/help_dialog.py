@@ -84,12 +84,15 @@ def collect_shortcuts(window) -> list[ShortcutRow]:
     for top in window.menuBar().actions():
         if top.menu() is not None:
             rows += _menu_rows(top.menu(), clean_text(top.text()), seen)
+    menus = set(seen)
     for area, widget in window.shortcut_areas():
         for action in widget.findChildren(QAction):
             keys = key_text(action)
             text = clean_text(action.text())
-            if keys and text and (text, keys) not in seen:
-                seen.add((text, keys))
+            # Once per page (the board's Delete is not the contact list's), never again
+            # what a menu already lists.
+            if keys and text and (text, keys) not in menus and (area, text, keys) not in seen:
+                seen.add((area, text, keys))
                 rows.append(ShortcutRow(area, text, keys))
     return rows
 

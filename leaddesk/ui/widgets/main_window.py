@@ -204,7 +204,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
         self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
         file_menu.addSeparator()
-        self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        # Ctrl+Q where the platform names no Quit key (Windows, the offscreen platform).
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        self._action(file_menu, self.tr("&Quit"), self.close).setShortcuts(quit_keys)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
         undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
