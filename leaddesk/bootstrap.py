@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 
 from sqlalchemy import select, text
@@ -102,5 +101,8 @@ def resolve_actor(session, email: str | None) -> uuid.UUID | None:
     user = session.scalars(live.where(User.role == "admin").order_by(User.created_at)).first()
     if user:
         return user.id
-    user = session.scalars(live.where(User.name == getpass.getuser())).first()
+    from leaddesk.services.setup import os_login
+
+    login = os_login()
+    user = session.scalars(live.where(User.name == login)).first() if login else None
     return user.id if user else None

@@ -400,7 +400,7 @@ class Database:
         except DBAPIError as exc:
             self._raise_if_damaged(exc)
             if isinstance(exc, OperationalError):
-                raise DatabaseUnavailable(f"The database stopped answering: {str(exc.orig).strip()}") from exc
+                raise DatabaseUnavailable(f"The database stopped answering: {redact(str(exc.orig).strip())}") from exc
             raise
         finally:
             session.close()

@@ -59,6 +59,17 @@ DEFAULT_LOST_REASONS = [
 ]
 
 
+def os_login() -> str | None:
+    """The OS login name, or None where there is none to find (a container's uid without
+    a passwd entry: getpass raises) or it is not text (bytes that are not UTF-8)."""
+    try:
+        name = getpass.getuser()
+        name.encode("utf-8")
+    except (KeyError, OSError, ImportError, UnicodeEncodeError):
+        return None
+    return name if name and "\x00" not in name else None
+
+
 def seed_id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(SEED_NAMESPACE, "/".join(parts))
 
@@ -92,7 +103,7 @@ def initialize(db: Database, *, admin_name: str | None = None, admin_email: str 
     created_user = False
     user_id = db.write.actor_id
     if not has_users:
-        login = getpass.getuser() or "admin"
+        login = os_login() or "admin"
         info = users.create_user(db, admin_name or login, admin_email or f"{login}@localhost.localdomain",
                                  role=Role.ADMIN)
         created_user = True

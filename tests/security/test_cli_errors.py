@@ -487,3 +487,47 @@ def test_app_manager_on_the_team_server_reads_a_records_history(data_dir, pg_tea
         assert any(e.field == "name" for e in found.entries), found.entries
     finally:
         db.dispose()
+
+
+def test_cli_init_without_an_os_login_name_is_no_traceback(capsys, data_dir, monkeypatch, tmp_path):
+    """A container's uid with no passwd entry: getpass raises; the first admin is 'admin'."""
+    import getpass
+
+    def no_login():
+        raise KeyError("getpwuid(): uid not found: 4242")
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    code, out, err = run(capsys, "--db", f"sqlite:///{tmp_path / 'crm.sqlite3'}", "init")
+    assert code == 0, err
+    code, out, err = run(capsys, "--db", f"sqlite:///{tmp_path / 'crm.sqlite3'}", "info")
+    assert code == 0 and "admin <admin@localhost.localdomain>" in out
+
+
+@pytest.mark.postgres
+def test_cli_refuses_another_applications_postgresql_database(capsys, data_dir, pg_url):
+    """The same refusal on PostgreSQL: an existing database of another application gets no
+    LeadDesk tables (not even alembic_version)."""
+    import uuid
+
+    from sqlalchemy import create_engine, inspect, make_url
+
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    name = f"leaddesk_foreign_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    other = create_engine(url)
+    try:
+        with other.begin() as conn:
+            conn.execute(text("CREATE TABLE invoice (id serial PRIMARY KEY, total numeric)"))
+        for command in (["init"], ["db", "upgrade"], ["info"]):
+            code, out, err = run(capsys, "--db", url, *command)
+            assert_one_line(code, out, err)
+            assert "is not a LeadDesk database" in err and "invoice" in err
+        with other.connect() as conn:
+            assert inspect(conn).get_table_names() == ["invoice"]
+    finally:
+        other.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
