@@ -189,7 +189,7 @@ def cmd_init(args) -> int:
 
 def cmd_db(args) -> int:
     from leaddesk import migrate
-    from leaddesk.db import make_engine
+    from leaddesk.db import make_engine, secure_sqlite_file
     from leaddesk.files import secure_data_dir
 
     settings = load_settings(db_url=args.db)
@@ -199,12 +199,7 @@ def cmd_db(args) -> int:
     try:
         if args.db_command == "upgrade":
             before, after = migrate.upgrade(engine, backup_dir=settings.backup_dir, keep_backups=settings.keep_backups)
-            from leaddesk.files import tighten_sqlite
-
-            if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-                from pathlib import Path
-
-                tighten_sqlite(Path(engine.url.database).expanduser())
+            secure_sqlite_file(engine)  # LeadDesk's own file now: 0600
             if before == after:
                 print(f"Schema already at {after}.")
             else:

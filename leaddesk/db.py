@@ -138,6 +138,17 @@ def check_url(url: str):
     return parsed
 
 
+def secure_sqlite_file(engine: Engine) -> None:
+    """The engine's SQLite file and its -wal/-shm: 0600 on POSIX (leaddesk/files.py)."""
+    path = engine.url.database
+    if engine.dialect.name == "sqlite" and path and path != ":memory:" and not path.startswith("file:"):
+        from pathlib import Path
+
+        from leaddesk.files import tighten_sqlite
+
+        tighten_sqlite(Path(path).expanduser())
+
+
 class DatabaseDamaged(DatabaseUnavailable):
     """The SQLite file is damaged (or is not a database at all)."""
 
@@ -367,13 +378,7 @@ class Database:
 
     def secure_file(self) -> None:
         """A SQLite file and its -wal/-shm: 0600 on POSIX (leaddesk/files.py)."""
-        path = self.engine.url.database
-        if self.dialect == "sqlite" and path and path != ":memory:" and not path.startswith("file:"):
-            from pathlib import Path
-
-            from leaddesk.files import tighten_sqlite
-
-            tighten_sqlite(Path(path).expanduser())
+        secure_sqlite_file(self.engine)
 
     @property
     def url(self) -> str:

@@ -149,3 +149,11 @@ def test_files_someone_elses_file_is_not_chmodded(tmp_path):
     os.chown(path, os.geteuid(), os.getegid())
     files.tighten_file(path)
     assert mode(path) == 0o600
+
+
+def test_files_db_upgrade_leaves_an_old_readable_file_private(umask, data_dir, tmp_path, sqlite_template, capsys):
+    path = tmp_path / "old.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    path.chmod(0o644)
+    assert cli.main(["--db", f"sqlite:///{path}", "db", "upgrade"]) == 0
+    assert mode(path) == 0o600
