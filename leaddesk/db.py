@@ -152,6 +152,12 @@ def secure_sqlite_file(engine: Engine) -> None:
 class DatabaseDamaged(DatabaseUnavailable):
     """The SQLite file is damaged (or is not a database at all)."""
 
+    @classmethod
+    def about(cls, where: str | None, detail: str) -> "DatabaseDamaged":
+        return cls(f"The SQLite database{f' {where}' if where else ''} is damaged ({detail}); nothing was changed. "
+                   "Restore the newest copy from its backups folder (beside it, or in LeadDesk's data folder), "
+                   "or, on a laptop that joined a team, move the file away and join again.")
+
 
 def explain_db_error(exc: BaseException, where: str | None = None):
     """A driver error a person can act on, as a :class:`leaddesk.errors.LeadDeskError`
@@ -162,10 +168,7 @@ def explain_db_error(exc: BaseException, where: str | None = None):
     detail = " ".join(str(orig).split()) or type(orig).__name__
     if isinstance(orig, sqlite3.DatabaseError) and any(
             k in detail for k in ("malformed", "not a database", "corrupt", "disk image")):
-        return DatabaseDamaged(
-            f"The SQLite database {where or ''} is damaged ({detail}); nothing was changed. Restore the newest "
-            "copy from its backups folder (beside it, or in LeadDesk's data folder), or, on a laptop that joined "
-            "a team, move the file away and join again.".replace("database  is", "database is"))
+        return DatabaseDamaged.about(where, detail)
     if getattr(orig, "sqlstate", None) == "42501":  # insufficient_privilege, RLS refusals included
         from leaddesk.errors import PermissionDenied
 

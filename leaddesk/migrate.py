@@ -124,10 +124,7 @@ def check_integrity(engine: Engine) -> None:
             raise
         raise explained from exc
     if problems != ["ok"]:
-        raise DatabaseDamaged(
-            f"The SQLite database {_where(engine)} is damaged ({'; '.join(problems)}); nothing was changed. "
-            "Restore the newest copy from its backups folder (beside it, or in LeadDesk's data folder), or, on a "
-            "laptop that joined a team, move the file away and join again.")
+        raise DatabaseDamaged.about(_where(engine), "; ".join(problems))
 
 
 def current_revision(engine: Engine) -> str | None:
