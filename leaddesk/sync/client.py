@@ -22,6 +22,11 @@ included: the local field history, read by :mod:`leaddesk.services.history`),
 ``last_pulled_seq`` advanced. Remote changes are written with Core statements on a plain
 connection, which the ORM journal does not see: they create no outbox rows.
 
+A laptop does not take a pulled change on trust (:func:`screen_pulled`): one whose clock
+is far ahead of the time the server received it, or whose author is not the user of the
+login that pushed it, is not applied and its clock is not observed; it becomes a notice
+in the local conflict inbox ("rejected", negative id: this laptop's own).
+
 Before a page is applied, unsent outbox rows without a recorded base get the current
 ``last_pulled_seq`` in ``outbox_base``: the edit was made before these changes were seen,
 which is what the hub needs to recognise it as concurrent with them.

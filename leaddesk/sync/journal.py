@@ -14,10 +14,17 @@ by construction (sync notes, section 3.4).
 On a team hub (a PostgreSQL database with the sync tables, opened directly, e.g. by a
 manager in the office) there is nothing to push: the same changes go straight into the
 hub's ``change_log`` with a serialised seq (the push lock is taken before the first
-write, the order pushes take it in, so no deadlock), and into ``hub_field_version``. Their
-clock is moved past the fields' current clocks first: the optimistic lock (``version``)
-guarantees the writer saw the current values, so its edit is causally later and must win
-even against a replica whose clock runs ahead.
+write, the order pushes take it in, so no deadlock), and into ``hub_field_version``. They
+are stamped with the SERVER's clock (``clock_timestamp()``, read once per transaction),
+never this PC's: times, and an HLC derived from the server's time and moved past the
+fields' current clocks (the optimistic lock, ``version``, guarantees the writer saw the
+current values, so its edit is causally later and must win). A fast clock on an office PC
+therefore cannot carry the laptops that pull its edits ahead of the server.
+
+Every save also passes the input hygiene check: no text (nor JSON) value of any table
+may hold NUL, a lone surrogate or a control character other than tab, newline and
+carriage return (:func:`refuse_forbidden`); PostgreSQL refuses NUL, so such a value
+saved on a laptop could never reach the team server.
 
 When the session's write context carries a :class:`~leaddesk.models.access.Subject`, a
 save the user may not make is refused here with :class:`PermissionDenied`, the same rules

@@ -19,6 +19,15 @@ A push is ONE transaction (sync notes 3.8):
    (``hub_field_version``); conflicts go to ``sync_conflict`` with both values; winners
    are written to the data tables with Core statements (the change log is the hub's
    journal, so the ORM journal must not see them) and the clocks are upserted.
+6. All of 5 runs in a savepoint. If the database refuses a row (a value PostgreSQL
+   cannot store, such as a NUL from a laptop's old data, or a constraint), the hub finds
+   the changes it refuses and applies the batch without them, keeping them as refused
+   (``rejected``, with a note the author sees in the inbox): one bad value never blocks
+   a laptop's queue (:meth:`Hub._apply_or_refuse_bad`).
+
+A clock refusal names the computer that is wrong (:class:`ClockSkewRefused`'s ``cause``):
+the pusher's own clock, when its newest change's wall-clock time is ahead too, or a change
+it received from elsewhere, when only its HLC is.
 
 :class:`RowStore` loads row states from the data tables plus a clock table and writes
 merge outcomes back. The replicas (client.py) use it too, with ``field_version`` and no

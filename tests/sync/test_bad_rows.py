@@ -155,4 +155,171 @@ def test_no_change_log_row_is_left_by_a_refused_batch(make_replica, hub):
         assert conn.scalar(select(func.count()).select_from(Outbox)) > 0
 
 
-_ = uuid  # (used by the pull tests below)
+# --- what a laptop takes from a pull ----------------------------------------------------------
+
+def _forge(engine, *, entity_name, row_id, field, value, author, pushed_by, ahead_ms=0) -> uuid.UUID:
+    """A change_log row written straight into the server (what a login could do with psql
+    before the server checked it): returns its change id."""
+    from leaddesk.sync.clock import pack
+    from leaddesk.sync.journal import encode
+
+    now = dt.datetime.now(dt.timezone.utc)
+    change_id = uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(ChangeLog.__table__.insert().values(
+            change_id=change_id, entity=entity_name, row_id=row_id, field=field, value=encode(value),
+            hlc=pack(int(now.timestamp() * 1000) + ahead_ms), node=uuid.uuid4(), author=author, at=now,
+            pushed_by=pushed_by, batch_id=uuid.uuid4(), base_seq=0, received_at=now))
+    return change_id
+
+
+TEN_YEARS_MS = 10 * 365 * 24 * 3_600_000
+
+
+def test_a_pulled_change_with_a_far_future_clock_is_refused_visibly_and_does_not_poison(seeded, hub, hub_url,
+                                                                                        tmp_path):
+    a, b = seeded
+    made = contacts.create_contact(a, given_name="Hidden", family_name="Target")
+    other = contacts.create_contact(a, given_name="Other", family_name="Person")
+    client.sync(a, hub, backup=False)
+
+    def sync_b():
+        return team_sync.sync_with_hub(b, hub_url, backup_dir=tmp_path / "b")
+
+    sync_b()
+    _forge(hub.engine, entity_name="contact", row_id=made.id, field="deleted", value=True, author=a.write.actor_id,
+           pushed_by="postgres", ahead_ms=TEN_YEARS_MS)
+    contacts.update_contact(a, other.id, expected_version=None, job_title="Arrives")
+    client.sync(a, hub, backup=False)
+    sync_b()
+    assert contacts.get_contact(b, other.id).job_title == "Arrives"  # the rest of the page is applied
+    assert contacts.get_contact(b, made.id).deleted is False  # the forged deletion is not
+    wall = b.write.clock.wall()
+    assert b.write.clock.last >> 16 < wall + 600_000  # and its clock was not taken on
+    lines = _refused_lines(b)
+    assert [(e, f) for e, f, _ in lines] == [("contact", "deleted")]
+    assert "did not apply" in lines[0][2] and "ahead of the time the team server received it" in lines[0][2]
+    # this laptop's own edits still go through, and the notice stays (it is this laptop's)
+    contacts.update_contact(b, made.id, expected_version=None, job_title="Still mine")
+    again = sync_b()
+    assert again.sent > 0 and again.pending_after == 0
+    assert _refused_lines(b) == lines
+    with hub.engine.connect() as conn:
+        assert conn.scalar(select(Contact.job_title).where(Contact.id == made.id)) == "Still mine"
+
+
+def test_a_pulled_change_in_a_colleagues_name_is_refused(pg_team, team_hub, tmp_path, memory_keyring):  # noqa: F811
+    ids, engines, logins = pg_team
+    carol, sync_carol = _joined(team_hub, tmp_path, logins["carol"], "carol")
+    try:
+        # pushed by Alice's login, in Bob's name
+        su = _su(team_hub)
+        _forge(su, entity_name="contact", row_id=ids["contact_alice"], field="job_title", value="Forged by Alice",
+               author=ids["bob"], pushed_by=logins["alice"])
+        sync_carol()
+        assert contacts.get_contact(carol, ids["contact_alice"]).job_title != "Forged by Alice"
+        lines = _refused_lines(carol)
+        assert [(e, f) for e, f, _ in lines] == [("contact", "job_title")]
+        assert "someone other than the login that sent it" in lines[0][2]
+        # a change of Alice's own, in her own name, is taken
+        _forge(su, entity_name="contact", row_id=ids["contact_alice"], field="job_title",
+               value="Alice's own", author=ids["alice"], pushed_by=logins["alice"])
+        sync_carol()
+        assert contacts.get_contact(carol, ids["contact_alice"]).job_title == "Alice's own"
+        su.dispose()
+    finally:
+        carol.dispose()
+
+
+def _su(url):
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(url, poolclass=NullPool)
+
+
+def test_the_count_check_repairs_a_deletion_the_server_does_not_have(seeded, hub):
+    from leaddesk.sync import snapshot
+
+    a, _ = seeded
+    made = contacts.create_contact(a, given_name="Wrongly", family_name="Hidden")
+    gone = contacts.create_contact(a, given_name="Rightly", family_name="Deleted")
+    contacts.delete_contact(a, gone.id)
+    client.sync(a, hub, backup=False)
+    assert snapshot.verify(a, hub.engine).ok
+    with a.engine.begin() as conn:  # as a forged deletion pulled before would have left it
+        conn.execute(text("UPDATE contact SET deleted = 1 WHERE id = :i"), {"i": made.id.hex})
+    result = snapshot.verify(a, hub.engine)
+    assert "contact" in result.mismatched and result.repaired.refreshed >= 1
+    assert contacts.get_contact(a, made.id).deleted is False
+    assert contacts.get_contact(a, gone.id, include_deleted=True).deleted is True
+    assert snapshot.verify(a, hub.engine).ok
+
+
+def test_the_count_check_leaves_an_unsent_deletion_alone(seeded, hub):
+    from leaddesk.sync import snapshot
+
+    a, _ = seeded
+    made = contacts.create_contact(a, given_name="Deleted", family_name="Offline")
+    client.sync(a, hub, backup=False)
+    contacts.delete_contact(a, made.id)  # not pushed yet
+    assert snapshot.verify(a, hub.engine).ok
+    assert contacts.get_contact(a, made.id, include_deleted=True).deleted is True
+
+
+# --- direct writes on the server: the server's clock ------------------------------------------
+
+def test_an_office_pc_with_a_fast_clock_stamps_its_edits_with_the_servers_clock(seeded, hub, hub_url, monkeypatch):
+    from leaddesk.db import Database, WriteContext, make_engine
+    from leaddesk.sync import journal
+    from leaddesk.sync.clock import HybridClock
+
+    a, _ = seeded
+    made = contacts.create_contact(a, given_name="Office", family_name="Edit")
+    client.sync(a, hub, backup=False)
+    real = journal.utcnow
+    monkeypatch.setattr(journal, "utcnow", lambda: real() + dt.timedelta(days=2))
+    fast = HybridClock(wall_millis=lambda: int((real() + dt.timedelta(days=2)).timestamp() * 1000))
+    office = Database(make_engine(hub_url), WriteContext(node=uuid.uuid4(), clock=fast))
+    try:
+        contacts.update_contact(office, made.id, expected_version=None, job_title="Set in the office")
+    finally:
+        office.dispose()
+    with hub.engine.connect() as conn:
+        server_now = conn.scalar(text("SELECT clock_timestamp()"))
+        row = conn.execute(select(ChangeLog).where(ChangeLog.row_id == made.id, ChangeLog.field == "job_title")).one()
+        updated = conn.scalar(select(Contact.updated_at).where(Contact.id == made.id))
+    for when in (row.at, row.received_at, updated):
+        assert abs((server_now - when).total_seconds()) < 60
+    assert abs((row.hlc >> 16) - server_now.timestamp() * 1000) < 60_000
+    # a laptop that pulls the edit is not carried ahead: its next push is taken
+    client.sync(a, hub, backup=False)
+    assert contacts.get_contact(a, made.id).job_title == "Set in the office"
+    contacts.update_contact(a, made.id, expected_version=None, job_title="Then on the laptop")
+    client.sync(a, hub, backup=False)
+    with hub.engine.connect() as conn:
+        assert conn.scalar(select(Contact.job_title).where(Contact.id == made.id)) == "Then on the laptop"
+
+
+def test_an_office_edit_after_a_far_future_clock_on_the_server_is_refused_naming_it(seeded, hub, hub_url):
+    from leaddesk.db import Database, WriteContext, make_engine
+    from leaddesk.models import HubFieldVersion
+    from leaddesk.sync.clock import pack
+
+    a, _ = seeded
+    made = contacts.create_contact(a, given_name="Poisoned", family_name="Clock")
+    client.sync(a, hub, backup=False)
+    with hub.engine.begin() as conn:
+        conn.execute(HubFieldVersion.__table__.update().where(HubFieldVersion.row_id == made.id).values(
+            hlc=pack(int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000) + TEN_YEARS_MS)))
+        assert conn.scalar(select(func.count()).select_from(HubFieldVersion).where(
+            HubFieldVersion.row_id == made.id)) > 0
+    office = Database(make_engine(hub_url), WriteContext(node=uuid.uuid4()))
+    try:
+        with pytest.raises(ClockSkewRefused) as err:
+            contacts.update_contact(office, made.id, expected_version=None, job_title="Blocked")
+    finally:
+        office.dispose()
+    assert err.value.cause == "stored" and "This record carries a change clock" in str(err.value)
+    with hub.engine.connect() as conn:
+        assert conn.scalar(select(Contact.job_title).where(Contact.id == made.id)) is None
