@@ -24,6 +24,7 @@ the policies apply even to an owner that is not a superuser.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import uuid
@@ -36,83 +37,175 @@ from sqlalchemy.exc import DBAPIError
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound, PermissionDenied, ValidationError
-from leaddesk.models import HUB_TABLES, SYNCED_MODELS, User
+from leaddesk.models import SYNCED_MODELS, User, access
 from leaddesk.models.enums import Role
 
-USER_GROUP = "leaddesk_user"
-GROUPS = {Role.REP: "leaddesk_rep", Role.MANAGER: "leaddesk_manager", Role.ADMIN: "leaddesk_admin"}
+#: The cluster-wide group roles of LeadDesk before issue #9. Roles belong to the whole
+#: PostgreSQL server, so one set of groups shared by every team database let an admin of
+#: one database reset the logins of another, and any login connect anywhere. ``team init``
+#: now makes groups per database (:func:`group_names`) and takes every privilege on its
+#: database away from these; memberships in them stay (another database on the same
+#: server may not be upgraded yet) but grant nothing here.
+LEGACY_GROUPS = ("leaddesk_user", "leaddesk_rep", "leaddesk_manager", "leaddesk_admin")
 _ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
 
-_SETUP_SQL = """
+
+@dataclass(frozen=True)
+class Groups:
+    """The roles of one team database (names derived from the database's name)."""
+
+    user: str
+    rep: str
+    manager: str
+    admin: str
+    #: Owns the SECURITY DEFINER functions that read and write past row-level security
+    #: (BYPASSRLS, NOLOGIN, owns nothing else).
+    definer: str
+    #: Owns the two login functions (CREATEROLE, NOLOGIN, owns nothing else).
+    logins: str
+
+    def of(self, role: Role | str) -> str:
+        return {Role.REP: self.rep, Role.MANAGER: self.manager, Role.ADMIN: self.admin}[Role(role)]
+
+    @property
+    def members(self) -> tuple[str, str, str]:
+        return (self.rep, self.manager, self.admin)
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.user, self.rep, self.manager, self.admin, self.definer, self.logins)
+
+
+def group_names(database: str) -> Groups:
+    """``ldg_<database>_<hash>_rep`` and so on: readable, unique per database, within
+    PostgreSQL's 63 characters whatever the database is called."""
+    slug = re.sub(r"[^a-z0-9_]+", "_", database.lower()).strip("_")[:24] or "db"
+    tag = hashlib.sha256(database.encode()).hexdigest()[:6]
+    base = f"ldg_{slug}_{tag}"
+    return Groups(*(f"{base}_{k}" for k in ("user", "rep", "manager", "admin", "definer", "logins")))
+
+
+#: The SECURITY DEFINER functions and who owns each (issue #9: qualified names, pg_temp
+#: last, owned by a role that owns nothing else). ``trigger``: the older trigger
+#: functions of revisions 0002/0003/0005, whose bodies are left as they were (their search
+#: path puts public, which no LeadDesk login may write, before pg_temp).
+DEFINER_FUNCTIONS = {
+    "ld_me()": "definer", "ld_role()": "definer", "ld_team()": "definer", "ld_max_seq()": "definer",
+    "ld_history_horizon()": "definer", "ld_purge_history(interval)": "definer",
+    "ld_row_writable(text, uuid)": "definer",
+    "ld_conflict_side_ok(uuid, text, bigint, bigint, uuid, uuid, text)": "definer",
+    "ld_pushed_now(uuid)": "definer",
+    "ld_trg_search()": "trigger", "ld_search_contacts(uuid[])": "trigger", "ld_search_accounts(uuid[])": "trigger",
+    "ld_search_opportunities(uuid[])": "trigger", "ld_notify_change()": "trigger", "ld_trg_access()": "trigger",
+    "ld_require_admin()": "logins", "ld_create_login(text, text, text)": "logins",
+    "ld_set_login(text, boolean, text)": "logins",
+}
+
+
+def _setup_sql(g: Groups) -> str:
+    groups = ", ".join(f"'{x}'" for x in g.members)
+    ours = ", ".join(f"'{x}'" for x in (*g.all, *LEGACY_GROUPS))
+    path = access.DEFINER_PATH
+    return f"""
 DO $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leaddesk_user') THEN
-    CREATE ROLE leaddesk_user NOLOGIN;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.user}') THEN
+    CREATE ROLE "{g.user}" NOLOGIN;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leaddesk_rep') THEN
-    CREATE ROLE leaddesk_rep NOLOGIN IN ROLE leaddesk_user;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.rep}') THEN
+    CREATE ROLE "{g.rep}" NOLOGIN IN ROLE "{g.user}";
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leaddesk_manager') THEN
-    CREATE ROLE leaddesk_manager NOLOGIN IN ROLE leaddesk_user;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.manager}') THEN
+    CREATE ROLE "{g.manager}" NOLOGIN IN ROLE "{g.user}";
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leaddesk_admin') THEN
-    CREATE ROLE leaddesk_admin NOLOGIN IN ROLE leaddesk_user;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.admin}') THEN
+    CREATE ROLE "{g.admin}" NOLOGIN IN ROLE "{g.user}";
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.definer}') THEN
+    CREATE ROLE "{g.definer}" NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '{g.logins}') THEN
+    CREATE ROLE "{g.logins}" NOLOGIN;
   END IF;
 END $$;
+ALTER ROLE "{g.definer}" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+ALTER ROLE "{g.logins}" NOLOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOBYPASSRLS;
+GRANT "{g.user}", "{g.rep}", "{g.manager}", "{g.admin}" TO "{g.logins}" WITH ADMIN OPTION;
 
-CREATE OR REPLACE FUNCTION ld_require_admin() RETURNS void
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION public.ld_require_admin() RETURNS void
+    LANGUAGE plpgsql STABLE SECURITY DEFINER {path} AS $$
 BEGIN
-  IF (SELECT ld_role()) IS DISTINCT FROM 'admin'
-     AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+  IF (SELECT public.ld_role()) IS DISTINCT FROM 'admin'
+     AND NOT coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user), false) THEN
     RAISE EXCEPTION 'Only LeadDesk admins manage logins.' USING ERRCODE = '42501';
   END IF;
 END $$;
 
-CREATE OR REPLACE FUNCTION ld_create_login(role_name text, pw text, grp text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+-- A login of THIS database: a member of its user group and of no other database's
+-- LeadDesk groups (or any other role), never a superuser or a role that bypasses RLS.
+CREATE OR REPLACE FUNCTION public.ld_is_our_login(role_name text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER {path} AS $$
+  SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name
+                 AND NOT r.rolsuper AND NOT r.rolbypassrls AND NOT r.rolcreaterole)
+     AND pg_catalog.pg_has_role(role_name, '{g.user}', 'MEMBER')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                     JOIN pg_catalog.pg_roles member ON member.oid = m.member
+                     JOIN pg_catalog.pg_roles grp ON grp.oid = m.roleid
+                     WHERE member.rolname = role_name AND grp.rolname NOT IN ({ours}))
+$$;
+
+CREATE OR REPLACE FUNCTION public.ld_create_login(role_name text, pw text, grp text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER {path} AS $$
 BEGIN
-  PERFORM ld_require_admin();
-  IF grp NOT IN ('leaddesk_rep', 'leaddesk_manager', 'leaddesk_admin') THEN
+  PERFORM public.ld_require_admin();
+  IF grp IS NULL OR grp NOT IN ({groups}) THEN
     RAISE EXCEPTION 'Unknown LeadDesk group %', grp USING ERRCODE = '22023';
   END IF;
-  IF role_name !~ '^[a-z][a-z0-9_]{2,62}$' THEN
+  IF role_name !~ '^[a-z][a-z0-9_]{{2,62}}$' THEN
     RAISE EXCEPTION 'Invalid login name %', role_name USING ERRCODE = '22023';
   END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
-    IF NOT pg_has_role(role_name, 'leaddesk_user', 'MEMBER')
-       OR (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = role_name) THEN
-      RAISE EXCEPTION 'The database role % exists and is not a LeadDesk login', role_name USING ERRCODE = '42710';
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
+    IF NOT public.ld_is_our_login(role_name) THEN
+      RAISE EXCEPTION 'The database role % exists and is not a login of this team database', role_name
+        USING ERRCODE = '42710';
     END IF;
-    EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', role_name, pw);
+    EXECUTE pg_catalog.format('ALTER ROLE %I LOGIN PASSWORD %L', role_name, pw);
   ELSE
-    EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %L',
-                   role_name, pw);
+    EXECUTE pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %L',
+                              role_name, pw);
+    EXECUTE pg_catalog.format('GRANT %I TO %I', '{g.user}', role_name);
   END IF;
-  EXECUTE format('REVOKE leaddesk_rep, leaddesk_manager, leaddesk_admin FROM %I', role_name);
-  EXECUTE format('GRANT %I TO %I', grp, role_name);
+  EXECUTE pg_catalog.format('REVOKE %I, %I, %I FROM %I', '{g.rep}', '{g.manager}', '{g.admin}', role_name);
+  EXECUTE pg_catalog.format('GRANT %I TO %I', grp, role_name);
 END $$;
 
-CREATE OR REPLACE FUNCTION ld_set_login(role_name text, enabled boolean, grp text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION public.ld_set_login(role_name text, enabled boolean, grp text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER {path} AS $$
 BEGIN
-  PERFORM ld_require_admin();
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name)
-     OR NOT pg_has_role(role_name, 'leaddesk_user', 'MEMBER') THEN
-    RAISE EXCEPTION 'No LeadDesk login %', role_name USING ERRCODE = '42704';
+  PERFORM public.ld_require_admin();
+  IF NOT public.ld_is_our_login(role_name) THEN
+    RAISE EXCEPTION 'No LeadDesk login % in this team database', role_name USING ERRCODE = '42704';
   END IF;
-  EXECUTE format('ALTER ROLE %I %s', role_name, CASE WHEN enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
-  IF grp IS NOT NULL AND grp IN ('leaddesk_rep', 'leaddesk_manager', 'leaddesk_admin') THEN
-    EXECUTE format('REVOKE leaddesk_rep, leaddesk_manager, leaddesk_admin FROM %I', role_name);
-    EXECUTE format('GRANT %I TO %I', grp, role_name);
+  EXECUTE pg_catalog.format('ALTER ROLE %I %s', role_name, CASE WHEN enabled THEN 'LOGIN' ELSE 'NOLOGIN' END);
+  IF grp IS NOT NULL AND grp IN ({groups}) THEN
+    EXECUTE pg_catalog.format('REVOKE %I, %I, %I FROM %I', '{g.rep}', '{g.manager}', '{g.admin}', role_name);
+    EXECUTE pg_catalog.format('GRANT %I TO %I', grp, role_name);
   END IF;
 END $$;
 
-REVOKE ALL ON FUNCTION ld_create_login(text, text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION ld_set_login(text, boolean, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ld_create_login(text, text, text) TO leaddesk_admin;
-GRANT EXECUTE ON FUNCTION ld_set_login(text, boolean, text) TO leaddesk_admin;
+REVOKE ALL ON FUNCTION public.ld_require_admin() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.ld_is_our_login(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.ld_create_login(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.ld_set_login(text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.ld_require_admin() TO "{g.logins}";
+GRANT EXECUTE ON FUNCTION public.ld_is_our_login(text) TO "{g.logins}";
+GRANT EXECUTE ON FUNCTION public.ld_create_login(text, text, text) TO "{g.admin}";
+GRANT EXECUTE ON FUNCTION public.ld_set_login(text, boolean, text) TO "{g.admin}";
 """
+
+
+#: Columns of ``sync_conflict`` a login may change: its resolution, nothing else.
+CONFLICT_RESOLUTION_COLUMNS = ("resolved", "resolution", "resolved_by", "resolved_at", "resolved_pending")
 
 
 @dataclass(frozen=True)
@@ -123,8 +216,8 @@ class TeamInit:
 
 
 def _writable_tables() -> list[str]:
-    synced = [m.__tablename__ for m in SYNCED_MODELS]
-    return synced + [t for t in HUB_TABLES if t != "access_change"]
+    """Tables a login inserts into and updates (the policies say which rows)."""
+    return [m.__tablename__ for m in SYNCED_MODELS] + ["hub_field_version"]
 
 
 def _require_superuser(conn) -> None:
@@ -134,19 +227,77 @@ def _require_superuser(conn) -> None:
             "Run it as the server's administrator, e.g. --url postgresql://postgres@HOST/DB.")
 
 
-def install_roles(engine: Engine) -> None:
-    """Group roles, grants and the login functions (idempotent; needs a superuser)."""
+def groups_of(conn) -> Groups:
+    return group_names(conn.scalar(text("SELECT current_database()")))
+
+
+def install_roles(engine: Engine) -> Groups:
+    """This database's group roles, grants, function owners and the login functions
+    (idempotent; needs a superuser). Also the upgrade of a team database made before
+    issue #9: its logins join the per-database groups and the cluster-wide
+    ``leaddesk_*`` groups lose every privilege here."""
     with engine.begin() as conn:
         _require_superuser(conn)
+        g = groups_of(conn)
         dbname = conn.scalar(text("SELECT current_database()"))
-        conn.execute(text(_SETUP_SQL))
-        conn.execute(text(f'GRANT CONNECT ON DATABASE "{dbname}" TO {USER_GROUP}'))
-        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {USER_GROUP}"))
-        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {USER_GROUP}"))
-        for table in ("outbox", "field_version", "sync_state", "outbox_base"):
-            conn.execute(text(f"REVOKE ALL ON {table} FROM {USER_GROUP}"))
-        conn.execute(text(f"GRANT INSERT, UPDATE ON {', '.join(_writable_tables())} TO {USER_GROUP}"))
-        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {USER_GROUP}"))
+        q = conn.dialect.identifier_preparer.quote
+        conn.execute(text(_setup_sql(g)))
+        # The database: only this team's logins connect; TEMP (the push's COPY goes
+        # through temporary tables) for them alone; nobody but the owner creates in public.
+        conn.execute(text(f"REVOKE ALL ON DATABASE {q(dbname)} FROM PUBLIC"))
+        conn.execute(text(f'GRANT CONNECT, TEMPORARY ON DATABASE {q(dbname)} TO "{g.user}"'))
+        conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+        legacy = set(conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:n)"),
+                                  {"n": list(LEGACY_GROUPS)}))
+        for old in sorted(legacy):
+            conn.execute(text(f'REVOKE ALL ON DATABASE {q(dbname)} FROM "{old}"'))
+            conn.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{old}"'))
+            conn.execute(text(f'REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM "{old}"'))
+            conn.execute(text(f'REVOKE ALL ON SCHEMA public FROM "{old}"'))
+            for fn in ("ld_create_login(text, text, text)", "ld_set_login(text, boolean, text)"):
+                conn.execute(text(f'REVOKE ALL ON FUNCTION public.{fn} FROM "{old}"'))
+        # Tables: read what the policies let through; write data rows and the hub's
+        # field clocks; append to the change log and the batch list; resolve conflicts.
+        conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{g.user}", "{g.definer}"'))
+        conn.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{g.user}"'))
+        conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{g.user}"'))
+        for table in ("outbox", "field_version", "sync_state", "outbox_base", "alembic_version"):
+            conn.execute(text(f'REVOKE ALL ON {table} FROM "{g.user}"'))
+        conn.execute(text(f'GRANT SELECT ON alembic_version TO "{g.user}"'))
+        conn.execute(text(f"GRANT INSERT, UPDATE ON {', '.join(_writable_tables())} TO \"{g.user}\""))
+        conn.execute(text(f'GRANT INSERT ON change_log, sync_batch, sync_conflict TO "{g.user}"'))
+        conn.execute(text(f"GRANT UPDATE ({', '.join(CONFLICT_RESOLUTION_COLUMNS)}) ON sync_conflict "
+                          f'TO "{g.user}"'))
+        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{g.user}"'))
+        # The definer role: what the definer functions read and write, past RLS.
+        conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{g.definer}"'))
+        conn.execute(text(f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{g.definer}"'))
+        for fn, owner in DEFINER_FUNCTIONS.items():
+            exists = conn.scalar(text("SELECT to_regprocedure(:f) IS NOT NULL"), {"f": f"public.{fn}"})
+            if not exists:
+                continue
+            role = g.logins if owner == "logins" else g.definer
+            path = access.TRIGGER_PATH if owner == "trigger" else access.DEFINER_PATH
+            conn.execute(text(f'ALTER FUNCTION public.{fn} OWNER TO "{role}"'))
+            conn.execute(text(f"ALTER FUNCTION public.{fn} SECURITY DEFINER {path}"))
+        conn.execute(text(f'ALTER FUNCTION public.ld_is_our_login(text) OWNER TO "{g.logins}"'))
+        # The logins of this database (made before the groups were per database) join them.
+        for db_role, role in conn.execute(text(
+                "SELECT u.db_role, u.role FROM app_user u JOIN pg_roles r ON r.rolname = u.db_role "
+                "WHERE NOT r.rolsuper AND NOT r.rolbypassrls")).all():
+            if role in {r.value for r in Role}:
+                others = [x for x in g.members if x != g.of(role)]
+                conn.execute(text(f'REVOKE "{others[0]}", "{others[1]}" FROM {q(db_role)}'))
+                conn.execute(text(f'GRANT "{g.user}", "{g.of(role)}" TO {q(db_role)}'))
+        return g
+
+
+def drop_roles(engine: Engine, database: str) -> None:
+    """Remove the group roles of a dropped team database (test clean-up, decommissioning;
+    a superuser's connection to another database of the server)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for name in reversed(group_names(database).all):
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
 
 
 def init_team_database(url: str, *, admin_name: str | None = None, admin_email: str | None = None,
@@ -224,7 +375,7 @@ def create_login(db: Database, user_id: uuid.UUID, *, password: str | None = Non
                                   field="login")
         try:
             s.execute(text("SELECT ld_create_login(:n, :p, :g)"),
-                      {"n": role_name, "p": password, "g": GROUPS[Role(user.role)]})
+                      {"n": role_name, "p": password, "g": groups_of(s).of(user.role)})
         except DBAPIError as exc:
             raise _db_error(exc) from exc
         if user.db_role != role_name:
@@ -244,7 +395,7 @@ def set_login_enabled(db: Database, user_id: uuid.UUID, enabled: bool) -> None:
             raise ValidationError(f"{user.name} has no database login yet.", field="login")
         try:
             s.execute(text("SELECT ld_set_login(:n, :e, :g)"),
-                      {"n": user.db_role, "e": enabled, "g": GROUPS[Role(user.role)]})
+                      {"n": user.db_role, "e": enabled, "g": groups_of(s).of(user.role)})
         except DBAPIError as exc:
             raise _db_error(exc) from exc
 

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import Base
-from leaddesk.services import setup
+from leaddesk.services import setup, team_admin
 from leaddesk.sync.clock import HybridClock
 from leaddesk.sync.server import Hub
 from tests.conftest import IN_CI, PG_URL
@@ -42,6 +42,7 @@ def hub_url():
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    team_admin.drop_roles(admin, name)  # the database's group roles (cluster-wide)
     admin.dispose()
 
 

@@ -20,7 +20,7 @@ from leaddesk.models import (
     Pipeline,
     access,
 )
-from leaddesk.services import contacts
+from leaddesk.services import contacts, team_admin
 
 from tests.sync.team import population as _population
 
@@ -143,7 +143,8 @@ def test_only_admins_manage_logins(pg_team, hub_url):
     ids, engines, _ = pg_team
     with pytest.raises(DBAPIError, match="permission denied|Only LeadDesk admins"):
         with engines["carol"].begin() as conn:
-            conn.execute(text("SELECT ld_create_login('ld_sneaky', 'x', 'leaddesk_admin')"))
+            conn.execute(text("SELECT ld_create_login('ld_sneaky', 'x', :g)"),
+                         {"g": team_admin.groups_of(conn).admin})
     with engines["erin"].begin() as conn:  # an admin may (and the role is an ordinary login)
         conn.execute(text("SELECT ld_set_login(:n, false, NULL)"), {"n": f"ld_{_suffix(engines)}_dave"})
     with engines["erin"].begin() as conn:
@@ -167,8 +168,8 @@ def test_every_synced_and_sync_table_forces_rls_and_no_user_bypasses_it(pg_team)
         members = conn.execute(text(
             "SELECT r.rolname, r.rolsuper OR r.rolbypassrls AS bypass FROM pg_roles r "
             "JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid "
-            "WHERE g.rolname IN ('leaddesk_user', 'leaddesk_rep', 'leaddesk_manager', 'leaddesk_admin') "
-            "AND r.rolcanlogin")).all()
+            "WHERE g.rolname = ANY(:groups) AND r.rolcanlogin"),
+            {"groups": list(team_admin.groups_of(conn).all)}).all()
     assert set(logins.values()) <= {m.rolname for m in members}
     bypass = [m.rolname for m in members if m.bypass]
     state = {r.relname: (r.relrowsecurity, r.relforcerowsecurity, r.policies) for r in rows}

@@ -15,7 +15,7 @@ from leaddesk.config import Settings, TeamProfile, load_profile
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import DatabaseUnavailable, ValidationError
 from leaddesk.models import Contact, ContactEmail, Opportunity
-from leaddesk.services import team_join
+from leaddesk.services import team_admin, team_join
 from leaddesk.sync import snapshot
 from tests.sync.team import PASSWORD
 
@@ -168,7 +168,8 @@ def test_bad_joins_say_what_is_wrong_and_write_nothing(pg_team, team_hub, tmp_pa
         su = create_engine(hub_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         with su.connect() as conn:
             conn.execute(text("DROP ROLE IF EXISTS ld_stranger"))
-            conn.execute(text("CREATE ROLE ld_stranger LOGIN IN ROLE leaddesk_rep PASSWORD 'x'"))
+            g = team_admin.groups_of(conn)
+            conn.execute(text(f"CREATE ROLE ld_stranger LOGIN IN ROLE \"{g.user}\", \"{g.rep}\" PASSWORD 'x'"))
         try:
             team_join.join(settings, _profile(team_hub, "ld_stranger"), "x")
         finally:

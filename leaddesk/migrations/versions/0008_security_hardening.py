@@ -1,0 +1,61 @@
+"""security hardening (issue #9): definer functions, sync-table checks, known users only
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06
+
+PostgreSQL only (SQLite has no roles): nothing in the schema's tables changes.
+
+* Every SECURITY DEFINER function is re-created with schema-qualified names and
+  ``search_path = pg_catalog, pg_temp`` (pg_temp last: a login's temporary table can no
+  longer stand in for ``app_user`` or ``pg_roles`` inside them); the older trigger
+  functions get ``pg_catalog, public, pg_temp``.
+* ``ld_row_writable``, ``ld_conflict_side_ok`` and ``ld_pushed_now``: what the sync tables'
+  policies check.
+* Every policy is re-created from :mod:`leaddesk.models.access` as it now stands: every rule
+  requires a known, active user of this database; a change logged by a login is its own
+  (author, pushed_by), received now, with a clock no more than 5 minutes ahead of the
+  server's and on a row it may change; a field clock points at a change of the same push;
+  a conflict involves a change of the push and names real changes on both sides.
+
+Roles, grants and function owners are cluster or server matters: ``leaddesk team init``
+(re-run on an existing team database) installs them (:func:`team_admin.install_roles`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from leaddesk.models import access
+
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TRIGGER_FUNCTIONS = ("ld_trg_search()", "ld_search_contacts(uuid[])", "ld_search_accounts(uuid[])",
+                     "ld_search_opportunities(uuid[])", "ld_notify_change()", "ld_trg_access()")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(access.FUNCTIONS_SQL)
+    op.execute(access.HISTORY_SQL)
+    op.execute(access.sync_check_sql())
+    for fn in TRIGGER_FUNCTIONS:
+        op.execute(f"ALTER FUNCTION public.{fn} SECURITY DEFINER {access.TRIGGER_PATH}")
+    tables = set(sa.inspect(op.get_bind()).get_table_names())
+    for stmt in access.drop_policy_sql(tables):
+        op.execute(stmt)
+    for stmt in access.policy_sql(tables):
+        op.execute(stmt)
+
+
+def downgrade() -> None:
+    # The hardened functions and policies stay: they serve the previous revision's schema
+    # unchanged, and loosening them again would reopen what issue #9 closed.
+    pass
