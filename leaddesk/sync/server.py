@@ -57,6 +57,7 @@ import datetime as dt
 import gc
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ from leaddesk.db import PG_OPTIONS
 from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
 from leaddesk.models.types import UTCDateTime
 from leaddesk.sync import merge, permissions
-from leaddesk.sync.journal import encode, upsert_field_versions
+from leaddesk.sync.journal import encode, forbidden_char, upsert_field_versions
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
     Change,
@@ -753,6 +754,7 @@ class Hub:
         store = RowStore(conn, hub=True)
         store.load((c.entity, c.row_id) for c in fresh)
         seq_of = dict(zip((c.change_id for c in fresh), seqs))
+        forced = {**_unstorable(fresh), **(forced or {})}
         ok, refusals = permissions.screen(conn, store.states, permissions.hub_subject(conn), fresh, forced=forced)
         if ok:
             _pg_insert_log(conn, [
@@ -762,7 +764,8 @@ class Hub:
         if refusals:  # kept, never pulled: the author's inbox shows them
             insert_many(conn, insert(_log), [
                 {"seq": seq_of[r.change.change_id], "change_id": r.change.change_id, "entity": r.change.entity,
-                 "row_id": r.change.row_id, "field": r.change.field, "value": r.change.value, "hlc": r.change.hlc,
+                 "row_id": r.change.row_id, "field": r.change.field, "value": _storable(r.change.value),
+                 "hlc": r.change.hlc,
                  "node": r.change.node, "author": r.change.author, "at": r.change.at, "pushed_by": role,
                  "batch_id": batch.batch_id, "base_seq": r.change.base_seq, "received_at": now, "rejected": True}
                 for r in refusals])
@@ -789,7 +792,7 @@ class Hub:
             rows.append({
                 "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
                 "kept_value": encode(state.values.get(c.field)) if cur is not None else None,
-                "lost_value": c.value, "kept_node": cur.node if cur else c.node, "lost_node": c.node,
+                "lost_value": _storable(c.value), "kept_node": cur.node if cur else c.node, "lost_node": c.node,
                 "kept_hlc": cur.hlc if cur else int(now.timestamp() * 1000) << 16, "lost_hlc": c.hlc, "kept_seq": cur.seq if cur else 0,
                 "lost_seq": seq_of[c.change_id], "kept_change_id": cur.change_id if cur else None,
                 "lost_change_id": c.change_id, "created_at": now, "resolved": False,
@@ -864,6 +867,46 @@ def _check_skew(batch: PushBatch, now: dt.datetime) -> None:
     newest = max(batch.changes, key=lambda c: c.hlc)
     own_ahead = int(_utc(newest.at).timestamp() * 1000) - server_ms if newest.at is not None else ahead
     raise ClockSkewRefused(ahead, cause="this" if own_ahead > MAX_SKEW_MS else "elsewhere")
+
+
+def _unstorable(changes: Sequence[Change]) -> dict[uuid.UUID, str]:
+    """Changes whose value holds what no LeadDesk field holds (NUL, a lone surrogate, a
+    control character other than tab and line breaks: see journal.refuse_forbidden),
+    with the note their author sees. Refused like a forbidden change, never stored."""
+    out = {}
+    for c in changes:
+        if c.value is None or not _FORBIDDEN_HINT.search(c.value):
+            continue
+        try:
+            bad = forbidden_char(json.loads(c.value))
+        except ValueError:
+            continue  # not JSON: decoding refuses it below
+        if bad is not None:
+            out[c.change_id] = (f"This value holds an invisible control character (U+{ord(bad):04X}) that LeadDesk "
+                                "does not store. Correct it on the record and save again; nothing else of the "
+                                "sync was held back.")
+    return out
+
+
+def _storable(value: str | None) -> str | None:
+    """A refused change's JSON text as PostgreSQL can keep it: a lone surrogate (which no
+    driver can send) is spelt as its JSON escape instead; the value means the same."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        try:
+            return json.dumps(json.loads(value), ensure_ascii=True, separators=(",", ":"))
+        except ValueError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+#: A quick test before decoding: JSON spells every control character as an escape
+#: (``\u0000``), and a lone surrogate stays as it is (``ensure_ascii=False``) or is escaped.
+_FORBIDDEN_HINT = re.compile(r"\\u00[01]|\\u007f|\\ud[89a-f]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]",
+                             re.IGNORECASE)
 
 
 def _row_refused(exc: BaseException) -> bool:

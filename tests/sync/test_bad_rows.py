@@ -24,14 +24,25 @@ pytestmark = pytest.mark.postgres
 PLACEHOLDER = "PLACEHOLDER-TO-POISON"
 
 
-def _poison(db, contact_id) -> None:
-    """Put a NUL into a contact's family name and into its unsent change, straight into the
-    SQLite file (as data saved before LeadDesk refused such values would be)."""
+#: Values the team server cannot take, as old data on a laptop may hold them: the SQL that
+#: puts one into the SQLite row, the JSON text of it in the unsent change, and what the
+#: refusal note says. A NUL is refused by the server's check of values; a name longer than
+#: its column by PostgreSQL itself, which the server's search for the bad row finds.
+POISONS = {
+    "nul": ("'Nul' || char(0) || 'Name'", "Nul\\u0000Name", "U+0000"),
+    "too_long": ("'" + "L" * 130 + "'", "L" * 130, "cannot store this value"),
+}
+
+
+def _poison(db, contact_id, kind: str = "nul") -> None:
+    """Put a bad value into a contact's family name and into its unsent change, straight
+    into the SQLite file (as data saved before LeadDesk refused such values would be)."""
+    sql, json_text, _ = POISONS[kind]
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE contact SET family_name = replace(family_name, :p, 'Nul' || char(0) || 'Name') "
-                          "WHERE id = :i"), {"p": PLACEHOLDER, "i": contact_id.hex})
+        conn.execute(text(f"UPDATE contact SET family_name = replace(family_name, :p, {sql}) WHERE id = :i"),
+                     {"p": PLACEHOLDER, "i": contact_id.hex})
         changed = conn.execute(text("UPDATE outbox SET value = replace(value, :p, :v) WHERE instr(value, :p) > 0 "
-                                    "RETURNING field"), {"p": PLACEHOLDER, "v": "Nul\\u0000Name"}).scalars().all()
+                                    "RETURNING field"), {"p": PLACEHOLDER, "v": json_text}).scalars().all()
     assert "family_name" in changed or "*" in changed
 
 
@@ -40,7 +51,7 @@ def _refused_lines(db) -> list:
             if f.kind == "rejected"]
 
 
-def _scene(db, sync) -> dict:
+def _scene(db, sync, kind: str) -> dict:
     """A good contact, a good edit and a poisoned edit in one batch; the sync goes through."""
     first = contacts.create_contact(db, given_name="Good", family_name="Before", emails=["good@example.com"])
     sync()
@@ -49,12 +60,12 @@ def _scene(db, sync) -> dict:
     contacts.update_contact(db, first.id, expected_version=None, job_title="Edited too")
     contacts.update_contact(db, target.id, expected_version=None, family_name=PLACEHOLDER, job_title="Kept")
     later = contacts.create_contact(db, given_name="Later", family_name="Made", emails=["later@example.com"])
-    _poison(db, target.id)
+    _poison(db, target.id, kind)
     summary = sync()
     return {"first": first.id, "target": target.id, "later": later.id, "summary": summary}
 
 
-def _check_outcome(db, hub_engine, ids, summary, sync) -> None:
+def _check_outcome(db, hub_engine, ids, summary, sync, kind: str) -> None:
     assert summary.pending_after == 0  # nothing stuck
     with hub_engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(select(Contact).where(
@@ -64,9 +75,12 @@ def _check_outcome(db, hub_engine, ids, summary, sync) -> None:
     assert ids["later"] in rows
     assert rows[ids["target"]].family_name == "Fine"  # the bad value never arrived ...
     assert rows[ids["target"]].job_title == "Kept"  # ... the good edit of the same record did
-    # the poisoned changes (the name and the display name made from it), and only those
-    assert {(r.row_id, r.field) for r in refused} == {(ids["target"], "family_name"), (ids["target"], "display_name")}
-    assert all("cannot store this value" in r.note and "NUL" in r.note for r in refused)
+    # the poisoned change (and the display name made from the name, if it cannot be
+    # stored either), and only those
+    fields = {r.field for r in refused}
+    assert {r.row_id for r in refused} == {ids["target"]} and "family_name" in fields
+    assert fields <= {"family_name", "display_name"}
+    assert all(POISONS[kind][2] in r.note and "nothing else of the sync was held back" in r.note for r in refused)
     # the laptop shows the refusal and took the server's value back
     lines = _refused_lines(db)
     assert lines and {(e, n) for e, _, n in lines} <= {("contact", r.note) for r in refused}
@@ -78,23 +92,25 @@ def _check_outcome(db, hub_engine, ids, summary, sync) -> None:
     assert _refused_lines(db) == lines
 
 
-def test_a_nul_in_the_replica_is_refused_alone_as_superuser(seeded, hub, hub_url, tmp_path):
+@pytest.mark.parametrize("kind", sorted(POISONS))
+def test_a_bad_value_in_the_replica_is_refused_alone_as_superuser(seeded, hub, hub_url, tmp_path, kind):
     a, _ = seeded
 
     def sync():
         return team_sync.sync_with_hub(a, hub_url, backup_dir=tmp_path / "backups")
 
-    got = _scene(a, sync)
-    _check_outcome(a, hub.engine, got, got["summary"], sync)
+    got = _scene(a, sync, kind)
+    _check_outcome(a, hub.engine, got, got["summary"], sync, kind)
 
 
-def test_a_nul_in_the_replica_is_refused_alone_as_a_reps_login(pg_team, team_hub, tmp_path,
-                                                               memory_keyring):  # noqa: F811
+@pytest.mark.parametrize("kind", sorted(POISONS))
+def test_a_bad_value_in_the_replica_is_refused_alone_as_a_reps_login(pg_team, team_hub, tmp_path, kind,
+                                                                     memory_keyring):  # noqa: F811
     ids, engines, logins = pg_team
     alice, sync_alice = _joined(team_hub, tmp_path, logins["alice"], "alice")
     try:
-        got = _scene(alice, sync_alice)
-        _check_outcome(alice, engines["erin"], got, got["summary"], sync_alice)
+        got = _scene(alice, sync_alice, kind)
+        _check_outcome(alice, engines["erin"], got, got["summary"], sync_alice, kind)
     finally:
         alice.dispose()
 
@@ -105,7 +121,7 @@ def test_a_refused_new_record_takes_its_children_with_it(seeded, hub):
     a, _ = seeded
     bad = contacts.create_contact(a, given_name="Bad", family_name=PLACEHOLDER, emails=["bad@example.com"])
     good = contacts.create_contact(a, given_name="Fine", family_name="Person")
-    _poison(a, bad.id)
+    _poison(a, bad.id, "too_long")
     [result] = client.push(a, hub)
     assert result.applied >= 1
     assert {e for e, _ in result.refused_rows} == {"contact", "contact_email", "lifecycle_event"}
