@@ -336,9 +336,13 @@ def cmd_join(args) -> int:
 
 
 def cmd_team(args) -> int:
-    from leaddesk.db import Database, WriteContext, make_engine
+    from leaddesk.db import Database, WriteContext, check_url, make_engine
+    from leaddesk.errors import ValidationError
     from leaddesk.services import team_admin, users
 
+    if check_url(args.url).get_backend_name() != "postgresql":  # before anything is opened (or created)
+        raise ValidationError("The team commands work on the team's PostgreSQL server: give its URL, "
+                              "postgresql+psycopg://USER@HOST:PORT/DBNAME.", field="url")
     if args.team_command == "init":
         result = team_admin.init_team_database(args.url, admin_name=args.admin_name, admin_email=args.admin_email)
         print(f"Team database {result.database} ready at schema {result.revision}: roles, grants and "

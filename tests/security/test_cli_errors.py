@@ -531,3 +531,13 @@ def test_cli_refuses_another_applications_postgresql_database(capsys, data_dir, 
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.parametrize("command", [["init"], ["add-user", "--name", "Ada", "--email", "ada@example.com"],
+                                     ["disable-user", "--email", "ada@example.com"], ["purge-history"]])
+def test_cli_team_commands_on_a_sqlite_url_are_one_line_and_create_nothing(capsys, data_dir, tmp_path, command):
+    before = tree(tmp_path)
+    code, out, err = run(capsys, "team", command[0], "--url", f"sqlite:///{tmp_path / 'team.sqlite3'}", *command[1:])
+    assert_one_line(code, out, err)
+    assert "PostgreSQL" in err
+    assert tree(tmp_path) == before
