@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 
 from leaddesk import migrate
 from leaddesk.config import Settings, node_id
-from leaddesk.db import Database, WriteContext, explain_db_error, make_engine
+from leaddesk.db import Database, WriteContext, explain_db_error, make_engine, redact
 from leaddesk.models import User, access
 from leaddesk.sync.client import restore_clock
 from leaddesk.sync.clock import HybridClock
@@ -44,7 +44,7 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
 
 
 def _where(engine) -> str:
-    return engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    return engine.url.database if engine.dialect.name == "sqlite" else redact(engine.url.render_as_string(hide_password=True))
 
 
 def _open(engine, settings: Settings, *, upgrade: bool, read_only: bool) -> Database:

@@ -35,7 +35,7 @@ SQLITE_PRAGMAS = (
 #: ``scheme://user:PASSWORD@`` in any text (a URL too malformed for make_url included).
 _URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 #: libpq's ``password=...`` (a conninfo string, quoted or not).
-_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s'\"]+)", re.I)
+_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s'\"&)]+)", re.I)
 #: SQL's ``PASSWORD '...'`` (CREATE/ALTER ROLE), as an engine's echo would log it.
 _SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<pw>'(?:[^']|'')*')", re.I)
 HIDDEN = "***"
@@ -47,13 +47,14 @@ def url_password(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        password = make_url(url).password
+        parsed = make_url(url)
+        password = parsed.password or parsed.query.get("password")  # ?password=... is libpq's too
         if password:
-            return str(password)
-    except Exception:  # noqa: BLE001 - malformed: fall back to the pattern
+            return str(password if isinstance(password, str) else password[0])
+    except Exception:  # noqa: BLE001 - malformed: fall back to the patterns
         pass
-    found = _URL_PASSWORD.search(url)
-    return found.group("pw") if found else None
+    found = _URL_PASSWORD.search(url) or _CONNINFO_PASSWORD.search(url)
+    return found.group("pw").strip("'") if found else None
 
 
 def redact(text: str, secrets: tuple[str | None, ...] | list[str | None] = ()) -> str:
@@ -104,7 +105,7 @@ def install_log_redaction() -> None:
 def describe_url(url: str) -> str:
     """The URL without its password, for messages (also when it cannot be parsed)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return redact(make_url(url).render_as_string(hide_password=True))  # redact: ?password=...
     except Exception:  # noqa: BLE001 - ArgumentError, ValueError (a port that is no number)
         return redact(url, [url_password(url)])
 
@@ -268,8 +269,8 @@ def _refuse_foreign_sqlite(file) -> None:
 
 
 def _explain_connect_error(parsed, exc: Exception) -> str:
-    where = parsed.render_as_string(hide_password=True)
-    secrets = [str(parsed.password)] if parsed.password else []
+    where = redact(parsed.render_as_string(hide_password=True))
+    secrets = [url_password(parsed.render_as_string(hide_password=False))]
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
     detail = redact(detail, secrets)
     if parsed.get_backend_name() == "sqlite":
@@ -385,7 +386,7 @@ class Database:
 
     @property
     def url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return redact(self.engine.url.render_as_string(hide_password=True))
 
     @contextlib.contextmanager
     def unit_of_work(self, *, actor_id: uuid.UUID | None = None) -> Iterator[Session]:

@@ -94,7 +94,9 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def _where(engine: Engine) -> str:
-    return engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    from leaddesk.db import describe_url
+
+    return engine.url.database if engine.dialect.name == "sqlite" else describe_url(engine.url.render_as_string(hide_password=True))
 
 
 def _refuse_foreign(engine: Engine, revision: str | None) -> None:

@@ -541,3 +541,11 @@ def test_cli_team_commands_on_a_sqlite_url_are_one_line_and_create_nothing(capsy
     assert_one_line(code, out, err)
     assert "PostgreSQL" in err
     assert tree(tmp_path) == before
+
+
+def test_cli_password_in_the_url_query_is_hidden(capsys, data_dir):
+    """libpq also takes ?password=...; SQLAlchemy's hide_password does not cover it."""
+    code, out, err = run(capsys, "--db", f"postgresql+psycopg://rep@127.0.0.1:1/team?password={SECRET}&sslmode=disable",
+                         "info")
+    assert_one_line(code, out, err)
+    assert "password=***" in err and "sslmode=disable" in err
