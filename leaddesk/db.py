@@ -91,7 +91,7 @@ def install_log_redaction() -> None:
         except Exception:  # noqa: BLE001 - a bad format string is logging's to report
             return record
         cleaned = redact(message)
-        if cleaned != message or record.args:
+        if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
