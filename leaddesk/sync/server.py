@@ -875,6 +875,11 @@ def _unstorable(changes: Sequence[Change]) -> dict[uuid.UUID, str]:
     with the note their author sees. Refused like a forbidden change, never stored."""
     out = {}
     for c in changes:
+        wrong = _not_text(c)
+        if wrong is not None:
+            out[c.change_id] = (f"This value of '{wrong}' is not text, as the field needs; the team server "
+                                "does not store it. Nothing else of the sync was held back.")
+            continue
         if c.value is None or not _FORBIDDEN_HINT.search(c.value):
             continue
         try:
@@ -886,6 +891,34 @@ def _unstorable(changes: Sequence[Change]) -> dict[uuid.UUID, str]:
                                 "does not store. Correct it on the record and save again; nothing else of the "
                                 "sync was held back.")
     return out
+
+
+def _not_text(c: Change) -> str | None:
+    """The field of a text column whose travelling value is not text (or null), if any."""
+    if c.value is None:
+        return None
+    try:
+        raw = json.loads(c.value)
+        spec = entity(c.entity)
+    except (ValueError, ProtocolError):
+        return None  # refused elsewhere
+    values = raw if c.created and isinstance(raw, dict) else {c.field: raw} if not c.created else {}
+    for name, value in values.items():
+        column = spec.fields.get(name)
+        if column is not None and value is not None and not isinstance(value, str) and _is_text(column):
+            return name
+    return None
+
+
+@cache
+def _is_text(column: Column) -> bool:
+    kind = column.type
+    while isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    try:
+        return kind.python_type is str and not getattr(kind, "enums", None)
+    except NotImplementedError:
+        return False
 
 
 def _storable(value: str | None) -> str | None:
@@ -914,9 +947,12 @@ def _row_refused(exc: BaseException) -> bool:
     the server failing? Such a refusal is about the rows sent, so it is searched for."""
     if isinstance(exc, (DataError, IntegrityError)):
         return True
+    if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and \
+            getattr(exc.orig, "sqlstate", "") is None:
+        return True  # the driver could not send a value at all (no SQLSTATE: never reached the server)
     if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
-        return isinstance(exc.orig, (ValueError, TypeError))
-    return isinstance(exc, ValueError) and not isinstance(exc, ProtocolError)
+        return isinstance(exc.orig, (ValueError, TypeError, ArithmeticError))
+    return isinstance(exc, (ValueError, TypeError, ArithmeticError)) and not isinstance(exc, ProtocolError)
 
 
 def _refusal_note(exc: BaseException) -> str:
