@@ -352,3 +352,35 @@ def test_sync_rows_survive_the_attacks_unchanged(pg_team, hub_url):
         forged = conn.execute(text("SELECT count(*) FROM change_log WHERE author = :a AND field = 'deleted'"),
                               {"a": ids["alice"]}).scalar()
     assert forged == 0
+
+
+def test_no_name_a_definer_function_resolves_can_be_shadowed(pg_team):
+    """Every table of the schema and the catalog views the functions read, shadowed by a
+    temporary table of the same name (full of what would help the attacker): every
+    function answers as before, and the search index trigger still writes the real index."""
+    ids, engines, _ = pg_team
+    probe = ("SELECT ld_me(), ld_role(), ARRAY(SELECT ld_team() ORDER BY 1), ld_max_seq(), ld_history_horizon(), "
+             "ld_row_writable('contact', :bob), ld_row_writable('opportunity', :dave_opp), "
+             "ld_row_writable('contact', :mine)")
+    params = {"bob": ids["contact_bob"], "dave_opp": ids["opp_dave"], "mine": ids["contact_alice"]}
+    with engines["alice"].connect() as conn:
+        honest = tuple(conn.execute(text(probe), params).one())
+        tables = conn.scalars(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND has_table_privilege(c.oid, 'SELECT')")).all()
+        for t in tables:
+            conn.execute(text(f"CREATE TEMP TABLE {t} (LIKE public.{t})"))
+        conn.execute(text("INSERT INTO pg_temp.app_user SELECT * FROM public.app_user"))
+        conn.execute(text("UPDATE pg_temp.app_user SET role = 'admin', team_id = NULL"))
+        conn.execute(text("INSERT INTO pg_temp.history_purge VALUES (1, 999999999, now(), now(), 'x', 0)"))
+        for view in ("pg_roles", "pg_auth_members", "pg_proc", "pg_namespace"):
+            conn.execute(text(f"CREATE TEMP TABLE {view} (LIKE pg_catalog.{view})"))
+        assert tuple(conn.execute(text(probe), params).one()) == honest
+        assert honest[1] == "rep" and honest[5] is False and honest[7] is True
+        # a trigger function (search index) writes the real table, not the shadow
+        conn.execute(text("UPDATE public.contact SET family_name = 'Shadowproof', display_name = 'Alice Shadowproof' WHERE id = :c"),
+                     {"c": ids["contact_alice"]})
+        assert conn.scalar(text("SELECT count(*) FROM pg_temp.search_doc")) == 0
+        assert conn.scalar(text("SELECT count(*) FROM public.search_doc WHERE row_id = :c "
+                                "AND text ILIKE '%shadowproof%'"), {"c": ids["contact_alice"]}) == 1
+        conn.rollback()
