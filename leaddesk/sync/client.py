@@ -53,11 +53,13 @@ from leaddesk.ids import new_id
 from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncConflict, SyncState
 from leaddesk.sync import merge
 from leaddesk.sync.clock import millis_of
+from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
     Change,
     PullPage,
     PushBatch,
+    ProtocolError,
     PushResult,
     SchemaMismatch,
     entities,
@@ -394,7 +396,7 @@ def _pulled_problem(c: Change, logins: dict[str, uuid.UUID]) -> str | None:
     if received is not None:
         ahead = millis_of(c.hlc) - int(received.timestamp() * 1000)
         if ahead > MAX_SKEW_MS:
-            return (f"This laptop did not apply this change: its clock is {ahead / 60_000:.0f} minutes ahead of "
+            return (f"This laptop did not apply this change: its clock is {_duration(ahead)} ahead of "
                     "the time the team server received it (made on a computer with a wrong date, or written "
                     "into the server by hand). Tell your admin; “Use other” makes the value your own edit.")
     pushed_by = getattr(c, "pushed_by", None)
@@ -402,6 +404,15 @@ def _pulled_problem(c: Change, logins: dict[str, uuid.UUID]) -> str | None:
         return ("This laptop did not apply this change: it names someone other than the login that sent it as "
                 "its author (written into the team server by hand). Tell your admin.")
     return None
+
+
+def _duration(ms: int) -> str:
+    minutes = ms / 60_000
+    if minutes < 120:
+        return f"{minutes:.0f} minutes"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.0f} hours"
+    return f"{minutes / 1440:.0f} days"
 
 
 def _record_refused_pulls(conn: Connection, db: Database, bad: list[tuple[Change, str]]) -> None:
@@ -412,13 +423,29 @@ def _record_refused_pulls(conn: Connection, db: Database, bad: list[tuple[Change
         return
     now = dt.datetime.now(dt.timezone.utc)
     rows = [{"id": -(c.seq or 0), "kind": "rejected", "entity": c.entity, "row_id": c.row_id, "field": c.field,
-             "kept_value": None, "lost_value": c.value, "kept_node": db.write.node, "lost_node": c.node,
+             "kept_value": _local_value(conn, c), "lost_value": c.value, "kept_node": db.write.node, "lost_node": c.node,
              "kept_hlc": db.write.clock.last, "lost_hlc": c.hlc, "kept_seq": 0, "lost_seq": c.seq or 0,
              "kept_change_id": None, "lost_change_id": c.change_id, "created_at": now, "resolved": False,
              "kept_author": None, "lost_author": c.author, "note": reason, "resolved_pending": False}
             for c, reason in bad if c.seq]
     if rows:
         conn.execute(sqlite.insert(_conflict).on_conflict_do_nothing(), rows)
+
+
+def _local_value(conn: Connection, c: Change) -> str | None:
+    """The field's value here (JSON text, as a change carries it), which the notice shows
+    as the one kept; None for a row this laptop does not hold."""
+    if c.created:
+        return None
+    try:
+        column = entity(c.entity).fields.get(c.field)
+    except ProtocolError:
+        return None
+    if column is None:
+        return None
+    table = entity(c.entity).table
+    row = conn.execute(select(column).where(table.c.id == c.row_id)).first()
+    return None if row is None else encode(row[0])
 
 
 _LOG_COLUMNS = ("seq", "change_id", "entity", "row_id", "field", "value", "hlc", "node", "author", "at",
