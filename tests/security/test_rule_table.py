@@ -134,3 +134,79 @@ def test_the_server_refuses_rows_made_for_others(pg_team, who, table, src, owner
     with pytest.raises(DBAPIError, match="row-level security"):
         with engines[who].begin() as conn:
             conn.execute(stmt, params)
+
+
+# --- every table, command, role and owner, as the role's own login ----------------------------
+
+#: relation of each population owner to each subject
+RELATION = {"alice": {"alice": "own", "bob": "teammate", "dave": "other team", "nobody": "unassigned"},
+            "carol": {"alice": "teammate", "bob": "teammate", "dave": "other team", "nobody": "unassigned"},
+            "erin": {"alice": "other team", "bob": "other team", "dave": "other team", "nobody": "unassigned"}}
+ROLE = {"alice": "rep", "carol": "manager", "erin": "admin"}
+TABLE_KIND = {"contact": "shared", "account": "shared", "contact_email": "shared", "opportunity": "private"}
+
+
+def _rows(engine) -> dict:
+    """(table, owner) -> id for the population's rows (read as the superuser)."""
+    with engine.connect() as conn:
+        out = {}
+        for table, parent in (("contact", None), ("account", None), ("opportunity", None),
+                              ("contact_email", "contact")):
+            owner = "p.owner_id" if parent else "t.owner_id"
+            join = f"JOIN {parent} p ON p.id = t.contact_id" if parent else ""
+            for row_id, owner_id in conn.execute(text(f"SELECT t.id, {owner} FROM {table} t {join}")):
+                out.setdefault((table, owner_id), row_id)
+        return out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("who", sorted(ROLE))
+def test_every_command_on_every_owned_table_as_each_login(pg_team, hub_url, who):
+    ids, engines, _ = pg_team
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    su = create_engine(hub_url, poolclass=NullPool)
+    rows = _rows(su)
+    su.dispose()
+    owners = {"alice": ids["alice"], "bob": ids["bob"], "dave": ids["dave"], "nobody": None}
+    checked = 0
+    for table, kind in TABLE_KIND.items():
+        for owner_name, relation in RELATION[who].items():
+            row_id = rows.get((table, owners[owner_name]))
+            if row_id is None:
+                continue
+            read, write = EXPECTED[(kind, ROLE[who])][relation]
+            engine = engines[who]
+            with engine.connect() as conn:
+                seen = conn.scalar(text(f"SELECT count(*) FROM {table} WHERE id = :i"), {"i": row_id})
+            assert seen == read, (who, "SELECT", table, relation)
+            with engine.begin() as conn:
+                n = conn.execute(text(f"UPDATE {table} SET version = version WHERE id = :i"), {"i": row_id}).rowcount
+            assert n == write, (who, "UPDATE", table, relation)
+            with pytest.raises(DBAPIError, match="permission denied"):
+                with engine.begin() as conn:
+                    conn.execute(text(f"DELETE FROM {table} WHERE id = :i"), {"i": row_id})
+            checked += 1
+            copy = text(f"INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, "
+                        f"(SELECT to_jsonb(x) || jsonb_build_object('id', gen_random_uuid()) FROM {table} x "
+                        "WHERE x.id = :i))")
+            if not read:
+                continue  # she cannot even read the row to copy it
+            if write:
+                with engine.begin() as conn:
+                    assert conn.execute(copy, {"i": row_id}).rowcount == 1, (who, "INSERT", table, relation)
+            else:
+                with pytest.raises(DBAPIError, match="row-level security"):
+                    with engine.begin() as conn:
+                        conn.execute(copy, {"i": row_id})
+    assert checked >= 12  # four tables, three or four owners each
+    # configuration and people: everybody reads, the right role writes, nobody deletes
+    for table, writers in (("pipeline", {"manager", "admin"}), ("app_user", {"admin"})):
+        with engines[who].begin() as conn:
+            assert conn.scalar(text(f"SELECT count(*) FROM {table}")) > 0
+            n = conn.execute(text(f"UPDATE {table} SET version = version")).rowcount
+        assert (n > 0) is (ROLE[who] in writers), (who, table)
+        with pytest.raises(DBAPIError, match="permission denied"):
+            with engines[who].begin() as conn:
+                conn.execute(text(f"DELETE FROM {table}"))
