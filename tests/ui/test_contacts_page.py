@@ -147,15 +147,19 @@ def test_contact_editor_shows_validation_errors_inline_and_writes_nothing(qtbot,
     assert live_names(db) == ["Reza"]
 
 
-def test_contact_editor_requires_a_name(qtbot, db, page):
+def test_contact_editor_requires_a_name(qtbot, db, page, monkeypatch):
+    from leaddesk.ui.widgets.form_guard import DiscardGuard
+
+    asked = []
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(self.dialog) or True)
     dialog = open_new_dialog(qtbot, page)
     qtbot.keyClicks(dialog.emails.editor(0), "someone@example.com")
     qtbot.keyClick(dialog.emails.editor(0), Qt.Key.Key_Return)
     assert dialog.isVisible() and dialog.invalid_field == "given_name"
     assert dialog.fields["given_name"].property("invalid") is True
     assert live_names(db) == []
-    qtbot.keyClick(dialog.fields["given_name"], Qt.Key.Key_Escape)  # Esc cancels
-    assert page.editor is None and live_names(db) == []
+    qtbot.keyClick(dialog.fields["given_name"], Qt.Key.Key_Escape)  # Esc cancels (after asking: typed text)
+    assert asked == [dialog] and page.editor is None and live_names(db) == []
 
 
 @pytest.mark.parametrize("choice", ["save", "open", "cancel"])

@@ -1,4 +1,5 @@
-"""Create or edit an account."""
+"""Create or edit an account. Errors show in the form's banner until fixed (form_errors.py);
+Esc, Cancel or closing the window asks before typed changes are thrown away (form_guard.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -17,10 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import accounts
+from leaddesk.errors import ValidationError
+from leaddesk.services import accounts, phones
+from leaddesk.services import validation as v
 from leaddesk.services.dto import AccountDetail
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
 
 
 class AccountEditorDialog(QDialog):
@@ -59,22 +62,29 @@ class AccountEditorDialog(QDialog):
             (self.tr("N&otes"), self.notes),
         ):
             form.addRow(label, widget)
-        self.error = QLabel()
-        self.errors = FormErrors(self.error, {
+        fields = {
             "name": self.name, "website": self.website, "domain": self.website, "industry": self.industry,
             "employees": self.employees, "annual_revenue": self.revenue, "revenue_currency": self.currency,
-            "country": self.country, "city": self.city, "phone": self.phone, "notes": self.notes,
-        })
+            "country": self.country, "city": self.city, "phone": self.phone, "tags": self.tags, "notes": self.notes,
+        }
+        checks = {key: (lambda k=key: self._check(k)) for key in fields if key not in ("domain", "employees")}
+        checks["phone"] = self._check_phone
+        self.errors = FormErrors(self, fields, checks=checks)
+        self.error = self.errors.label
+        self.default_region: str | None = None
+        run_read(self, lambda: phones.default_region(db)).success(self._on_region).failure(lambda _e: None).run()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.errors.install(layout)
+        self.guard = DiscardGuard(self, fields_snapshot(fields), what=self.tr("this account"))
         if account:
             self._fill(account)
+        self.guard.mark_clean()
 
     def _fill(self, a: AccountDetail) -> None:
         self.name.setText(a.name)
@@ -88,6 +98,34 @@ class AccountEditorDialog(QDialog):
         self.phone.setText(a.phone or "")
         self.tags.setText(", ".join(a.tags))
         self.notes.setPlainText(a.notes or "")
+        if hasattr(self, "guard"):
+            self.guard.mark_clean()
+
+    def _on_region(self, region: str) -> None:
+        self.default_region = region
+
+    # --- checks while a field is marked (no database: they run on the UI thread) ---------
+    def _check(self, key: str) -> None:
+        values = self.values()
+        data = {key: values[key]}
+        if key in ("annual_revenue", "revenue_currency"):
+            data = {"annual_revenue": values["annual_revenue"], "revenue_currency": values["revenue_currency"]}
+        accounts.clean_account(data, partial=key != "name")
+
+    def _check_phone(self) -> None:
+        text = self.phone.text()
+        if not text.strip():
+            return
+        try:
+            region = v.country(self.country.text()) or self.default_region
+        except ValidationError:
+            region = self.default_region
+        phones.parse_phone(text, region=region or v.DEFAULT_REGION, label=self.tr("Phone"), field="phone")
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask first if something was changed."""
+        if self.guard.confirm_discard():
+            super().reject()
 
     def values(self) -> dict:
         return {
@@ -118,6 +156,7 @@ class AccountEditorDialog(QDialog):
 
     def _saved(self, detail: AccountDetail) -> None:
         self.account = detail
+        self.guard.mark_clean()
         self.saved.emit(detail)
         self.accept()
 

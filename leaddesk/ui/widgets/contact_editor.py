@@ -1,9 +1,11 @@
 """The New/Edit contact dialog.
 
 The dialog loads the contact (and remembers its version), saves through one write job
-and stays open on every error a user can fix: a bad field is outlined and explained
-inline, a duplicate asks what to do, and a change made by someone else meanwhile is
-reported with an offer to reload, so nothing is silently overwritten.
+and stays open on every error a user can fix: a bad field is outlined and explained in
+the form's error banner (form_errors.py) until it is fixed, a duplicate asks what to do,
+and a change made by someone else meanwhile is reported with an offer to reload, so
+nothing is silently overwritten. Esc, Cancel or closing the window asks before a filled-in
+form is thrown away (form_guard.py).
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.errors import Conflict, DuplicateContact, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.enums import EmailKind, LeadSource, PhoneKind, Seniority
-from leaddesk.services import accounts, contacts
+from leaddesk.services import accounts, contacts, phones
+from leaddesk.services import validation as v
 from leaddesk.services.dto import ContactDetail, EmailInfo, PhoneInfo
 from leaddesk.services.records import Changes
 from leaddesk.services.validation import sort_key
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard
 from leaddesk.ui.widgets.stage_badges import (
     NEEDS_REASON,
     STAGES,
@@ -187,19 +192,21 @@ class ContactEditorDialog(QDialog):
         self.loaded: ContactDetail | None = None
         self.result_detail: ContactDetail | None = None
         self._current_account: tuple[uuid.UUID, str] | None = None
-        self._invalid: QWidget | None = None
-        self.invalid_field: str | None = None
         self._save_token = 0
         self._row_map: dict[str, list[int]] = {"emails": [], "phones": []}
+        #: Where phone numbers typed without "+code" are read (the team's or the locale's).
+        self.default_region: str | None = None
         self.setWindowTitle(self.tr("New contact") if contact_id is None else self.tr("Edit contact"))
-        self.setStyleSheet('*[invalid="true"] { border: 1px solid #c62828; border-radius: 2px; }')
         self._build()
+        self.guard = DiscardGuard(self, self.snapshot, what=self.tr("this contact"))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.save)
+        run_read(self, lambda: phones.default_region(db)).success(self._on_region).failure(lambda _exc: None).run()
         if contact_id is not None:
             self.load()
         else:
             self.emails.add_row()
             self.phones.add_row()
+            self.guard.mark_clean()
 
     # --- building ---------------------------------------------------------------------
     def _line(self, key: str, placeholder: str = "") -> QLineEdit:
@@ -207,26 +214,16 @@ class ContactEditorDialog(QDialog):
         edit.setObjectName(key)
         if placeholder:
             edit.setPlaceholderText(placeholder)
-        edit.textEdited.connect(self._clear_invalid)
         self.fields[key] = edit
         return edit
 
     def _build(self) -> None:
         self.fields: dict[str, QWidget] = {}
-        self.error_label = QLabel()
-        self.error_label.setObjectName("formError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("QLabel { color: #b71c1c; }")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reload_button = QPushButton(self.tr("Reload"))
-        self.reload_button.setAutoDefault(False)
-        self.reload_button.setToolTip(self.tr("Load the latest version and discard the changes in this form"))
-        self.reload_button.clicked.connect(self.reload)
-        banner = QHBoxLayout()
-        banner.addWidget(self.error_label, 1)
-        banner.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.error_label.hide()
-        self.reload_button.hide()
+        self.errors = FormErrors(self, resolve=self.widget_for, reload=self.reload, checks={
+            "given_name": self._check_names, "family_name": self._check_names, "emails": self._check_email,
+            "phones": self._check_phone, "country": self._check_country})
+        self.error_label = self.errors.label
+        self.reload_button = self.errors.reload_button
 
         person = QFormLayout()
         person.addRow(self.tr("&First name:"), self._line("given_name"))
@@ -263,8 +260,6 @@ class ContactEditorDialog(QDialog):
                                self.tr("Add e-mail"))
         self.phones = ListRows([(k, phone_kind_label(k)) for k in PhoneKind], self.tr("+49 30 1234567"),
                                self.tr("Add phone"))
-        self.emails.edited.connect(self._clear_invalid)
-        self.phones.edited.connect(self._clear_invalid)
         reach.addRow(self.tr("&E-mails:"), self.emails)
         reach.addRow(self.tr("&Phones:"), self.phones)
         reach.addRow(self.tr("St&reet:"), self._line("street"))
@@ -302,15 +297,21 @@ class ContactEditorDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(banner)
         layout.addLayout(columns)
         notes_label = QLabel(self.tr("&Notes:"))
         notes_label.setBuddy(self.notes)
         layout.addWidget(notes_label)
         layout.addWidget(self.notes)
         layout.addWidget(self.buttons)
+        self.errors.install(layout)
+        for key, widget in self.fields.items():
+            self.errors.add_field(key, widget)
         self.setMinimumWidth(760)
         self.fields["given_name"].setFocus()
+
+    @property
+    def invalid_field(self) -> str | None:
+        return self.errors.invalid_field
 
     # --- loading ----------------------------------------------------------------------
     def load(self) -> None:
@@ -350,6 +351,10 @@ class ContactEditorDialog(QDialog):
         self.notes.setPlainText(d.notes or "")
         self.emails.set_items([(e.address, e.kind) for e in d.emails])
         self.phones.set_items([(p.number, p.kind) for p in d.phones])
+        self.guard.mark_clean()
+
+    def _on_region(self, region: str) -> None:
+        self.default_region = region
 
     def _on_load_failed(self, exc: BaseException) -> None:
         if isinstance(exc, LeadDeskError):
@@ -436,10 +441,12 @@ class ContactEditorDialog(QDialog):
             if choice == "save":
                 self._submit(allow_duplicate=True)
             elif choice == "open" and exc.existing_ids:
+                # The user chose "Discard this and open the existing one": no second question.
                 self.open_existing_requested.emit(exc.existing_ids[0])
-                self.reject()
+                self.done(QDialog.DialogCode.Rejected)
             else:
-                self.show_inline_error(self.tr("Not saved: another contact has the same e-mail or phone."))
+                self.show_inline_error(self.tr("Not saved: another contact has the same e-mail or phone. "
+                                               "What you typed is kept: change it, or save anyway."))
         elif isinstance(exc, Conflict):
             self.show_inline_error(
                 self.tr("Someone else changed this contact after you opened it, so nothing was saved "
@@ -452,14 +459,19 @@ class ContactEditorDialog(QDialog):
 
     # --- questions (tests replace these) ----------------------------------------------
     def ask_duplicate(self, exc: DuplicateContact) -> str:
-        """"open" (the existing contact), "save" (anyway) or "cancel"."""
+        """"open" (the existing contact, discarding this form), "save" (anyway) or "cancel"
+        (keep editing: the draft stays). The buttons say what happens to the draft."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Possible duplicate"),
                           self.tr("A contact with the same e-mail address or phone number already exists."),
-                          QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText(self.tr("Open the existing contact, or save this one as well?"))
-        open_button = box.addButton(self.tr("Open existing"), QMessageBox.ButtonRole.AcceptRole)
-        save_button = box.addButton(self.tr("Save anyway"), QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(open_button)
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText(self.tr(
+            "Save this one as well, keep editing it, or discard what you typed here and open the existing "
+            "contact?"))
+        save_button = box.addButton(self.tr("&Save anyway"), QMessageBox.ButtonRole.AcceptRole)
+        keep_button = box.addButton(self.tr("&Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        open_button = box.addButton(self.tr("&Discard this, open existing"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep_button)
+        box.setEscapeButton(keep_button)
         box.exec()
         clicked = box.clickedButton()
         return "open" if clicked is open_button else "save" if clicked is save_button else "cancel"
@@ -485,33 +497,57 @@ class ContactEditorDialog(QDialog):
         return self.fields.get(field)
 
     def show_inline_error(self, message: str, field: str | None = None, *, conflict: bool = False) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        self.reload_button.setVisible(conflict and self.contact_id is not None)
-        self.invalid_field = field
-        widget = self.widget_for(field)
+        widget = self.errors.widget_for(field)
         if widget is not None:
-            self._mark(widget, True)
-            widget.setFocus()
+            self.errors.watch(widget)  # an e-mail or phone row made after the form was built
+        self.errors.show_message(message, field, conflict=conflict and self.contact_id is not None)
 
     def clear_error(self) -> None:
-        self.error_label.clear()
-        self.error_label.hide()
-        self.reload_button.hide()
-        self.invalid_field = None
-        self._clear_invalid()
+        self.errors.clear()
 
-    def _clear_invalid(self, *_args) -> None:
-        if self._invalid is not None:
-            self._mark(self._invalid, False)
+    # --- checks while a field is marked (no database: they run on the UI thread) ---------
+    def _check_names(self) -> None:
+        contacts.clean_contact({"given_name": self.fields["given_name"].text(),
+                                "family_name": self.fields["family_name"].text()}, partial=True)
+        if not (self.fields["given_name"].text().strip() or self.fields["family_name"].text().strip()):
+            raise ValidationError(self.tr("Give at least a first or a last name."), field="given_name")
 
-    def _mark(self, widget: QWidget, invalid: bool) -> None:
-        if invalid:
-            self._clear_invalid()
-        widget.setProperty("invalid", invalid)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-        self._invalid = widget if invalid else None
+    def _marked_text(self) -> str:
+        widget = self.errors.widget_for(self.errors.invalid_field)
+        return widget.text() if isinstance(widget, QLineEdit) else ""
+
+    def _check_email(self) -> None:
+        v.normalize_email(self._marked_text(), field=self.errors.invalid_field or "emails")
+
+    def _check_phone(self) -> None:
+        field = self.errors.invalid_field or "phones[0]"
+        try:
+            index = int(field[len("phones["):-1])
+        except ValueError:
+            index = 0
+        label = self.tr("Phone") if len(self._row_map["phones"]) <= 1 else self.tr("Phone {0}").format(index + 1)
+        try:
+            region = country_input(self.fields["country"].text())
+            region = v.country(region) if region else self.default_region
+        except ValidationError:
+            region = self.default_region
+        phones.parse_phone(self._marked_text(), region=region or v.DEFAULT_REGION, label=label, field=field)
+
+    def _check_country(self) -> None:
+        v.country(country_input(self.fields["country"].text()))
+
+    # --- closing ----------------------------------------------------------------------
+    def snapshot(self) -> tuple:
+        """What the form shows (to tell whether closing it would lose typing)."""
+        texts = tuple((key, w.text() if isinstance(w, QLineEdit) else None) for key, w in sorted(self.fields.items()))
+        return (texts, self.seniority.currentIndex(), self.source.currentIndex(),
+                self.stage.currentIndex() if self.stage is not None else None, self.notes.toPlainText(),
+                [(t, k) for _, t, k in self.emails.items()], [(t, k) for _, t, k in self.phones.items()])
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask first if something was typed."""
+        if self.guard.confirm_discard():
+            super().reject()
 
     def _set_busy(self, busy: bool) -> None:
         self.save_button.setEnabled(not busy)

@@ -38,8 +38,8 @@ class LostReasonsDialog(QDialog):
         self.rename_button.clicked.connect(self.rename_reason)
         self.toggle_button.clicked.connect(self.toggle_reason)
         self.list.currentItemChanged.connect(self._update_buttons)
-        self.error = QLabel()
-        self.errors = FormErrors(self.error, {"name": self.list})
+        self.errors = FormErrors(self, {"name": self.list})
+        self.error = self.errors.label
         buttons = QVBoxLayout()
         for b in (self.add_button, self.rename_button, self.toggle_button):
             buttons.addWidget(b)
@@ -52,8 +52,8 @@ class LostReasonsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Reasons offered when a deal is closed as lost:")))
         layout.addLayout(row)
-        layout.addWidget(self.error)
         layout.addWidget(close)
+        self.errors.install(layout)
         self.reload()
 
     def reload(self) -> None:

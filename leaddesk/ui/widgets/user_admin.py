@@ -46,6 +46,7 @@ from leaddesk.ui.errors import show_error
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
 from leaddesk.ui.widgets.history_panel import restore_geometry, save_geometry
 
 
@@ -222,9 +223,9 @@ class UserEditDialog(QDialog):
         form.addRow(_tr("&E-mail:"), self.email)
         form.addRow(_tr("&Role:"), self.role)
         form.addRow(_tr("&Team:"), self.team)
-        self.error = QLabel()
-        self.errors = FormErrors(self.error, {"name": self.name, "email": self.email, "role": self.role,
-                                              "team_id": self.team})
+        fields = {"name": self.name, "email": self.email, "role": self.role, "team_id": self.team}
+        self.errors = FormErrors(self, fields)
+        self.error = self.errors.label
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_tr("Save") if user else _tr("Add user"))
@@ -232,10 +233,17 @@ class UserEditDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.errors.install(layout)
+        self.guard = DiscardGuard(self, fields_snapshot(fields), what=_tr("this user"))
+        self.guard.mark_clean()
         self.setMinimumWidth(420)
         self.name.setFocus()
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask first if something was changed."""
+        if self.guard.confirm_discard():
+            super().reject()
 
     def values(self) -> dict:
         return {"name": self.name.text(), "email": self.email.text(), "role": self.role.currentData(),
