@@ -31,6 +31,7 @@ from leaddesk.config import Settings, TeamProfile, load_profile
 from leaddesk.services import team_join
 from leaddesk.ui import errors
 from leaddesk.ui.jobs import app_signals, run_background
+from leaddesk.ui.widgets.form_errors import FormErrors
 
 
 class _Progress(QObject):
@@ -97,6 +98,11 @@ class JoinDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        # Why a join failed (wrong password, unreachable server ...) shows like every form's error.
+        self.errors = FormErrors(self, {"host": self.host, "port": self.port, "database": self.database,
+                                        "user": self.user, "password": self.password, "sslmode": self.sslmode,
+                                        "sslrootcert": self.ca})
+        self.errors.install(layout)
         self._progress = _Progress(self)
         self._progress.step.connect(self._on_step, Qt.ConnectionType.QueuedConnection)
         existing = load_profile(settings.data_dir)
@@ -120,10 +126,11 @@ class JoinDialog(QDialog):
                            sslmode=self.sslmode.currentData(), sslrootcert=self.ca.text().strip() or None)
 
     def start(self) -> None:
+        self.errors.clear()
         try:
             profile = team_join.check_profile(self.profile())
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            errors.show_error(self, exc)
+            self._show(exc)
             return
         password, remember, settings = self.password.text(), self.remember.isChecked(), self.settings
         self.join_button.setEnabled(False)
@@ -155,7 +162,12 @@ class JoinDialog(QDialog):
         self.bar.setVisible(False)
         self.join_button.setEnabled(True)
         self.status.setText("")
-        errors.show_error(self, exc)
+        self._show(exc)
+
+    def _show(self, exc: BaseException) -> None:
+        """A sentence the user can act on goes in the form's banner; anything else in a dialog."""
+        if not self.errors.show(exc):
+            errors.show_error(self, exc)
 
 
 def open_join_dialog(main_window) -> JoinDialog:
