@@ -52,11 +52,12 @@ from leaddesk.db import Database
 from leaddesk.ids import new_id
 from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncConflict, SyncState
 from leaddesk.sync import merge
-from leaddesk.sync.clock import millis_of
+from leaddesk.sync.clock import millis_of, pack
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
     Change,
+    ClockSkewRefused,
     PullPage,
     PushBatch,
     ProtocolError,
@@ -274,12 +275,24 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
     results: list[PushResult] = []
     # The cyclic GC waits until the push is over: paused batch by batch, it would sweep
     # each batch's objects (still alive at the end of its pause) once per batch.
+    restamped = False
     with gc_paused():
         while max_batches is None or len(results) < max_batches:
             batch = next_batch(db, batch_size, schema=schema)
             if batch is None:
                 break
-            result = hub.push(batch)
+            try:
+                result = hub.push(batch)
+            except ClockSkewRefused as exc:
+                # This laptop's clock is right, but a change from elsewhere carried it far
+                # ahead (before laptops screened what they pull): take the server's time
+                # back and send again, once.
+                if exc.cause != "elsewhere" or restamped:
+                    raise
+                restamped = True
+                if not restamp_outbox(db, millis_of(batch.max_hlc) - exc.ahead_ms):
+                    raise
+                continue
             acknowledge(db, batch.batch_id, result.refused_rows)
             results.append(result)
             del batch
@@ -288,6 +301,37 @@ def push(db: Database, hub: Transport, *, batch_size: int = BATCH_SIZE,
                 # (a crash before this is caught up by the next pull: the debt is durable).
                 _refresh_owed(db, hub)
     return results
+
+
+def restamp_outbox(db: Database, server_ms: int) -> int:
+    """Recover from a clock carried far ahead of the team server's (``server_ms``) by a
+    change with a wrong date: unsent edits stamped past the skew window get new clocks
+    from this laptop's clock, set back to the newest sound clock it holds (their order,
+    and which edits were one save, kept); field clocks past the window are dropped and
+    their rows owed a refresh (the server's clocks come back with them). Returns how many
+    edits were re-stamped."""
+    from leaddesk.sync import snapshot
+
+    limit = pack(server_ms + MAX_SKEW_MS // 2)
+    fv = FieldVersion.__table__
+    with db.engine.begin() as conn:
+        poisoned = conn.execute(select(_outbox.c.change_id, _outbox.c.hlc).where(_outbox.c.hlc > limit)
+                                .order_by(*_sql_order())).all()
+        sound = max(conn.scalar(select(func.max(_outbox.c.hlc)).where(_outbox.c.hlc <= limit)) or 0,
+                    conn.scalar(select(func.max(fv.c.hlc)).where(fv.c.hlc <= limit)) or 0)
+        db.write.clock.reset(max(sound, min(pack(db.write.clock.wall()), limit)))
+        new_of: dict[int, int] = {}
+        for old in sorted({h for _, h in poisoned}):
+            new_of[old] = db.write.clock.tick()
+        if poisoned:
+            conn.execute(update(_outbox).where(_outbox.c.change_id == bindparam("cid")).values(hlc=bindparam("h")),
+                         [{"cid": cid, "h": new_of[h]} for cid, h in poisoned])
+        stale = conn.execute(select(fv.c.entity, fv.c.row_id).where(fv.c.hlc > limit)).all()
+        if stale:
+            conn.execute(delete(fv).where(fv.c.hlc > limit))
+            snapshot.owe_refresh(conn, {(e, r) for e, r in stale})
+        _put(conn, CLOCK, db.write.clock.last)
+    return len(poisoned)
 
 
 def hub_engine(hub: Transport):

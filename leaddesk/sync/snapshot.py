@@ -171,18 +171,25 @@ def refresh_owed(db: Database, hub_engine) -> RefreshStats:
     return refresh(db, hub_engine, owed_refreshes(db))
 
 
-def _observe(db: Database, conn: Connection, hlcs: Iterable[int]) -> None:
+def _observe(db: Database, conn: Connection, hlcs: Iterable[int], server_ms: int | None = None) -> None:
     """Move this replica's clock past the clocks just written, durably (in ``conn``'s
     transaction): an edit made after seeing a refreshed value must order after it, even
-    on a laptop whose wall clock is behind (found by the team state machine)."""
-    # A clock far ahead of this machine's wall clock (a computer with a wrong date wrote
-    # it) is not taken on: it would carry every later edit made here past the server's
-    # skew limit (pulled changes are screened the same way, client.screen_pulled).
-    limit = pack(db.write.clock.wall() + MAX_SKEW_MS)
-    top = max((h for h in hlcs if h <= limit), default=0)
+    on a laptop whose wall clock is behind (found by the team state machine).
+
+    A clock more than MAX_SKEW ahead of the team server's (``server_ms``, read from the
+    hub while fetching; a computer with a wrong date wrote it) is not taken on: it would
+    carry every later edit made here past the server's skew limit, and the server would
+    refuse them all (pulled changes are screened the same way, client.screen_pulled)."""
+    limit = pack(server_ms + MAX_SKEW_MS) if server_ms is not None else None
+    top = max((h for h in hlcs if limit is None or h <= limit), default=0)
     if top:
         db.write.clock.observe(top)
     _put(conn, CLOCK, max(db.write.clock.last, int(_get(conn, CLOCK) or 0)))
+
+
+def server_millis(hc: Connection) -> int:
+    """The team server's clock (``clock_timestamp()``) in milliseconds."""
+    return int(hc.scalar(text("SELECT clock_timestamp()")).timestamp() * 1000)
 
 
 def write_rows(conn: Connection, name: str, rows: list[dict]) -> None:
@@ -263,6 +270,7 @@ def refresh(db: Database, hub_engine, keys: dict[str, set[uuid.UUID]], *,
         return stats
     fetched: dict[str, tuple[list[dict], list[dict]]] = {}
     with hub_engine.connect() as hc:
+        server_ms = server_millis(hc)
         for name, ids in keys.items():
             fetched[name] = (hub_rows(hc, name, ids), hub_clocks(hc, name, ids))
     order = sorted(fetched, key=lambda n: entity(n).rank)
@@ -286,7 +294,7 @@ def refresh(db: Database, hub_engine, keys: dict[str, set[uuid.UUID]], *,
                 purge(conn, name, present, stats)
         _reindex(conn, touched)
         _observe(db, conn, [r["hlc"] for rows, _ in fetched.values() for r in rows]
-                 + [c["hlc"] for _, clocks in fetched.values() for c in clocks])
+                 + [c["hlc"] for _, clocks in fetched.values() for c in clocks], server_ms)
         owed = _owed(conn)
         if owed:
             left = [k for k in owed if k[1] not in keys.get(k[0], ())]
@@ -343,6 +351,8 @@ def _download(db: Database, hub_engine, *, progress: Progress | None, resync: bo
         hc.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         last_seq = int(hc.scalar(text("SELECT ld_max_seq()")) or 0)
         last_access = int(hc.scalar(text("SELECT coalesce(max(seq), 0) FROM access_change")) or 0)
+        server_ms = server_millis(hc)
+        limit = pack(server_ms + MAX_SKEW_MS)  # (see _observe)
         with mirror_writes(db) as conn:
             from leaddesk.models.search import set_bulk_active
 
@@ -365,7 +375,8 @@ def _download(db: Database, hub_engine, *, progress: Progress | None, resync: bo
                         for chunk in _chunks(clocks, 1000):
                             conn.execute(sqlite.insert(_fv).on_conflict_do_nothing(), chunk)
                     counts[name] = len(rows)
-                    top = max([top, *(r["hlc"] for r in rows), *(c["hlc"] for c in clocks)])
+                    top = max([top, *(h for h in (*(r["hlc"] for r in rows), *(c["hlc"] for c in clocks))
+                                      if h <= limit)])
             finally:
                 set_bulk_active(raw, False)
             if resync:
@@ -377,7 +388,7 @@ def _download(db: Database, hub_engine, *, progress: Progress | None, resync: bo
             conn.execute(text(sql["opportunity"].format(where="true")))
             _put(conn, LAST_PULLED, last_seq)
             _put(conn, LAST_ACCESS, last_access)
-            _observe(db, conn, [top])
+            _observe(db, conn, [top], server_ms)
     if progress:
         progress("Downloaded", len(names), len(names))
     return JoinStats(sum(counts.values()), last_seq, counts, stats.purged)

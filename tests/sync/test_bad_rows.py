@@ -155,9 +155,36 @@ def test_a_clock_carried_ahead_by_a_change_from_elsewhere_is_not_blamed_on_this_
     right.write.clock.observe((right.write.clock.tick() >> 16) + 3_600_000 << 16)  # as a pulled change would
     contacts.create_contact(right, given_name="Innocent", family_name="Laptop")
     with pytest.raises(ClockSkewRefused) as err:
-        client.sync(right, hub, backup=False)
+        hub.push(client.next_batch(right, schema=hub.schema))
     assert err.value.cause == "elsewhere"
     assert "received from another computer" in str(err.value) and "own clock is right" in str(err.value)
+
+
+def test_a_laptop_carried_ahead_by_a_change_from_elsewhere_recovers_with_the_servers_time(seeded, hub):
+    """Before laptops screened what they pull, one forged clock blocked every later push of
+    theirs for good: now the laptop re-stamps its unsent edits from the server's time,
+    keeping their order, drops the bad field clocks (the rows come back from the server)
+    and sends them."""
+    a, _ = seeded
+    made = contacts.create_contact(a, given_name="Carried", family_name="Ahead")
+    client.sync(a, hub, backup=False)
+    future = (a.write.clock.tick() >> 16) + TEN_YEARS_MS << 16
+    a.write.clock.observe(future)  # as a pulled far-future change did
+    with a.engine.begin() as conn:
+        conn.execute(text("UPDATE field_version SET hlc = :h WHERE row_id = :r"), {"h": future, "r": made.id.hex})
+    contacts.update_contact(a, made.id, expected_version=None, job_title="First")
+    contacts.update_contact(a, made.id, expected_version=None, job_title="Second")
+    report = client.sync(a, hub, backup=False)
+    assert report.sent > 0 and outbox_count(a) == 0
+    with hub.engine.connect() as conn:
+        assert conn.scalar(select(Contact.job_title).where(Contact.id == made.id)) == "Second"  # order kept
+        newest = conn.scalar(select(func.max(ChangeLog.hlc)))
+        server_ms = int(conn.scalar(text("SELECT clock_timestamp()")).timestamp() * 1000)
+    assert (newest >> 16) - server_ms < 300_000
+    assert a.write.clock.last < future
+    with a.engine.connect() as conn:
+        assert conn.scalar(text("SELECT max(hlc) FROM field_version")) < future
+        assert int(conn.scalar(text("SELECT value FROM sync_state WHERE key = 'hlc'"))) < future
 
 
 def test_no_change_log_row_is_left_by_a_refused_batch(make_replica, hub):
