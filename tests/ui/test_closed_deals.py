@@ -182,3 +182,71 @@ def test_board_with_closed_columns_renders(qtbot, page, tmp_path):
     page.view.scroll.ensureWidgetVisible(won)
     QApplication.processEvents()
     assert won.visibleRegion().boundingRect().width() > 100   # scrolls into view cleanly
+
+
+# --- the deal dialog: contact and notes -----------------------------------------------------
+
+def test_edit_dialog_offers_the_accounts_contacts_and_notes_and_undo_restores_them(qtbot, db, page, deals):
+    from leaddesk.services import contacts
+
+    ann = contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
+    contacts.create_contact(db, given_name="Olga", family_name="Other")  # no account: not offered
+    dialog = page.view.edit_card(deals.open.id)
+    assert [dialog.contact.itemText(i) for i in range(dialog.contact.count())] == ["No contact", "Ann Archer"]
+    assert dialog.notes.toPlainText() == "" and dialog.values() == {}
+    dialog.contact.setCurrentIndex(1)
+    qtbot.keyClicks(dialog.notes, "CFO signs in January")
+    assert dialog.values() == {"primary_contact_id": ann.id, "notes": "CFO signs in January"}
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    stored = pipeline.get_opportunity(db, deals.open.id)
+    assert (stored.primary_contact_id, stored.notes) == (ann.id, "CFO signs in January")
+    page.undo_stack.undo()
+    stored = pipeline.get_opportunity(db, deals.open.id)
+    assert (stored.primary_contact_id, stored.notes) == (None, None)
+    # Reopened, the dialog shows what is stored.
+    page.undo_stack.redo()
+    again = page.view.edit_card(deals.open.id)
+    assert again.contact.currentText() == "Ann Archer" and again.notes.toPlainText() == "CFO signs in January"
+
+
+def test_edit_dialog_shows_too_long_notes_inline_and_writes_nothing(qtbot, db, page, deals):
+    dialog = page.view.edit_card(deals.open.id)
+    dialog.notes.setPlainText("x" * 20001)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.invalid_field == "notes"
+    assert pipeline.get_opportunity(db, deals.open.id).notes is None
+
+
+def test_new_dialog_lists_the_typed_accounts_contacts_and_saves_contact_and_notes(qtbot, db, page, deals):
+    from leaddesk.services import contacts
+
+    ann = contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
+    dialog = page.new_opportunity()
+    assert dialog.contact.count() == 1  # no account yet: "No contact" only
+    dialog.account.setText("Acme plc")
+    dialog.load_contacts()              # what leaving the account field does
+    assert dialog.contact.itemText(1) == "Ann Archer"
+    dialog.contact.setCurrentIndex(1)
+    qtbot.keyClicks(dialog.name, "Acme spares")
+    qtbot.keyClicks(dialog.notes, "Met at the fair")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    made = next(o for o in pipeline.list_opportunities_for_account(db, deals.acme.id) if o.name == "Acme spares")
+    assert (made.primary_contact_id, made.notes) == (ann.id, "Met at the fair")
+
+
+def test_new_dialog_drops_a_contact_chosen_for_another_account(qtbot, db, page, deals):
+    from leaddesk.services import contacts
+
+    contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
+    dialog = page.new_opportunity()
+    dialog.account.setText("Acme plc")
+    dialog.load_contacts()
+    dialog.contact.setCurrentIndex(1)
+    dialog.account.setText("Globex")     # changed its mind, without leaving the field
+    qtbot.keyClicks(dialog.name, "Globex spares")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    made = next(o for o in pipeline.list_opportunities_for_account(db, deals.lost.account_id)
+                if o.name == "Globex spares")
+    assert made.primary_contact_id is None

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.search import fold
-from leaddesk.services import accounts, pipeline, users
+from leaddesk.services import accounts, lists, pipeline, users
 from leaddesk.services.board import BoardCard, BoardStage
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.records import Changes
@@ -255,6 +255,11 @@ class NewOpportunityDialog(FormDialog):
         self.stage = QComboBox()
         for st in stages:
             self.stage.addItem(f"{st.name} ({st.probability}%)", st.id)
+        self.contact = QComboBox()
+        self.contact.addItem(self.tr("No contact"), "")
+        self._contacts_of: uuid.UUID | None = None  # the account whose contacts the list holds
+        self.notes = _notes_edit(self.tr("What you know about this deal (optional)"))
+        self.account.editingFinished.connect(self.load_contacts)
         self.add_field("account_id", self.tr("&Account:"), self.account)
         self.add_field("name", self.tr("&Name:"), self.name)
         money = QWidget()
@@ -268,8 +273,31 @@ class NewOpportunityDialog(FormDialog):
         self.form.addRow(self.tr("A&mount:"), money)
         self.add_field("expected_close_date", self.tr("&Close date:"), self.close_date)
         self.add_field("stage_id", self.tr("&Stage:"), self.stage)
+        self.add_field("primary_contact_id", self.tr("Con&tact:"), self.contact)
+        self.add_field("notes", self.tr("Not&es:"), self.notes)
         self.setMinimumWidth(440)
         (self.name if account else self.account).setFocus()
+        if account:
+            self.load_contacts()
+
+    def load_contacts(self) -> None:
+        """The typed account's contacts as the contact choices (read off the UI thread)."""
+        db, typed, current = self.db, self.account.text(), self._account
+
+        def work():
+            try:
+                account_id = resolve_account(db, typed, current, create=False)[0]
+            except ValidationError:
+                return None, []
+            return account_id, lists.account_contact_choices(db, account_id)
+
+        run_read(self, work).success(lambda result: self._on_contacts(*result)).run()
+
+    def _on_contacts(self, account_id, choices) -> None:
+        if account_id == self._contacts_of:
+            return
+        self._contacts_of = account_id
+        fill_contacts(self.contact, choices, self.tr("No contact"))
 
     def refresh_suggestions(self) -> None:
         self._suggestions.refresh()
@@ -277,17 +305,21 @@ class NewOpportunityDialog(FormDialog):
     def values(self) -> dict:
         return {"name": self.name.text(), "amount": amount_text(self.amount.text()) or "0",
                 "currency": self.currency.currentText().strip().upper(),
-                "expected_close_date": self.close_date.value(), "stage_id": self.stage.currentData()}
+                "expected_close_date": self.close_date.value(), "stage_id": self.stage.currentData(),
+                "primary_contact_id": self.contact.currentData() or None,
+                "notes": self.notes.toPlainText().strip() or None}
 
     def submit(self, *, create_account: bool = False) -> None:
         if not self.ok_button.isEnabled():
             return
         self.clear_error()
         db, pipe, current, typed = self.db, self.pipeline_id, self._account, self.account.text()
-        values = self.values()
+        values, contacts_of = self.values(), self._contacts_of
 
         def work() -> Created:
             account_id, account_name, made = resolve_account(db, typed, current, create=create_account)
+            if account_id != contacts_of:
+                values["primary_contact_id"] = None  # chosen among another account's contacts
             detail = pipeline.create_opportunity(db, account_id, pipeline_id=pipe, **values)
             changes = Changes.of("opportunity", detail.id)
             if made:
@@ -315,6 +347,27 @@ class NewOpportunityDialog(FormDialog):
             self, self.tr("New account"), self.tr("There is no account called “{0}” yet. Create it?").format(name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _notes_edit(placeholder: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setTabChangesFocus(True)
+    edit.setPlaceholderText(placeholder)
+    edit.setFixedHeight(80)
+    return edit
+
+
+def fill_contacts(combo: QComboBox, choices, none_text: str, current: uuid.UUID | None = None,
+                  other_text: str = "") -> None:
+    """Fill a deal's contact choices ("no contact" first); a current contact who is not
+    among them (moved to another account since) stays choosable."""
+    combo.clear()
+    combo.addItem(none_text, "")
+    for ident, name in choices:
+        combo.addItem(name, ident)
+    if current is not None and combo_index(combo, current) < 0:
+        combo.addItem(other_text, current)
+    combo.setCurrentIndex(max(0, combo_index(combo, current or "")))
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -399,13 +452,14 @@ class NextStepDialog(ValuesDialog):
 
 
 EDIT_FIELDS = ("name", "amount", "currency", "probability", "expected_close_date", "owner_id", "next_step",
-               "next_step_due")
+               "next_step_due", "primary_contact_id", "notes")
 
 
 @dataclass(frozen=True)
 class _EditData:
     detail: OpportunityDetail
     users: list
+    contacts: list = ()
 
 
 class EditOpportunityDialog(ValuesDialog):
@@ -433,6 +487,8 @@ class EditOpportunityDialog(ValuesDialog):
         self.owner = QComboBox()
         self.next_step = QLineEdit()
         self.next_step_due = OptionalDate()
+        self.contact = QComboBox()
+        self.notes = _notes_edit(self.tr("What you know about this deal"))
         self.add_field("name", self.tr("&Name:"), self.name)
         self.add_field("amount", self.tr("A&mount:"), self.amount)
         self.add_field("currency", self.tr("C&urrency:"), self.currency)
@@ -441,6 +497,8 @@ class EditOpportunityDialog(ValuesDialog):
         self.add_field("owner_id", self.tr("&Owner:"), self.owner)
         self.add_field("next_step", self.tr("Ne&xt step:"), self.next_step)
         self.add_field("next_step_due", self.tr("&Due:"), self.next_step_due)
+        self.add_field("primary_contact_id", self.tr("Con&tact:"), self.contact)
+        self.add_field("notes", self.tr("Not&es:"), self.notes)
         self.history_button = self.buttons.addButton(self.tr("Histor&y…"), QDialogButtonBox.ButtonRole.ActionRole)
         self.history_button.setAutoDefault(False)
         self.history_button.setToolTip(self.tr("Who changed what on this opportunity, and when"))
@@ -457,7 +515,9 @@ class EditOpportunityDialog(ValuesDialog):
 
     def load(self) -> None:
         db, ident = self.db, self.card.id
-        run_read(self, lambda: _EditData(pipeline.get_opportunity(db, ident), users.list_users(db))).success(
+        account_id = self.card.account_id
+        run_read(self, lambda: _EditData(pipeline.get_opportunity(db, ident), users.list_users(db),
+                                         lists.account_contact_choices(db, account_id))).success(
             self._on_loaded).failure(self.show_error).run()
 
     def reload(self) -> None:
@@ -487,6 +547,9 @@ class EditOpportunityDialog(ValuesDialog):
         self.owner.setCurrentIndex(max(0, combo_index(self.owner, d.owner_id or "")))
         self.next_step.setText(d.next_step or "")
         self.next_step_due.set_value(d.next_step_due)
+        fill_contacts(self.contact, data.contacts, self.tr("No contact"), d.primary_contact_id,
+                      self.tr("(a contact of another account)"))
+        self.notes.setPlainText(d.notes or "")
         self.set_busy(False)
         self.name.setFocus()
         self.name.selectAll()
@@ -496,7 +559,9 @@ class EditOpportunityDialog(ValuesDialog):
         return {"name": self.name.text(), "amount": amount_text(self.amount.text()),
                 "currency": self.currency.currentText().strip().upper(), "probability": None if prob < 0 else prob,
                 "expected_close_date": self.close_date.value(), "owner_id": self.owner.currentData() or None,
-                "next_step": self.next_step.text().strip() or None, "next_step_due": self.next_step_due.value()}
+                "next_step": self.next_step.text().strip() or None, "next_step_due": self.next_step_due.value(),
+                "primary_contact_id": self.contact.currentData() or None,
+                "notes": self.notes.toPlainText().strip() or None}
 
     def old_values(self, keys) -> dict:
         return {k: getattr(self.detail, k) for k in keys}
