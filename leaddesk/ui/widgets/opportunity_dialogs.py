@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit,
+    QMessageBox, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
@@ -32,6 +32,8 @@ from leaddesk.ui import errors
 from leaddesk.ui.itemmodels.board_model import display_locale
 from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "TRY", "IRR", "SAR", "AED", "THB", "JPY")
 
@@ -96,27 +98,17 @@ class OptionalDate(QWidget):
 
 
 class FormDialog(QDialog):
-    """Common parts: an error banner (with "Reload" for conflicts), field highlighting, OK/Cancel."""
+    """Common parts: the forms' error banner (form_errors.py: Reload for conflicts, the field
+    highlighted until fixed), OK/Cancel, and a question before typed changes are discarded."""
 
     def __init__(self, title: str, parent=None, *, ok_text: str | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setStyleSheet('*[invalid="true"] { border: 1px solid #c62828; border-radius: 2px; }')
         self.fields: dict[str, QWidget] = {}
-        self.invalid_field: str | None = None
-        self._invalid: QWidget | None = None
-        self.error_label = QLabel()
-        self.error_label.setObjectName("formError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("QLabel { color: #c62828; }")
-        self.error_label.hide()
-        self.reload_button = QPushButton(self.tr("Reload"))
-        self.reload_button.setAutoDefault(False)
-        self.reload_button.hide()
-        self.reload_button.clicked.connect(self.reload)
-        banner = QHBoxLayout()
-        banner.addWidget(self.error_label, 1)
-        banner.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.errors = FormErrors(self, reload=self.reload)
+        self.errors.fields = self.fields  # one map: fields set directly are found too
+        self.error_label = self.errors.label
+        self.reload_button = self.errors.reload_button
         self.form = QFormLayout()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -126,18 +118,22 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(banner)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
+        self.errors.install(layout)
+        #: Marks the form clean when first shown; dialogs that load call ``guard.mark_clean()``.
+        self.guard = DiscardGuard(self, fields_snapshot(self.fields))
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.submit)
+
+    @property
+    def invalid_field(self) -> str | None:
+        return self.errors.invalid_field
 
     def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
         self.fields[key] = widget
         widget.setObjectName(key)
         self.form.addRow(label, widget)
-        for signal in ("textEdited", "currentIndexChanged", "valueChanged", "textChanged", "changed"):
-            if hasattr(widget, signal):
-                getattr(widget, signal).connect(self._clear_invalid)
+        self.errors.watch(widget)
         return widget
 
     def submit(self) -> None:  # pragma: no cover - overridden
@@ -148,6 +144,15 @@ class FormDialog(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         self.ok_button.setEnabled(not busy)
+
+    def showEvent(self, event) -> None:
+        self.guard.mark_if_new()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask first if something was typed."""
+        if self.guard.confirm_discard():
+            super().reject()
 
     # --- errors -------------------------------------------------------------------------------
     def show_error(self, exc: BaseException) -> None:
@@ -165,32 +170,15 @@ class FormDialog(QDialog):
             errors.show_error(self, exc)
 
     def show_inline_error(self, message: str, field: str | None = None, *, conflict: bool = False) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        self.reload_button.setVisible(conflict)
-        self.invalid_field = field
-        widget = self.fields.get(field) if field else None
-        if widget is not None:
-            self._clear_invalid()
-            self._invalid = widget
-            widget.setProperty("invalid", True)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
-            widget.setFocus()
+        self.errors.show_message(message, field, conflict=conflict)
 
     def clear_error(self) -> None:
-        self.error_label.clear()
-        self.error_label.hide()
-        self.reload_button.hide()
-        self.invalid_field = None
-        self._clear_invalid()
+        self.errors.clear()
 
     def _clear_invalid(self, *_args) -> None:
-        widget, self._invalid = self._invalid, None
-        if widget is not None:
-            widget.setProperty("invalid", False)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        """The marked field was edited: its message no longer describes what is typed."""
+        if self.errors.is_shown() and self.errors.invalid_field is not None:
+            self.errors.clear()
 
 
 # --- new opportunity --------------------------------------------------------------------------
@@ -551,6 +539,7 @@ class EditOpportunityDialog(ValuesDialog):
                       self.tr("(a contact of another account)"))
         self.notes.setPlainText(d.notes or "")
         self.set_busy(False)
+        self.guard.mark_clean()
         self.name.setFocus()
         self.name.selectAll()
 
