@@ -53,7 +53,7 @@ class AccountView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
-        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.edit_button = QPushButton(self.tr("Ed&it…"))  # Alt+E is the Edit menu
         self.edit_button.clicked.connect(self.edit_account)
         self.new_opp_button = QPushButton(self.tr("New &opportunity…"))
         self.history_button = QPushButton(self.tr("Histor&y…"))

@@ -288,7 +288,7 @@ class ContactDetail(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
 
-        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.edit_button = QPushButton(self.tr("Ed&it…"))  # Alt+E is the Edit menu
         self.stage_button = QPushButton(self.tr("Change &stage…"))
         self.history_button = QPushButton(self.tr("Histor&y…"))
         self.history_button.setToolTip(self.tr("Who changed what on this contact, and when"))

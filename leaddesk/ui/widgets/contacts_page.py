@@ -117,7 +117,7 @@ class ContactsPage(QWidget):
         self._filter_timer = QTimer(self, singleShot=True, interval=250)
         self._filter_timer.timeout.connect(self.on_filter_changed)
         self.text_filter.textChanged.connect(lambda _t: self._filter_timer.start())
-        stage_caption = QLabel(self.tr("S&tage:"))
+        stage_caption = QLabel(self.tr("St&age:"))
         stage_caption.setBuddy(self.stage_filter)
         self.mine_only = QCheckBox(self.tr("&Mine only"))
         self.mine_only.setObjectName("mineOnly")
