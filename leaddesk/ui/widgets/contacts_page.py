@@ -48,7 +48,7 @@ LIST_ENTITIES = frozenset({"contact", "contact_email", "contact_phone", "account
 #: other columns share the rest in these proportions (then the user's widths, kept by
 #: ui/state.py, win).
 COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 7: 0.8}
-MIN_WIDTH = 90
+MIN_WIDTH = 56
 PHONE_COLUMN = 4
 STAGE_COLUMN = 5
 SCORE_COLUMN = 6
@@ -228,6 +228,7 @@ class ContactsPage(QWidget):
         total = sum(COLUMN_WEIGHTS.values())
         self._fitting = True
         try:
+            # Narrow windows: the weighted columns shrink to MIN_WIDTH (then the table scrolls).
             for column, weight in COLUMN_WEIGHTS.items():
                 header.resizeSection(column, max(MIN_WIDTH, int(rest * weight / total)))
             header.resizeSection(PHONE_COLUMN, phone)
