@@ -160,3 +160,15 @@ def test_accounts_filter_matches_anywhere_in_the_name(qtbot, qtmodeltester, db):
         assert names_in(page.model) == expected, typed
     assert page.filter.placeholderText() == "Filter by name"
     qtmodeltester.check(page.model)
+
+
+def test_contacts_sort_is_remembered_with_the_column_widths(qtbot, db, page):
+    page.table.sortByColumn(SCORE_COLUMN, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=3000)
+    assert names_in(page.model)[0] == "Bob Baker"
+    page.save_state()
+    again = ContactsPage(db)
+    qtbot.addWidget(again)
+    assert again.model.sort_key() == ("score", True)
+    again.load()
+    assert names_in(again.model) == ["Bob Baker", "Dee Dorn", "Ann Archer", "Cem Çelik"]
