@@ -33,7 +33,8 @@ from leaddesk.services.records import Page, as_uuid
 from leaddesk.services.validation import sort_key
 
 #: What the contact list can be sorted by (the page's sortable columns).
-CONTACT_SORTS = ("name", "company", "email", "score", "stage", "owner")
+#: (Not by e-mail: the first address of each of 100,000 contacts took 0.4 s a page to order.)
+CONTACT_SORTS = ("name", "company", "score", "stage", "owner")
 #: Lifecycle stages in the order a lead walks them (sorting by stage follows it).
 STAGE_ORDER = tuple(LifecycleStage)
 #: The longest filter text taken (longer input is cut, not refused: it is typed live).
@@ -71,11 +72,6 @@ def _sort_expr(sort: str) -> ColumnElement:
         return Contact.name_key
     if sort == "company":
         return func.coalesce(Account.name_key, "")
-    if sort == "email":
-        first = (select(ContactEmail.address_normalized)
-                 .where(ContactEmail.contact_id == Contact.id, ContactEmail.deleted.is_(False))
-                 .order_by(ContactEmail.position).limit(1).correlate(Contact).scalar_subquery())
-        return func.coalesce(first, "")
     if sort == "score":
         return Contact.fit_score + Contact.interest_score
     if sort == "stage":

@@ -66,7 +66,7 @@ def contact_columns(tr) -> list[Column]:
         Column(tr("Name"), lambda r: r.display_name, sort="name"),
         Column(tr("Job title"), lambda r: r.job_title),
         Column(tr("Company"), lambda r: r.account_name, sort="company"),
-        Column(tr("E-mail"), lambda r: ltr(r.email), sort="email"),
+        Column(tr("E-mail"), lambda r: ltr(r.email)),
         Column(tr("Phone"), lambda r: ltr(r.phone)),
         Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage), sort="stage"),
         Column(tr("Score"), lambda r: r.score, align=right, sort="score",
