@@ -937,8 +937,9 @@ def _storable(value: str | None) -> str | None:
 
 
 #: A quick test before decoding: JSON spells every control character as an escape
-#: (``\u0000``), and a lone surrogate stays as it is (``ensure_ascii=False``) or is escaped.
-_FORBIDDEN_HINT = re.compile(r"\\u00[01]|\\u007f|\\ud[89a-f]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]",
+#: (``\u0000``, or ``\b`` and ``\f``), and a lone surrogate stays as it is
+#: (``ensure_ascii=False``) or is escaped.
+_FORBIDDEN_HINT = re.compile(r"\\[bf]|\\u00[01]|\\u007f|\\ud[89a-f]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]",
                              re.IGNORECASE)
 
 

@@ -25,7 +25,7 @@ from leaddesk.sync.server import Hub
 pytestmark = pytest.mark.postgres
 
 FIELDS = ("given_name", "family_name", "job_title")
-NASTY = ["a\x00b", "\ud800", "x\x1by", "del\x7f", "tab\tand\nline", "L" * 300, "", "Ünïcödé ✓", "نام", "ชื่อ"]
+NASTY = ["a\x00b", "\ud800", "x\x1by", "back\bspace", "form\ffeed", "del\x7f", "tab\tand\nline", "L" * 300, "", "Ünïcödé ✓", "نام", "ชื่อ"]
 texts = st.one_of(st.sampled_from(NASTY), st.text(st.characters(exclude_categories=()), max_size=12))
 values = st.one_of(
     texts.map(lambda t: json.dumps(t, ensure_ascii=False)),
@@ -61,7 +61,7 @@ def alice_hub(pg_team):
     su.dispose()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=edits)
 def test_a_fuzzed_push_is_answered_change_by_change_and_never_blocks(alice_hub, items):
     ids, hub, su = alice_hub
