@@ -402,6 +402,23 @@ def _writable_case() -> str:
     return "\n".join(parts) + "\n  ELSE\n    RETURN false;\n  END IF;"
 
 
+def _unwritable_union() -> str:
+    """SQL: the logged changes (transition table ``new_rows``) naming an existing row that
+    the session's user may not change, one branch per ruled table."""
+    return "\n    UNION ALL\n".join(
+        f"    SELECT n.entity, n.row_id FROM new_rows n JOIN public.{name} t ON t.id = n.row_id "
+        f"WHERE n.entity = '{name}' AND NOT n.rejected AND NOT coalesce({pg_write(name, 't')}, false)"
+        for name in RULES)
+
+
+#: The change log's statement-level check (revision 0008).
+LOG_TRIGGER_SQL = """
+DROP TRIGGER IF EXISTS ld_check_logged ON public.change_log;
+CREATE TRIGGER ld_check_logged AFTER INSERT ON public.change_log REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.ld_check_logged();
+"""
+
+
 def sync_check_sql() -> str:
     """Functions the sync tables' policies call (revision 0008): what a login may write
     into the change log, the hub's field clocks and the conflict inbox."""
@@ -417,6 +434,31 @@ DECLARE
 BEGIN
 {_writable_case()}
   RETURN coalesce(ok, true);
+END
+$$;
+
+-- The change log's write check, once per statement (a push logs 2,000 changes in one):
+-- every change that is not a refusal names a row that does not exist yet or one its
+-- author may change as it stands. As the definer, so a row hidden from the caller still
+-- counts; the server's superuser (and roles that bypass RLS) are not checked.
+CREATE OR REPLACE FUNCTION public.ld_check_logged() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER {DEFINER_PATH} AS
+$$
+DECLARE
+  bad record;
+BEGIN
+  IF coalesce((SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = session_user),
+              false) THEN
+    RETURN NULL;
+  END IF;
+  FOR bad IN
+{_unwritable_union()}
+    LIMIT 1
+  LOOP
+    RAISE EXCEPTION 'permission denied: this login may not change % % (LeadDesk change log)', bad.entity,
+      bad.row_id USING ERRCODE = '42501';
+  END LOOP;
+  RETURN NULL;
 END
 $$;
 
@@ -480,8 +522,8 @@ def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
         f"pushed_by = session_user AND author = {_ME} "
         "AND received_at >= now() AND received_at <= clock_timestamp() "
         f"AND (hlc >> 16) <= {_SERVER_MS} + {SKEW_MS} "
-        f"AND at <= clock_timestamp() + interval '{SKEW_MS // 1000} seconds' "
-        "AND (rejected OR public.ld_row_writable(entity, row_id))")
+        f"AND at <= clock_timestamp() + interval '{SKEW_MS // 1000} seconds'")
+    # and, once per statement, the right to change each row: ld_check_logged()
     clock_check = (
         f"{visible} AND EXISTS (SELECT 1 FROM public.change_log c WHERE c.change_id = hub_field_version.change_id "
         "AND c.seq = hub_field_version.seq AND c.hlc = hub_field_version.hlc AND c.node = hub_field_version.node "

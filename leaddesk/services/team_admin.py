@@ -94,7 +94,7 @@ DEFINER_FUNCTIONS = {
     "ld_history_horizon()": "definer", "ld_purge_history(interval)": "definer",
     "ld_row_writable(text, uuid)": "definer",
     "ld_conflict_side_ok(uuid, text, bigint, bigint, uuid, uuid, text)": "definer",
-    "ld_pushed_now(uuid)": "definer",
+    "ld_pushed_now(uuid)": "definer", "ld_check_logged()": "definer",
     "ld_trg_search()": "trigger", "ld_search_contacts(uuid[])": "trigger", "ld_search_accounts(uuid[])": "trigger",
     "ld_search_opportunities(uuid[])": "trigger", "ld_notify_change()": "trigger", "ld_trg_access()": "trigger",
     "ld_require_admin()": "logins", "ld_create_login(text, text, text)": "logins",
