@@ -249,6 +249,13 @@ def test_a_pulled_change_with_a_far_future_clock_is_refused_visibly_and_does_not
     assert _refused_lines(b) == lines
     with hub.engine.connect() as conn:
         assert conn.scalar(select(Contact.job_title).where(Contact.id == made.id)) == "Still mine"
+    # Keep closes the notice for good: the next syncs neither send it nor bring it back
+    [record] = conflict_service.list_conflicts(b)
+    conflict_service.keep(b, list(record.ids))
+    sync_b()
+    sync_b()
+    assert _refused_lines(b) == []
+    assert contacts.get_contact(b, made.id).deleted is False
 
 
 def test_a_pulled_change_in_a_colleagues_name_is_refused(pg_team, team_hub, tmp_path, memory_keyring):  # noqa: F811
