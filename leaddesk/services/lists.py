@@ -30,6 +30,7 @@ from leaddesk.models.enums import LifecycleStage
 from leaddesk.models.search import fold
 from leaddesk.services.dto import AccountRow, ContactListRow
 from leaddesk.services.records import Page, as_uuid
+from leaddesk.services.search import clean_query
 from leaddesk.services.validation import sort_key
 
 #: What the contact list can be sorted by (the page's sortable columns).
@@ -62,7 +63,8 @@ def _matching_docs(dialect: str, term: str, entity: str):
 
 
 def _filter_term(value: str | None) -> str:
-    return fold((value or "")[:MAX_FILTER]).strip()
+    # typed text: a NUL or a lone surrogate (pasted) is dropped, as in search, not sent on
+    return fold(clean_query((value or "")[:MAX_FILTER])).strip()
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ def list_account_rows(
                   Account.owner_id).where(Account.deleted.is_(False))
     if owner_id is not None:
         stmt = stmt.where(Account.owner_id == as_uuid(owner_id, field="owner_id"))
-    key = sort_key((name or "")[:MAX_FILTER]).strip()
+    key = sort_key(clean_query((name or "")[:MAX_FILTER])).strip()
     if key:
         stmt = stmt.where(Account.name_key.contains(key, autoescape=True))
     if after is not None:

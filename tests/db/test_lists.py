@@ -126,3 +126,16 @@ def test_list_contact_rows_refuses_an_unknown_sort_or_stage(db, book):
         lists.list_contact_rows(db, sort="shoe size")
     with pytest.raises(ValidationError, match="'golden' is not a lifecycle stage"):
         lists.list_contact_rows(db, stage="golden")
+
+
+@pytest.mark.parametrize("typed", ["pl\x00c", "plc\ud800", "\x00"])
+def test_list_filters_drop_what_no_text_can_hold(db, book, typed):
+    """A NUL or a lone surrogate pasted into a filter (PostgreSQL refuses both in a query)
+    is dropped, as in search: the rest of the text still filters."""
+    accounts_found = [r.name for r in _all(lists.list_account_rows, db=db, name=typed)]
+    contacts_found = _names(_all(lists.list_contact_rows, db=db, text=typed))
+    if typed.strip("\x00\ud800"):
+        assert accounts_found == ["Acme plc", "Plcorp Ltd"]
+        assert set(contacts_found) == {"Ann Archer", "Dee Dorn"}
+    else:  # nothing left: no filter
+        assert len(accounts_found) == 4 and len(contacts_found) == 4
