@@ -251,3 +251,14 @@ def test_forms_duplicate_warning_says_what_happens_to_the_draft(qtbot, db, monke
         assert not dialog.isVisible() and sorted(names(db)) == ["Fatemeh", "Fatemeh K."]
     else:
         assert not dialog.isVisible() and opened == [first.id] and names(db) == ["Fatemeh"]
+
+
+def test_forms_stage_dialog_uses_the_same_banner(qtbot):
+    from leaddesk.models.enums import LifecycleStage
+    from leaddesk.ui.widgets.contact_detail import StageDialog
+
+    dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
+    dialog.show_error("Reason is too long (2,001 characters, at most 2,000).")
+    assert dialog.errors.is_shown() and dialog.layout().itemAt(0).widget() is dialog.errors.banner
+    dialog.select_stage(LifecycleStage.NURTURE)  # changing the choice clears it
+    assert not dialog.errors.is_shown()

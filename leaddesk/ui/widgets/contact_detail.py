@@ -37,6 +37,7 @@ from leaddesk.services.dto import ContactDetail as ContactDTO
 from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.itemmodels.board_model import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.contact_editor import SavedContact
@@ -132,10 +133,8 @@ class StageDialog(QDialog):
         self.reason.setPlaceholderText(self.tr("Why? e.g. “BANT incomplete: no budget until Q3”"))
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("QLabel { color: #b71c1c; }")
-        self.error_label.hide()
+        self.errors = FormErrors(self, {"reason": self.reason})  # the forms' one error style
+        self.error_label = self.errors.label
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(self.tr("Change stage"))
@@ -152,8 +151,8 @@ class StageDialog(QDialog):
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
         layout.addWidget(self.hint)
-        layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        self.errors.install(layout)
         self.setMinimumWidth(420)
         self.stages.currentRowChanged.connect(self._update)
         self.reason.textChanged.connect(self._update)
@@ -182,7 +181,7 @@ class StageDialog(QDialog):
         else:
             self.hint.setText(self.tr("A reason is optional."))
         self.ok_button.setEnabled(self.can_submit())
-        self.error_label.hide()
+        self.errors.clear()
 
     def submit(self) -> None:
         if self.can_submit():
@@ -190,8 +189,7 @@ class StageDialog(QDialog):
             self.submitted.emit(self.chosen_stage(), self.reason_text())
 
     def show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        self.errors.show_message(message)
         self.ok_button.setEnabled(self.can_submit())
 
 
