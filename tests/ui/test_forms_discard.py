@@ -162,3 +162,17 @@ def test_forms_discarding_writes_nothing(qtbot, db, deal, answers):
     answers.reply = True
     qtbot.keyClick(dialog.fields["given_name"], Qt.Key.Key_Escape)
     assert answers.asked == [dialog] and contacts.list_contacts(db).items == ()
+
+
+def test_forms_stage_dialog_asks_only_when_a_reason_was_typed(qtbot, answers):
+    from leaddesk.models.enums import LifecycleStage
+    from leaddesk.ui.widgets.contact_detail import StageDialog
+
+    dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
+    dialog.select_stage(LifecycleStage.NURTURE)
+    qtbot.keyClicks(dialog.reason, "No budget until Q3")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Escape)
+    assert answers.asked == [dialog] and dialog.isVisible()
+    dialog.reason.clear()
+    qtbot.keyClick(dialog.stages, Qt.Key.Key_Escape)  # only a stage picked: nothing typed to lose
+    assert answers.asked == [dialog] and not dialog.isVisible()

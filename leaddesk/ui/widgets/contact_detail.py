@@ -38,6 +38,7 @@ from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard
 from leaddesk.ui.itemmodels.board_model import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.contact_editor import SavedContact
@@ -158,6 +159,14 @@ class StageDialog(QDialog):
         self.reason.textChanged.connect(self._update)
         self.stages.setFocus()
         self._update()
+        self.guard = DiscardGuard(self, lambda: (self.stages.currentRow(), self.reason.toPlainText()),
+                                  what=self.tr("the reason"))
+        self.guard.mark_clean()
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask first if a reason was typed."""
+        if not self.reason.toPlainText().strip() or self.guard.confirm_discard():
+            super().reject()
 
     def chosen_stage(self) -> LifecycleStage:
         item = self.stages.currentItem()
