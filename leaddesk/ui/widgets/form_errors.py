@@ -31,7 +31,7 @@ STYLE = (
     "QFrame#formErrorBanner QLabel#formError { color: #8c1d18; background: transparent; border: none; }"
 )
 #: Edit signals that mean "the user changed this field".
-EDIT_SIGNALS = ("textEdited", "textChanged", "currentIndexChanged", "valueChanged", "dateChanged", "toggled",
+EDIT_SIGNALS = ("textEdited", "textChanged", "editTextChanged", "currentIndexChanged", "valueChanged", "dateChanged", "toggled",
                 "changed", "edited")
 
 Check = Callable[[], None]
