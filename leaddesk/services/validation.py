@@ -179,5 +179,9 @@ def domain_of(website: str | None) -> str | None:
     return host
 
 
+#: Field names that read badly capitalised, as the forms label them ("E-mail", not "Email").
+_LABELS = {"email": "E-mail", "emails": "E-mail"}
+
+
 def _label(field: str) -> str:
-    return field.replace("_", " ").capitalize()
+    return _LABELS.get(field.split("[")[0]) or field.replace("_", " ").capitalize()

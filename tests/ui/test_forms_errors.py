@@ -262,3 +262,8 @@ def test_forms_stage_dialog_uses_the_same_banner(qtbot):
     assert dialog.errors.is_shown() and dialog.layout().itemAt(0).widget() is dialog.errors.banner
     dialog.select_stage(LifecycleStage.NURTURE)  # changing the choice clears it
     assert not dialog.errors.is_shown()
+
+
+def test_forms_user_editor_says_e_mail_as_its_label_does(qtbot, db, card, tmp_path):
+    dialog, field = _user(qtbot, db, card, tmp_path)
+    assert dialog.error.text() == "E-mail is required." and field is dialog.email
