@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 import warnings
 
@@ -133,3 +134,14 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize("db_url", [ENGINES[1]], indirect=True)
         else:
             metafunc.parametrize("db_url", ENGINES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _discard_question_answered(monkeypatch):
+    """A form a test leaves with typed text is closed by pytest-qt at teardown; its real
+    "Discard changes?" box would wait for a click forever (offscreen nobody clicks). Here
+    the answer is Discard, as a user closing the app would give; tests about the question
+    patch ``DiscardGuard.ask`` themselves (their patch comes after this one)."""
+    guard = sys.modules.get("leaddesk.ui.widgets.form_guard")
+    if guard is not None:
+        monkeypatch.setattr(guard.DiscardGuard, "ask", lambda self: True)
