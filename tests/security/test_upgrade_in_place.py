@@ -5,6 +5,7 @@ here, and no row is lost."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -99,6 +100,12 @@ def test_team_init_upgrades_an_old_team_database_in_place(old_team_database):
         assert conn.scalar(text("SELECT ld_role()")) == "admin"
         conn.rollback()
 
+    future = (int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000) + 10 * 365 * 86400 * 1000) << 16
+    with su.begin() as conn:  # what the attack left: a field clock ten years ahead
+        conn.execute(text("INSERT INTO hub_field_version (entity, row_id, field, hlc, node, seq, change_id) "
+                          "VALUES ('contact', :r, 'notes', :h, :n, 1, :c)"),
+                     {"r": ids["contact_alice"], "h": future, "n": uuid.uuid4(), "c": uuid.uuid4()})
+
     result = team_admin.init_team_database(url)
 
     assert result.revision == migrate.head_revision()
@@ -122,6 +129,11 @@ def test_team_init_upgrades_an_old_team_database_in_place(old_team_database):
         assert not conn.scalar(text("SELECT has_database_privilege('public', :d, 'CONNECT')"), {"d": name})
         config = conn.scalar(text("SELECT proconfig FROM pg_proc WHERE oid = 'public.ld_me()'::regprocedure"))
         assert config == ["search_path=pg_catalog, pg_temp"]
+    with su.connect() as conn:  # the planted clock is back at the upgrade's time
+        hlc = conn.scalar(text("SELECT hlc FROM hub_field_version WHERE row_id = :r AND field = 'notes'"),
+                          {"r": ids["contact_alice"]})
+    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    assert now_ms - 120_000 <= (hlc >> 16) <= now_ms
     # running it again changes nothing
     team_admin.init_team_database(url)
     assert _counts(su) == before

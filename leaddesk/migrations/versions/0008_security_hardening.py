@@ -21,6 +21,10 @@ PostgreSQL only (SQLite has no roles): nothing in the schema's tables changes.
   server's; a field clock points at a change of the same push;
   a conflict involves a change of the push and names real changes on both sides.
 
+* Field clocks more than 5 minutes ahead of the server's (planted by a login before this
+  revision, or stamped by an office PC with a fast clock) are brought back to the
+  upgrade's time.
+
 Roles, grants and function owners are cluster or server matters: ``leaddesk team init``
 (re-run on an existing team database) installs them (:func:`team_admin.install_roles`).
 """
@@ -39,6 +43,7 @@ down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_SERVER_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
 TRIGGER_FUNCTIONS = ("ld_trg_search()", "ld_search_contacts(uuid[])", "ld_search_accounts(uuid[])",
                      "ld_search_opportunities(uuid[])", "ld_notify_change()", "ld_trg_access()")
 
@@ -52,6 +57,11 @@ def upgrade() -> None:
     op.execute(access.LOG_TRIGGER_SQL)
     for fn in TRIGGER_FUNCTIONS:
         op.execute(f"ALTER FUNCTION public.{fn} SECURITY DEFINER {access.TRIGGER_PATH}")
+    # Field clocks from the future, planted before this revision (or left by an office PC
+    # with a fast clock): brought back to the upgrade's time, so later edits win again and
+    # server edits of those rows are no longer refused. The values stay as they are.
+    op.execute(f"UPDATE hub_field_version SET hlc = ({_SERVER_MS} << 16) "
+               f"WHERE (hlc >> 16) > {_SERVER_MS} + {access.SKEW_MS}")
     tables = set(sa.inspect(op.get_bind()).get_table_names())
     for stmt in access.drop_policy_sql(tables):
         op.execute(stmt)
