@@ -131,14 +131,20 @@ def restore_account(db: Database, account_id, *, expected_version: int | None = 
 def list_accounts(
     db: Database, *, after: tuple[str, uuid.UUID] | None = None, limit: int = 200,
     owner_id: uuid.UUID | None = None, name_prefix: str | None = None, deleted: bool = False,
+    name_contains: str | None = None,
 ) -> Page:
-    """Accounts by name (keyset paging: pass ``next_cursor`` back as ``after``)."""
+    """Accounts by name (keyset paging: pass ``next_cursor`` back as ``after``).
+    ``name_contains``: the name holds it anywhere, ignoring case and accents; read along
+    the name index, a page stops after ``limit`` matches."""
     stmt = select(Account.id, Account.name, Account.name_key, Account.industry, Account.country,
                   Account.city, Account.owner_id).where(Account.deleted.is_(deleted))
     if owner_id is not None:
         stmt = stmt.where(Account.owner_id == owner_id)
     if name_prefix:
         stmt = stmt.where(Account.name_key.startswith(v.sort_key(name_prefix), autoescape=True))
+    contains = v.sort_key(name_contains or "").strip()
+    if contains:
+        stmt = stmt.where(Account.name_key.contains(contains, autoescape=True))
     if after is not None:
         key, last_id = after
         stmt = stmt.where((Account.name_key > key) | ((Account.name_key == key) & (Account.id > last_id)))

@@ -28,10 +28,10 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, ContactPhone, SearchDoc, User
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.models.search import fold
-from leaddesk.services.dto import AccountRow, ContactListRow
+from leaddesk.services import accounts
+from leaddesk.services.dto import ContactListRow
 from leaddesk.services.records import Page, as_uuid
 from leaddesk.services.search import clean_query
-from leaddesk.services.validation import sort_key
 
 #: What the contact list can be sorted by (the page's sortable columns).
 #: (Not by e-mail: the first address of each of 100,000 contacts took 0.4 s a page to order.)
@@ -168,24 +168,9 @@ def list_account_rows(
 ) -> Page:
     """Accounts by name whose name contains ``name`` anywhere, ignoring case and accents
     ("plc" finds "Acme plc", "muller" finds "Müller AG"). Keyset paged like the other lists."""
-    stmt = select(Account.id, Account.name, Account.name_key, Account.industry, Account.country, Account.city,
-                  Account.owner_id).where(Account.deleted.is_(False))
-    if owner_id is not None:
-        stmt = stmt.where(Account.owner_id == as_uuid(owner_id, field="owner_id"))
-    key = sort_key(clean_query((name or "")[:MAX_FILTER])).strip()
-    if key:
-        stmt = stmt.where(Account.name_key.contains(key, autoescape=True))
-    if after is not None:
-        key, last = after
-        stmt = stmt.where(or_(Account.name_key > key, and_(Account.name_key == key, Account.id > last)))
-    stmt = stmt.order_by(Account.name_key, Account.id).limit(limit + 1)
-    with db.reader() as s:
-        rows = s.execute(stmt).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = tuple(AccountRow(r.id, r.name, r.industry, r.country, r.city, r.owner_id) for r in rows)
-    return Page(items, (rows[-1].name_key, rows[-1].id) if more and rows else None)
-
+    return accounts.list_accounts(
+        db, after=after, limit=limit, owner_id=as_uuid(owner_id, field="owner_id") if owner_id is not None else None,
+        name_contains=clean_query((name or "")[:MAX_FILTER]))
 
 
 def account_contact_choices(db: Database, account_id, *, limit: int = 500) -> list[tuple[uuid.UUID, str]]:
