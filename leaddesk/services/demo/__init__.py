@@ -1,0 +1,1 @@
+"""Demo data: a realistic database made through the real services."""

@@ -1,0 +1,1 @@
+"""Follow-ups: activities (calls, e-mails, meetings, tasks) and what is due."""

@@ -1,0 +1,1 @@
+"""Marketing: campaigns and events (where leads come from, what they cost, who engaged)."""

@@ -1,0 +1,1 @@
+"""Pipeline: pipelines and their stages, opportunities (deals) and their moves, lost reasons, the board."""

@@ -1,1 +1,0 @@
-"""Painted item delegates (no per-item widgets)."""

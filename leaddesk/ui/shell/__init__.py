@@ -1,0 +1,1 @@
+"""The window around everything: main window, first start, help."""
