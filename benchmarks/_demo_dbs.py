@@ -12,7 +12,8 @@ from sqlalchemy import create_engine, text
 
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
-from leaddesk.services import demo, info, setup
+from leaddesk.services.demo import generate as demo
+from leaddesk.services import info, setup
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench-out"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from _demo_dbs import ensure, open_db  # noqa: E402
-from leaddesk.services import board, pipeline  # noqa: E402
+from leaddesk.services.pipeline import board, opportunities as pipeline
 
 RAW_BOARD_SQL = """
 SELECT o.id, o.name, o.account_id, a.name, o.stage_id, o.status, o.amount, o.currency,
@@ -86,7 +86,7 @@ def first_paint_ms(db) -> tuple[float, int]:
     from PySide6.QtWidgets import QApplication
 
     from leaddesk.ui.jobs import pools
-    from leaddesk.ui.widgets.pipeline_page import PipelinePage
+    from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
     app = QApplication.instance() or QApplication([])
     pools.use_sync()

@@ -40,7 +40,7 @@ from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import SYNCED_MODELS, Base
 from leaddesk.models.search import fold
-from leaddesk.services import demo
+from leaddesk.services.demo import generate as demo
 
 PG_SERVER = os.environ.get("LEADDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BATCH = 10_000

@@ -23,7 +23,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from _demo_dbs import ensure, open_db  # noqa: E402
 from leaddesk.models import Account, Contact, ContactEmail, ContactPhone  # noqa: E402
-from leaddesk.services import search  # noqa: E402
+from leaddesk.services.people import search
 
 
 def sample_words(db, n: int, seed: int) -> list[str]:

@@ -73,9 +73,13 @@ from leaddesk.bootstrap import open_database  # noqa: E402
 from leaddesk.config import Settings  # noqa: E402
 from leaddesk.db import Database, WriteContext, make_engine  # noqa: E402
 from leaddesk.models import Account, Contact, Opportunity, Outbox, access  # noqa: E402
-from leaddesk.services import activities, contacts, pipeline, setup, team_admin, users  # noqa: E402
+from leaddesk.services.followups import activities
+from leaddesk.services.people import contacts
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services import setup
+from leaddesk.services.team import admin as team_admin, users
 from leaddesk.sync import client, snapshot  # noqa: E402
-from leaddesk.sync.clock import HybridClock  # noqa: E402
+from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import bulk_insert  # noqa: E402
 from leaddesk.sync.server import Hub  # noqa: E402
 

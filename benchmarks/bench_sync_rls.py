@@ -28,7 +28,7 @@ from sqlalchemy import select  # noqa: E402
 from leaddesk.bootstrap import open_database  # noqa: E402
 from leaddesk.config import Settings  # noqa: E402
 from leaddesk.models import Contact  # noqa: E402
-from leaddesk.services import contacts  # noqa: E402
+from leaddesk.services.people import contacts
 from leaddesk.sync import client  # noqa: E402
 from leaddesk.sync.server import Hub  # noqa: E402
 

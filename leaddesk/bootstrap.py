@@ -11,7 +11,7 @@ from leaddesk.config import Settings, node_id
 from leaddesk.db import Database, WriteContext, explain_db_error, make_engine, redact
 from leaddesk.models import User, access
 from leaddesk.sync.client import restore_clock
-from leaddesk.sync.clock import HybridClock
+from leaddesk.clock import HybridClock
 
 
 def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = False,

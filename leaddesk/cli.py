@@ -235,7 +235,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from leaddesk.services import demo
+    from leaddesk.services.demo import generate as demo
 
     db, _ = _open(args)
     last = [0.0]
@@ -281,7 +281,7 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 
 def cmd_sync(args) -> int:
     from leaddesk.db import check_url, url_password
-    from leaddesk.services import team_join, team_sync
+    from leaddesk.services.team import join as team_join, sync as team_sync
 
     if args.hub:
         check_url(args.hub)  # a malformed URL or a driver LeadDesk lacks: one line, nothing opened
@@ -312,7 +312,7 @@ def cmd_sync(args) -> int:
 
 def cmd_join(args) -> int:
     from leaddesk.config import TeamProfile
-    from leaddesk.services import team_join
+    from leaddesk.services.team import join as team_join
 
     settings = load_settings(db_url=args.db)
     profile = TeamProfile(host=args.host, port=args.port, database=args.database, user=args.user,
@@ -338,7 +338,7 @@ def cmd_join(args) -> int:
 def cmd_team(args) -> int:
     from leaddesk.db import Database, WriteContext, check_url, make_engine
     from leaddesk.errors import ValidationError
-    from leaddesk.services import team_admin, users
+    from leaddesk.services.team import admin as team_admin, users
 
     if check_url(args.url).get_backend_name() != "postgresql":  # before anything is opened (or created)
         raise ValidationError("The team commands work on the team's PostgreSQL server: give its URL, "

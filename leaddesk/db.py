@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from leaddesk.errors import Conflict, DatabaseUnavailable
-from leaddesk.sync.clock import HybridClock
+from leaddesk.clock import HybridClock
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -31,15 +31,11 @@ from leaddesk.bootstrap import open_database  # noqa: E402
 from leaddesk.config import Settings, TeamProfile  # noqa: E402
 from leaddesk.db import Database, WriteContext, make_engine  # noqa: E402
 from leaddesk.models import Contact, Opportunity, User  # noqa: E402
-from leaddesk.services import (  # noqa: E402
-    activities,
-    contacts,
-    demo,
-    pipeline,
-    team_admin,
-    team_join,
-    team_sync,
-)
+from leaddesk.services.followups import activities
+from leaddesk.services.people import contacts
+from leaddesk.services.demo import generate as demo
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync
 
 DB = "leaddesk_team_demo"
 PASSWORD = "demo"

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from leaddesk.db import Database
 from leaddesk.models import FunnelStageDefinition, LostReason, Pipeline, PipelineStage, User
 from leaddesk.models.enums import LifecycleStage, Role
-from leaddesk.services import users
+from leaddesk.services.team import users
 
 SEED_NAMESPACE = uuid.UUID("0f3c1d7e-2b8a-4d3e-9a55-51e0a7c4b9d2")
 

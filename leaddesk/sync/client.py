@@ -18,7 +18,7 @@
 LWW rule as the hub (:mod:`leaddesk.sync.merge`, against ``field_version`` and the rows'
 creation clocks), ``clock.observe(hlc)`` for every change, ``field_version`` written,
 every change copied into the replica's own ``change_log`` (the hub's row as it is, seq
-included: the local field history, read by :mod:`leaddesk.services.history`),
+included: the local field history, read by :mod:`leaddesk.services.team.history`),
 ``last_pulled_seq`` advanced. Remote changes are written with Core statements on a plain
 connection, which the ORM journal does not see: they create no outbox rows.
 
@@ -52,7 +52,7 @@ from leaddesk.db import Database
 from leaddesk.ids import new_id
 from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncConflict, SyncState
 from leaddesk.sync import merge
-from leaddesk.sync.clock import millis_of, pack
+from leaddesk.clock import millis_of, pack
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,

@@ -315,7 +315,7 @@ def _hub_stamp(session: Session, ctx, dirty) -> tuple[dt.datetime, int]:
     never from this PC's wall clock: a fast clock on an office PC cannot poison the
     laptops that pull its edits. A row already carrying a clock far ahead of the server's
     is refused (:class:`ClockSkewRefused`): an edit ordered after it would be as wrong."""
-    from leaddesk.sync.clock import millis_of, pack
+    from leaddesk.clock import millis_of, pack
     from leaddesk.sync.protocol import MAX_SKEW_MS, ClockSkewRefused
 
     conn = session.connection()

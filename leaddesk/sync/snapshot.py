@@ -41,7 +41,7 @@ from leaddesk.db import Database
 from leaddesk.models import FieldVersion, HubFieldVersion, Outbox, SearchDoc, SyncState, access
 from leaddesk.models.journal import ROW_CREATED
 from leaddesk.models.search import upsert_sql
-from leaddesk.sync.clock import pack
+from leaddesk.clock import pack
 from leaddesk.sync.protocol import MAX_SKEW_MS, entities, entity
 
 CHUNK = 2000

@@ -41,7 +41,7 @@ def open_for_gui(args):
 
 def _user_label(db) -> str | None:
     """"Name <e-mail>" of the acting user (one row read: start-up must not count tables)."""
-    from leaddesk.services import users
+    from leaddesk.services.team import users
 
     if db.write.actor_id is None:
         return None
@@ -53,7 +53,7 @@ def _hub_for(settings):
     """LEADDESK_HUB / hub_url, else the joined team's profile: a callable, so the password
     is read from the keyring at each sync (and a missing one is reported then, as offline)."""
     from leaddesk.config import load_profile
-    from leaddesk.services import team_join
+    from leaddesk.services.team import join as team_join
 
     if settings.hub_url:
         return settings.hub_url
@@ -80,7 +80,7 @@ def run_gui(args) -> int:
 
     from leaddesk.ui.errors import install_excepthooks
     from leaddesk.ui.watcher import ChangeWatcher
-    from leaddesk.ui.widgets.main_window import MainWindow
+    from leaddesk.ui.shell.main_window import MainWindow
 
     logging.basicConfig(level=logging.INFO)
     app = _make_app(sys.argv)
@@ -211,7 +211,7 @@ def run_screenshot(args) -> int:
     """Render a view of the current database to a PNG without a screen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from leaddesk.ui.jobs import pools
-    from leaddesk.ui.widgets.main_window import MainWindow
+    from leaddesk.ui.shell.main_window import MainWindow
 
     app = _make_app(sys.argv[:1])
     try:

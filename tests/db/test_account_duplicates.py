@@ -12,9 +12,12 @@ from leaddesk.errors import NotFound, PermissionDenied, ValidationError
 from leaddesk.models import Account, Activity, Contact, DuplicateCandidate, RecordMerge
 from leaddesk.models.access import Subject
 from leaddesk.models.enums import ActivityKind, DuplicateStatus
-from leaddesk.services import account_duplicates as adup
-from leaddesk.services import accounts, activities, contacts, duplicates, pipeline, users
-from leaddesk.services.duplicates import MergeRefused
+from leaddesk.services.people import account_duplicates as adup
+from leaddesk.services.people import accounts, contacts, duplicates
+from leaddesk.services.followups import activities
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.services.people.duplicates import MergeRefused
 from tests.sync.support import synced_data
 
 

@@ -7,9 +7,10 @@ import pytest
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
-from leaddesk.services import accounts, contacts, users
-from leaddesk.services import activities as a
-from leaddesk.services import pipeline as p
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
+from leaddesk.services.followups import activities as a
+from leaddesk.services.pipeline import opportunities as p
 
 UTC = dt.timezone.utc
 NOW = dt.datetime.now(UTC).replace(microsecond=0)

@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 
 from leaddesk.errors import ValidationError
-from leaddesk.services import accounts, activities, board, pipeline, users
-from leaddesk.services.board import BoardFilter
+from leaddesk.services.people import accounts
+from leaddesk.services.followups import activities
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.services.pipeline.board import BoardFilter
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 

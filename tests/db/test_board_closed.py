@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services import accounts, board, pipeline
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import board, opportunities as pipeline
 
 WON, LOST, OPEN = OpportunityStatus.WON, OpportunityStatus.LOST, OpportunityStatus.OPEN
 

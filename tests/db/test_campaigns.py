@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models import EngagementEvent
 from leaddesk.models.enums import CampaignKind, EngagementKind, LifecycleStage
-from leaddesk.services import campaigns, contacts
+from leaddesk.services.marketing import campaigns
+from leaddesk.services.people import contacts
 
 UTC = dt.timezone.utc
 

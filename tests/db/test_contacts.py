@@ -4,7 +4,7 @@ import pytest
 
 from leaddesk.errors import Conflict, DuplicateContact, NotFound, ValidationError
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import accounts, contacts
+from leaddesk.services.people import accounts, contacts
 
 
 def test_contact_create_normalises_email_and_phone(db):
@@ -131,7 +131,7 @@ def test_create_contact_keeps_a_given_capture_time(db):
     """A card scanned at a trade show keeps when it was captured, not when it was saved."""
     import datetime as dt
 
-    from leaddesk.services import contacts as svc
+    from leaddesk.services.people import contacts as svc
 
     at = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
     c = svc.create_contact(db, given_name="Kemal", family_name="Aydın", captured_at=at)

@@ -4,7 +4,7 @@ import pytest
 
 from leaddesk.errors import Conflict, ValidationError
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import definitions
+from leaddesk.services.qualification import definitions
 
 
 def test_definitions_listed_in_funnel_order(db):

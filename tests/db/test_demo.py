@@ -29,9 +29,11 @@ from leaddesk.models import (
     PipelineStage,
     SearchDoc,
 )
-from leaddesk.services import demo, search, setup
+from leaddesk.services.demo import generate as demo
+from leaddesk.services.people import search
+from leaddesk.services import setup
 from leaddesk.services import validation as v
-from leaddesk.sync.clock import HybridClock
+from leaddesk.clock import HybridClock
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

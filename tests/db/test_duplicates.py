@@ -20,8 +20,12 @@ from leaddesk.models import (
     RecordMerge,
 )
 from leaddesk.models.enums import ActivityKind, DuplicateStatus, EngagementKind, LifecycleStage, Seniority
-from leaddesk.services import accounts, activities, campaigns, contacts, duplicates, pipeline, qualification
-from leaddesk.services.duplicates import MergeRefused
+from leaddesk.services.people import accounts, contacts, duplicates
+from leaddesk.services.followups import activities
+from leaddesk.services.marketing import campaigns
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.qualification import bant as qualification
+from leaddesk.services.people.duplicates import MergeRefused
 from tests.sync.support import synced_data
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -466,7 +470,7 @@ def test_duplicates_follow_merges_does_what_the_rep_may_and_leaves_the_rest(db, 
     """Bob (a rep) may re-point his own activity but not add an e-mail to Ada's contact:
     his laptop does the first, Ada's (or a manager's) the second; nothing fails."""
     from leaddesk.models.access import Subject
-    from leaddesk.services import users
+    from leaddesk.services.team import users
 
     bob = users.create_user(db, "Bob Rep", "bob@example.com")
     keep = person(db, "Ana", "Souza", emails=["ana@example.com"])  # Ada's

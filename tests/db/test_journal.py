@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from leaddesk.models import ROW_CREATED, Account, ChangeLog, FieldVersion, HubFieldVersion, Outbox
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.sync.journal import HardDeleteRefused, bulk_insert
 
 

@@ -8,7 +8,8 @@ import pytest
 from leaddesk.errors import ValidationError
 from leaddesk.models import Contact
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import accounts, contacts, lists, users
+from leaddesk.services.people import accounts, contacts, lists
+from leaddesk.services.team import users
 
 
 def _all(fetch, **kw):

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from leaddesk.errors import ValidationError
 from leaddesk.models import ChangeLog, Outbox
-from leaddesk.services import accounts, contacts, lists, pipeline
+from leaddesk.services.people import accounts, contacts, lists
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.sync import protocol
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import Seniority
-from leaddesk.services import accounts, contacts, personas
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.qualification import personas
 
 UTC = dt.timezone.utc
 

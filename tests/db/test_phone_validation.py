@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from leaddesk.errors import ValidationError
-from leaddesk.services import accounts, contacts, phones, team_settings
+from leaddesk.services.people import accounts, contacts, phones
+from leaddesk.services.team import settings as team_settings
 from leaddesk.services.dto import PhoneInfo
 from leaddesk.models.enums import PhoneKind
 

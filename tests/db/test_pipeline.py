@@ -8,8 +8,9 @@ import pytest
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import LifecycleStage, OpportunityStatus
-from leaddesk.services import accounts, contacts, users
-from leaddesk.services import pipeline as p
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
+from leaddesk.services.pipeline import opportunities as p
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 

@@ -8,7 +8,8 @@ import pytest
 
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models.enums import Authority, BantResult, LifecycleStage
-from leaddesk.services import contacts, qualification
+from leaddesk.services.people import contacts
+from leaddesk.services.qualification import bant as qualification
 
 UTC = dt.timezone.utc
 COMPLETE = dict(budget_amount="25000", budget_currency="EUR", budget_confirmed=True, authority="decision_maker",

@@ -11,8 +11,11 @@ from sqlalchemy import event, func, select
 from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models import ScoringRule
 from leaddesk.models.enums import ScoreFamily
-from leaddesk.services import accounts, campaigns, contacts, personas, scoring, team_settings
-from leaddesk.services.dto_marketing import Grade, Quadrant, ScoreReason
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.marketing import campaigns
+from leaddesk.services.qualification import personas, scoring
+from leaddesk.services.team import settings as team_settings
+from leaddesk.services.qualification.dto import Grade, Quadrant, ScoreReason
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)

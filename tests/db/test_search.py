@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from leaddesk.models import SearchDoc
-from leaddesk.services import accounts, contacts, search
-from leaddesk.services.search import fold
+from leaddesk.services.people import accounts, contacts, search
+from leaddesk.services.people.search import fold
 
 
 @pytest.fixture

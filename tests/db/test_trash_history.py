@@ -16,9 +16,12 @@ from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.ids import new_id
 from leaddesk.models import Account, ChangeLog, Contact, Outbox, SyncConflict
 from leaddesk.models.enums import LifecycleStage, Role
-from leaddesk.services import accounts, activities, contacts, history, pipeline, trash, users
-from leaddesk.services.history import STATE_LABELS
-from leaddesk.sync.clock import HybridClock
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.followups import activities
+from leaddesk.services.team import history, trash, users
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team.history import STATE_LABELS
+from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import bulk_insert, encode
 
 
@@ -148,7 +151,7 @@ def test_trash_merged_contact_is_shown_as_merged_and_cannot_be_restored(db):
 
 
 def test_trash_merged_account_says_undo_brings_its_contacts_deals_and_activities_back(db):
-    from leaddesk.services import account_duplicates
+    from leaddesk.services.people import account_duplicates
 
     survivor = accounts.create_account(db, name="Fair Goods GmbH")
     loser = accounts.create_account(db, name="FairGoods GmbH")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from leaddesk.errors import Conflict, NotFound, ValidationError
-from leaddesk.services import indicators, users
+from leaddesk.services.qualification import indicators
+from leaddesk.services.team import users
 
 
 def test_team_rename_cap_and_delete_needs_no_active_members(db):

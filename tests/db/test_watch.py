@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.services.watch import watch_changes
 
 

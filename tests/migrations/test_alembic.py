@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext
 from leaddesk.models import Account, Contact
-from leaddesk.services import accounts, contacts, setup
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services import setup
 
 
 def test_single_head_revision(alembic_runner):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from leaddesk.migrations.outbox import rename_field
 from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, HubFieldVersion, Outbox
-from leaddesk.services import contacts
+from leaddesk.services.people import contacts
 
 
 def test_rename_field_rewrites_pending_edits_creations_and_clocks(db):

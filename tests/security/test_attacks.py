@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
-from leaddesk.services import team_admin
+from leaddesk.services.team import admin as team_admin
 from tests.conftest import PG_URL
 from tests.sync.team import PASSWORD, population
 

@@ -442,7 +442,7 @@ def test_app_damage_met_while_working_is_a_sentence_not_a_driver_error(data_dir,
     from leaddesk.bootstrap import open_database
     from leaddesk.config import load_settings
     from leaddesk.db import DatabaseDamaged
-    from leaddesk.services import accounts, contacts
+    from leaddesk.services.people import accounts, contacts
 
     _damage(leaddesk_file, "contact")
     db = open_database(load_settings(db_url=f"sqlite:///{leaddesk_file}"))
@@ -477,7 +477,8 @@ def test_app_manager_on_the_team_server_reads_a_records_history(data_dir, pg_tea
     may see answers (the server has no outbox to read, and her login may not read it)."""
     from leaddesk.bootstrap import open_database
     from leaddesk.config import load_settings
-    from leaddesk.services import history, pipeline
+    from leaddesk.services.team import history
+    from leaddesk.services.pipeline import opportunities as pipeline
 
     ids, engines, _ = pg_team
     db = open_database(load_settings(db_url=engines["carol"].url.render_as_string(hide_password=False)))

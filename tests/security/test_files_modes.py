@@ -61,7 +61,7 @@ def test_files_wal_and_shm_of_an_open_replica_are_private(umask, data_dir, capsy
     assert cli.main(["init"]) == 0
     db = open_database(load_settings())
     try:
-        from leaddesk.services import accounts
+        from leaddesk.services.people import accounts
 
         accounts.create_account(db, name="Private GmbH")  # a write: SQLite opens -wal and -shm
         side = [p for p in data_dir.iterdir() if p.name.endswith(("-wal", "-shm"))]

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 from leaddesk.errors import ValidationError
 from leaddesk.models import Base, Contact
-from leaddesk.services import accounts, contacts
+from leaddesk.services.people import accounts, contacts
 
 BAD = ["\x00", "\ud800", "\x1b", "\x07", "\x7f"]
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
 from leaddesk.models import ChangeLog, Contact
-from leaddesk.sync.clock import pack
+from leaddesk.clock import pack
 from leaddesk.sync.journal import forbidden_char
 from leaddesk.sync.protocol import Change, PushBatch
 from leaddesk.sync.server import Hub

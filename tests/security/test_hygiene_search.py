@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from leaddesk.services import contacts, search
+from leaddesk.services.people import contacts, search
 
 
 @pytest.mark.parametrize("query", ["Zeyn\x00ep", "Zeyn\ud800ep", "\x1bZeynep", "Zeynep\x7f"],

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from leaddesk.errors import PermissionDenied
 from leaddesk.models import Contact, Opportunity, access
 from leaddesk.models.access import ADMIN, MANAGER, REP, Subject
-from leaddesk.services import contacts
+from leaddesk.services.people import contacts
 from tests.sync.team import population
 
 ALICE, BOB, CAROL, DAVE, ERIN = (uuid.uuid4() for _ in range(5))

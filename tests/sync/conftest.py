@@ -13,8 +13,9 @@ from sqlalchemy.pool import NullPool
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import Base
-from leaddesk.services import setup, team_admin
-from leaddesk.sync.clock import HybridClock
+from leaddesk.services import setup
+from leaddesk.services.team import admin as team_admin
+from leaddesk.clock import HybridClock
 from leaddesk.sync.server import Hub
 from tests.conftest import IN_CI, PG_URL
 from tests.sync.support import World, node_of
@@ -93,7 +94,7 @@ def make_replica(tmp_path, sqlite_template, world):
 def seeded(make_replica, hub):
     """Replica ``a`` initialised like ``leaddesk init`` and synced; ``b`` a second laptop
     bootstrapped from the hub, acting as its own user."""
-    from leaddesk.services import users
+    from leaddesk.services.team import users
     from leaddesk.sync import client
 
     a = make_replica("a")

@@ -11,7 +11,10 @@ from sqlalchemy.pool import NullPool
 
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import ContactEmail, User
-from leaddesk.services import accounts, contacts, pipeline, setup, team_admin, users
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services import setup
+from leaddesk.services.team import admin as team_admin, users
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")
 PASSWORD = "s3cret-pass"

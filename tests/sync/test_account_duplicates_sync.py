@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from leaddesk.models import Account
 from leaddesk.models.enums import DuplicateStatus
-from leaddesk.services import account_duplicates as adup
-from leaddesk.services import accounts, activities, contacts, pipeline, team_sync
+from leaddesk.services.people import account_duplicates as adup
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.followups import activities
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import sync as team_sync
 from leaddesk.sync import client
 from tests.sync.support import conflicts, outbox_count, synced_data
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from leaddesk.models import ChangeLog, Contact, Outbox, SyncConflict
-from leaddesk.services import contacts, team_sync
-from leaddesk.services import conflicts as conflict_service
+from leaddesk.services.people import contacts
+from leaddesk.services.team import sync as team_sync
+from leaddesk.services.team import conflicts as conflict_service
 from leaddesk.sync import client
 from leaddesk.sync.protocol import ClockSkewRefused
 from tests.sync.support import outbox_count
@@ -203,7 +204,7 @@ def test_no_change_log_row_is_left_by_a_refused_batch(make_replica, hub):
 def _forge(engine, *, entity_name, row_id, field, value, author, pushed_by, ahead_ms=0) -> uuid.UUID:
     """A change_log row written straight into the server (what a login could do with psql
     before the server checked it): returns its change id."""
-    from leaddesk.sync.clock import pack
+    from leaddesk.clock import pack
     from leaddesk.sync.journal import encode
 
     now = dt.datetime.now(dt.timezone.utc)
@@ -322,7 +323,7 @@ def test_the_count_check_leaves_an_unsent_deletion_alone(seeded, hub):
 def test_an_office_pc_with_a_fast_clock_stamps_its_edits_with_the_servers_clock(seeded, hub, hub_url, monkeypatch):
     from leaddesk.db import Database, WriteContext, make_engine
     from leaddesk.sync import journal
-    from leaddesk.sync.clock import HybridClock
+    from leaddesk.clock import HybridClock
 
     a, _ = seeded
     made = contacts.create_contact(a, given_name="Office", family_name="Edit")
@@ -354,7 +355,7 @@ def test_an_office_pc_with_a_fast_clock_stamps_its_edits_with_the_servers_clock(
 def test_an_office_edit_after_a_far_future_clock_on_the_server_is_refused_naming_it(seeded, hub, hub_url):
     from leaddesk.db import Database, WriteContext, make_engine
     from leaddesk.models import HubFieldVersion
-    from leaddesk.sync.clock import pack
+    from leaddesk.clock import pack
 
     a, _ = seeded
     made = contacts.create_contact(a, given_name="Poisoned", family_name="Clock")

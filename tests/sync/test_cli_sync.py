@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leaddesk import cli
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 
 
 def run(capsys, *argv):

@@ -65,7 +65,7 @@ def test_cli_team_setup_join_sync_and_offboarding(capsys, monkeypatch, tmp_path,
 
     from leaddesk.bootstrap import open_database
     from leaddesk.config import load_settings
-    from leaddesk.services import contacts
+    from leaddesk.services.people import contacts
 
     db = open_database(load_settings())
     try:

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import select
 
 from leaddesk.models import ChangeLog
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.sync import client
 from leaddesk.sync.server import Hub
 from tests.sync.support import duplicate_change_ids, outbox_count

@@ -16,8 +16,9 @@ from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound, PermissionDenied
 from leaddesk.ids import new_id
 from leaddesk.models import ChangeLog, Outbox, SyncConflict
-from leaddesk.services import accounts, contacts, team_sync
-from leaddesk.services import conflicts as inbox
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import sync as team_sync
+from leaddesk.services.team import conflicts as inbox
 from leaddesk.sync import client
 from leaddesk.sync import conflicts as sync_conflicts
 from leaddesk.sync.protocol import HubUnavailable

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from leaddesk.models import Contact
 from leaddesk.models.enums import DuplicateStatus
-from leaddesk.services import activities, contacts, duplicates
+from leaddesk.services.followups import activities
+from leaddesk.services.people import contacts, duplicates
 from leaddesk.sync import client
 from tests.sync.support import conflicts, outbox_count, synced_data
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text, func, select
 
 from leaddesk.models import Account, ChangeLog, Outbox, SyncBatch
-from leaddesk.services import contacts
+from leaddesk.services.people import contacts
 from leaddesk.sync import client
 from leaddesk.sync.journal import bulk_insert
 from leaddesk.sync.server import Hub

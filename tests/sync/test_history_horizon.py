@@ -16,7 +16,9 @@ from leaddesk.config import Settings, TeamProfile
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import PermissionDenied, ValidationError
 from leaddesk.models import ChangeLog, Contact, HistoryPurge, Opportunity
-from leaddesk.services import contacts, pipeline, team_admin, team_join, team_sync
+from leaddesk.services.people import contacts
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync
 from leaddesk.sync import client
 from leaddesk.sync.protocol import entities
 from leaddesk.sync.server import Hub
@@ -152,7 +154,7 @@ def test_after_a_resync_duplicates_are_looked_for_among_everything(pg_team, team
                                                                     memory_keyring):  # noqa: F811
     """The changes a resync skipped are in no local log: duplicate detection must not rely
     on it. Bob captured a lead Alice had captured too, while she was away past the horizon."""
-    from leaddesk.services import duplicates
+    from leaddesk.services.people import duplicates
 
     ids, engines, logins = pg_team
     alice = Laptop(team_hub, tmp_path, logins["alice"], "alice")

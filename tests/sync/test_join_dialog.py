@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from leaddesk.config import Settings
 from leaddesk.db import make_engine
 from leaddesk.models import Opportunity
-from leaddesk.ui.widgets.join_dialog import JoinDialog
+from leaddesk.ui.team.join_dialog import JoinDialog
 from tests.sync.team import PASSWORD
 from tests.sync.test_team_join import memory_keyring  # noqa: F401 - fixture
 from tests.ui.conftest import isolated_qsettings, no_dialogs, sync_pools  # noqa: F401 - fixtures
@@ -65,7 +65,7 @@ def test_team_menu_join_starts_background_sync(qtbot, pg_team, team_hub, tmp_pat
     """Team ▸ Join team… on a fresh laptop: after the join the window syncs with the new
     profile (the password read from the keyring at each sync)."""
     from leaddesk.bootstrap import open_database
-    from leaddesk.ui.widgets.main_window import MainWindow
+    from leaddesk.ui.shell.main_window import MainWindow
 
     ids, engines, logins = pg_team
     settings = Settings(data_dir=tmp_path / "alice")

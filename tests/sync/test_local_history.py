@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from leaddesk.models import ChangeLog
-from leaddesk.services import contacts, history
+from leaddesk.services.people import contacts
+from leaddesk.services.team import history
 from leaddesk.sync import client
 from leaddesk.sync.protocol import Change, PullPage
 from tests.sync.support import synced_data

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from leaddesk.services import accounts, contacts, pipeline
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.sync import client
 from tests.sync.support import outbox_count, synced_data
 

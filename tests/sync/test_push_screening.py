@@ -12,8 +12,9 @@ from leaddesk.bootstrap import open_database
 from leaddesk.config import Settings, TeamProfile
 from leaddesk.db import make_engine
 from leaddesk.models import Contact, ContactEmail, SyncConflict
-from leaddesk.services import contacts, team_join, team_sync, trash
-from leaddesk.services import conflicts as conflict_service
+from leaddesk.services.people import contacts
+from leaddesk.services.team import join as team_join, sync as team_sync, trash
+from leaddesk.services.team import conflicts as conflict_service
 from leaddesk.sync.server import Hub
 from tests.sync.team import PASSWORD
 from tests.sync.test_team_join import memory_keyring  # noqa: F401 - fixture

@@ -20,7 +20,8 @@ from leaddesk.models import (
     Pipeline,
     access,
 )
-from leaddesk.services import contacts, team_admin
+from leaddesk.services.people import contacts
+from leaddesk.services.team import admin as team_admin
 
 from tests.sync.team import population as _population
 

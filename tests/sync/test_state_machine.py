@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound
 from leaddesk.models import ChangeLog
-from leaddesk.services import accounts, contacts, setup
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services import setup
 from leaddesk.sync import client
-from leaddesk.sync.clock import HybridClock
+from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import HubUnavailable
 from leaddesk.sync.server import Hub

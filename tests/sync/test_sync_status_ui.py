@@ -7,9 +7,10 @@ import uuid
 import pytest
 
 from leaddesk.db import Database, WriteContext, make_engine
-from leaddesk.services import accounts, setup
+from leaddesk.services.people import accounts
+from leaddesk.services import setup
 from leaddesk.ui import jobs
-from leaddesk.ui.widgets.sync_status import SyncController
+from leaddesk.ui.team.sync_status import SyncController
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +80,8 @@ def test_sync_status_conflict_badge_counts_and_its_click_opens_the_inbox(qtbot, 
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QWidget
 
-    from leaddesk.services import conflicts
-    from leaddesk.ui.widgets.conflict_inbox import ConflictInboxDialog
+    from leaddesk.services.team import conflicts
+    from leaddesk.ui.team.conflict_inbox import ConflictInboxDialog
 
     acct = accounts.create_account(laptop, name="Globex", industry="A")
     ids = [_local_conflict(laptop, row_id=acct.id), _local_conflict(laptop, row_id=acct.id, field="city")]
@@ -127,7 +128,7 @@ def test_sync_status_offline_badge_has_the_reason_and_goes_away_after_a_sync(qtb
 
 
 def test_sync_status_other_failures_say_sync_failed(qtbot, laptop, monkeypatch):
-    from leaddesk.services import team_sync
+    from leaddesk.services.team import sync as team_sync
     from leaddesk.sync.protocol import ClockSkewRefused
 
     def refuse(*_a, **_k):
@@ -142,7 +143,7 @@ def test_sync_status_other_failures_say_sync_failed(qtbot, laptop, monkeypatch):
 
 def test_sync_status_says_when_a_laptop_away_past_the_horizon_downloaded_a_fresh_copy(qtbot, laptop, hub, hub_url,
                                                                                       tmp_path):
-    from leaddesk.services import team_admin
+    from leaddesk.services.team import admin as team_admin
 
     ctl = SyncController(laptop, hub_url, interval_s=0, backup_dir=tmp_path / "b")
     with qtbot.waitSignal(ctl.synced, timeout=10000):

@@ -15,7 +15,7 @@ from leaddesk.config import Settings, TeamProfile, load_profile
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import DatabaseUnavailable, ValidationError
 from leaddesk.models import Contact, ContactEmail, Opportunity
-from leaddesk.services import team_admin, team_join
+from leaddesk.services.team import admin as team_admin, join as team_join
 from leaddesk.sync import snapshot
 from tests.sync.team import PASSWORD
 

@@ -67,10 +67,12 @@ from leaddesk.models import (
     access,
 )
 from leaddesk.models.journal import ROW_CREATED
-from leaddesk.services import contacts, duplicates, pipeline, team_admin, team_join, team_sync, trash
-from leaddesk.services.duplicates import MergeRefused
+from leaddesk.services.people import contacts, duplicates
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, trash
+from leaddesk.services.people.duplicates import MergeRefused
 from leaddesk.sync import client, server, snapshot
-from leaddesk.sync.clock import HybridClock
+from leaddesk.clock import HybridClock
 from leaddesk.sync.protocol import HubUnavailable, decode_value, entities
 from leaddesk.sync.server import Hub
 from tests.sync.conftest import empty_hub

@@ -24,7 +24,8 @@ from leaddesk.bootstrap import open_database
 from leaddesk.config import Settings, TeamProfile, load_profile
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import DatabaseUnavailable, ValidationError
-from leaddesk.services import contacts, team_admin, team_join, team_sync, users
+from leaddesk.services.people import contacts
+from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, users
 from tests.sync.test_team_join import memory_keyring  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.postgres

@@ -17,15 +17,10 @@ from leaddesk.config import Settings, TeamProfile
 from leaddesk.db import Database, make_engine
 from leaddesk.errors import PermissionDenied
 from leaddesk.models import Contact, Opportunity
-from leaddesk.services import (
-    activities,
-    conflicts,
-    contacts,
-    duplicates,
-    pipeline,
-    team_join,
-    team_sync,
-)
+from leaddesk.services.followups import activities
+from leaddesk.services.team import conflicts, join as team_join, sync as team_sync
+from leaddesk.services.people import contacts, duplicates
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.sync import snapshot
 from leaddesk.sync.protocol import entities
 from tests.sync.team import PASSWORD

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from leaddesk.errors import NotFound
-from leaddesk.services import accounts, contacts
+from leaddesk.services.people import accounts, contacts
 from leaddesk.sync import client
 from tests.sync.support import conflicts, outbox_count, synced_data
 

@@ -6,11 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QRadioButton
 
-from leaddesk.services import account_duplicates as adup
-from leaddesk.services import accounts, activities, contacts, duplicates, pipeline
+from leaddesk.services.people import account_duplicates as adup
+from leaddesk.services.people import accounts, contacts, duplicates
+from leaddesk.services.followups import activities
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.duplicate_review import (
+from leaddesk.ui.people.duplicate_review import (
     ACCOUNT,
     CONTACT,
     LEFT,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.ui.itemmodels.paged_table_model import PagedTableModel, Column
-from leaddesk.ui.widgets.main_window import MainWindow
+from leaddesk.ui.shell.main_window import MainWindow
 
 
 def test_main_window_lists_accounts_sorted_by_name(qtbot, db):

@@ -20,16 +20,18 @@ from PySide6.QtWidgets import QApplication
 
 from leaddesk.errors import Conflict
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services import accounts, board, pipeline, users
-from leaddesk.services.board import Board, BoardCard, BoardStage
-from leaddesk.ui.itemmodels.board_model import BoardModel
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.services.pipeline.board import Board, BoardCard, BoardStage
+from leaddesk.ui.pipeline.board_model import BoardModel
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.itemmodels.stage_column_proxy import StageColumnProxy
+from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
 from leaddesk.ui import state
 from leaddesk.ui.jobs import run_write
-from leaddesk.ui.widgets.board_view import BoardView
-from leaddesk.ui.widgets.opportunity_dialogs import EditOpportunityDialog, NewOpportunityDialog
-from leaddesk.ui.widgets.pipeline_page import PipelinePage
+from leaddesk.ui.pipeline.board_view import BoardView
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, NewOpportunityDialog
+from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
 OPEN, LOST = OpportunityStatus.OPEN, OpportunityStatus.LOST
 

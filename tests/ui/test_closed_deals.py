@@ -12,11 +12,12 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStac
 from PySide6.QtWidgets import QApplication
 
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services import accounts, pipeline
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.itemmodels.stage_column_proxy import StageColumnProxy
-from leaddesk.ui.widgets.opportunity_dialogs import LostDialog
-from leaddesk.ui.widgets.pipeline_page import PipelinePage
+from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
+from leaddesk.ui.pipeline.opportunity_dialogs import LostDialog
+from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 
@@ -187,7 +188,7 @@ def test_board_with_closed_columns_renders(qtbot, page, tmp_path):
 # --- the deal dialog: contact and notes -----------------------------------------------------
 
 def test_edit_dialog_offers_the_accounts_contacts_and_notes_and_undo_restores_them(qtbot, db, page, deals):
-    from leaddesk.services import contacts
+    from leaddesk.services.people import contacts
 
     ann = contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
     contacts.create_contact(db, given_name="Olga", family_name="Other")  # no account: not offered
@@ -219,7 +220,7 @@ def test_edit_dialog_shows_too_long_notes_inline_and_writes_nothing(qtbot, db, p
 
 
 def test_new_dialog_lists_the_typed_accounts_contacts_and_saves_contact_and_notes(qtbot, db, page, deals):
-    from leaddesk.services import contacts
+    from leaddesk.services.people import contacts
 
     ann = contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
     dialog = page.new_opportunity()
@@ -237,7 +238,7 @@ def test_new_dialog_lists_the_typed_accounts_contacts_and_saves_contact_and_note
 
 
 def test_new_dialog_drops_a_contact_chosen_for_another_account(qtbot, db, page, deals):
-    from leaddesk.services import contacts
+    from leaddesk.services.people import contacts
 
     contacts.create_contact(db, given_name="Ann", family_name="Archer", account_id=deals.acme.id)
     dialog = page.new_opportunity()

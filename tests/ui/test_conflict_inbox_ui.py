@@ -16,11 +16,12 @@ from sqlalchemy import insert
 
 from leaddesk.ids import new_id
 from leaddesk.models import ChangeLog, SyncConflict
-from leaddesk.services import accounts, contacts, users
-from leaddesk.services import conflicts as inbox
-from leaddesk.sync.clock import pack
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
+from leaddesk.services.team import conflicts as inbox
+from leaddesk.clock import pack
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.conflict_inbox import (
+from leaddesk.ui.team.conflict_inbox import (
     KIND,
     KEPT,
     ORIGINAL,

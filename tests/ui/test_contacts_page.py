@@ -8,11 +8,12 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from leaddesk.models.enums import EmailKind, LifecycleStage, PhoneKind
-from leaddesk.services import accounts, contacts, users
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
 from leaddesk.services.dto import EmailInfo, PhoneInfo
-from leaddesk.ui.widgets import contacts_page as contacts_page_module
-from leaddesk.ui.widgets.contact_editor import ContactEditorDialog
-from leaddesk.ui.widgets.contacts_page import ContactsPage
+from leaddesk.ui.people import contacts_page as contacts_page_module
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
+from leaddesk.ui.people.contacts_page import ContactsPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

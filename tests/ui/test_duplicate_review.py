@@ -8,10 +8,11 @@ from PySide6.QtWidgets import QMainWindow, QRadioButton
 
 from leaddesk.errors import LeadDeskError
 from leaddesk.models.enums import DuplicateStatus
-from leaddesk.services import accounts, activities, contacts, duplicates
+from leaddesk.services.people import accounts, contacts, duplicates
+from leaddesk.services.followups import activities
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.duplicate_review import (
+from leaddesk.ui.people.duplicate_review import (
     LEFT,
     RIGHT,
     DuplicateCandidatesModel,

@@ -9,10 +9,12 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
 from leaddesk.errors import ValidationError
-from leaddesk.services import accounts, contacts, demo, first_start
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.demo import generate as demo
+from leaddesk.services import first_start
 from leaddesk.ui import state
-from leaddesk.ui.widgets.help_dialog import clean_text, collect_shortcuts, readme_path
-from leaddesk.ui.widgets.main_window import PAGES, MainWindow, board_column_width, first_geometry
+from leaddesk.ui.shell.help_dialog import clean_text, collect_shortcuts, readme_path
+from leaddesk.ui.shell.main_window import PAGES, MainWindow, board_column_width, first_geometry
 
 LAPTOP = QRect(0, 0, 1366, 740)  # 1366x768 less a panel
 DESKTOP = QRect(0, 0, 1920, 1050)

@@ -11,17 +11,19 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit
 
-from leaddesk.services import accounts, board, contacts, pipeline, users
-from leaddesk.ui.widgets.account_editor import AccountEditorDialog
-from leaddesk.ui.widgets.contact_editor import ContactEditorDialog
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.ui.people.account_editor import AccountEditorDialog
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.form_guard import DiscardGuard
-from leaddesk.ui.widgets.opportunity_dialogs import (
+from leaddesk.ui.pipeline.opportunity_dialogs import (
     EditOpportunityDialog,
     LostDialog,
     NewOpportunityDialog,
     NextStepDialog,
 )
-from leaddesk.ui.widgets.user_admin import UserEditDialog
+from leaddesk.ui.team.user_admin import UserEditDialog
 
 
 @pytest.fixture
@@ -166,7 +168,7 @@ def test_forms_discarding_writes_nothing(qtbot, db, deal, answers):
 
 def test_forms_stage_dialog_asks_only_when_a_reason_was_typed(qtbot, answers):
     from leaddesk.models.enums import LifecycleStage
-    from leaddesk.ui.widgets.contact_detail import StageDialog
+    from leaddesk.ui.people.contact_detail import StageDialog
 
     dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
     dialog.select_stage(LifecycleStage.NURTURE)

@@ -13,20 +13,22 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from leaddesk.config import Settings
 from leaddesk.errors import ValidationError
-from leaddesk.services import accounts, board, contacts, pipeline, team_settings, users
-from leaddesk.ui.widgets.account_editor import AccountEditorDialog
-from leaddesk.ui.widgets.contact_editor import ContactEditorDialog
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import settings as team_settings, users
+from leaddesk.ui.people.account_editor import AccountEditorDialog
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.form_errors import STYLE
 from leaddesk.ui.widgets.form_guard import DiscardGuard
-from leaddesk.ui.widgets.join_dialog import JoinDialog
-from leaddesk.ui.widgets.lost_reasons_dialog import LostReasonsDialog
-from leaddesk.ui.widgets.opportunity_dialogs import (
+from leaddesk.ui.team.join_dialog import JoinDialog
+from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import (
     EditOpportunityDialog,
     LostDialog,
     NewOpportunityDialog,
     NextStepDialog,
 )
-from leaddesk.ui.widgets.user_admin import UserEditDialog
+from leaddesk.ui.team.user_admin import UserEditDialog
 
 
 @pytest.fixture(autouse=True)
@@ -255,7 +257,7 @@ def test_forms_duplicate_warning_says_what_happens_to_the_draft(qtbot, db, monke
 
 def test_forms_stage_dialog_uses_the_same_banner(qtbot):
     from leaddesk.models.enums import LifecycleStage
-    from leaddesk.ui.widgets.contact_detail import StageDialog
+    from leaddesk.ui.people.contact_detail import StageDialog
 
     dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
     dialog.show_error("Reason is too long (2,001 characters, at most 2,000).")

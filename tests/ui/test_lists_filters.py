@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt
 
 from leaddesk.models import Contact
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import accounts, contacts, users
-from leaddesk.ui.widgets.accounts_page import AccountsPage
-from leaddesk.ui.widgets.contacts_page import OWNER_COLUMN, SCORE_COLUMN, STAGE_COLUMN, ContactsPage
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
+from leaddesk.ui.people.accounts_page import AccountsPage
+from leaddesk.ui.people.contacts_page import OWNER_COLUMN, SCORE_COLUMN, STAGE_COLUMN, ContactsPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from leaddesk.services import pipeline
-from leaddesk.ui.widgets.lost_reasons_dialog import LostReasonsDialog
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
 
 
 def _names(dialog):

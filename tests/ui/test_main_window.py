@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from leaddesk.services import accounts, contacts, pipeline
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.widgets.main_window import MainWindow
+from leaddesk.ui.shell.main_window import MainWindow
 
 
 def make_window(qtbot, db) -> MainWindow:
@@ -98,7 +99,7 @@ def test_main_window_team_menu_holds_sync_conflicts_duplicates_trash_and_users(q
 
 
 def test_main_window_trash_opens_once_and_a_restore_refreshes_the_pages(qtbot, db):
-    from leaddesk.ui.widgets.trash_view import TrashDialog
+    from leaddesk.ui.team.trash_view import TrashDialog
 
     acme = accounts.create_account(db, name="Acme")
     accounts.create_account(db, name="Beta")
@@ -121,12 +122,13 @@ def test_main_window_conflicts_and_duplicates_are_loaded_when_asked(qtbot, db, m
     import sys
     import types
 
-    from leaddesk.ui.widgets import main_window as mw
+    from leaddesk.ui.shell import main_window as mw
 
     window = make_window(qtbot, db)
     opened = []
-    for name, func in (("conflict_inbox", "open_conflict_inbox"), ("duplicate_review", "open_duplicate_review")):
-        module = types.ModuleType(f"leaddesk.ui.widgets.{name}")
+    for path, func in (("team.conflict_inbox", "open_conflict_inbox"), ("people.duplicate_review", "open_duplicate_review")):
+        name = path.split(".")[1]
+        module = types.ModuleType(f"leaddesk.ui.{path}")
         setattr(module, func, lambda parent, n=name: opened.append((n, parent)) or n)
         monkeypatch.setitem(sys.modules, module.__name__, module)
     assert window.open_conflicts() == "conflict_inbox"
@@ -146,7 +148,7 @@ def test_main_window_conflicts_and_duplicates_are_loaded_when_asked(qtbot, db, m
 
 
 def test_main_window_users_opens_for_an_admin(qtbot, db):
-    from leaddesk.ui.widgets.user_admin import UserAdminDialog
+    from leaddesk.ui.team.user_admin import UserAdminDialog
 
     window = make_window(qtbot, db)
     window.open_users()

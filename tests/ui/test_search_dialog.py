@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from leaddesk.services import accounts, contacts
-from leaddesk.ui.widgets.search_dialog import SearchDialog
+from leaddesk.services.people import accounts, contacts
+from leaddesk.ui.people.search_dialog import SearchDialog
 
 
 @pytest.fixture

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 
 from leaddesk.config import Settings
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import accounts, board, contacts, pipeline, users
-from leaddesk.ui.widgets.account_editor import AccountEditorDialog
-from leaddesk.ui.widgets.contact_detail import StageDialog
-from leaddesk.ui.widgets.contact_editor import ContactEditorDialog
-from leaddesk.ui.widgets.main_window import PAGES, MainWindow
-from leaddesk.ui.widgets.opportunity_dialogs import (
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.ui.people.account_editor import AccountEditorDialog
+from leaddesk.ui.people.contact_detail import StageDialog
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
+from leaddesk.ui.shell.main_window import PAGES, MainWindow
+from leaddesk.ui.pipeline.opportunity_dialogs import (
     EditOpportunityDialog,
     LostDialog,
     NewOpportunityDialog,
@@ -178,14 +180,14 @@ def _dialogs(qtbot, db, data, tmp_path) -> list[QDialog]:
     card = next(c for c in the_board.cards if c.id == data["deal"].id)
     team = users.list_teams(db)
     me = users.list_users(db)[0]
-    from leaddesk.ui.widgets.conflict_inbox import ConflictInboxDialog
-    from leaddesk.ui.widgets.duplicate_review import DuplicateReviewDialog
-    from leaddesk.ui.widgets.help_dialog import open_shortcuts
-    from leaddesk.ui.widgets.history_panel import HistoryDialog
-    from leaddesk.ui.widgets.join_dialog import JoinDialog
-    from leaddesk.ui.widgets.lost_reasons_dialog import LostReasonsDialog
-    from leaddesk.ui.widgets.trash_view import TrashDialog
-    from leaddesk.ui.widgets.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog
+    from leaddesk.ui.team.conflict_inbox import ConflictInboxDialog
+    from leaddesk.ui.people.duplicate_review import DuplicateReviewDialog
+    from leaddesk.ui.shell.help_dialog import open_shortcuts
+    from leaddesk.ui.team.history_panel import HistoryDialog
+    from leaddesk.ui.team.join_dialog import JoinDialog
+    from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
+    from leaddesk.ui.team.trash_view import TrashDialog
+    from leaddesk.ui.team.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog
 
     dialogs = [
         ContactEditorDialog(db, None, window),

@@ -6,14 +6,16 @@ import pytest
 from PySide6.QtCore import Qt
 
 from leaddesk.models import Contact
-from leaddesk.services import accounts, board, contacts, pipeline, trash, users
-from leaddesk.services.history import PENDING, SYNCED
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.team import trash, users
+from leaddesk.services.team.history import PENDING, SYNCED
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.account_view import AccountView
-from leaddesk.ui.widgets.contact_detail import ContactDetail
-from leaddesk.ui.widgets.history_panel import HistoryDialog, HistoryPanel, HistoryTableModel
-from leaddesk.ui.widgets.opportunity_dialogs import EditOpportunityDialog
-from leaddesk.ui.widgets.trash_view import TrashDialog, TrashTableModel, TrashView
+from leaddesk.ui.people.account_view import AccountView
+from leaddesk.ui.people.contact_detail import ContactDetail
+from leaddesk.ui.team.history_panel import HistoryDialog, HistoryPanel, HistoryTableModel
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog
+from leaddesk.ui.team.trash_view import TrashDialog, TrashTableModel, TrashView
 
 
 @pytest.fixture
@@ -145,7 +147,7 @@ def _edited_contact(db, make_db):
 
 
 def test_history_model_passes_the_qt_model_tester(qtbot, qtmodeltester, db, make_db):
-    from leaddesk.services import history
+    from leaddesk.services.team import history
 
     ann = _edited_contact(db, make_db)
     model = HistoryTableModel()

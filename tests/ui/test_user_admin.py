@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from leaddesk.models.enums import Role
-from leaddesk.services import team_admin, users
-from leaddesk.ui.widgets import user_admin
-from leaddesk.ui.widgets.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog, UserTableModel
+from leaddesk.services.team import admin as team_admin, users
+from leaddesk.ui.team import user_admin
+from leaddesk.ui.team.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog, UserTableModel
 
 
 @pytest.fixture

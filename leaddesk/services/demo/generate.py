@@ -89,7 +89,7 @@ from leaddesk.models.enums import (
 from leaddesk.services import setup
 from leaddesk.services import validation as v
 from leaddesk.services.bulk import bulk_load
-from leaddesk.services.contacts import display_name
+from leaddesk.services.people.contacts import display_name
 from leaddesk.sync import journal
 
 Progress = Callable[[str, int, int], None]

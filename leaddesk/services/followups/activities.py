@@ -30,7 +30,7 @@ from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Activity, Contact, Opportunity, User
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
-from leaddesk.services import contacts
+from leaddesk.services.people import contacts
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ActivityDetail
 from leaddesk.services.records import as_uuid, assign, check_version, get_row, to_dto

@@ -16,7 +16,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Campaign, Contact, EngagementEvent
 from leaddesk.models.enums import CampaignKind, EngagementKind, LifecycleStage
 from leaddesk.services import validation as v
-from leaddesk.services.dto_marketing import CampaignDetail, CampaignKpis, EngagementInfo
+from leaddesk.services.qualification.dto import CampaignDetail, CampaignKpis, EngagementInfo
 from leaddesk.services.records import (
     Changes,
     as_uuid,

@@ -1,6 +1,6 @@
 """Duplicate accounts: two reps who create the same company offline (issue #4, sync notes 3.11).
 
-The account side of :mod:`leaddesk.services.duplicates`, with the same shape: pairs go to
+The account side of :mod:`leaddesk.services.people.duplicates`, with the same shape: pairs go to
 the same review queue (``duplicate_candidate``, ``entity='account'``), a merge is explicit,
 synced and undoable (``record_merge``, ``entity='account'``), and later work for a
 merged-away account follows it to the survivor.
@@ -61,7 +61,7 @@ from leaddesk.models import (
 from leaddesk.models import access
 from leaddesk.models.enums import DuplicateStatus
 from leaddesk.services import validation as v
-from leaddesk.services.duplicates import (
+from leaddesk.services.people.duplicates import (
     CHOICES,
     MAX_SHARED,
     AfterSyncResult,
@@ -81,7 +81,7 @@ from leaddesk.services.duplicates import (
     pair_id,
 )
 from leaddesk.services.records import Changes, as_uuid
-from leaddesk.services.scoring import FREE_EMAIL_DOMAINS
+from leaddesk.services.qualification.scoring import FREE_EMAIL_DOMAINS
 from leaddesk.sync.protocol import decode_value
 
 ENTITY = "account"

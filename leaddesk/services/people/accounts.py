@@ -10,7 +10,7 @@ from sqlalchemy import select
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import Account, User
-from leaddesk.services import phones as phone_numbers
+from leaddesk.services.people import phones as phone_numbers
 from leaddesk.services import validation as v
 from leaddesk.services.dto import AccountDetail, AccountRow
 from leaddesk.services.records import (

@@ -13,7 +13,7 @@ from leaddesk.db import Database
 from leaddesk.errors import DuplicateContact, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, ContactPhone, LifecycleEvent, User
 from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
-from leaddesk.services import phones as phone_numbers
+from leaddesk.services.people import phones as phone_numbers
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ContactDetail, ContactRow, EmailInfo, LifecycleStep, PhoneInfo
 from leaddesk.services.records import (

@@ -48,7 +48,7 @@ Limits: a pair detected independently on two laptops, then dismissed on one befo
 other's detection reached the team server, can show once more (the later creation wins
 the status field, as any concurrent edit; the hub logs the conflict). Two laptops that
 merge the same pair both record a merge; undoing one of them restores the contacts.
-Accounts: :mod:`leaddesk.services.account_duplicates` (same queue and merge records,
+Accounts: :mod:`leaddesk.services.people.account_duplicates` (same queue and merge records,
 ``entity='account'``).
 """
 
@@ -88,7 +88,7 @@ from leaddesk.models import (
 )
 from leaddesk.models.enums import DuplicateStatus, Seniority
 from leaddesk.services import validation as v
-from leaddesk.services.contacts import display_name
+from leaddesk.services.people.contacts import display_name
 from leaddesk.services.records import Changes, as_uuid
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import decode_value

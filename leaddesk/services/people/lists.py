@@ -28,10 +28,10 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, ContactPhone, SearchDoc, User
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.models.search import fold
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.services.dto import ContactListRow
 from leaddesk.services.records import Page, as_uuid
-from leaddesk.services.search import clean_query
+from leaddesk.services.people.search import clean_query
 
 #: What the contact list can be sorted by (the page's sortable columns).
 #: (Not by e-mail: the first address of each of 100,000 contacts took 0.4 s a page to order.)

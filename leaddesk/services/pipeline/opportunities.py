@@ -24,7 +24,7 @@ from leaddesk.models import (
     PipelineStage, TeamSetting, User,
 )
 from leaddesk.models.enums import LifecycleStage, OpportunityStatus
-from leaddesk.services import team_settings
+from leaddesk.services.team import settings as team_settings
 from leaddesk.services import validation as v
 from leaddesk.services.dto import (
     LostReasonInfo, OpportunityCard, OpportunityDetail, OpportunityStep, PipelineInfo, StageInfo,

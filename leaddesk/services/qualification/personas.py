@@ -13,8 +13,8 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Account, Contact, Persona
 from leaddesk.models.enums import Seniority
 from leaddesk.services import validation as v
-from leaddesk.services.campaigns import choice
-from leaddesk.services.dto_marketing import ContactPersona, PersonaDetail, PersonaMatch
+from leaddesk.services.marketing.campaigns import choice
+from leaddesk.services.qualification.dto import ContactPersona, PersonaDetail, PersonaMatch
 from leaddesk.services.records import (
     Changes,
     as_uuid,

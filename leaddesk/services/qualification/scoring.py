@@ -27,10 +27,10 @@ from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Persona, ScoringRule
 from leaddesk.models.enums import EngagementKind, LifecycleStage, ScoreFamily, Seniority
-from leaddesk.services import team_settings
+from leaddesk.services.team import settings as team_settings
 from leaddesk.services import validation as v
-from leaddesk.services.campaigns import choice
-from leaddesk.services.dto_marketing import (
+from leaddesk.services.marketing.campaigns import choice
+from leaddesk.services.qualification.dto import (
     ContactFacts,
     Grade,
     Quadrant,
@@ -40,7 +40,7 @@ from leaddesk.services.dto_marketing import (
     ScoreReason,
     Thresholds,
 )
-from leaddesk.services.personas import phrase_in
+from leaddesk.services.qualification.personas import phrase_in
 from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
 from leaddesk.services.setup import seed_id
 

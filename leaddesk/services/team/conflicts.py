@@ -44,7 +44,7 @@ from leaddesk.errors import LeadDeskError, NotFound, PermissionDenied
 from leaddesk.models import ROW_CREATED, SyncConflict, User, access
 from leaddesk.services.records import Changes
 from leaddesk.sync import conflicts as sync_conflicts
-from leaddesk.sync.clock import millis_of
+from leaddesk.clock import millis_of
 from leaddesk.sync.protocol import EntitySpec, ProtocolError, decode_value, entities, entity
 
 _conflict = SyncConflict.__table__
@@ -667,7 +667,7 @@ def _subject(s: Session, actor_id: uuid.UUID | None) -> access.Subject | None:
 def _recompute_derived(name: str, obj, fields: set[str]) -> None:
     """Keep computed columns in step with the sources "use other" just set."""
     from leaddesk.services import validation
-    from leaddesk.services.contacts import display_name
+    from leaddesk.services.people.contacts import display_name
 
     if name == "contact" and fields & {"given_name", "family_name"}:
         shown = display_name(obj.given_name, obj.family_name)

@@ -30,7 +30,7 @@ from leaddesk import migrate
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import SyncState
-from leaddesk.services import conflicts
+from leaddesk.services.team import conflicts
 from leaddesk.sync import client
 from leaddesk.sync import conflicts as sync_conflicts
 from leaddesk.sync.protocol import HubUnavailable, SyncError
@@ -187,7 +187,7 @@ def _after_pull(db: Database, since: int, *, everything: bool = False) -> int:
     ``everything``: after a resync past the history horizon the changes it skipped are in
     no local log, so every account and contact is looked at."""
     from leaddesk.models import ChangeLog, Outbox
-    from leaddesk.services import account_duplicates, duplicates
+    from leaddesk.services.people import account_duplicates, duplicates
 
     if everything:
         return account_duplicates.after_sync(db, None).detected + duplicates.after_sync(db, None).detected

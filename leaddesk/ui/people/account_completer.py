@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import QCompleter, QLineEdit
 
 from leaddesk.db import Database
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.ui.jobs import run_read
 
 

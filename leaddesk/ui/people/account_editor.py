@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
-from leaddesk.services import accounts, phones
+from leaddesk.services.people import accounts, phones
 from leaddesk.services import validation as v
 from leaddesk.services.dto import AccountDetail
 from leaddesk.ui.jobs import run_read, run_write

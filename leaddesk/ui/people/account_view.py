@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import accounts, contacts
+from leaddesk.services.people import accounts, contacts
 from leaddesk.services.dto import AccountDetail
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
-from leaddesk.ui.widgets.account_editor import AccountEditorDialog
+from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.widgets.stage_badges import stage_label
 
 
@@ -117,7 +117,7 @@ class AccountView(QWidget):
         app_signals.data_changed.connect(self._on_data_changed)
 
     def _make_board(self):
-        from leaddesk.ui.widgets.pipeline_page import PipelinePage
+        from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
         board = PipelinePage(self.db, self.undo_stack, account_mode=True)
         self.board_layout.addWidget(board)
@@ -164,7 +164,7 @@ class AccountView(QWidget):
         """Open the field history of the shown account."""
         if self.account is None:
             return None
-        from leaddesk.ui.widgets.history_panel import open_history
+        from leaddesk.ui.team.history_panel import open_history
 
         return open_history(self, self.db, "account", self.account.id, self.account.name)
 

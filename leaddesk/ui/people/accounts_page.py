@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import lists
+from leaddesk.services.people import lists
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.account_editor import AccountEditorDialog
+from leaddesk.ui.people.account_editor import AccountEditorDialog
 
 
 def account_columns(tr) -> list[Column]:

@@ -32,16 +32,17 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.enums import LifecycleStage
-from leaddesk.services import accounts, contacts, users
+from leaddesk.services.people import accounts, contacts
+from leaddesk.services.team import users
 from leaddesk.services.dto import ContactDetail as ContactDTO
 from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard
-from leaddesk.ui.itemmodels.board_model import format_moment
+from leaddesk.ui.pipeline.board_model import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
-from leaddesk.ui.widgets.contact_editor import SavedContact
+from leaddesk.ui.people.contact_editor import SavedContact
 from leaddesk.ui.widgets.stage_badges import (
     NEEDS_REASON,
     STAGES,
@@ -435,7 +436,7 @@ class ContactDetail(QWidget):
         contact = self.contact
         if contact is None:
             return None
-        from leaddesk.ui.widgets.history_panel import open_history
+        from leaddesk.ui.team.history_panel import open_history
 
         return open_history(self, self.db, "contact", contact.id, contact.display_name)
 

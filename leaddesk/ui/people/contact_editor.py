@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.errors import Conflict, DuplicateContact, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.enums import EmailKind, LeadSource, PhoneKind, Seniority
-from leaddesk.services import accounts, contacts, phones
+from leaddesk.services.people import accounts, contacts, phones
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ContactDetail, EmailInfo, PhoneInfo
 from leaddesk.services.records import Changes
 from leaddesk.services.validation import sort_key
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.widgets.account_completer import AccountNameCompleter
+from leaddesk.ui.people.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard

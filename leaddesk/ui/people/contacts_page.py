@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import contacts, lists
+from leaddesk.services.people import contacts, lists
 from leaddesk.services.records import as_uuid
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_write
-from leaddesk.ui.widgets.contact_detail import ContactDetail
-from leaddesk.ui.widgets.contact_editor import ContactEditorDialog
+from leaddesk.ui.people.contact_detail import ContactDetail
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.stage_badges import STAGES, StageBadgeDelegate, ltr, stage_label, stage_long_label
 
 #: Entities whose change can alter the list (rows, first e-mail/phone, company names).

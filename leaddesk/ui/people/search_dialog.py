@@ -11,9 +11,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from leaddesk.db import Database
-from leaddesk.services import search
-from leaddesk.ui.delegates.search_hit_delegate import SearchHitDelegate
-from leaddesk.ui.itemmodels.search_results_model import SearchResultsModel
+from leaddesk.services.people import search
+from leaddesk.ui.people.search_hit_delegate import SearchHitDelegate
+from leaddesk.ui.people.search_results_model import SearchResultsModel
 from leaddesk.ui.jobs import run_read
 
 DEBOUNCE_MS = 150

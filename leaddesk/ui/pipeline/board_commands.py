@@ -24,11 +24,11 @@ from PySide6.QtWidgets import QWidget
 
 from leaddesk.db import Database
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services import pipeline
-from leaddesk.services.board import BoardCard
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline.board import BoardCard
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.ui import errors
-from leaddesk.ui.itemmodels.board_model import BoardModel, card_from_detail
+from leaddesk.ui.pipeline.board_model import BoardModel, card_from_detail
 from leaddesk.ui.jobs import run_write
 
 #: A service call given the card's current version: ``lambda version: pipeline.reopen(db, id, expected_version=version)``

@@ -1,6 +1,6 @@
 """The kanban board's one list model: every card of the board, in any order.
 
-Columns are :class:`~leaddesk.ui.itemmodels.stage_column_proxy.StageColumnProxy` views over
+Columns are :class:`~leaddesk.ui.pipeline.stage_column_proxy.StageColumnProxy` views over
 it (one per stage, plus Won and Lost when closed deals are shown), so moving, closing or
 reopening a card is a single ``dataChanged`` with ``Roles.COLUMN`` and the proxies move the
 row between columns themselves. A closed card's column is its status, not its stage.
@@ -34,7 +34,7 @@ from PySide6.QtCore import (
 )
 
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services.board import CLOSED_PROBABILITY, BoardCard, column_of
+from leaddesk.services.pipeline.board import CLOSED_PROBABILITY, BoardCard, column_of
 from leaddesk.ui.itemmodels.roles import Roles
 
 #: Drag-and-drop payload: card ids, one per line (ASCII).

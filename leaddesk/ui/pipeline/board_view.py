@@ -5,7 +5,7 @@ never sits in a stage column. Dropping an open card on Won closes it as won; on 
 for the reason first.
 
 Cards are painted (no per-card widgets, uniform sizes). Every change goes through the
-services via :class:`~leaddesk.ui.widgets.board_commands.BoardWriter` and lands on the undo
+services via :class:`~leaddesk.ui.pipeline.board_commands.BoardWriter` and lands on the undo
 stack given to the view. Keyboard: arrows move between cards and columns, Ctrl+Left/Right
 move the selected card to the previous/next stage (mirrored right-to-left), Ctrl+Up/Down
 move it within its column, Enter edits, Delete deletes, the menu key opens the context menu.
@@ -25,19 +25,29 @@ from PySide6.QtWidgets import (
 
 from leaddesk.errors import ValidationError
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services import board as board_service
-from leaddesk.services import pipeline
-from leaddesk.services.board import Board, BoardCard, BoardStage, column_of
-from leaddesk.ui.delegates.card_delegate import OpportunityCardDelegate, _mix
-from leaddesk.ui.itemmodels.board_model import CARD_MIME_TYPE, BoardModel, display_locale, format_totals, \
-    new_card
+from leaddesk.services.pipeline import board as board_service
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline.board import Board, BoardCard, BoardStage, column_of
+from leaddesk.ui.pipeline.card_delegate import OpportunityCardDelegate, _mix
+from leaddesk.ui.pipeline.board_model import CARD_MIME_TYPE, BoardModel, display_locale, format_totals, new_card
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.itemmodels.stage_column_proxy import StageColumnProxy
-from leaddesk.ui.widgets.board_commands import (
-    BoardWriter, MoveCardCommand, close_command, create_command, delete_command, reopen_command, update_command,
+from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
+from leaddesk.ui.pipeline.board_commands import (
+    BoardWriter,
+    MoveCardCommand,
+    close_command,
+    create_command,
+    delete_command,
+    reopen_command,
+    update_command,
 )
-from leaddesk.ui.widgets.opportunity_dialogs import Created, EditOpportunityDialog, LostDialog, NextStepDialog, \
-    ValuesDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import (
+    Created,
+    EditOpportunityDialog,
+    LostDialog,
+    NextStepDialog,
+    ValuesDialog,
+)
 
 OPEN = OpportunityStatus.OPEN
 WON, LOST = OpportunityStatus.WON, OpportunityStatus.LOST

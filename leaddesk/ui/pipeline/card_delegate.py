@@ -19,8 +19,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services.board import BoardCard
-from leaddesk.ui.itemmodels.board_model import CardText
+from leaddesk.services.pipeline.board import BoardCard
+from leaddesk.ui.pipeline.board_model import CardText
 from leaddesk.ui.itemmodels.roles import Roles
 
 MARGIN_X, MARGIN_Y = 6, 4  # around the card, inside the item rect

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import pipeline
+from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 

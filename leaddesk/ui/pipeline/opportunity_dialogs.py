@@ -24,13 +24,15 @@ from PySide6.QtWidgets import (
 
 from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.search import fold
-from leaddesk.services import accounts, lists, pipeline, users
-from leaddesk.services.board import BoardCard, BoardStage
+from leaddesk.services.people import accounts, lists
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.services.pipeline.board import BoardCard, BoardStage
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.records import Changes
 from leaddesk.ui import errors
-from leaddesk.ui.itemmodels.board_model import display_locale
-from leaddesk.ui.widgets.account_completer import AccountNameCompleter
+from leaddesk.ui.pipeline.board_model import display_locale
+from leaddesk.ui.people.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
@@ -497,7 +499,7 @@ class EditOpportunityDialog(ValuesDialog):
 
     def show_history(self):
         """Open the opportunity's field history (its stage moves included) beside the dialog."""
-        from leaddesk.ui.widgets.history_panel import open_history
+        from leaddesk.ui.team.history_panel import open_history
 
         return open_history(self, self.db, "opportunity", self.card.id, self.card.name)
 

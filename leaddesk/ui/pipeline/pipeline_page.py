@@ -20,14 +20,16 @@ from PySide6.QtWidgets import (
 from leaddesk.errors import ValidationError
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.models.search import fold
-from leaddesk.services import board as board_service
-from leaddesk.services import accounts, pipeline, users
-from leaddesk.services.board import Board, BoardFilter
+from leaddesk.services.pipeline import board as board_service
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.team import users
+from leaddesk.services.pipeline.board import Board, BoardFilter
 from leaddesk.ui import errors, state
-from leaddesk.ui.itemmodels.board_model import BoardModel, display_locale, format_totals
+from leaddesk.ui.pipeline.board_model import BoardModel, display_locale, format_totals
 from leaddesk.ui.jobs import app_signals, run_read
-from leaddesk.ui.widgets.board_view import BoardView, ElidedLabel
-from leaddesk.ui.widgets.opportunity_dialogs import NewOpportunityDialog, amount_text, combo_index, pydate, qdate
+from leaddesk.ui.pipeline.board_view import BoardView, ElidedLabel
+from leaddesk.ui.pipeline.opportunity_dialogs import NewOpportunityDialog, amount_text, combo_index, pydate, qdate
 
 #: Changes to these kinds of records can change what the board shows.
 _RELEVANT = ("opportunit", "account", "pipeline", "stage", "activit", "user", "team", "lost")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 
-from leaddesk.services.board import BoardCard
-from leaddesk.ui.itemmodels.board_model import BoardModel
+from leaddesk.services.pipeline.board import BoardCard
+from leaddesk.ui.pipeline.board_model import BoardModel
 from leaddesk.ui.itemmodels.roles import Roles
 
 

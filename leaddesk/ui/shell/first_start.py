@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leaddesk.ui.widgets.help_dialog import readme_link
+from leaddesk.ui.shell.help_dialog import readme_link
 
 
 EXPLAIN_WIDTH = 460

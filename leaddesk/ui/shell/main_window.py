@@ -24,12 +24,12 @@ from leaddesk import __version__
 from leaddesk.db import Database
 from leaddesk.ui import state, theme
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.widgets.account_view import AccountView
-from leaddesk.ui.widgets.accounts_page import AccountsPage
-from leaddesk.ui.widgets.contacts_page import ContactsPage
-from leaddesk.ui.widgets.pipeline_page import PipelinePage
-from leaddesk.ui.widgets.search_dialog import SearchDialog
-from leaddesk.ui.widgets.sync_status import SyncController
+from leaddesk.ui.people.account_view import AccountView
+from leaddesk.ui.people.accounts_page import AccountsPage
+from leaddesk.ui.people.contacts_page import ContactsPage
+from leaddesk.ui.pipeline.pipeline_page import PipelinePage
+from leaddesk.ui.people.search_dialog import SearchDialog
+from leaddesk.ui.team.sync_status import SyncController
 
 PAGES = ("accounts", "contacts", "pipeline")
 #: The stages of the default pipeline: the board should show them all without scrolling.
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.pages, 1)
-        from leaddesk.ui.widgets.first_start import FirstStartPanel
+        from leaddesk.ui.shell.first_start import FirstStartPanel
 
         # On an empty database, shown in the pages' place until the user picks a way in.
         self.first_start = FirstStartPanel(can_load_demo=self._may_load_demo(hub_url),
@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
 
     def load_demo(self):
         """The first-start panel's "Load demo data": the real demo service, in a worker."""
-        from leaddesk.services import demo
+        from leaddesk.services.demo import generate as demo
         from leaddesk.ui.jobs import run_write
 
         panel = self.first_start
@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
         elif hit.entity == "account":
             self.open_account(hit.id)
         else:
-            from leaddesk.services import pipeline
+            from leaddesk.services.pipeline import opportunities as pipeline
             from leaddesk.ui.jobs import run_read
 
             run_read(self, lambda: pipeline.get_opportunity(self.db, hit.id)).success(
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
         self.search_dialog.open_with("")
 
     def edit_lost_reasons(self):
-        from leaddesk.ui.widgets.lost_reasons_dialog import LostReasonsDialog
+        from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
 
         dialog = LostReasonsDialog(self.db, self)
         dialog.open()
@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
     def _team_module(self, name: str, what: str):
         """A Team-menu module written separately (imported when used, so the window works
         without it); None, after telling the user, when this LeadDesk does not have it."""
-        module = f"leaddesk.ui.widgets.{name}"
+        module = f"leaddesk.ui.{name}"
         try:
             return importlib.import_module(module)
         except ModuleNotFoundError as exc:
@@ -426,11 +426,11 @@ class MainWindow(QMainWindow):
             return None
 
     def open_conflicts(self):
-        module = self._team_module("conflict_inbox", self.tr("The conflict inbox"))
+        module = self._team_module("team.conflict_inbox", self.tr("The conflict inbox"))
         return module.open_conflict_inbox(self) if module is not None else None
 
     def open_duplicates(self):
-        module = self._team_module("duplicate_review", self.tr("The duplicate review"))
+        module = self._team_module("people.duplicate_review", self.tr("The duplicate review"))
         return module.open_duplicate_review(self) if module is not None else None
 
     def open_trash(self):
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
-        from leaddesk.ui.widgets.trash_view import open_trash
+        from leaddesk.ui.team.trash_view import open_trash
 
         dialog = open_trash(self, self.db)
         dialog.view.status_message.connect(self._show_status)
@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
 
     def open_join(self):
         """Team ▸ Join team…: once joined, background sync starts with the new profile."""
-        from leaddesk.ui.widgets.join_dialog import open_join_dialog
+        from leaddesk.ui.team.join_dialog import open_join_dialog
 
         dialog = open_join_dialog(self)
         dialog.joined.connect(self._joined)
@@ -462,14 +462,14 @@ class MainWindow(QMainWindow):
 
     def _profile_hub(self):
         from leaddesk.config import load_settings
-        from leaddesk.services import team_join
+        from leaddesk.services.team import join as team_join
 
         data_dir = self.settings.data_dir if self.settings else None
         return lambda: team_join.hub_url(load_settings() if data_dir is None else _with_dir(data_dir))
 
     def open_users(self) -> None:
         """Team ▸ Users… (administrators only; others are told why)."""
-        from leaddesk.ui.widgets.user_admin import open_user_admin
+        from leaddesk.ui.team.user_admin import open_user_admin
 
         open_user_admin(self, self.db)
 
@@ -490,7 +490,7 @@ class MainWindow(QMainWindow):
         elif view == "board":
             self.show_page("pipeline")
         elif view == "account":
-            from leaddesk.services import board
+            from leaddesk.services.pipeline import board
 
             cards = board.load_board(self.db).cards
             if cards:
@@ -505,12 +505,12 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self):
         """Help ▸ Keyboard shortcuts: the list is read from the actions themselves."""
-        from leaddesk.ui.widgets.help_dialog import open_shortcuts
+        from leaddesk.ui.shell.help_dialog import open_shortcuts
 
         return open_shortcuts(self)
 
     def open_readme(self) -> None:
-        from leaddesk.ui.widgets.help_dialog import README_WEB, readme_url
+        from leaddesk.ui.shell.help_dialog import README_WEB, readme_url
 
         url = readme_url()
         if url is None or not QDesktopServices.openUrl(url):

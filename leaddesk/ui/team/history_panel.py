@@ -3,7 +3,7 @@
 ``open_history(parent, db, entity, row_id, title)`` opens a :class:`HistoryDialog` (not
 modal); the contact detail, the account view and the opportunity dialog have a
 "History…" button for it. The list is read off the UI thread
-(:func:`leaddesk.services.history.record_history`) and reloads when the record changes.
+(:func:`leaddesk.services.team.history.record_history`) and reloads when the record changes.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
 
 from leaddesk.db import Database
 from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
-from leaddesk.services import history
-from leaddesk.services.history import HistoryEntry, RecordHistory
+from leaddesk.services.team import history
+from leaddesk.services.team.history import HistoryEntry, RecordHistory
 from leaddesk.ui import state
-from leaddesk.ui.itemmodels.board_model import display_locale, format_moment
+from leaddesk.ui.pipeline.board_model import display_locale, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.widgets import stage_badges

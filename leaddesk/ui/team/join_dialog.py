@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.config import Settings, TeamProfile, load_profile
-from leaddesk.services import team_join
+from leaddesk.services.team import join as team_join
 from leaddesk.ui import errors
 from leaddesk.ui.jobs import app_signals, run_background
 from leaddesk.ui.widgets.form_errors import FormErrors

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 
 from leaddesk.db import Database
 from leaddesk.errors import DatabaseUnavailable, LeadDeskError
-from leaddesk.services import team_sync
+from leaddesk.services.team import sync as team_sync
 from leaddesk.sync.protocol import HubUnavailable
 from leaddesk.ui.jobs import app_signals, run_background, run_read
-from leaddesk.ui.widgets.conflict_inbox import local_time
+from leaddesk.ui.team.conflict_inbox import local_time
 
 BADGE_CSS = ("QLabel#syncOffline {{ background: {bg}; color: white; border-radius: 8px; padding: 1px 8px;"
              " font-weight: 600; }}")
@@ -243,7 +243,7 @@ class SyncController(QObject):
     # --- conflicts --------------------------------------------------------------------------
     def open_inbox(self):
         """Open the conflict inbox over the main window (the badge's click)."""
-        from leaddesk.ui.widgets.conflict_inbox import ConflictInboxDialog, open_conflict_inbox
+        from leaddesk.ui.team.conflict_inbox import ConflictInboxDialog, open_conflict_inbox
 
         host = self.parent()
         if isinstance(host, QWidget) and getattr(host, "db", None) is self.db:

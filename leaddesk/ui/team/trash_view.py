@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services import trash
-from leaddesk.services.trash import TrashItem
+from leaddesk.services.team import trash
+from leaddesk.services.team.trash import TrashItem
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_write
-from leaddesk.ui.widgets.history_panel import open_history, restore_geometry, save_geometry, when_text
+from leaddesk.ui.team.history_panel import open_history, restore_geometry, save_geometry, when_text
 
 SEARCH_DELAY_MS = 250
 

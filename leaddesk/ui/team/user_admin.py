@@ -8,7 +8,7 @@ offboarding is "deactivate + disable login" (sync notes 6.5).
 Only administrators get the dialog: :func:`open_user_admin` checks the signed-in user
 first. (That is the UI's courtesy; the database's own rules are what really protects
 users, see models/access.py.) Login management goes through
-``leaddesk.services.team_admin``, imported only when needed, so the dialog works (without
+``leaddesk.services.team.admin``, imported only when needed, so the dialog works (without
 the login buttons) where that module or PostgreSQL is not available.
 """
 
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.errors import LeadDeskError, NotFound
 from leaddesk.models.enums import Role
-from leaddesk.services import users
+from leaddesk.services.team import users
 from leaddesk.services.dto import TeamInfo, UserInfo
 from leaddesk.services.records import Changes
 from leaddesk.ui.errors import show_error
@@ -47,7 +47,7 @@ from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
-from leaddesk.ui.widgets.history_panel import restore_geometry, save_geometry
+from leaddesk.ui.team.history_panel import restore_geometry, save_geometry
 
 
 def _tr(text: str) -> str:
@@ -99,7 +99,7 @@ class AdminData:
 def _team_admin():
     """The login service, or None while it is not part of this LeadDesk."""
     try:
-        from leaddesk.services import team_admin
+        from leaddesk.services.team import admin as team_admin
     except ImportError:
         return None
     return team_admin
