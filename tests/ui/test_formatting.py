@@ -6,7 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QLocale
 
-from leaddesk.ui.pipeline.board_model import format_date, format_moment
+from leaddesk.ui.formatting import format_date, format_moment
 
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 DE = QLocale(QLocale.Language.German, QLocale.Country.Germany)

@@ -40,7 +40,7 @@ from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard
-from leaddesk.ui.pipeline.board_model import format_moment
+from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.people.contact_editor import SavedContact
 from leaddesk.ui.widgets.stage_badges import (

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.services.people import account_duplicates, duplicates
 from leaddesk.ui import errors as ui_errors
-from leaddesk.ui.pipeline.board_model import format_date, format_moment
+from leaddesk.ui.formatting import format_date, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.widgets.stage_badges import seniority_label, source_label, stage_label

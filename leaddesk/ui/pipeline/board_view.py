@@ -29,7 +29,8 @@ from leaddesk.services.pipeline import board as board_service
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.pipeline.board import Board, BoardCard, BoardStage, column_of
 from leaddesk.ui.pipeline.card_delegate import OpportunityCardDelegate, _mix
-from leaddesk.ui.pipeline.board_model import CARD_MIME_TYPE, BoardModel, display_locale, format_totals, new_card
+from leaddesk.ui.formatting import display_locale, format_totals
+from leaddesk.ui.pipeline.board_model import CARD_MIME_TYPE, BoardModel, new_card
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
 from leaddesk.ui.pipeline.board_commands import (

@@ -31,7 +31,7 @@ from leaddesk.services.pipeline.board import BoardCard, BoardStage
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.records import Changes
 from leaddesk.ui import errors
-from leaddesk.ui.pipeline.board_model import display_locale
+from leaddesk.ui.formatting import display_locale
 from leaddesk.ui.people.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors

@@ -26,7 +26,8 @@ from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import Board, BoardFilter
 from leaddesk.ui import errors, state
-from leaddesk.ui.pipeline.board_model import BoardModel, display_locale, format_totals
+from leaddesk.ui.formatting import display_locale, format_totals
+from leaddesk.ui.pipeline.board_model import BoardModel
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.pipeline.board_view import BoardView, ElidedLabel
 from leaddesk.ui.pipeline.opportunity_dialogs import NewOpportunityDialog, amount_text, combo_index, pydate, qdate

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.services.team import conflicts
 from leaddesk.ui import state
-from leaddesk.ui.pipeline.board_model import format_moment
+from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read, run_write
 

@@ -40,7 +40,7 @@ from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKi
 from leaddesk.services.team import history
 from leaddesk.services.team.history import HistoryEntry, RecordHistory
 from leaddesk.ui import state
-from leaddesk.ui.pipeline.board_model import display_locale, format_moment
+from leaddesk.ui.formatting import display_locale, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.widgets import stage_badges
