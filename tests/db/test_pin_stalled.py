@@ -10,8 +10,9 @@ import datetime as dt
 
 import pytest
 
-from leaddesk.services import accounts, board, pipeline
-from leaddesk.ui.itemmodels.board_model import card_from_detail
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.ui.pipeline.board_model import card_from_detail
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 TODAY = NOW.date()

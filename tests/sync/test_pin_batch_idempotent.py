@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from leaddesk.models import Account
-from leaddesk.services import accounts
+from leaddesk.services.people import accounts
 from leaddesk.sync import client
 from leaddesk.sync.protocol import PushBatch
 from tests.sync.support import conflicts, duplicate_change_ids, log_count

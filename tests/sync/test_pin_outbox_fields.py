@@ -18,7 +18,10 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Uuid, 
 from sqlalchemy.types import JSON
 
 from leaddesk.models import Outbox
-from leaddesk.services import demo, duplicates, scoring, team_settings
+from leaddesk.services.demo import generate as demo
+from leaddesk.services.people import duplicates
+from leaddesk.services.qualification import scoring
+from leaddesk.services.team import settings as team_settings
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import entities
 

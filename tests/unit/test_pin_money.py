@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from leaddesk.models import Account, Opportunity
-from leaddesk.services import accounts, board, pipeline
+from leaddesk.services.people import accounts
+from leaddesk.services.pipeline import board, opportunities as pipeline
 
 INEXACT = ["19.99", "0.29", "1.15", "1005.03", "0.07", "4.35", "0.57", "123456789.99"]
 
