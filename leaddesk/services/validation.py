@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -180,6 +181,34 @@ def domain_of(website: str | None) -> str | None:
 
 
 #: Field names that read badly capitalised, as the forms label them ("E-mail", not "Email").
+def choice(enum_cls, value, field: str):
+    """``value`` as a member of ``enum_cls`` (accepts the member or its text)."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(str(value).strip().lower())
+    except ValueError as exc:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise ValidationError(f"'{value}' is not a valid {field.replace('_', ' ')} ({allowed}).", field=field) from exc
+
+
+def date_value(value, *, field: str) -> dt.date | None:
+    """A calendar date (a ``date`` or ``YYYY-MM-DD`` text); a date *and time* is refused."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    label = field.replace("_", " ").capitalize()
+    if isinstance(value, dt.datetime):
+        raise ValidationError(f"{label} must be a date without a time of day.", field=field)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError(f"{label} '{value}' is not a date (use YYYY-MM-DD).", field=field)
+
+
 _LABELS = {"email": "E-mail", "emails": "E-mail"}
 
 

@@ -14,7 +14,7 @@ import enum
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Uuid, func, select
+from sqlalchemy import func, select
 from sqlalchemy.types import JSON
 
 from leaddesk.models import Outbox

@@ -16,7 +16,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Campaign, Contact, EngagementEvent
 from leaddesk.models.enums import CampaignKind, EngagementKind, LifecycleStage
 from leaddesk.services import validation as v
-from leaddesk.services.qualification.dto import CampaignDetail, CampaignKpis, EngagementInfo
+from leaddesk.services.marketing.dto import CampaignDetail, CampaignKpis, EngagementInfo
 from leaddesk.services.records import (
     Changes,
     as_uuid,
@@ -30,34 +30,6 @@ from leaddesk.services.records import (
 
 FIELDS = ("name", "kind", "starts_on", "ends_on", "location", "cost", "currency", "notes")
 CENT = Decimal("0.01")
-
-
-def choice(enum_cls, value, field: str):
-    """``value`` as a member of ``enum_cls`` (accepts the member or its text)."""
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(str(value).strip().lower())
-    except ValueError as exc:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise ValidationError(f"'{value}' is not a valid {field.replace('_', ' ')} ({allowed}).", field=field) from exc
-
-
-def date_value(value, *, field: str) -> dt.date | None:
-    """A calendar date (a ``date`` or ``YYYY-MM-DD`` text); a date *and time* is refused."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    label = field.replace("_", " ").capitalize()
-    if isinstance(value, dt.datetime):
-        raise ValidationError(f"{label} must be a date without a time of day.", field=field)
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(f"{label} '{value}' is not a date (use YYYY-MM-DD).", field=field)
 
 
 def aware_datetime(value, *, field: str) -> dt.datetime:
@@ -78,10 +50,10 @@ def clean_campaign(data: dict, *, partial: bool = False) -> dict:
     if "kind" in data or not partial:
         if data.get("kind") is None:
             raise ValidationError("Say what kind of campaign this is (trade show, webinar ...).", field="kind")
-        out["kind"] = choice(CampaignKind, data["kind"], "kind")
+        out["kind"] = v.choice(CampaignKind, data["kind"], "kind")
     for key in ("starts_on", "ends_on"):
         if key in data:
-            out[key] = date_value(data[key], field=key)
+            out[key] = v.date_value(data[key], field=key)
     for key, limit in (("location", 200), ("notes", 20000)):
         if key in data:
             out[key] = v.clean_text(data[key], field=key, max_len=limit)
@@ -144,7 +116,7 @@ def list_campaigns(
     """Campaigns, latest start first (campaigns without dates last), then by name."""
     stmt = select(Campaign).where(Campaign.deleted.is_(deleted))
     if kind is not None:
-        stmt = stmt.where(Campaign.kind == choice(CampaignKind, kind, "kind"))
+        stmt = stmt.where(Campaign.kind == v.choice(CampaignKind, kind, "kind"))
     stmt = stmt.order_by(Campaign.starts_on.desc().nulls_last(), Campaign.name, Campaign.id)
     with db.reader() as s:
         return [to_dto(obj, CampaignDetail) for obj in s.scalars(stmt)]
@@ -155,7 +127,7 @@ def record_engagement(
     detail: str | None = None, campaign_id=None,
 ) -> EngagementInfo:
     """Record one behavioural signal of a contact (insert-only; feeds interest scoring)."""
-    kind = choice(EngagementKind, kind, "kind")
+    kind = v.choice(EngagementKind, kind, "kind")
     occurred_at = aware_datetime(occurred_at, field="occurred_at")
     detail = v.clean_text(detail, field="detail", max_len=500)
     campaign = as_uuid(campaign_id, field="campaign_id") if campaign_id else None

@@ -18,7 +18,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Bant, Contact, LifecycleEvent, Opportunity
 from leaddesk.models.enums import Authority, BantResult, LifecycleStage
 from leaddesk.services import validation as v
-from leaddesk.services.marketing.campaigns import choice, date_value
+from leaddesk.services.validation import choice, date_value
 from leaddesk.services.qualification.dto import BantAssessment, BantDetail, BantOutcome
 from leaddesk.services.records import as_uuid, check_version, get_row, to_dto
 

@@ -14,7 +14,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import FunnelStageDefinition
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.services import validation as v
-from leaddesk.services.marketing.campaigns import choice
+from leaddesk.services.validation import choice
 from leaddesk.services.qualification.dto import StageDefinition
 from leaddesk.services.records import Changes, assign, check_version, to_dto
 from leaddesk.services.setup import seed_id

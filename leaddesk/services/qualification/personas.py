@@ -13,7 +13,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Account, Contact, Persona
 from leaddesk.models.enums import Seniority
 from leaddesk.services import validation as v
-from leaddesk.services.marketing.campaigns import choice
+from leaddesk.services.validation import choice
 from leaddesk.services.qualification.dto import ContactPersona, PersonaDetail, PersonaMatch
 from leaddesk.services.records import (
     Changes,

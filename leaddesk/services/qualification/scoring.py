@@ -29,7 +29,7 @@ from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Per
 from leaddesk.models.enums import EngagementKind, LifecycleStage, ScoreFamily, Seniority
 from leaddesk.services.team import settings as team_settings
 from leaddesk.services import validation as v
-from leaddesk.services.marketing.campaigns import choice
+from leaddesk.services.validation import choice
 from leaddesk.services.qualification.dto import (
     ContactFacts,
     Grade,
