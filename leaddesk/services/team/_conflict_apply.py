@@ -42,6 +42,8 @@ class ConflictValueUnreadable(LeadDeskError):
         super().__init__(
             f"The other value of {label.lower()} field '{field}' can no longer be read ({reason}); "
             "this version of LeadDesk cannot apply it. Nothing was changed; choose Keep to close the conflict.")
+
+
 class _Applier:
     """Applies "use other" values to ORM rows in one session (so the journal records them)."""
 
@@ -158,6 +160,8 @@ class _Applier:
         spec = entity(name)
         obj = self.s.get(spec.model, row_id)
         return None if obj is None else {k: getattr(obj, k) for k in spec.fields}
+
+
 def _subject(s: Session, actor_id: uuid.UUID | None) -> access.Subject | None:
     """Who resolves, for the access rules (None: standalone, no rules)."""
     user = s.get(User, actor_id) if actor_id is not None else None

@@ -60,6 +60,7 @@ DERIVED = {
     ("opportunity", "closed_at"): ("status",),
 }
 
+
 def entity_label(name: str) -> str:
     return ENTITY_LABELS.get(name, name.replace("_", " ").capitalize())
 
@@ -89,6 +90,8 @@ def _fold(name: str, items: list[dict]) -> list[tuple[dict, tuple[int, ...]]]:
             lines.append((d, [d["id"]]))
     lines.sort(key=lambda line: line[0]["id"])
     return [(r, tuple(sorted(ids))) for r, ids in lines]
+
+
 def _when(hlc: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(millis_of(hlc) / 1000, tz=dt.timezone.utc)
 
@@ -186,6 +189,8 @@ def _title_column(name: str) -> str | None:
         return None
     col = TITLE_COLUMNS.get(name, "name")
     return col if col in fields else None
+
+
 def _ordered(rows) -> list:
     """Refused creations first (parents before children, so a re-created child can point
     at its re-created parent), then record by record in conflict order."""
@@ -199,6 +204,8 @@ def _ordered(rows) -> list:
         return (not creation, rank, first[(r.entity, r.row_id)], r.id)
 
     return sorted(rows, key=order)
+
+
 def _checked(column, value):
     """``value`` if it is of the column's plain Python type (the JSON decoder passes ints,
     strings and booleans through unchecked)."""

@@ -164,6 +164,7 @@ def list_conflicts(db: Database, *, unresolved_only: bool = True) -> list[Record
     out.sort(key=lambda rec: -max(rec.ids))
     return out
 
+
 def _line(r: dict, ids: tuple[int, ...], original, titles: "_Titles", me: uuid.UUID) -> FieldConflict:
     name, field = r["entity"], r["field"]
     column = _column(name, field)
@@ -185,6 +186,8 @@ def _line(r: dict, ids: tuple[int, ...], original, titles: "_Titles", me: uuid.U
         other_by=_who(r["lost_author"], r["lost_node"], titles, me),
         kept_at=_when(r["kept_hlc"]), other_at=_when(r["lost_hlc"]), note=r["note"],
         resolved=bool(r["resolved"]), resolution=r["resolution"])
+
+
 class _Titles:
     """Readable names of rows (records, their parents, users, referenced rows)."""
 
