@@ -21,6 +21,7 @@ from leaddesk.services.followups import activities
 from leaddesk.services.team import history, trash, users
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.team.history import STATE_LABELS
+from leaddesk.services.team.history_text import CREATED, value_text
 from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import bulk_insert, encode
 
@@ -361,19 +362,19 @@ def test_history_on_the_hub_after_a_replica_pushed(db, sqlite_template, tmp_path
         # is never empty there.
         on_laptop = history.record_history(laptop, "contact", ann.id)
         assert not any(e.state == history.PENDING for e in on_laptop)
-        assert any(e.field == history.CREATED for e in on_laptop)
+        assert any(e.field == CREATED for e in on_laptop)
     finally:
         hub.dispose()
         laptop.dispose()
 
 
 def test_history_value_text_reads_values_for_people():
-    assert history.value_text("amount", Decimal("1234.5")) == "1,234.50"
-    assert history.value_text("city", None) == "(empty)"
-    assert history.value_text("active", False) == "no"
-    assert history.value_text("done_at", dt.datetime(2030, 1, 2, 3, 4, tzinfo=dt.timezone.utc)) == \
+    assert value_text("amount", Decimal("1234.5")) == "1,234.50"
+    assert value_text("city", None) == "(empty)"
+    assert value_text("active", False) == "no"
+    assert value_text("done_at", dt.datetime(2030, 1, 2, 3, 4, tzinfo=dt.timezone.utc)) == \
         "2030-01-02 03:04 UTC"
-    assert history.value_text("seniority", history.entities()["contact"].fields["seniority"].type.enum_class("c_level")
+    assert value_text("seniority", history.entities()["contact"].fields["seniority"].type.enum_class("c_level")
                               ) == "C-level"
-    assert history.value_text("tags", ["a", "b"]) == "a, b"
+    assert value_text("tags", ["a", "b"]) == "a, b"
     assert json.loads(encode(Decimal("1.10"))) == "1.10"

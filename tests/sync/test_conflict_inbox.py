@@ -19,6 +19,7 @@ from leaddesk.models import ChangeLog, Outbox, SyncConflict
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import sync as team_sync
 from leaddesk.services.team import conflicts as inbox
+from leaddesk.services.team._conflict_apply import ConflictTargetMissing, ConflictValueUnreadable
 from leaddesk.sync import client
 from leaddesk.sync import conflicts as sync_conflicts
 from leaddesk.sync.protocol import HubUnavailable
@@ -349,9 +350,9 @@ def test_conflict_inbox_errors_are_sentences_and_bulk_skips_what_it_cannot_apply
                               kept="null", lost='"Search"')
     full_sync(hub, a)
     before = outbox_rows(a)
-    with pytest.raises(inbox.ConflictTargetMissing, match="no longer exists here"):
+    with pytest.raises(ConflictTargetMissing, match="no longer exists here"):
         inbox.use_other(a, [vanished, fine])
-    with pytest.raises(inbox.ConflictValueUnreadable, match="can no longer be read"):
+    with pytest.raises(ConflictValueUnreadable, match="can no longer be read"):
         inbox.use_other(a, [garbled])
     assert outbox_rows(a) == before and inbox.count_open(a) == 3
     result = inbox.use_other_all(a)

@@ -19,6 +19,7 @@ from leaddesk.models import ChangeLog, SyncConflict
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import users
 from leaddesk.services.team import conflicts as inbox
+from leaddesk.services.team._conflict_apply import ConflictTargetMissing
 from leaddesk.clock import pack
 from leaddesk.ui.jobs import app_signals
 from leaddesk.ui.team.conflict_inbox import (
@@ -197,7 +198,7 @@ def test_conflict_inbox_dialog_errors_go_to_the_error_dialog(dialog, inbox_db, n
     ghost_row = next(i for i, r in enumerate(dialog.model.records) if not r.exists)
     select(dialog, dialog.model.index(ghost_row, 0))
     dialog.use_other_selected()
-    assert len(no_dialogs) == 1 and isinstance(no_dialogs[0], inbox.ConflictTargetMissing)
+    assert len(no_dialogs) == 1 and isinstance(no_dialogs[0], ConflictTargetMissing)
     assert dialog.model.open_count == 5 and dialog.keep_button.isEnabled()
 
 

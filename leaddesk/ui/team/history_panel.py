@@ -39,6 +39,7 @@ from leaddesk.db import Database
 from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
 from leaddesk.services.team import history
 from leaddesk.services.team.history import HistoryEntry, RecordHistory
+from leaddesk.services.team.history_text import CREATED
 from leaddesk.ui import state
 from leaddesk.ui.formatting import display_locale, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
@@ -87,7 +88,7 @@ def value_display(entry: HistoryEntry) -> str:
         return when_text(value)
     if isinstance(value, dt.date):
         return display_locale().toString(value, QLocale.FormatType.ShortFormat)
-    if isinstance(value, enum.Enum) and entry.field not in (history.CREATED,):
+    if isinstance(value, enum.Enum) and entry.field not in (CREATED,):
         labels = {LifecycleStage: stage_badges.stage_long_label, Seniority: stage_badges.seniority_label,
                   LeadSource: stage_badges.source_label, EmailKind: stage_badges.email_kind_label,
                   PhoneKind: stage_badges.phone_kind_label}
@@ -163,7 +164,7 @@ class HistoryTableModel(QAbstractTableModel):
                 font = QFont()
                 font.setStrikeOut(True)
                 return font
-            if column == "field" and entry.field == history.CREATED and not entry.child:
+            if column == "field" and entry.field == CREATED and not entry.child:
                 font = QFont()
                 font.setBold(True)
                 return font
