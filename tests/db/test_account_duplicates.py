@@ -17,7 +17,10 @@ from leaddesk.services.people import accounts, contacts, duplicates
 from leaddesk.services.followups import activities
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.team import users
-from leaddesk.services.people.duplicates import MergeRefused
+from leaddesk.services.people._account_detection import DOMAIN_SCORE, SIMILAR_NAME_SCORE
+from leaddesk.services.people._account_merge import LINKS
+from leaddesk.services.people._duplicate_common import AfterSyncResult, MergeRefused, pair_id
+from leaddesk.services.people._matching import _site_name
 from tests.sync.support import synced_data
 
 
@@ -44,7 +47,7 @@ def live_rows(db, account_id) -> dict[str, int]:
     with db.reader() as s:
         return {key: s.scalar(select(func.count()).select_from(model).where(
             getattr(model, column) == account_id, model.deleted.is_(False)))
-            for key, (model, column) in adup.LINKS.items()}
+            for key, (model, column) in LINKS.items()}
 
 
 # --- detection --------------------------------------------------------------------------
@@ -56,10 +59,10 @@ def test_account_duplicates_detect_same_domain_and_similar_name(db):
     assert adup.detect(db) == 1
     [cand] = adup.list_candidates(db)
     assert {cand.a.id, cand.b.id} == {a.id, b.id} and cand.a.id < cand.b.id
-    assert cand.id == duplicates.pair_id(a.id, b.id, "account") != duplicates.pair_id(a.id, b.id)
+    assert cand.id == pair_id(a.id, b.id, "account") != pair_id(a.id, b.id)
     assert cand.reasons == ("Same web domain: fairgoods.example",
                             "Same name: Fair Goods GmbH / FairGoods GmbH (Köln, DE)")
-    assert cand.score == adup.DOMAIN_SCORE + 5 and cand.entity == "account"
+    assert cand.score == DOMAIN_SCORE + 5 and cand.entity == "account"
     assert adup.detect(db) == 0  # nothing new the second time
     with db.reader() as s:
         assert s.scalar(select(DuplicateCandidate.entity)) == "account"
@@ -72,7 +75,7 @@ def test_account_duplicates_detect_typo_names_without_a_website(db):
     assert adup.detect(db) == 1
     [reason] = open_pairs(db)[frozenset({a.id, b.id})].reasons
     assert reason.startswith("Similar name: Nordlicht Logistik GmbH / Nordlict Logistik")
-    assert open_pairs(db)[frozenset({a.id, b.id})].score == adup.SIMILAR_NAME_SCORE
+    assert open_pairs(db)[frozenset({a.id, b.id})].score == SIMILAR_NAME_SCORE
 
 
 def test_account_duplicates_no_pair_for_other_places_other_names_or_shared_hosts(db):
@@ -96,7 +99,7 @@ def test_account_duplicates_detect_limited_to_given_accounts_and_dismissed_stays
     assert adup.detect(db, account_ids=[c.id]) == 1
     assert set(open_pairs(db)) == {frozenset({c.id, d.id})}
     assert adup.detect(db, account_ids=[]) == 0
-    assert adup.after_sync(db, [a.id]) == duplicates.AfterSyncResult(followed=0, detected=1)
+    assert adup.after_sync(db, [a.id]) == AfterSyncResult(followed=0, detected=1)
     [cand] = [x for x in adup.list_candidates(db) if a.id in (x.a.id, x.b.id)]
     duplicates.dismiss(db, cand.id)
     assert adup.detect(db) == 0
@@ -219,7 +222,7 @@ def test_account_duplicates_refusals_write_nothing(db, fair):
         adup.merge(db, keep.id, gone.id, choices={"city": "both"})
     with pytest.raises(NotFound):
         adup.merge(db, keep.id, uuid.uuid4())
-    contact_pair = duplicates.pair_id(people[0].id, people[1].id)
+    contact_pair = pair_id(people[0].id, people[1].id)
     with pytest.raises(NotFound):
         adup.merge(db, keep.id, gone.id, candidate_id=contact_pair)
     assert state_without_merges(db) == before
@@ -341,4 +344,4 @@ def test_account_duplicates_same_name_with_two_websites_needs_the_same_site_name
     assert adup.detect(db) == 4
     assert set(open_pairs(db)) == {frozenset({a.id, b.id}), frozenset({a.id, c.id}), frozenset({b.id, c.id}),
                                    frozenset({other.id, c.id})}  # not other with a or b: another website
-    assert adup._site_name("shop.fairgoods.co.uk") == "fairgoods" and adup._site_name("gmail.com") is None
+    assert _site_name("shop.fairgoods.co.uk") == "fairgoods" and _site_name("gmail.com") is None

@@ -25,7 +25,9 @@ from leaddesk.services.followups import activities
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.qualification import bant as qualification
-from leaddesk.services.people.duplicates import MergeRefused
+from leaddesk.services.people._contact_detection import EMAIL_SCORE
+from leaddesk.services.people._duplicate_common import AfterSyncResult, MergeRefused, pair_id
+from leaddesk.services.people._matching import MAX_SHARED
 from tests.sync.support import synced_data
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -70,9 +72,9 @@ def test_duplicates_detect_same_email_in_another_spelling(db):
     assert duplicates.detect(db) == 1
     [cand] = duplicates.list_candidates(db)
     assert {cand.a.id, cand.b.id} == {a.id, b.id} and cand.a.id < cand.b.id
-    assert cand.id == duplicates.pair_id(b.id, a.id) == duplicates.pair_id(a.id, b.id)
+    assert cand.id == pair_id(b.id, a.id) == pair_id(a.id, b.id)
     assert cand.reasons == ("Same e-mail: ana.souza@example.com",)
-    assert cand.score == duplicates.EMAIL_SCORE and cand.status is DuplicateStatus.OPEN
+    assert cand.score == EMAIL_SCORE and cand.status is DuplicateStatus.OPEN
     assert duplicates.detect(db) == 0  # nothing new the second time
     assert len(duplicates.list_candidates(db)) == 1
 
@@ -122,9 +124,9 @@ def test_duplicates_no_pair_for_different_people_with_a_common_first_name(db):
 
 
 def test_duplicates_shared_switchboard_number_is_not_evidence(db):
-    people = [person(db, f"Person{i}", "Staff", phones=["+49 30 9999999"]) for i in range(duplicates.MAX_SHARED + 1)]
+    people = [person(db, f"Person{i}", "Staff", phones=["+49 30 9999999"]) for i in range(MAX_SHARED + 1)]
     assert duplicates.detect(db) == 0
-    assert len(people) > duplicates.MAX_SHARED
+    assert len(people) > MAX_SHARED
 
 
 def test_duplicates_several_reasons_raise_the_score_and_refresh_an_open_pair(db):
@@ -133,7 +135,7 @@ def test_duplicates_several_reasons_raise_the_score_and_refresh_an_open_pair(db)
     b = person(db, "Ana", "Souza", emails=["ana@acme.example"], account=acme.id)
     assert duplicates.detect(db) == 1
     first = open_pairs(db)[frozenset({a.id, b.id})]
-    assert len(first.reasons) == 2 and first.score > duplicates.EMAIL_SCORE
+    assert len(first.reasons) == 2 and first.score > EMAIL_SCORE
     edit(db, b.id, phones=["+49 30 5550000"])
     edit(db, a.id, phones=["030 5550000"])
     assert duplicates.detect(db) == 0
@@ -425,9 +427,9 @@ def test_duplicates_refuses_bad_choices_before_writing(db, twins):
     with pytest.raises(ValidationError, match="survivor or loser"):
         duplicates.merge(db, survivor.id, loser.id, choices={"city": "both"})
     with pytest.raises(MergeRefused, match="two other contacts"):
-        duplicates.merge(db, survivor.id, loser.id, candidate_id=duplicates.pair_id(loser.id, third.id))
+        duplicates.merge(db, survivor.id, loser.id, candidate_id=pair_id(loser.id, third.id))
     with pytest.raises(NotFound):
-        duplicates.merge(db, survivor.id, loser.id, candidate_id=duplicates.pair_id(survivor.id, third.id))
+        duplicates.merge(db, survivor.id, loser.id, candidate_id=pair_id(survivor.id, third.id))
     assert state_without_merges(db) == before
 
 
@@ -460,7 +462,7 @@ def test_duplicates_after_sync_follows_then_detects(db, twins):
     newcomer = person(db, "Ana", emails=["ana@home.example"])  # the loser's private address
     duplicates.merge(db, survivor.id, loser.id)
     result = duplicates.after_sync(db, [newcomer.id])
-    assert result == duplicates.AfterSyncResult(followed=0, detected=1)
+    assert result == AfterSyncResult(followed=0, detected=1)
     assert frozenset({survivor.id, newcomer.id}) in open_pairs(db)
     with db.reader() as s:
         assert s.scalar(select(func.count()).select_from(DuplicateCandidate)) == 2

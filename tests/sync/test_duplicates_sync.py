@@ -10,11 +10,12 @@ from leaddesk.models import Contact
 from leaddesk.models.enums import DuplicateStatus
 from leaddesk.services.followups import activities
 from leaddesk.services.people import contacts, duplicates
+from leaddesk.services.people._duplicate_common import AfterSyncResult, pair_id
 from leaddesk.sync import client
 from tests.sync.support import conflicts, outbox_count, synced_data
 
 
-def sync(db, hub) -> duplicates.AfterSyncResult:
+def sync(db, hub) -> AfterSyncResult:
     """One sync as the app runs it: push, pull, then the duplicate hook on what was pulled."""
     since = client.last_pulled_seq(db)
     client.sync(db, hub, backup=False)
@@ -55,7 +56,7 @@ def test_sync_two_reps_capture_the_same_person_and_both_see_one_candidate(seeded
     sync_all(hub, a, b)
     on_a, on_b = duplicates.list_candidates(a), duplicates.list_candidates(b)
     assert len(on_a) == len(on_b) == 1
-    assert on_a[0].id == on_b[0].id == duplicates.pair_id(ana_a.id, ana_b.id)
+    assert on_a[0].id == on_b[0].id == pair_id(ana_a.id, ana_b.id)
     assert on_a[0].reasons == on_b[0].reasons == ("Same e-mail: ana.souza@example.com",)
     assert_converged(hub, a, b)
     assert conflicts(hub) == []  # both laptops made the same row: no conflict
@@ -104,7 +105,7 @@ def test_sync_undo_on_the_other_laptop_brings_both_back_everywhere(seeded, hub):
     for db in (a, b):
         assert activities.get_activity(db, act.id).contact_id == gone.id
         assert {c.id for c in contacts.list_contacts(db).items} == {keep.id, gone.id}
-        assert [c.id for c in duplicates.list_candidates(db)] == [duplicates.pair_id(keep.id, gone.id)]
+        assert [c.id for c in duplicates.list_candidates(db)] == [pair_id(keep.id, gone.id)]
     assert_converged(hub, a, b)
 
 

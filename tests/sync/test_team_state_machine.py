@@ -70,7 +70,7 @@ from leaddesk.models.journal import ROW_CREATED
 from leaddesk.services.people import contacts, duplicates
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, trash
-from leaddesk.services.people.duplicates import MergeRefused
+from leaddesk.services.people._duplicate_common import MergeRefused
 from leaddesk.sync import client, server, snapshot
 from leaddesk.clock import HybridClock
 from leaddesk.sync.protocol import HubUnavailable, decode_value, entities

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services.people import account_duplicates, duplicates
+from leaddesk.services.people import account_duplicates, account_merge_rules, contact_merge_rules, duplicates
 from leaddesk.ui import errors as ui_errors
 from leaddesk.ui.formatting import format_date, format_moment
 from leaddesk.ui.itemmodels.roles import Roles
@@ -185,9 +185,9 @@ class ContactComparison(QScrollArea):
 
     def show_pair(self, cand) -> None:
         account = _kind(cand) == ACCOUNT
-        fields = account_duplicates.MERGE_FIELDS if account else duplicates.MERGE_FIELDS
+        fields = account_merge_rules.MERGE_FIELDS if account else contact_merge_rules.MERGE_FIELDS
         labels = ACCOUNT_FIELD_LABELS if account else FIELD_LABELS
-        both_allowed = account_duplicates.BOTH_ALLOWED if account else duplicates.BOTH_ALLOWED
+        both_allowed = account_merge_rules.BOTH_ALLOWED if account else contact_merge_rules.BOTH_ALLOWED
         self.candidate = cand
         self.groups = {}
         body = QWidget()
