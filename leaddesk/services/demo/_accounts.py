@@ -192,7 +192,6 @@ class _AccountPlans:
             address = address[0].upper() + address[1:]
         return address
 
-
     def plan_channels(self) -> None:
         """E-mails and phones per contact, as typed; :class:`_Normalizer` adds the
         normalised forms before they are written."""
@@ -227,4 +226,3 @@ class _AccountPlans:
                 for pos, (raw, kind) in enumerate(phones):
                     self.phone_rows.append(dict(contact_id=p.id, kind=kind, raw=raw, e164=None, position=pos,
                                                 created_at=created, region=loc.country))
-

@@ -217,7 +217,7 @@ class _ContactPlans:
             prev = stage
         p.path = path
 
-
+    # ---- rows ----------------------------------------------------------------------------------
     def contact_rows(self) -> Iterator[dict]:
         rng = self.rng
         score = {L: (0, 40, 0, 20), I: (0, 45, 10, 35), M: (30, 80, 30, 70), S: (50, 95, 50, 95),
@@ -260,7 +260,6 @@ class _ContactPlans:
                 and rng.random() < 0.2 else None,
                 created_at=self.at(p.captured),
             )
-
 
     def lifecycle_rows(self) -> Iterator[dict]:
         for p in self.people:
@@ -315,4 +314,3 @@ class _ContactPlans:
                 timing_date=self.day(sql_ts + days * DAY), result=result, assessed_at=self.at(sql_ts),
                 created_at=self.at(sql_ts),
             )
-

@@ -123,7 +123,7 @@ class _DealPlans:
         if o.closed is not None:
             o.history.append((o.stage_index, o.stage_index, OPEN, o.status, o.closed))
 
-
+    # ---- rows ----------------------------------------------------------------------------------
     def opportunity_rows(self) -> Iterator[dict]:
         rng = self.rng
         lost = self.lost_reason
@@ -256,4 +256,3 @@ class _DealPlans:
                        done_at=at(done) if done is not None else None, duration_minutes=minutes, outcome=outcome,
                        contact_id=cid, opportunity_id=oid, account_id=aid, owner_id=own,
                        created_at=at(min(created, self.now_ts)))
-

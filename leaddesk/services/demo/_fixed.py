@@ -147,4 +147,3 @@ class _FixedRecords:
                     for i, (n, d) in enumerate(INDICATORS)]
         new = set(missing(Indicator, [r["id"] for r in ind_rows]))
         self.insert(s, "indicators", Indicator, [r for r in ind_rows if r["id"] in new], len(new))
-

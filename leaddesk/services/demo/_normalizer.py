@@ -96,4 +96,3 @@ class _Normalizer:
         if self.feeder is not None:
             self.feeder.join()
             self.feeder = None
-

@@ -193,4 +193,3 @@ class _Pipe:
     name: str
     currency: str
     stages: list  # [(id, name, probability, rotting_days)]
-
