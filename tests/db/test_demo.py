@@ -29,6 +29,7 @@ from leaddesk.models import (
     PipelineStage,
     SearchDoc,
 )
+from leaddesk.services.demo import _normalizer
 from leaddesk.services.demo import generate as demo
 from leaddesk.services.people import search
 from leaddesk.services import setup
@@ -285,12 +286,12 @@ def test_demo_normalizer_worker_matches_in_process(monkeypatch):
     """The large demo normalises e-mails and phones in a worker process: same results."""
     emails = ["Ada.Lovelace@Example.com", "mehmet.yilmaz@anadolulojistik.com.tr"]
     phones = [("030 1234567", "DE"), ("0912 345 6789", "IR"), ("(212) 555-0147", "US"), ("02 123 4567", "TH")]
-    monkeypatch.setattr(demo._Normalizer, "PARALLEL_MIN", 0)
-    worker = demo._Normalizer(emails, phones)
+    monkeypatch.setattr(_normalizer._Normalizer, "PARALLEL_MIN", 0)
+    worker = _normalizer._Normalizer(emails, phones)
     assert worker.proc is not None
     try:
         got = worker.results()
     finally:
         worker.close()
-    assert got == (demo._normalize_batch("email", emails), demo._normalize_batch("phone", phones))
+    assert got == (_normalizer._normalize_batch("email", emails), _normalizer._normalize_batch("phone", phones))
     assert got[1][1] == ("0912 345 6789", "+989123456789")
