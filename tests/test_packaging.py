@@ -21,6 +21,9 @@ def test_packaging_wheel_ships_migrations_and_runs_outside_the_source_tree(tmp_p
     assert "leaddesk/migrations/env.py" in names
     assert "leaddesk/migrations/script.py.mako" in names
     assert any(n.startswith("leaddesk/migrations/versions/0001") for n in names)
+    # The demo's data tables are files next to its code; every one of them ships.
+    demo_data = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "leaddesk/services/demo/data").glob("*.toml"))
+    assert demo_data and set(demo_data) <= set(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "leaddesk = leaddesk.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     target = tmp_path / "site"
@@ -34,3 +37,7 @@ def test_packaging_wheel_ships_migrations_and_runs_outside_the_source_tree(tmp_p
     out = subprocess.run([sys.executable, "-c", "import leaddesk, sys; print(leaddesk.__file__)"], cwd=tmp_path,
                          env=env, capture_output=True, text=True)
     assert out.stdout.strip().startswith(str(target))
+    # ... and the installed package reads them (importlib.resources, not a path beside the source).
+    out = subprocess.run([sys.executable, "-c", "from leaddesk.services.demo import _tables; print(len(_tables.LOCALES))"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and int(out.stdout) > 0, out.stderr
