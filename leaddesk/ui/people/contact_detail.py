@@ -33,8 +33,8 @@ from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.people._contact_detail_loader import DetailData, load_detail
+from leaddesk.ui.people._contact_jobs import SavedContact
 from leaddesk.ui.people._stage_dialog import StageDialog
-from leaddesk.ui.people.contact_editor import SavedContact
 from leaddesk.ui.widgets.stage_badges import (
     badge_style_sheet,
     country_name,
