@@ -12,14 +12,9 @@ from leaddesk.services.followups import activities
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.people.duplicate_review import (
-    ACCOUNT,
-    CONTACT,
-    LEFT,
-    RIGHT,
-    DuplicateCandidatesModel,
-    DuplicateReviewDialog,
-)
+from leaddesk.ui.people._duplicate_candidates_model import DuplicateCandidatesModel
+from leaddesk.ui.people._duplicate_terms import ACCOUNT, CONTACT, LEFT, RIGHT
+from leaddesk.ui.people.duplicate_review import DuplicateReviewDialog
 
 
 @pytest.fixture

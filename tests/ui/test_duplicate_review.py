@@ -12,13 +12,9 @@ from leaddesk.services.people import accounts, contacts, duplicates
 from leaddesk.services.followups import activities
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.people.duplicate_review import (
-    LEFT,
-    RIGHT,
-    DuplicateCandidatesModel,
-    DuplicateReviewDialog,
-    open_duplicate_review,
-)
+from leaddesk.ui.people._duplicate_candidates_model import DuplicateCandidatesModel
+from leaddesk.ui.people._duplicate_terms import LEFT, RIGHT
+from leaddesk.ui.people.duplicate_review import DuplicateReviewDialog, open_duplicate_review
 
 
 def capture(db, given, family, **extra):

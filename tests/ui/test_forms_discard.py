@@ -168,7 +168,7 @@ def test_forms_discarding_writes_nothing(qtbot, db, deal, answers):
 
 def test_forms_stage_dialog_asks_only_when_a_reason_was_typed(qtbot, answers):
     from leaddesk.models.enums import LifecycleStage
-    from leaddesk.ui.people.contact_detail import StageDialog
+    from leaddesk.ui.people._stage_dialog import StageDialog
 
     dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
     dialog.select_stage(LifecycleStage.NURTURE)

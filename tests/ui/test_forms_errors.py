@@ -257,7 +257,7 @@ def test_forms_duplicate_warning_says_what_happens_to_the_draft(qtbot, db, monke
 
 def test_forms_stage_dialog_uses_the_same_banner(qtbot):
     from leaddesk.models.enums import LifecycleStage
-    from leaddesk.ui.people.contact_detail import StageDialog
+    from leaddesk.ui.people._stage_dialog import StageDialog
 
     dialog = _open(qtbot, StageDialog(LifecycleStage.LEAD, "Ana Ruiz"))
     dialog.show_error("Reason is too long (2,001 characters, at most 2,000).")

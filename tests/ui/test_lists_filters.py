@@ -11,7 +11,8 @@ from leaddesk.models.enums import LifecycleStage
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import users
 from leaddesk.ui.people.accounts_page import AccountsPage
-from leaddesk.ui.people.contacts_page import OWNER_COLUMN, SCORE_COLUMN, STAGE_COLUMN, ContactsPage
+from leaddesk.ui.people._contact_columns import OWNER_COLUMN, SCORE_COLUMN, STAGE_COLUMN
+from leaddesk.ui.people.contacts_page import ContactsPage
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

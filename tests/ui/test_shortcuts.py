@@ -34,7 +34,7 @@ from leaddesk.services.people import accounts, contacts
 from leaddesk.services.pipeline import board, opportunities as pipeline
 from leaddesk.services.team import users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
-from leaddesk.ui.people.contact_detail import StageDialog
+from leaddesk.ui.people._stage_dialog import StageDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.shell.main_window import PAGES, MainWindow
 from leaddesk.ui.pipeline.opportunity_dialogs import (

@@ -11,9 +11,8 @@ form is thrown away (form_guard.py).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,8 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,11 +33,12 @@ from leaddesk.db import Database
 from leaddesk.errors import Conflict, DuplicateContact, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.enums import EmailKind, LeadSource, PhoneKind, Seniority
 from leaddesk.services.people import accounts, contacts, phones
-from leaddesk.services import validation as v
 from leaddesk.services.dto import ContactDetail, EmailInfo, PhoneInfo
 from leaddesk.services.records import Changes
-from leaddesk.services.validation import sort_key
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.people._contact_form_checks import ContactFormChecks
+from leaddesk.ui.people._contact_jobs import SavedContact, UnknownCompany, _Loaded, resolve_account
+from leaddesk.ui.people._list_rows import ListRows
 from leaddesk.ui.people.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
@@ -59,125 +57,7 @@ from leaddesk.ui.widgets.stage_badges import (
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ContactLabels", text)
-
-
-class UnknownCompany(ValidationError):
-    """The company typed in the form is not an account yet (the dialog offers to create it)."""
-
-    def __init__(self, name: str):
-        super().__init__(_tr("There is no company called “{0}” yet.").format(name), field="account_id")
-        self.name = name
-
-
-@dataclass(frozen=True)
-class SavedContact:
-    """A write job's result: the contact plus what changed (for ``app_signals.data_changed``)."""
-
-    detail: ContactDetail
-    changes: Changes
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    detail: ContactDetail
-    account_name: str | None
-
-
-def resolve_account(db: Database, name: str, *, current: tuple[uuid.UUID, str] | None,
-                    create: bool) -> tuple[uuid.UUID | None, bool]:
-    """The account called ``name`` (accent- and case-insensitive): (id, created?).
-    Runs inside the write job."""
-    name = name.strip()
-    if not name:
-        return None, False
-    key = sort_key(name)
-    if current is not None and sort_key(current[1]) == key:
-        return current[0], False
-    for row in accounts.list_accounts(db, name_prefix=name, limit=50).items:
-        if sort_key(row.name) == key:
-            return row.id, False
-    if create:
-        return None, True  # the contact service creates it in the contact's transaction
-    raise UnknownCompany(name)
-
-
-class ListRows(QWidget):
-    """A few editable rows (value, kind, remove) plus an "Add" button: e-mails or phones."""
-
-    edited = Signal()
-
-    def __init__(self, kinds: list[tuple[object, str]], placeholder: str, add_text: str, parent=None):
-        super().__init__(parent)
-        self._kinds = kinds
-        self._placeholder = placeholder
-        self.rows: list[tuple[QWidget, QLineEdit, QComboBox]] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(4)
-        self.add_button = QPushButton(add_text)
-        self.add_button.setAutoDefault(False)
-        self.add_button.clicked.connect(lambda: self.add_row().setFocus())
-        bar = QHBoxLayout()
-        bar.addWidget(self.add_button)
-        bar.addStretch(1)
-        self._layout.addLayout(bar)
-
-    def add_row(self, value: str = "", kind=None) -> QLineEdit:
-        box = QWidget(self)
-        line = QHBoxLayout(box)
-        line.setContentsMargins(0, 0, 0, 0)
-        edit = QLineEdit(value)
-        edit.setPlaceholderText(self._placeholder)
-        edit.textEdited.connect(self.edited)
-        combo = QComboBox()
-        for data, label in self._kinds:
-            combo.addItem(label, data)
-        if kind is not None:
-            combo.setCurrentIndex(max(0, combo.findData(kind)))
-        remove = QToolButton()
-        remove.setText("✕")
-        remove.setToolTip(self.tr("Remove"))
-        remove.setAutoRaise(True)
-        remove.clicked.connect(lambda: self.remove_row(box))
-        line.addWidget(edit, 1)
-        line.addWidget(combo)
-        line.addWidget(remove)
-        self._layout.insertWidget(len(self.rows), box)
-        self.rows.append((box, edit, combo))
-        self.setFocusProxy(self.rows[0][1])  # the label's mnemonic lands in the first row
-        return edit
-
-    def remove_row(self, box: QWidget) -> None:
-        self.rows = [r for r in self.rows if r[0] is not box]
-        box.hide()
-        box.deleteLater()
-        if not self.rows:
-            self.add_row()
-        self.setFocusProxy(self.rows[0][1])
-
-    def set_items(self, items: list[tuple[str, object]]) -> None:
-        for box, _, _ in self.rows:
-            box.hide()
-            box.deleteLater()
-        self.rows = []
-        self.setFocusProxy(None)
-        for value, kind in items:
-            self.add_row(value, kind)
-        if not self.rows:
-            self.add_row()
-
-    def items(self) -> list[tuple[int, str, object]]:
-        """(row number, text, kind) of every non-empty row, in order."""
-        return [(i, edit.text().strip(), combo.currentData()) for i, (_, edit, combo) in enumerate(self.rows)
-                if edit.text().strip()]
-
-    def editor(self, row: int) -> QLineEdit | None:
-        return self.rows[row][1] if 0 <= row < len(self.rows) else None
-
-
-class ContactEditorDialog(QDialog):
+class ContactEditorDialog(ContactFormChecks, QDialog):
     """Create (``contact_id=None``) or edit a contact. Open it with ``open()``; ``saved``
     carries the stored ``ContactDetail`` and the dialog then accepts."""
 
@@ -482,59 +362,6 @@ class ContactEditorDialog(QDialog):
             self.tr("There is no company called “{0}” yet. Create it?").format(name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
         return answer == QMessageBox.StandardButton.Yes
-
-    # --- inline errors ----------------------------------------------------------------
-    def widget_for(self, field: str | None) -> QWidget | None:
-        if not field:
-            return None
-        for kind, rows in (("emails", self.emails), ("phones", self.phones)):
-            if field.startswith(f"{kind}["):
-                try:
-                    index = int(field[len(kind) + 1:-1])
-                    return rows.editor(self._row_map[kind][index])
-                except (ValueError, IndexError, KeyError, AttributeError):
-                    return None
-        return self.fields.get(field)
-
-    def show_inline_error(self, message: str, field: str | None = None, *, conflict: bool = False) -> None:
-        widget = self.errors.widget_for(field)
-        if widget is not None:
-            self.errors.watch(widget)  # an e-mail or phone row made after the form was built
-        self.errors.show_message(message, field, conflict=conflict and self.contact_id is not None)
-
-    def clear_error(self) -> None:
-        self.errors.clear()
-
-    # --- checks while a field is marked (no database: they run on the UI thread) ---------
-    def _check_names(self) -> None:
-        contacts.clean_contact({"given_name": self.fields["given_name"].text(),
-                                "family_name": self.fields["family_name"].text()}, partial=True)
-        if not (self.fields["given_name"].text().strip() or self.fields["family_name"].text().strip()):
-            raise ValidationError(self.tr("Give at least a first or a last name."), field="given_name")
-
-    def _marked_text(self) -> str:
-        widget = self.errors.widget_for(self.errors.invalid_field)
-        return widget.text() if isinstance(widget, QLineEdit) else ""
-
-    def _check_email(self) -> None:
-        v.normalize_email(self._marked_text(), field=self.errors.invalid_field or "emails")
-
-    def _check_phone(self) -> None:
-        field = self.errors.invalid_field or "phones[0]"
-        try:
-            index = int(field[len("phones["):-1])
-        except ValueError:
-            index = 0
-        label = self.tr("Phone") if len(self._row_map["phones"]) <= 1 else self.tr("Phone {0}").format(index + 1)
-        try:
-            region = country_input(self.fields["country"].text())
-            region = v.country(region) if region else self.default_region
-        except ValidationError:
-            region = self.default_region
-        phones.parse_phone(self._marked_text(), region=region or v.DEFAULT_REGION, label=label, field=field)
-
-    def _check_country(self) -> None:
-        v.country(country_input(self.fields["country"].text()))
 
     # --- closing ----------------------------------------------------------------------
     def snapshot(self) -> tuple:

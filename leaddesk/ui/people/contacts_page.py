@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -29,53 +27,37 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services.people import contacts, lists
+from leaddesk.services.people import lists
 from leaddesk.services.records import as_uuid
 from leaddesk.ui import state
-from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
+from leaddesk.ui.itemmodels.paged_table_model import PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.jobs import app_signals, run_write
+from leaddesk.ui.jobs import app_signals
+from leaddesk.ui.people._contact_actions import ContactActions
+from leaddesk.ui.people._contact_columns import (
+    COLUMN_WEIGHTS,
+    HEADER_KEY,
+    MIN_WIDTH,
+    PHONE_COLUMN,
+    SCORE_COLUMN,
+    STAGE_COLUMN,
+    contact_columns,
+)
 from leaddesk.ui.people.contact_detail import ContactDetail
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
-from leaddesk.ui.widgets.stage_badges import STAGES, StageBadgeDelegate, ltr, stage_label, stage_long_label
+from leaddesk.ui.widgets.stage_badges import STAGES, StageBadgeDelegate, stage_label, stage_long_label
 
 #: Entities whose change can alter the list (rows, first e-mail/phone, company names).
 #: "ContactDetail"/"AccountDetail" are what ui.jobs reports for writes returning a bare DTO.
 LIST_ENTITIES = frozenset({"contact", "contact_email", "contact_phone", "account", "ContactDetail", "AccountDetail",
                            "app_user"})
 
-#: Until the user sizes a column, Phone, Stage and Score get what their text needs and the
-#: other columns share the rest in these proportions (then the user's widths, kept by
-#: ui/state.py, win).
-COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 7: 0.8}
-MIN_WIDTH = 56
-PHONE_COLUMN = 4
-STAGE_COLUMN = 5
-SCORE_COLUMN = 6
-OWNER_COLUMN = 7
-#: Settings key of the column widths (v2: score and owner columns were added).
-HEADER_KEY = "ContactsPage.v2"
 PAGE_SIZE = 200
 #: How many pages to read while looking for a contact to select (select_contact).
 MAX_SEARCH_PAGES = 25
 
 
-def contact_columns(tr) -> list[Column]:
-    right = Qt.AlignmentFlag.AlignRight
-    return [
-        Column(tr("Name"), lambda r: r.display_name, sort="name"),
-        Column(tr("Job title"), lambda r: r.job_title),
-        Column(tr("Company"), lambda r: r.account_name, sort="company"),
-        Column(tr("E-mail"), lambda r: ltr(r.email)),
-        Column(tr("Phone"), lambda r: ltr(r.phone)),
-        Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage), sort="stage"),
-        Column(tr("Score"), lambda r: r.score, align=right, sort="score",
-               tooltip=tr("Fit plus interest (lead scoring)")),
-        Column(tr("Owner"), lambda r: r.owner_name or "", sort="owner"),
-    ]
-
-
-class ContactsPage(QWidget):
+class ContactsPage(ContactActions, QWidget):
     contact_activated = Signal(object)  # contact id (Enter / double-click on a row)
     status_message = Signal(str)  # "Deleted …", "Saved …" (the main window may show it)
 
@@ -241,36 +223,6 @@ class ContactsPage(QWidget):
         if not self._fitting:
             self._user_sized = True
 
-    def _build_actions(self) -> None:
-        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        self.new_action = QAction(self.tr("&New contact…"), self)
-        self.new_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
-        self.new_action.triggered.connect(self.new_contact)
-        self.edit_action = QAction(self.tr("&Edit…"), self)
-        self.edit_action.triggered.connect(lambda: self.edit_contact())
-        self.stage_action = QAction(self.tr("Change &stage…"), self)
-        self.stage_action.triggered.connect(self.change_stage)
-        self.delete_action = QAction(self.tr("&Delete"), self)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.delete_action.triggered.connect(lambda: self.delete_contact())
-        self.reload_action = QAction(self.tr("&Reload"), self)
-        self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.reload_action.triggered.connect(self.reload)
-        self.find_action = QAction(self.tr("&Filter"), self)
-        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        self.find_action.triggered.connect(self.focus_filter)
-        for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action,
-                       self.find_action):
-            action.setShortcutContext(ctx)
-        # Ctrl+N, F5 and Ctrl+F work anywhere on the page; Delete only in the table (not
-        # while reading the history list). Right-click on a row offers the same actions.
-        self.addActions([self.new_action, self.reload_action, self.find_action])
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        separator = QAction(self)
-        separator.setSeparator(True)
-        self.table.addActions([self.edit_action, self.stage_action, self.delete_action, separator, self.new_action])
-        self._update_actions()
-
     # --- loading ----------------------------------------------------------------------
     def _make_fetch(self, stage=None, owner_id=None, text=None, sort="name", descending=False):
         """A page fetcher with the filters and sort fixed now (it runs on a worker thread,
@@ -406,85 +358,6 @@ class ContactsPage(QWidget):
         if contact_id is not None:
             return as_uuid(contact_id)
         return self.current_contact_id() or self.detail.contact_id
-
-    # --- actions ----------------------------------------------------------------------
-    def on_row_activated(self, index: QModelIndex) -> None:
-        cid = index.data(Roles.ID)
-        if cid is not None:
-            self.contact_activated.emit(cid)
-            self.edit_contact(cid)
-
-    def new_contact(self) -> ContactEditorDialog:
-        return self._open_editor(ContactEditorDialog(self.db, None, self))
-
-    def edit_contact(self, contact_id=None) -> ContactEditorDialog | None:
-        cid = self._target(contact_id)
-        if cid is None:
-            return None
-        return self._open_editor(ContactEditorDialog(self.db, cid, self))
-
-    def _open_editor(self, dialog: ContactEditorDialog) -> ContactEditorDialog:
-        dialog.saved.connect(self.on_contact_saved)
-        dialog.open_existing_requested.connect(self.select_contact)
-        dialog.finished.connect(lambda _result: self._editor_closed(dialog))
-        self.editor = dialog
-        dialog.open()
-        return dialog
-
-    def _editor_closed(self, dialog: ContactEditorDialog) -> None:
-        if self.editor is dialog:
-            self.editor = None
-        dialog.deleteLater()
-        self.table.setFocus()
-
-    def on_contact_saved(self, detail) -> None:
-        self.select_contact(detail.id)
-        self.show_message(self.tr("Saved {0}.").format(detail.display_name))
-
-    def change_stage(self) -> None:
-        cid = self._target()
-        if cid is None:
-            return
-        if self.detail.contact is not None and self.detail.contact.id == cid:
-            self.detail.change_stage()
-        else:
-            self.select_contact(cid)
-
-    def delete_contact(self, contact_id=None) -> None:
-        cid = self._target(contact_id)
-        if cid is None:
-            return
-        row = self.row_of(cid)
-        shown = self.detail.contact if self.detail.contact is not None and self.detail.contact.id == cid else None
-        name = shown.display_name if shown else (self.model.row_at(row).display_name if row is not None else "")
-        if not self.confirm_delete(name):
-            return
-        following = None
-        if row is not None and self.model.rowCount() > 1:
-            following = self.model.row_at(row + 1 if row + 1 < self.model.rowCount() else row - 1).id
-        db, version = self.db, shown.version if shown else None
-        run_write(self, lambda: contacts.delete_contact(db, cid, expected_version=version)).success(
-            lambda _changes: self._on_deleted(name, following)).run()
-
-    def _on_deleted(self, name: str, following) -> None:
-        self.show_message(self.tr("Deleted {0}. It is in the trash and can be restored.").format(name))
-        if following is not None:
-            self.select_contact(following)
-        else:
-            self.detail.show_contact(None)
-        self.table.setFocus()
-
-    def confirm_delete(self, name: str) -> bool:
-        answer = QMessageBox.question(
-            self, self.tr("Delete contact"),
-            self.tr("Delete {0}?\n\nThe contact is moved to the trash and can be restored.").format(name),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def show_message(self, text: str) -> None:
-        self.message_label.setText(text)
-        self._message_timer.start()
-        self.status_message.emit(text)
 
     def save_state(self) -> None:
         state.save_header(HEADER_KEY, self.table.horizontalHeader())

@@ -12,26 +12,18 @@ themselves on ``app_signals.data_changed``.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QLocale, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QLocale, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -41,272 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services.people import account_duplicates, account_merge_rules, contact_merge_rules, duplicates
+from leaddesk.services.people import account_duplicates, duplicates
 from leaddesk.ui import errors as ui_errors
-from leaddesk.ui.formatting import format_date, format_moment
+from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
-from leaddesk.ui.widgets.stage_badges import seniority_label, source_label, stage_label
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("duplicates", text)
-
-
-FIELD_LABELS = {
-    "given_name": "First name", "family_name": "Last name", "job_title": "Job title",
-    "department": "Department", "seniority": "Seniority", "account_id": "Company", "street": "Street",
-    "city": "City", "region": "Region", "postal_code": "Postal code", "country": "Country",
-    "owner_id": "Owner", "lifecycle_stage": "Stage", "source": "Source", "campaign_id": "Campaign",
-    "persona_id": "Persona", "notes": "Notes",
-}
-ACCOUNT_FIELD_LABELS = {
-    "name": "Name", "website": "Website", "industry": "Industry", "employees": "Employees",
-    "annual_revenue": "Annual revenue", "country": "Country", "city": "City", "phone": "Phone",
-    "owner_id": "Owner", "tags": "Tags", "notes": "Notes",
-}
-CONTACT, ACCOUNT = "contact", "account"
-#: Per kind: (list header of the first column, what a merge moves, "different ..." for a dismissal).
-KINDS = {
-    CONTACT: ("Contact", "e-mail, phone, activity and deal", "people"),
-    ACCOUNT: ("Account", "contact, deal and activity", "companies"),
-}
-#: Vocabulary fields shown with the labels the rest of the app uses.
-LABELS = {"seniority": seniority_label, "lifecycle_stage": stage_label, "source": source_label}
-#: Short forms of the service's reasons, for the list ("Same e-mail: a@b" -> "E-mail").
-REASON_KINDS = {"Same e-mail": "E-mail", "Same phone": "Phone", "Similar name at the same company": "Name + company",
-                "Same web domain": "Domain", "Same name": "Name", "Similar name": "Name"}
-LEFT, RIGHT, BOTH = 0, 1, 2
-ELIDE = 34
-
-
-def _short(text: str | None, limit: int = ELIDE) -> str:
-    if not text:
-        return tr("(empty)")
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
-
-
-def _shown(name: str, text: str | None) -> str | None:
-    return LABELS[name](text) if text and name in LABELS else text
-
-
-def _kind(cand) -> str:
-    return getattr(cand, "entity", CONTACT)
-
-
-class DuplicateCandidatesModel(QAbstractTableModel):
-    """Open candidate pairs of one kind (contacts or accounts): name A, name B, score, reasons."""
-
-    NAME_A, NAME_B, SCORE, REASONS = range(4)
-    HEADERS = ("Contact", "Looks like", "Score", "Why")
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list = []
-        self.kind = CONTACT
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return tr(KINDS[self.kind][0] if section == self.NAME_A else self.HEADERS[section])
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        cand = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.NAME_A:
-                return cand.a.display_name
-            if col == self.NAME_B:
-                return cand.b.display_name
-            if col == self.SCORE:
-                return QLocale().toString(cand.score)
-            if col == self.REASONS:
-                return " · ".join(_reason_kind(r) for r in cand.reasons)
-        elif role == Qt.ItemDataRole.ToolTipRole:
-            if col in (self.NAME_A, self.NAME_B):
-                return _with_company(cand.a if col == self.NAME_A else cand.b)
-            return "\n".join(cand.reasons)
-        elif role == Qt.ItemDataRole.TextAlignmentRole and col == self.SCORE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        elif role == Roles.ROW:
-            return cand
-        elif role == Roles.ID:
-            return cand.id
-        elif role == Roles.SORT:
-            return cand.score
-        return None
-
-    def set_candidates(self, rows, kind: str = CONTACT) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-        if kind != self.kind:
-            self.kind = kind
-            self.headerDataChanged.emit(Qt.Orientation.Horizontal, self.NAME_A, self.NAME_A)
-
-    def candidate(self, row: int):
-        return self._rows[row]
-
-    def row_of(self, candidate_id) -> int:
-        return next((i for i, c in enumerate(self._rows) if c.id == candidate_id), -1)
-
-
-def _reason_kind(reason: str) -> str:
-    kind = reason.split(":", 1)[0]
-    return tr(REASON_KINDS.get(kind, kind))
-
-
-def _with_company(side) -> str:
-    if isinstance(side, account_duplicates.AccountSide):
-        return " · ".join(x for x in (side.display_name, side.domain, side.place) if x)
-    return f"{side.display_name} · {side.company}" if side.company else side.display_name
-
-
-class ContactComparison(QScrollArea):
-    """The two records (contacts or accounts) side by side; a pair of radio buttons per
-    differing field."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.candidate: duplicates.CandidateInfo | None = None
-        self.groups: dict[str, QButtonGroup] = {}
-
-    def show_pair(self, cand) -> None:
-        account = _kind(cand) == ACCOUNT
-        fields = account_merge_rules.MERGE_FIELDS if account else contact_merge_rules.MERGE_FIELDS
-        labels = ACCOUNT_FIELD_LABELS if account else FIELD_LABELS
-        both_allowed = account_merge_rules.BOTH_ALLOWED if account else contact_merge_rules.BOTH_ALLOWED
-        self.candidate = cand
-        self.groups = {}
-        body = QWidget()
-        grid = QGridLayout(body)
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(6)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-        bold = QFont(body.font())
-        bold.setBold(True)
-        bold.setPointSizeF(bold.pointSizeF() * 1.1)
-        for col, side in ((1, cand.a), (2, cand.b)):
-            head = QLabel(side.display_name)
-            head.setFont(bold)
-            head.setWordWrap(True)
-            grid.addWidget(head, 0, col)
-            if account:
-                where = " · ".join(x for x in (side.domain, side.place) if x)
-                sub = QLabel(where or tr("No website or place"))
-                sub.setEnabled(bool(where))
-            else:
-                sub = QLabel(side.company or tr("No company"))
-                sub.setEnabled(bool(side.company))
-            sub.setWordWrap(True)
-            grid.addWidget(sub, 1, col)
-        row = 2
-        hint = QLabel(tr("Where they differ, pick the value to keep:"))
-        hint.setWordWrap(True)
-        grid.addWidget(hint, row, 0, 1, 3)
-        row += 1
-        for name in fields:
-            left, right = _shown(name, cand.a.values.get(name)), _shown(name, cand.b.values.get(name))
-            if left is None and right is None:
-                continue
-            label = QLabel(tr(labels[name]))
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(label, row, 0)
-            if left == right:
-                same = QLabel(_short(left))
-                same.setToolTip(left or "")
-                same.setEnabled(False)
-                grid.addWidget(same, row, 1, 1, 2)
-            else:
-                self._choice(grid, row, name, left, right)
-                if name in both_allowed and left and right:
-                    row += 1
-                    both = QRadioButton(tr("Keep both tags") if name == "tags" else tr("Keep both notes"))
-                    both.setObjectName(f"{name}_both")
-                    self.groups[name].addButton(both, BOTH)
-                    grid.addWidget(both, row, 1, 1, 2)
-                    both.setChecked(True)
-            row += 1
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        grid.addWidget(line, row, 0, 1, 3)
-        row += 1
-        kept = QLabel(tr("Kept from both, whichever stays:"))
-        kept.setFont(bold)
-        grid.addWidget(kept, row, 0, 1, 3)
-        row += 1
-        loc = QLocale()
-        kept = [
-            (tr("Contacts"), loc.toString(cand.a.contact_count), loc.toString(cand.b.contact_count)),
-        ] if account else [
-            (tr("E-mails"), _lines(cand.a.emails), _lines(cand.b.emails)),
-            (tr("Phones"), _lines(cand.a.phones), _lines(cand.b.phones)),
-        ]
-        kept += [
-            (tr("Activities"), loc.toString(cand.a.activity_count), loc.toString(cand.b.activity_count)),
-            (tr("Deals"), loc.toString(cand.a.opportunity_count), loc.toString(cand.b.opportunity_count)),
-            (tr("Created"), _when(cand.a), _when(cand.b)),
-        ]
-        for title, left, right in kept:
-            label = QLabel(title)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(label, row, 0)
-            for col, text in ((1, left), (2, right)):
-                value = QLabel(text)
-                value.setToolTip(text)
-                value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                grid.addWidget(value, row, col)
-            row += 1
-        grid.setRowStretch(row, 1)
-        self.setWidget(body)
-
-    def _choice(self, grid: QGridLayout, row: int, name: str, left: str | None, right: str | None) -> None:
-        group = QButtonGroup(self)
-        self.groups[name] = group
-        for col, value, ident in ((1, left, LEFT), (2, right, RIGHT)):
-            button = QRadioButton(_short(value))
-            button.setToolTip(value or "")
-            button.setObjectName(f"{name}_{'left' if ident == LEFT else 'right'}")
-            group.addButton(button, ident)
-            grid.addWidget(button, row, col)
-        # Default: keep what is there; an empty side takes the other's value.
-        group.button(RIGHT if left is None else LEFT).setChecked(True)
-
-    def choose(self, name: str, side: int) -> None:
-        self.groups[name].button(side).setChecked(True)
-
-    def choices(self, survivor: int) -> dict[str, str]:
-        """The choices for :func:`duplicates.merge` when the ``survivor`` side (LEFT/RIGHT) stays."""
-        out = {}
-        for name, group in self.groups.items():
-            picked = group.checkedId()
-            out[name] = "both" if picked == BOTH else ("survivor" if picked == survivor else "loser")
-        return out
-
-
-def _lines(items) -> str:
-    return "\n".join(_short(i) for i in items) or "—"
-
-
-def _when(side) -> str:
-    if side.created_at is None:
-        return "—"
-    return format_date(side.created_at.astimezone().date(), today=dt.date.today())
+from leaddesk.ui.people._duplicate_candidates_model import DuplicateCandidatesModel
+from leaddesk.ui.people._duplicate_comparison import ContactComparison
+from leaddesk.ui.people._duplicate_terms import ACCOUNT, CONTACT, KINDS, LEFT, RIGHT, _kind, tr
 
 
 class DuplicateReviewDialog(QDialog):

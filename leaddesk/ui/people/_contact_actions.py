@@ -1,0 +1,131 @@
+"""What the Contacts page does to contacts: its actions, shortcuts and context menu, the
+editor it opens, stage changes and deletion.
+
+A mixin of :class:`~leaddesk.ui.people.contacts_page.ContactsPage`, apart from the page's
+list, filters and selection: these only act on the contact the page points at
+(``_target``) and report back through ``show_message``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from leaddesk.services.people import contacts
+from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.jobs import run_write
+from leaddesk.ui.people.contact_editor import ContactEditorDialog
+
+
+class ContactActions:
+    """The Contacts page's actions on contacts (mixed into the page)."""
+
+    def _build_actions(self) -> None:
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.new_action = QAction(self.tr("&New contact…"), self)
+        self.new_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.new_action.triggered.connect(self.new_contact)
+        self.edit_action = QAction(self.tr("&Edit…"), self)
+        self.edit_action.triggered.connect(lambda: self.edit_contact())
+        self.stage_action = QAction(self.tr("Change &stage…"), self)
+        self.stage_action.triggered.connect(self.change_stage)
+        self.delete_action = QAction(self.tr("&Delete"), self)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.triggered.connect(lambda: self.delete_contact())
+        self.reload_action = QAction(self.tr("&Reload"), self)
+        self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.reload_action.triggered.connect(self.reload)
+        self.find_action = QAction(self.tr("&Filter"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self.focus_filter)
+        for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action,
+                       self.find_action):
+            action.setShortcutContext(ctx)
+        # Ctrl+N, F5 and Ctrl+F work anywhere on the page; Delete only in the table (not
+        # while reading the history list). Right-click on a row offers the same actions.
+        self.addActions([self.new_action, self.reload_action, self.find_action])
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        separator = QAction(self)
+        separator.setSeparator(True)
+        self.table.addActions([self.edit_action, self.stage_action, self.delete_action, separator, self.new_action])
+        self._update_actions()
+
+    # --- actions ----------------------------------------------------------------------
+    def on_row_activated(self, index: QModelIndex) -> None:
+        cid = index.data(Roles.ID)
+        if cid is not None:
+            self.contact_activated.emit(cid)
+            self.edit_contact(cid)
+
+    def new_contact(self) -> ContactEditorDialog:
+        return self._open_editor(ContactEditorDialog(self.db, None, self))
+
+    def edit_contact(self, contact_id=None) -> ContactEditorDialog | None:
+        cid = self._target(contact_id)
+        if cid is None:
+            return None
+        return self._open_editor(ContactEditorDialog(self.db, cid, self))
+
+    def _open_editor(self, dialog: ContactEditorDialog) -> ContactEditorDialog:
+        dialog.saved.connect(self.on_contact_saved)
+        dialog.open_existing_requested.connect(self.select_contact)
+        dialog.finished.connect(lambda _result: self._editor_closed(dialog))
+        self.editor = dialog
+        dialog.open()
+        return dialog
+
+    def _editor_closed(self, dialog: ContactEditorDialog) -> None:
+        if self.editor is dialog:
+            self.editor = None
+        dialog.deleteLater()
+        self.table.setFocus()
+
+    def on_contact_saved(self, detail) -> None:
+        self.select_contact(detail.id)
+        self.show_message(self.tr("Saved {0}.").format(detail.display_name))
+
+    def change_stage(self) -> None:
+        cid = self._target()
+        if cid is None:
+            return
+        if self.detail.contact is not None and self.detail.contact.id == cid:
+            self.detail.change_stage()
+        else:
+            self.select_contact(cid)
+
+    def delete_contact(self, contact_id=None) -> None:
+        cid = self._target(contact_id)
+        if cid is None:
+            return
+        row = self.row_of(cid)
+        shown = self.detail.contact if self.detail.contact is not None and self.detail.contact.id == cid else None
+        name = shown.display_name if shown else (self.model.row_at(row).display_name if row is not None else "")
+        if not self.confirm_delete(name):
+            return
+        following = None
+        if row is not None and self.model.rowCount() > 1:
+            following = self.model.row_at(row + 1 if row + 1 < self.model.rowCount() else row - 1).id
+        db, version = self.db, shown.version if shown else None
+        run_write(self, lambda: contacts.delete_contact(db, cid, expected_version=version)).success(
+            lambda _changes: self._on_deleted(name, following)).run()
+
+    def _on_deleted(self, name: str, following) -> None:
+        self.show_message(self.tr("Deleted {0}. It is in the trash and can be restored.").format(name))
+        if following is not None:
+            self.select_contact(following)
+        else:
+            self.detail.show_contact(None)
+        self.table.setFocus()
+
+    def confirm_delete(self, name: str) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Delete contact"),
+            self.tr("Delete {0}?\n\nThe contact is moved to the trash and can be restored.").format(name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self._message_timer.start()
+        self.status_message.emit(text)

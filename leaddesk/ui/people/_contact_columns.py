@@ -1,0 +1,39 @@
+"""The Contacts list's columns: what each shows, where the special ones sit, their default widths.
+
+A plain description of the list's item model (no widgets, no database), apart from the page
+that shows it; the page and its tests name the columns through these constants.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from leaddesk.ui.itemmodels.paged_table_model import Column
+from leaddesk.ui.widgets.stage_badges import ltr, stage_label
+
+#: Until the user sizes a column, Phone, Stage and Score get what their text needs and the
+#: other columns share the rest in these proportions (then the user's widths, kept by
+#: ui/state.py, win).
+COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 7: 0.8}
+MIN_WIDTH = 56
+PHONE_COLUMN = 4
+STAGE_COLUMN = 5
+SCORE_COLUMN = 6
+OWNER_COLUMN = 7
+#: Settings key of the column widths (v2: score and owner columns were added).
+HEADER_KEY = "ContactsPage.v2"
+
+
+def contact_columns(tr) -> list[Column]:
+    right = Qt.AlignmentFlag.AlignRight
+    return [
+        Column(tr("Name"), lambda r: r.display_name, sort="name"),
+        Column(tr("Job title"), lambda r: r.job_title),
+        Column(tr("Company"), lambda r: r.account_name, sort="company"),
+        Column(tr("E-mail"), lambda r: ltr(r.email)),
+        Column(tr("Phone"), lambda r: ltr(r.phone)),
+        Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage), sort="stage"),
+        Column(tr("Score"), lambda r: r.score, align=right, sort="score",
+               tooltip=tr("Fit plus interest (lead scoring)")),
+        Column(tr("Owner"), lambda r: r.owner_name or "", sort="owner"),
+    ]
