@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound, PermissionDenied, ValidationError
-from leaddesk.models import SYNCED_MODELS, User, access
+from leaddesk.models import SYNCED_MODELS, User, access_sql
 from leaddesk.models.enums import Role
 
 #: The cluster-wide group roles of LeadDesk before issue #9. Roles belong to the whole
@@ -105,7 +105,7 @@ DEFINER_FUNCTIONS = {
 def _setup_sql(g: Groups) -> str:
     groups = ", ".join(f"'{x}'" for x in g.members)
     ours = ", ".join(f"'{x}'" for x in (*g.all, *LEGACY_GROUPS))
-    path = access.DEFINER_PATH
+    path = access_sql.DEFINER_PATH
     return f"""
 DO $$
 BEGIN
@@ -277,7 +277,7 @@ def install_roles(engine: Engine) -> Groups:
             if not exists:
                 continue
             role = g.logins if owner == "logins" else g.definer
-            path = access.TRIGGER_PATH if owner == "trigger" else access.DEFINER_PATH
+            path = access_sql.TRIGGER_PATH if owner == "trigger" else access_sql.DEFINER_PATH
             conn.execute(text(f'ALTER FUNCTION public.{fn} OWNER TO "{role}"'))
             conn.execute(text(f"ALTER FUNCTION public.{fn} SECURITY DEFINER {path}"))
         conn.execute(text(f'ALTER FUNCTION public.ld_is_our_login(text) OWNER TO "{g.logins}"'))
