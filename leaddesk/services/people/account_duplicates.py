@@ -81,7 +81,7 @@ from leaddesk.services.people.duplicates import (
     pair_id,
 )
 from leaddesk.services.records import Changes, as_uuid
-from leaddesk.services.qualification.scoring import FREE_EMAIL_DOMAINS
+from leaddesk.services.qualification.scoring_criteria import FREE_EMAIL_DOMAINS
 from leaddesk.sync.protocol import decode_value
 
 ENTITY = "account"
