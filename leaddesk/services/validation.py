@@ -15,6 +15,13 @@ from leaddesk.sync.journal import refuse_forbidden
 
 DEFAULT_REGION = "DE"
 
+#: Web-mail providers: a lead with only such addresses gave no company address.
+FREE_EMAIL_DOMAINS = (
+    "gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "aol.com",
+    "icloud.com", "me.com", "gmx.de", "gmx.net", "web.de", "mail.ru", "yandex.ru", "yandex.com",
+    "proton.me", "protonmail.com", "qq.com", "163.com",
+)
+
 
 def clean_text(value: str | None, *, field: str, max_len: int, required: bool = False) -> str | None:
     """Trim, NFC-normalise (so NFD and NFC spellings compare equal) and check length."""

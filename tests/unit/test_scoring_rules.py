@@ -9,7 +9,8 @@ import pytest
 from leaddesk.errors import ValidationError
 from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.qualification.dto import ContactFacts, Grade, Quadrant, RuleInfo, ScoreReason, Thresholds
-from leaddesk.services.qualification.scoring import CRITERIA, DEFAULT_RULES, clean_params, engagement_keys, evaluate
+from leaddesk.services.qualification.scoring import DEFAULT_RULES
+from leaddesk.services.qualification.scoring_criteria import CRITERIA, clean_params, engagement_keys, evaluate
 
 FIT, INTEREST = ScoreFamily.FIT, ScoreFamily.INTEREST
 

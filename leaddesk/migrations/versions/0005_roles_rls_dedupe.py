@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import leaddesk.models.types
-from leaddesk.models import access
+from leaddesk.models import access_sql as access
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"

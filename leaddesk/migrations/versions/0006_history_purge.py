@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import leaddesk.models.types
-from leaddesk.models import access
+from leaddesk.models import access_sql as access
 
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from leaddesk.models import access
+from leaddesk.models import access_sql as access
 
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from rapidfuzz import fuzz, process
 
 from leaddesk.services import validation as v
-from leaddesk.services.qualification.scoring import FREE_EMAIL_DOMAINS
+from leaddesk.services.validation import FREE_EMAIL_DOMAINS
 
 #: An e-mail or phone shared by more live contacts than this is a shared inbox or a switchboard.
 MAX_SHARED = 20
