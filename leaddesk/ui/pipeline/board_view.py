@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from leaddesk.errors import ValidationError
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services.pipeline import board as board_service
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities
 from leaddesk.services.pipeline.board import Board, BoardCard, BoardStage, column_of
 from leaddesk.ui.pipeline.card_delegate import OpportunityCardDelegate, _mix
 from leaddesk.ui.formatting import display_locale, format_totals
@@ -665,8 +665,8 @@ class BoardView(QWidget):
         follow = self._current is not None and self._current.hasFocus()
 
         def call(version):
-            return pipeline.move_opportunity(db, card_id, stage_id, expected_version=version,
-                                             before_id=before_id, after_id=after_id)
+            return opportunities.move_opportunity(db, card_id, stage_id, expected_version=version,
+                                                  before_id=before_id, after_id=after_id)
 
         def done(detail, before) -> None:
             self.undo_stack.push(MoveCardCommand(self.writer, before, detail.stage_id, detail.board_rank, text))
@@ -693,7 +693,7 @@ class BoardView(QWidget):
         if card is None or card.status != OPEN:
             return
         db, text = self.db, self.tr("Close “{0}” as won").format(card.name)
-        self.writer.submit(card_id, lambda version: pipeline.close_won(db, card_id, expected_version=version),
+        self.writer.submit(card_id, lambda version: opportunities.close_won(db, card_id, expected_version=version),
                            done=lambda detail, before: self._pushed(close_command(self.writer, before, detail, text)))
 
     def close_lost(self, card_id) -> LostDialog | None:
@@ -706,8 +706,8 @@ class BoardView(QWidget):
 
         def save(values: dict) -> None:
             self.writer.submit(
-                card_id, lambda version: pipeline.close_lost(db, card_id, values["lost_reason_id"],
-                                                             note=values["note"], expected_version=version),
+                card_id, lambda version: opportunities.close_lost(db, card_id, values["lost_reason_id"],
+                                                                  note=values["note"], expected_version=version),
                 done=lambda detail, before: (self._pushed(close_command(self.writer, before, detail, text)),
                                              dialog.finish()),
                 failed=lambda exc: self._dialog_failed(dialog, exc))
@@ -723,8 +723,8 @@ class BoardView(QWidget):
         db, text, was = self.db, self.tr("Reopen “{0}”").format(card.name), {}
 
         def call(version):
-            was["detail"] = pipeline.get_opportunity(db, card_id)
-            return pipeline.reopen(db, card_id, expected_version=version)
+            was["detail"] = opportunities.get_opportunity(db, card_id)
+            return opportunities.reopen(db, card_id, expected_version=version)
 
         self.writer.submit(card_id, call, done=lambda detail, before: self._pushed(
             reopen_command(self.writer, before, was["detail"], text)))
@@ -764,7 +764,7 @@ class BoardView(QWidget):
         db = self.db
 
         def call(current):
-            return pipeline.update_opportunity(db, card_id, version if version is not None else current, **new)
+            return opportunities.update_opportunity(db, card_id, version if version is not None else current, **new)
 
         self.writer.submit(card_id, call, done=lambda detail, before: (
             self._pushed(update_command(self.writer, before, old, new, text)), dialog.finish()),
@@ -775,7 +775,8 @@ class BoardView(QWidget):
         if card is None:
             return
         db, text = self.db, self.tr("Delete “{0}”").format(card.name)
-        self.writer.submit(card_id, lambda version: pipeline.delete_opportunity(db, card_id, expected_version=version),
+        self.writer.submit(card_id,
+                           lambda version: opportunities.delete_opportunity(db, card_id, expected_version=version),
                            done=lambda detail, before: self._pushed(delete_command(self.writer, before, text)))
 
     def add_created(self, created: Created, *, select: bool = True) -> None:

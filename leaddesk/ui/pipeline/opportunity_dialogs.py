@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from leaddesk.errors import Conflict, LeadDeskError, NotFound, ValidationError
 from leaddesk.models.search import fold
 from leaddesk.services.people import accounts, lists
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import lost_reasons, opportunities
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import BoardCard, BoardStage
 from leaddesk.services.dto import OpportunityDetail
@@ -310,7 +310,7 @@ class NewOpportunityDialog(FormDialog):
             account_id, account_name, made = resolve_account(db, typed, current, create=create_account)
             if account_id != contacts_of:
                 values["primary_contact_id"] = None  # chosen among another account's contacts
-            detail = pipeline.create_opportunity(db, account_id, pipeline_id=pipe, **values)
+            detail = opportunities.create_opportunity(db, account_id, pipeline_id=pipe, **values)
             changes = Changes.of("opportunity", detail.id)
             if made:
                 changes = changes | Changes.of("account", account_id)
@@ -403,7 +403,8 @@ class LostDialog(ValuesDialog):
         self.add_field("note", self.tr("&Note:"), self.note)
         self.setMinimumWidth(420)
         self.reason.setFocus()
-        run_read(self, lambda: pipeline.list_lost_reasons(db)).success(self._on_reasons).failure(self.show_error).run()
+        run_read(self, lambda: lost_reasons.list_lost_reasons(db)).success(self._on_reasons).failure(
+            self.show_error).run()
 
     def _on_reasons(self, reasons) -> None:
         self.reason.clear()
@@ -506,8 +507,8 @@ class EditOpportunityDialog(ValuesDialog):
     def load(self) -> None:
         db, ident = self.db, self.card.id
         account_id = self.card.account_id
-        run_read(self, lambda: _EditData(pipeline.get_opportunity(db, ident), users.list_users(db),
-                                         lists.account_contact_choices(db, account_id))).success(
+        run_read(self, lambda: _EditData(opportunities.get_opportunity(db, ident), users.list_users(db),
+                                              lists.account_contact_choices(db, account_id))).success(
             self._on_loaded).failure(self.show_error).run()
 
     def reload(self) -> None:

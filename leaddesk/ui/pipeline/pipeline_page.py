@@ -22,7 +22,7 @@ from leaddesk.models.enums import OpportunityStatus
 from leaddesk.models.search import fold
 from leaddesk.services.pipeline import board as board_service
 from leaddesk.services.people import accounts
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import pipelines
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import Board, BoardFilter
 from leaddesk.ui import errors, state
@@ -200,7 +200,7 @@ class PipelinePage(QWidget):
         """Read the choices (pipelines, owners, teams), then the board."""
         db = self.db
         self._set_loading(True)
-        run_read(self, lambda: _Choices(pipeline.list_pipelines(db), board_service.owners_for_filter(db),
+        run_read(self, lambda: _Choices(pipelines.list_pipelines(db), board_service.owners_for_filter(db),
                                         users.list_teams(db))).success(self._on_choices).failure(
             self._on_load_failed).run()
 
