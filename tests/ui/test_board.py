@@ -30,7 +30,8 @@ from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
 from leaddesk.ui import state
 from leaddesk.ui.jobs import run_write
 from leaddesk.ui.pipeline.board_view import BoardView
-from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, NewOpportunityDialog
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog
 from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
 OPEN, LOST = OpportunityStatus.OPEN, OpportunityStatus.LOST

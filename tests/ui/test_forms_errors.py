@@ -22,12 +22,8 @@ from leaddesk.ui.widgets.form_errors import STYLE
 from leaddesk.ui.widgets.form_guard import DiscardGuard
 from leaddesk.ui.team.join_dialog import JoinDialog
 from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
-from leaddesk.ui.pipeline.opportunity_dialogs import (
-    EditOpportunityDialog,
-    LostDialog,
-    NewOpportunityDialog,
-    NextStepDialog,
-)
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
 from leaddesk.ui.team.user_admin import UserEditDialog
 
 

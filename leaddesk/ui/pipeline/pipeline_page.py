@@ -29,8 +29,10 @@ from leaddesk.ui import errors, state
 from leaddesk.ui.formatting import display_locale, format_totals
 from leaddesk.ui.pipeline.board_model import BoardModel
 from leaddesk.ui.jobs import app_signals, run_read
-from leaddesk.ui.pipeline.board_view import BoardView, ElidedLabel
-from leaddesk.ui.pipeline.opportunity_dialogs import NewOpportunityDialog, amount_text, combo_index, pydate, qdate
+from leaddesk.ui.pipeline._board_widgets import ElidedLabel
+from leaddesk.ui.pipeline.board_view import BoardView
+from leaddesk.ui.pipeline._form_dialog import amount_text, combo_index, pydate, qdate
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
 
 #: Changes to these kinds of records can change what the board shows.
 _RELEVANT = ("opportunit", "account", "pipeline", "stage", "activit", "user", "team", "lost")
