@@ -3,7 +3,8 @@ the card list; tinted when it holds the Won or Lost deals), a label that elides 
 growing, and the forecast strip of amounts by expected close month.
 
 Apart from the board (:mod:`.board_view`), which lays them out and feeds them totals: they
-only show what they are given.
+only show what they are given. The open/won/lost shorthands the board's modules share are
+here, beside the closed columns' tints.
 """
 
 from __future__ import annotations
