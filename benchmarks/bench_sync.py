@@ -75,7 +75,7 @@ from leaddesk.db import Database, WriteContext, make_engine  # noqa: E402
 from leaddesk.models import Account, Contact, Opportunity, Outbox, access  # noqa: E402
 from leaddesk.services.followups import activities
 from leaddesk.services.people import contacts
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services import setup
 from leaddesk.services.team import admin as team_admin, users
 from leaddesk.sync import client, snapshot  # noqa: E402
@@ -237,8 +237,8 @@ def outbox_count(db: Database) -> int:
 def seed(db: Database, n_contacts: int, rng: random.Random, prefix: str = "") -> None:
     """An import: accounts, contacts, opportunities, owned by the replica's user (all
     queued for sync)."""
-    [pipe] = [p for p in pipeline.list_pipelines(db) if p.is_default]
-    first_stage = pipeline.list_stages(db, pipe.id)[0]
+    [pipe] = [p for p in pipelines.list_pipelines(db) if p.is_default]
+    first_stage = pipelines.list_stages(db, pipe.id)[0]
     now = dt.datetime.now(dt.timezone.utc)
     n_accounts = max(1, n_contacts // 5)
     account_ids = [uuid.uuid4() for _ in range(n_accounts)]
@@ -272,8 +272,8 @@ class Worker:
                 Contact.deleted.is_(False), *([Contact.owner_id == mine] if own else []))))
             self.opps = list(s.scalars(select(Opportunity.id).where(
                 Opportunity.deleted.is_(False), *([Opportunity.owner_id == mine] if own else []))))
-        [pipe] = [p for p in pipeline.list_pipelines(db) if p.is_default]
-        self.stages = [st.id for st in pipeline.list_stages(db, pipe.id)]
+        [pipe] = [p for p in pipelines.list_pipelines(db) if p.is_default]
+        self.stages = [st.id for st in pipelines.list_stages(db, pipe.id)]
         self.n = 0
 
     def edit_field(self) -> None:

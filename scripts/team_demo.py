@@ -34,7 +34,7 @@ from leaddesk.models import Contact, Opportunity, User  # noqa: E402
 from leaddesk.services.followups import activities
 from leaddesk.services.people import contacts
 from leaddesk.services.demo import generate as demo
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync
 
 DB = "leaddesk_team_demo"
@@ -104,7 +104,7 @@ def main() -> int:
     contacts.update_contact(julia, pool, expected_version=None, job_title="Head of Sales")
     contacts.update_contact(julia, julias, expected_version=None, job_title="Purchasing lead")
     contacts.update_contact(julia, gone, expected_version=None, notes="Met at booth 12, wants samples")
-    stages = pipeline.list_stages(julia, pipeline.get_opportunity(julia, deal_j).pipeline_id)
+    stages = pipelines.list_stages(julia, pipeline.get_opportunity(julia, deal_j).pipeline_id)
     pipeline.move_opportunity(julia, deal_j, stages[min(3, len(stages) - 1)].id)
 
     contacts.create_contact(daniel, given_name="Selin", family_name="Kaya", owner_id=ids["daniel"],

@@ -10,7 +10,7 @@ import pytest
 from leaddesk.errors import ValidationError
 from leaddesk.services.people import accounts
 from leaddesk.services.followups import activities
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, lost_reasons, opportunities as pipeline, pipelines
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import BoardFilter
 
@@ -19,7 +19,7 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def deals(db):
-    stages = pipeline.list_stages(db, pipeline.list_pipelines(db)[0].id)
+    stages = pipelines.list_stages(db, pipelines.list_pipelines(db)[0].id)
     rep = users.create_user(db, "Rita Rep", "rita@example.com")
     acme = accounts.create_account(db, name="Acme")
     globex = accounts.create_account(db, name="Globex")
@@ -75,7 +75,7 @@ def test_board_closed_cards_leave_the_board_and_totals_follow(db, deals):
     b = board.load_board(db, now=NOW)
     before = board.column_totals(b.cards)
     assert before.count == 3 and before.amount == {"EUR": Decimal("16500.50")}
-    reason = pipeline.list_lost_reasons(db)[0]
+    reason = lost_reasons.list_lost_reasons(db)[0]
     pipeline.close_lost(db, deals["g1"].id, reason.id, note="Went with a competitor")
     after = board.column_totals(board.load_board(db, now=NOW).cards)
     assert after.count == 2 and after.amount == {"EUR": Decimal("12500.50")}

@@ -12,15 +12,15 @@ import pytest
 
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services.people import accounts
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, lost_reasons, opportunities as pipeline, pipelines
 
 WON, LOST, OPEN = OpportunityStatus.WON, OpportunityStatus.LOST, OpportunityStatus.OPEN
 
 
 @pytest.fixture
 def deals(db):
-    pipe = pipeline.list_pipelines(db)[0]
-    stages = pipeline.list_stages(db, pipe.id)
+    pipe = pipelines.list_pipelines(db)[0]
+    stages = pipelines.list_stages(db, pipe.id)
     acme = accounts.create_account(db, name="Acme plc")
     last = stages[-1]  # e.g. "Verbal commit": where a deal is usually won
 
@@ -33,7 +33,7 @@ def deals(db):
         "won_usd": opp("Won in dollars", "3000", stages[0], currency="USD"),
         "lost": opp("Lost one", "7000", stages[1]),
     }
-    reason = pipeline.list_lost_reasons(db)[0]
+    reason = lost_reasons.list_lost_reasons(db)[0]
     pipeline.close_won(db, made["won"].id)
     pipeline.close_won(db, made["won_usd"].id)
     pipeline.close_lost(db, made["lost"].id, reason.id, note="Budget frozen")

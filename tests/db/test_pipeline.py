@@ -10,14 +10,14 @@ from leaddesk.errors import Conflict, NotFound, ValidationError
 from leaddesk.models.enums import LifecycleStage, OpportunityStatus
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import users
-from leaddesk.services.pipeline import opportunities as p
+from leaddesk.services.pipeline import lost_reasons, opportunities as p, pipelines
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 
 
 def _default(db):
-    pipe = next(x for x in p.list_pipelines(db) if x.is_default)
-    return pipe, p.list_stages(db, pipe.id)
+    pipe = next(x for x in pipelines.list_pipelines(db) if x.is_default)
+    return pipe, pipelines.list_stages(db, pipe.id)
 
 
 def _board(db, pipeline_id, stage_id=None):
@@ -50,7 +50,7 @@ def test_opportunities_of_one_account_move_independently(db, acme):
     a = p.create_opportunity(db, acme.id, "Licences")
     b = p.create_opportunity(db, acme.id, "Training")
     p.move_opportunity(db, a.id, stages[3].id, expected_version=a.version)
-    p.close_lost(db, b.id, p.list_lost_reasons(db)[0].id)
+    p.close_lost(db, b.id, lost_reasons.list_lost_reasons(db)[0].id)
     after_a, after_b = p.get_opportunity(db, a.id), p.get_opportunity(db, b.id)
     assert (after_a.stage_id, after_a.status) == (stages[3].id, OPEN)
     assert (after_b.stage_id, after_b.status) == (stages[0].id, LOST)
@@ -80,8 +80,8 @@ def test_opportunities_of_one_account_move_independently(db, acme):
 )
 def test_opportunity_bad_input_is_refused_and_nothing_written(db, acme, make_kwargs, field):
     pipe, _ = _default(db)
-    other = p.create_pipeline(db, "Partners", "USD", stages=[("Intro", 20, 7)])
-    ctx = {"other_stage": p.list_stages(db, other.id)[0].id}
+    other = pipelines.create_pipeline(db, "Partners", "USD", stages=[("Intro", 20, 7)])
+    ctx = {"other_stage": pipelines.list_stages(db, other.id)[0].id}
     kwargs = {"account_id": acme.id, "name": "Deal", **make_kwargs(ctx)}
     with pytest.raises(ValidationError) as err:
         p.create_opportunity(db, **kwargs)
@@ -127,10 +127,10 @@ def test_move_keeps_order_when_the_gap_between_neighbours_runs_out(db, acme):
 
 def test_move_refused_for_a_stage_of_another_pipeline_or_a_closed_deal(db, acme):
     pipe, stages = _default(db)
-    other = p.create_pipeline(db, "Partners", "EUR", stages=[("Intro", 20, 7)])
+    other = pipelines.create_pipeline(db, "Partners", "EUR", stages=[("Intro", 20, 7)])
     opp = p.create_opportunity(db, acme.id, "Deal")
     with pytest.raises(ValidationError) as err:
-        p.move_opportunity(db, opp.id, p.list_stages(db, other.id)[0].id)
+        p.move_opportunity(db, opp.id, pipelines.list_stages(db, other.id)[0].id)
     assert err.value.field == "stage_id"
     won = p.close_won(db, opp.id)
     with pytest.raises(ValidationError) as err:
@@ -152,16 +152,16 @@ def test_close_won_makes_the_primary_contact_a_customer(db, acme):
     assert [(s.from_status, s.to_status) for s in p.opportunity_history(db, opp.id)] == [(None, OPEN), (OPEN, WON)]
     assert opp.id not in {c.id for c in p.list_open_opportunities(db, opp.pipeline_id)}
     with pytest.raises(ValidationError) as err:
-        p.close_lost(db, opp.id, p.list_lost_reasons(db)[0].id)
+        p.close_lost(db, opp.id, lost_reasons.list_lost_reasons(db)[0].id)
     assert err.value.field == "status"
 
 
 def test_close_lost_requires_an_active_reason(db, acme):
     opp = p.create_opportunity(db, acme.id, "Deal")
-    reason = p.add_lost_reason(db, "Went with a reseller")
-    retired = p.deactivate_lost_reason(db, p.list_lost_reasons(db)[0].id)
-    assert retired.id not in {r.id for r in p.list_lost_reasons(db)}
-    assert retired.id in {r.id for r in p.list_lost_reasons(db, include_inactive=True)}
+    reason = lost_reasons.add_lost_reason(db, "Went with a reseller")
+    retired = lost_reasons.deactivate_lost_reason(db, lost_reasons.list_lost_reasons(db)[0].id)
+    assert retired.id not in {r.id for r in lost_reasons.list_lost_reasons(db)}
+    assert retired.id in {r.id for r in lost_reasons.list_lost_reasons(db, include_inactive=True)}
     for bad in (None, retired.id, uuid.uuid4()):
         with pytest.raises(ValidationError) as err:
             p.close_lost(db, opp.id, bad)
@@ -175,7 +175,7 @@ def test_reopen_puts_the_card_back_where_it_was(db, acme):
     pipe, stages = _default(db)
     a = p.create_opportunity(db, acme.id, "A", stage_id=stages[1].id)
     b = p.create_opportunity(db, acme.id, "B", stage_id=stages[1].id)
-    lost = p.close_lost(db, a.id, p.list_lost_reasons(db)[0].id, note="timing")
+    lost = p.close_lost(db, a.id, lost_reasons.list_lost_reasons(db)[0].id, note="timing")
     with pytest.raises(ValidationError):
         p.reopen(db, b.id)
     back = p.reopen(db, a.id, expected_version=lost.version)
@@ -252,14 +252,14 @@ def test_delete_stage_refused_while_open_deals_unless_moved(db, acme):
     x = p.create_opportunity(db, acme.id, "x", stage_id=stages[1].id)
     y = p.create_opportunity(db, acme.id, "y", stage_id=stages[1].id)
     with pytest.raises(ValidationError) as err:
-        p.delete_stage(db, stages[1].id)
+        pipelines.delete_stage(db, stages[1].id)
     assert err.value.field == "move_to_stage_id" and "2 open" in str(err.value)
-    assert [s.id for s in p.list_stages(db, pipe.id)] == [s.id for s in stages]
+    assert [s.id for s in pipelines.list_stages(db, pipe.id)] == [s.id for s in stages]
     with pytest.raises(ValidationError) as err:
-        p.delete_stage(db, stages[1].id, move_to_stage_id=stages[1].id)
+        pipelines.delete_stage(db, stages[1].id, move_to_stage_id=stages[1].id)
     assert err.value.field == "move_to_stage_id"
-    p.delete_stage(db, stages[1].id, move_to_stage_id=stages[2].id)
-    assert stages[1].id not in [s.id for s in p.list_stages(db, pipe.id)]
+    pipelines.delete_stage(db, stages[1].id, move_to_stage_id=stages[2].id)
+    assert stages[1].id not in [s.id for s in pipelines.list_stages(db, pipe.id)]
     assert _board(db, pipe.id, stages[2].id) == ["waiting", "x", "y"]
     assert p.opportunity_history(db, x.id)[-1].from_stage_id == stages[1].id
     assert p.get_opportunity(db, y.id).stage_id == stages[2].id
@@ -268,50 +268,50 @@ def test_delete_stage_refused_while_open_deals_unless_moved(db, acme):
 def test_pipeline_create_default_and_stage_editing(db, acme):
     old, _ = _default(db)
     with pytest.raises(ValidationError) as err:
-        p.create_pipeline(db, "Partners", "EUR", stages=[("Intro", 150, 7)])
+        pipelines.create_pipeline(db, "Partners", "EUR", stages=[("Intro", 150, 7)])
     assert err.value.field == "stages[0].probability"
     with pytest.raises(ValidationError) as err:
-        p.create_pipeline(db, old.name.upper(), "EUR")
+        pipelines.create_pipeline(db, old.name.upper(), "EUR")
     assert err.value.field == "name"
-    assert [x.id for x in p.list_pipelines(db)] == [old.id]
-    new = p.create_pipeline(db, "Partners", "usd", stages=[("Intro", 20, 7), ("Contract", 80)])
+    assert [x.id for x in pipelines.list_pipelines(db)] == [old.id]
+    new = pipelines.create_pipeline(db, "Partners", "usd", stages=[("Intro", 20, 7), ("Contract", 80)])
     assert (new.currency, new.is_default) == ("USD", False)
-    p.set_default_pipeline(db, new.id)
-    assert [x.id for x in p.list_pipelines(db) if x.is_default] == [new.id]
+    pipelines.set_default_pipeline(db, new.id)
+    assert [x.id for x in pipelines.list_pipelines(db) if x.is_default] == [new.id]
     opp = p.create_opportunity(db, acme.id, "Reseller deal")
-    intro, contract = p.list_stages(db, new.id)
+    intro, contract = pipelines.list_stages(db, new.id)
     assert (opp.pipeline_id, opp.stage_id, opp.currency) == (new.id, intro.id, "USD")
-    demo = p.add_stage(db, new.id, "Demo", probability=40, rotting_days=5, position=1)
-    assert [s.name for s in p.list_stages(db, new.id)] == ["Intro", "Demo", "Contract"]
-    p.reorder_stages(db, new.id, [contract.id, intro.id, demo.id])
-    assert [s.name for s in p.list_stages(db, new.id)] == ["Contract", "Intro", "Demo"]
+    demo = pipelines.add_stage(db, new.id, "Demo", probability=40, rotting_days=5, position=1)
+    assert [s.name for s in pipelines.list_stages(db, new.id)] == ["Intro", "Demo", "Contract"]
+    pipelines.reorder_stages(db, new.id, [contract.id, intro.id, demo.id])
+    assert [s.name for s in pipelines.list_stages(db, new.id)] == ["Contract", "Intro", "Demo"]
     with pytest.raises(ValidationError) as err:
-        p.reorder_stages(db, new.id, [contract.id, intro.id])
+        pipelines.reorder_stages(db, new.id, [contract.id, intro.id])
     assert err.value.field == "stage_ids"
     for kwargs, field in (({"probability": 101}, "probability"), ({"rotting_days": -1}, "rotting_days"),
                           ({"name": "intro"}, "name")):
         with pytest.raises(ValidationError) as err:
-            p.update_stage(db, demo.id, **kwargs)
+            pipelines.update_stage(db, demo.id, **kwargs)
         assert err.value.field == field
-    demo = next(s for s in p.list_stages(db, new.id) if s.id == demo.id)  # reordering bumped its version
-    edited = p.update_stage(db, demo.id, expected_version=demo.version, probability=45, description="Live demo")
+    demo = next(s for s in pipelines.list_stages(db, new.id) if s.id == demo.id)  # reordering bumped its version
+    edited = pipelines.update_stage(db, demo.id, expected_version=demo.version, probability=45, description="Live demo")
     assert (edited.probability, edited.description, edited.rotting_days) == (45, "Live demo", 5)
     with pytest.raises(ValidationError):
-        p.delete_pipeline(db, new.id)  # the default one
-    p.set_default_pipeline(db, old.id)
+        pipelines.delete_pipeline(db, new.id)  # the default one
+    pipelines.set_default_pipeline(db, old.id)
     with pytest.raises(ValidationError):
-        p.delete_pipeline(db, new.id)  # still has an open opportunity
+        pipelines.delete_pipeline(db, new.id)  # still has an open opportunity
     p.close_won(db, opp.id)
-    p.delete_pipeline(db, new.id)
-    assert [x.id for x in p.list_pipelines(db)] == [old.id]
-    p.restore_pipeline(db, new.id)
-    assert {x.id for x in p.list_pipelines(db)} == {old.id, new.id}
+    pipelines.delete_pipeline(db, new.id)
+    assert [x.id for x in pipelines.list_pipelines(db)] == [old.id]
+    pipelines.restore_pipeline(db, new.id)
+    assert {x.id for x in pipelines.list_pipelines(db)} == {old.id, new.id}
 
 
 def test_rename_pipeline_conflict_keeps_the_other_name(db, make_db):
     pipe, _ = _default(db)
     other = make_db()
-    p.rename_pipeline(other, pipe.id, "New business", expected_version=pipe.version)
+    pipelines.rename_pipeline(other, pipe.id, "New business", expected_version=pipe.version)
     with pytest.raises(Conflict):
-        p.rename_pipeline(db, pipe.id, "Sales EU", expected_version=pipe.version)
+        pipelines.rename_pipeline(db, pipe.id, "Sales EU", expected_version=pipe.version)
     assert _default(db)[0].name == "New business"

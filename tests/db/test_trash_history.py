@@ -19,7 +19,7 @@ from leaddesk.models.enums import LifecycleStage, Role
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.followups import activities
 from leaddesk.services.team import history, trash, users
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team.history import STATE_LABELS
 from leaddesk.services.team.history_text import CREATED, value_text
 from leaddesk.clock import HybridClock
@@ -236,7 +236,7 @@ def test_history_lists_edits_with_who_when_field_and_value(db, make_db, bob):
 def test_history_of_an_opportunity_reads_moves_money_and_dates(db):
     acme = accounts.create_account(db, name="Acme")
     opp = pipeline.create_opportunity(db, acme.id, "Fleet", amount="12500", currency="EUR")
-    stages = pipeline.list_stages(db, opp.pipeline_id)
+    stages = pipelines.list_stages(db, opp.pipeline_id)
     opp = pipeline.move_opportunity(db, opp.id, stages[2].id)
     opp = pipeline.update_opportunity(db, opp.id, opp.version, amount="15000.5",
                                       expected_close_date=dt.date(2031, 3, 31))

@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import ContactEmail, User
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services import setup
 from leaddesk.services.team import admin as team_admin, users
 
@@ -42,7 +42,7 @@ def population(db: Database) -> dict:
     ids["bob"] = users.create_user(db, "Bob Rep", "bob@example.com", role="rep", team_id=north.id).id
     ids["carol"] = users.create_user(db, "Carol Manager", "carol@example.com", role="manager", team_id=north.id).id
     ids["dave"] = users.create_user(db, "Dave Rep", "dave@example.com", role="rep", team_id=south.id).id
-    pipe = pipeline.list_pipelines(db)[0]
+    pipe = pipelines.list_pipelines(db)[0]
     ids["pipeline"] = pipe.id
     for who in ("alice", "bob", "dave", None):
         key = who or "nobody"

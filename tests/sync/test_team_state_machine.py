@@ -68,7 +68,7 @@ from leaddesk.models import (
 )
 from leaddesk.models.journal import ROW_CREATED
 from leaddesk.services.people import contacts, duplicates
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, trash
 from leaddesk.services.people._duplicate_common import MergeRefused
 from leaddesk.sync import client, server, snapshot
@@ -189,7 +189,7 @@ class Team:
             self.ids = ids = population(su)
             for who in WHO:
                 team_admin.create_login(su, ids[who], password=PASSWORD, name=logins[who])
-            self.stages = [stage.id for stage in pipeline.list_stages(su, ids["pipeline"])]
+            self.stages = [stage.id for stage in pipelines.list_stages(su, ids["pipeline"])]
             with su.engine.connect() as conn:
                 self.accounts = list(conn.scalars(select(Opportunity.account_id).where(
                     Opportunity.id.in_([ids["opp_alice"], ids["opp_bob"], ids["opp_dave"]]))

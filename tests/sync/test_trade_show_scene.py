@@ -20,7 +20,7 @@ from leaddesk.models import Contact, Opportunity
 from leaddesk.services.followups import activities
 from leaddesk.services.team import conflicts, join as team_join, sync as team_sync
 from leaddesk.services.people import contacts, duplicates
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.people._duplicate_common import pair_id
 from leaddesk.sync import snapshot
 from leaddesk.sync.protocol import entities
@@ -66,7 +66,7 @@ def test_trade_show_three_days_offline_then_everything_merges(pg_team, team_hub,
     bob, _, bob_url = _laptop(tmp_path, team_hub, logins["bob"], "bob")
     carol = _office(team_hub, logins["carol"])
     try:
-        stages = pipeline.list_stages(alice, pipeline.get_opportunity(alice, ids["opp_alice"]).pipeline_id)
+        stages = pipelines.list_stages(alice, pipeline.get_opportunity(alice, ids["opp_alice"]).pipeline_id)
 
         # --- three days at the fair, no network --------------------------------------------
         selin_a = contacts.create_contact(alice, given_name="Selin", family_name="Kaya", owner_id=ids["alice"],

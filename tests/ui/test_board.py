@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from leaddesk.errors import Conflict
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services.people import accounts
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, lost_reasons, opportunities as pipeline, pipelines
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import Board, BoardCard, BoardStage
 from leaddesk.ui.pipeline.board_model import BoardModel
@@ -30,7 +30,8 @@ from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
 from leaddesk.ui import state
 from leaddesk.ui.jobs import run_write
 from leaddesk.ui.pipeline.board_view import BoardView
-from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, NewOpportunityDialog
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog
 from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 
 OPEN, LOST = OpportunityStatus.OPEN, OpportunityStatus.LOST
@@ -38,8 +39,8 @@ OPEN, LOST = OpportunityStatus.OPEN, OpportunityStatus.LOST
 
 @pytest.fixture
 def deals(db):
-    pipe = pipeline.list_pipelines(db)[0]
-    stages = pipeline.list_stages(db, pipe.id)
+    pipe = pipelines.list_pipelines(db)[0]
+    stages = pipelines.list_stages(db, pipe.id)
     rep = users.create_user(db, "Rita Rep", "rita@example.com")
     acme = accounts.create_account(db, name="Acme")
     globex = accounts.create_account(db, name="Globex")
@@ -264,7 +265,7 @@ def test_close_as_lost_needs_a_reason_stores_it_and_undo_reopens(qtbot, db, page
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     lost = pipeline.get_opportunity(db, deals.b.id)
-    reasons = {r.id: r.name for r in pipeline.list_lost_reasons(db)}
+    reasons = {r.id: r.name for r in lost_reasons.list_lost_reasons(db)}
     assert lost.status == LOST and reasons[lost.lost_reason_id] == "Price too high"
     assert lost.lost_note == "Went with a cheaper vendor"
     assert column(page, s0) == [deals.a.id, deals.c.id]
@@ -385,7 +386,7 @@ def test_the_pipeline_switcher_shows_the_other_pipelines_columns_in_its_currency
     # fixture does not redirect: keep this test's choice in the temporary INI file.
     monkeypatch.setattr(state, "settings", lambda: QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                                                              state.ORG, state.APP))
-    renewals = pipeline.create_pipeline(db, "Renewals", "USD", stages=[("Due", 40, 30), ("Quoted", 70, 14)])
+    renewals = pipelines.create_pipeline(db, "Renewals", "USD", stages=[("Due", 40, 30), ("Quoted", 70, 14)])
     opp = pipeline.create_opportunity(db, deals.acme.id, "Acme 2027 renewal", amount="8000",
                                       pipeline_id=renewals.id)
     page.load()  # the page reads the pipelines again when it is shown
@@ -461,7 +462,7 @@ def seed_board(db, n: int = 60, seed: int = 7) -> None:
     """~n opportunities over the five stages: stalled ones, ones without next steps,
     several currencies and owners."""
     rnd = random.Random(seed)
-    stages = pipeline.list_stages(db, pipeline.list_pipelines(db)[0].id)
+    stages = pipelines.list_stages(db, pipelines.list_pipelines(db)[0].id)
     reps = [users.create_user(db, name, f"{name.split()[0].lower()}@example.com")
             for name in ("Rita Rep", "Mehmet Yılmaz", "Sara Ahmadi", "Somchai Prasert")]
     accs = [accounts.create_account(db, name=name) for name in (

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from leaddesk.models.enums import OpportunityStatus
 from leaddesk.services.people import accounts
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import lost_reasons, opportunities as pipeline, pipelines
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.pipeline.stage_column_proxy import StageColumnProxy
 from leaddesk.ui.pipeline.opportunity_dialogs import LostDialog
@@ -24,8 +24,8 @@ OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStat
 
 @pytest.fixture
 def deals(db):
-    pipe = pipeline.list_pipelines(db)[0]
-    stages = pipeline.list_stages(db, pipe.id)
+    pipe = pipelines.list_pipelines(db)[0]
+    stages = pipelines.list_stages(db, pipe.id)
     acme = accounts.create_account(db, name="Acme plc")
     globex = accounts.create_account(db, name="Globex")
     last = stages[-1]
@@ -40,7 +40,7 @@ def deals(db):
         lost=opp(globex, "Globex pilot", "7000", stages[0]),
         later=opp(globex, "Globex rollout", "20000", stages[1]),
     )
-    reason = pipeline.list_lost_reasons(db)[0]
+    reason = lost_reasons.list_lost_reasons(db)[0]
     pipeline.close_won(db, ns.won.id)
     pipeline.close_lost(db, ns.lost.id, reason.id)
     return ns

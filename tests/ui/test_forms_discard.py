@@ -17,12 +17,8 @@ from leaddesk.services.team import users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.form_guard import DiscardGuard
-from leaddesk.ui.pipeline.opportunity_dialogs import (
-    EditOpportunityDialog,
-    LostDialog,
-    NewOpportunityDialog,
-    NextStepDialog,
-)
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
 from leaddesk.ui.team.user_admin import UserEditDialog
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from leaddesk.config import Settings
 from leaddesk.errors import ValidationError
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, lost_reasons, opportunities as pipeline
 from leaddesk.services.team import settings as team_settings, users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
@@ -22,12 +22,8 @@ from leaddesk.ui.widgets.form_errors import STYLE
 from leaddesk.ui.widgets.form_guard import DiscardGuard
 from leaddesk.ui.team.join_dialog import JoinDialog
 from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
-from leaddesk.ui.pipeline.opportunity_dialogs import (
-    EditOpportunityDialog,
-    LostDialog,
-    NewOpportunityDialog,
-    NextStepDialog,
-)
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
 from leaddesk.ui.team.user_admin import UserEditDialog
 
 
@@ -117,7 +113,7 @@ def _user(qtbot, db, card, tmp_path):
 
 def _lost_reasons(qtbot, db, card, tmp_path):
     d = _open(qtbot, LostReasonsDialog(db))
-    taken = pipeline.list_lost_reasons(db)[0].name
+    taken = lost_reasons.list_lost_reasons(db)[0].name
     d.ask_name = lambda *_a, **_k: taken
     d.add_reason()
     return d, d.list

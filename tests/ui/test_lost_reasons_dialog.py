@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import lost_reasons
 from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
 
 
@@ -13,7 +13,7 @@ def _names(dialog):
 def test_lost_reasons_add_rename_retire_and_bring_back(qtbot, db, monkeypatch):
     dialog = LostReasonsDialog(db)
     qtbot.addWidget(dialog)
-    seeded = len(pipeline.list_lost_reasons(db))
+    seeded = len(lost_reasons.list_lost_reasons(db))
     assert dialog.list.count() == seeded
     monkeypatch.setattr(dialog, "ask_name", lambda title, text="": "Legal blocked it")
     dialog.add_reason()
@@ -23,16 +23,16 @@ def test_lost_reasons_add_rename_retire_and_bring_back(qtbot, db, monkeypatch):
     dialog.rename_reason()
     dialog.toggle_button.click()  # retire
     assert "Legal or compliance blocked it (retired)" in _names(dialog)
-    active = [r.name for r in pipeline.list_lost_reasons(db)]
+    active = [r.name for r in lost_reasons.list_lost_reasons(db)]
     assert "Legal or compliance blocked it" not in active and len(active) == seeded
     dialog.toggle_button.click()  # bring back
-    assert "Legal or compliance blocked it" in [r.name for r in pipeline.list_lost_reasons(db)]
+    assert "Legal or compliance blocked it" in [r.name for r in lost_reasons.list_lost_reasons(db)]
 
 
 def test_lost_reasons_duplicate_name_is_shown_and_nothing_added(qtbot, db, monkeypatch):
     dialog = LostReasonsDialog(db)
     qtbot.addWidget(dialog)
-    existing = pipeline.list_lost_reasons(db)[0].name
+    existing = lost_reasons.list_lost_reasons(db)[0].name
     monkeypatch.setattr(dialog, "ask_name", lambda title, text="": existing)
     dialog.add_reason()
     assert not dialog.error.isHidden() and dialog.error.text()

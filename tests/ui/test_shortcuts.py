@@ -37,12 +37,8 @@ from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people._stage_dialog import StageDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.shell.main_window import PAGES, MainWindow
-from leaddesk.ui.pipeline.opportunity_dialogs import (
-    EditOpportunityDialog,
-    LostDialog,
-    NewOpportunityDialog,
-    NextStepDialog,
-)
+from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
 
 
 class ShortcutSpy(QObject):

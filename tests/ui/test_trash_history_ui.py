@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from leaddesk.models import Contact
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, opportunities as pipeline, pipelines
 from leaddesk.services.team import trash, users
 from leaddesk.services.team.history import PENDING, SYNCED
 from leaddesk.ui.jobs import app_signals
@@ -189,7 +189,7 @@ def test_account_view_and_opportunity_dialog_have_history(qtbot, db):
     acme = accounts.create_account(db, name="Acme", city="Izmir")
     accounts.update_account(db, acme.id, expected_version=None, industry="Logistics")
     opp = pipeline.create_opportunity(db, acme.id, "Fleet", amount="1000", currency="EUR")
-    stages = pipeline.list_stages(db, opp.pipeline_id)
+    stages = pipelines.list_stages(db, opp.pipeline_id)
     pipeline.move_opportunity(db, opp.id, stages[1].id)
 
     view = AccountView(db, QUndoStack())

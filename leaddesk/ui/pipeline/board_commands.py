@@ -24,14 +24,15 @@ from PySide6.QtWidgets import QWidget
 
 from leaddesk.db import Database
 from leaddesk.models.enums import OpportunityStatus
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import opportunities
 from leaddesk.services.pipeline.board import BoardCard
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.ui import errors
 from leaddesk.ui.pipeline.board_model import BoardModel, card_from_detail
 from leaddesk.ui.jobs import run_write
 
-#: A service call given the card's current version: ``lambda version: pipeline.reopen(db, id, expected_version=version)``
+#: A service call given the card's current version:
+#: ``lambda version: opportunities.reopen(db, id, expected_version=version)``
 Call = Callable[[int | None], OpportunityDetail]
 
 
@@ -196,7 +197,7 @@ class MoveCardCommand(CardCommand):
 
     def _move(self, stage, rank: float) -> Call:
         db, ident = self.writer.db, self.card.id
-        return lambda version: pipeline.move_opportunity(db, ident, stage, expected_version=version, rank=rank)
+        return lambda version: opportunities.move_opportunity(db, ident, stage, expected_version=version, rank=rank)
 
     def forward_call(self) -> Call:
         return self._move(self.to_stage, self.to_rank)
@@ -224,13 +225,14 @@ def close_command(writer: BoardWriter, card: BoardCard, detail: OpportunityDetai
     db, ident = writer.db, card.id
     if detail.status == OpportunityStatus.WON:
         def forward(version):
-            return pipeline.close_won(db, ident, expected_version=version)
+            return opportunities.close_won(db, ident, expected_version=version)
     else:
         reason, note = detail.lost_reason_id, detail.lost_note
 
         def forward(version):
-            return pipeline.close_lost(db, ident, reason, note=note, expected_version=version)
-    return CardCommand(writer, card, text, forward, lambda version: pipeline.reopen(db, ident, expected_version=version))
+            return opportunities.close_lost(db, ident, reason, note=note, expected_version=version)
+    return CardCommand(writer, card, text, forward,
+                       lambda version: opportunities.reopen(db, ident, expected_version=version))
 
 
 def reopen_command(writer: BoardWriter, card: BoardCard, closed: OpportunityDetail, text: str) -> CardCommand:
@@ -238,13 +240,13 @@ def reopen_command(writer: BoardWriter, card: BoardCard, closed: OpportunityDeta
     db, ident = writer.db, card.id
     if closed.status == OpportunityStatus.WON:
         def backward(version):
-            return pipeline.close_won(db, ident, expected_version=version)
+            return opportunities.close_won(db, ident, expected_version=version)
     else:
         reason, note = closed.lost_reason_id, closed.lost_note
 
         def backward(version):
-            return pipeline.close_lost(db, ident, reason, note=note, expected_version=version)
-    return CardCommand(writer, card, text, lambda version: pipeline.reopen(db, ident, expected_version=version),
+            return opportunities.close_lost(db, ident, reason, note=note, expected_version=version)
+    return CardCommand(writer, card, text, lambda version: opportunities.reopen(db, ident, expected_version=version),
                        backward)
 
 
@@ -252,20 +254,20 @@ def update_command(writer: BoardWriter, card: BoardCard, old: dict, new: dict, t
     """Field edits (next step, amount ...): undo writes the old values back."""
     db, ident = writer.db, card.id
     return CardCommand(writer, card, text,
-                       lambda version: pipeline.update_opportunity(db, ident, version, **new),
-                       lambda version: pipeline.update_opportunity(db, ident, version, **old))
+                       lambda version: opportunities.update_opportunity(db, ident, version, **new),
+                       lambda version: opportunities.update_opportunity(db, ident, version, **old))
 
 
 def delete_command(writer: BoardWriter, card: BoardCard, text: str) -> CardCommand:
     db, ident = writer.db, card.id
     return CardCommand(writer, card, text,
-                       lambda version: pipeline.delete_opportunity(db, ident, expected_version=version),
-                       lambda version: pipeline.restore_opportunity(db, ident, expected_version=version))
+                       lambda version: opportunities.delete_opportunity(db, ident, expected_version=version),
+                       lambda version: opportunities.restore_opportunity(db, ident, expected_version=version))
 
 
 def create_command(writer: BoardWriter, card: BoardCard, text: str) -> CardCommand:
     """Undo of a create deletes the new opportunity (softly); redo restores it."""
     db, ident = writer.db, card.id
     return CardCommand(writer, card, text,
-                       lambda version: pipeline.restore_opportunity(db, ident, expected_version=version),
-                       lambda version: pipeline.delete_opportunity(db, ident, expected_version=version))
+                       lambda version: opportunities.restore_opportunity(db, ident, expected_version=version),
+                       lambda version: opportunities.delete_opportunity(db, ident, expected_version=version))

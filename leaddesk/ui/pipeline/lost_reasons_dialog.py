@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services.pipeline import opportunities as pipeline
+from leaddesk.services.pipeline import lost_reasons
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 
@@ -57,7 +57,7 @@ class LostReasonsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        run_read(self, lambda: pipeline.list_lost_reasons(self.db, include_inactive=True)).success(self._fill).run()
+        run_read(self, lambda: lost_reasons.list_lost_reasons(self.db, include_inactive=True)).success(self._fill).run()
 
     def _fill(self, reasons) -> None:
         current = self.current_reason()
@@ -98,7 +98,7 @@ class LostReasonsDialog(QDialog):
     def add_reason(self) -> None:
         name = self.ask_name(self.tr("New lost reason"))
         if name is not None:
-            self._write(lambda: pipeline.add_lost_reason(self.db, name))
+            self._write(lambda: lost_reasons.add_lost_reason(self.db, name))
 
     def rename_reason(self) -> None:
         reason = self.current_reason()
@@ -106,11 +106,11 @@ class LostReasonsDialog(QDialog):
             return
         name = self.ask_name(self.tr("Rename lost reason"), reason.name)
         if name is not None:
-            self._write(lambda: pipeline.update_lost_reason(self.db, reason.id, expected_version=reason.version,
-                                                            name=name))
+            self._write(lambda: lost_reasons.update_lost_reason(self.db, reason.id, expected_version=reason.version,
+                                                                name=name))
 
     def toggle_reason(self) -> None:
         reason = self.current_reason()
         if reason is not None:
-            self._write(lambda: pipeline.update_lost_reason(self.db, reason.id, expected_version=reason.version,
-                                                            active=not reason.active))
+            self._write(lambda: lost_reasons.update_lost_reason(self.db, reason.id, expected_version=reason.version,
+                                                                active=not reason.active))
