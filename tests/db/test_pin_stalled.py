@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from leaddesk.services.people import accounts
-from leaddesk.services.pipeline import board, opportunities as pipeline
+from leaddesk.services.pipeline import board, opportunities as pipeline, pipelines
 from leaddesk.ui.pipeline.board_model import card_from_detail
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
@@ -22,7 +22,7 @@ TODAY = NOW.date()
 def rotting(db):
     """Deals created 40 days ago in a stage that rots after 14, no activity booked, differing
     only in the next step's due date."""
-    stages = pipeline.list_stages(db, pipeline.list_pipelines(db)[0].id)
+    stages = pipelines.list_stages(db, pipelines.list_pipelines(db)[0].id)
     stage = next(s for s in stages if s.rotting_days is not None)
     assert stage.rotting_days < 40
     acme = accounts.create_account(db, name="Acme")
