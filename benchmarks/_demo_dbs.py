@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.services.demo import generate as demo
-from leaddesk.services import info, setup
+from leaddesk.services import info
+from leaddesk.services.team import setup
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench-out"

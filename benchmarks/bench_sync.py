@@ -76,7 +76,7 @@ from leaddesk.models import Account, Contact, Opportunity, Outbox, access  # noq
 from leaddesk.services.followups import activities
 from leaddesk.services.people import contacts
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.services.team import admin as team_admin, users
 from leaddesk.sync import client, snapshot  # noqa: E402
 from leaddesk.clock import HybridClock

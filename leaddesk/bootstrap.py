@@ -101,7 +101,7 @@ def resolve_actor(session, email: str | None) -> uuid.UUID | None:
     user = session.scalars(live.where(User.role == "admin").order_by(User.created_at)).first()
     if user:
         return user.id
-    from leaddesk.services.setup import os_login
+    from leaddesk.services.team.setup import os_login
 
     login = os_login()
     user = session.scalars(live.where(User.name == login)).first() if login else None

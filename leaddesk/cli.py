@@ -171,7 +171,7 @@ def _open(args, *, upgrade: bool = True, read_only: bool = False):
 
 
 def cmd_init(args) -> int:
-    from leaddesk.services import setup
+    from leaddesk.services.team import setup
 
     db, _ = _open(args)
     try:

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import Base
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.clock import HybridClock
 
 PG_URL = os.environ.get("LEADDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -15,6 +15,16 @@ from leaddesk.errors import Conflict, NotFound, ValidationError
 T = TypeVar("T")
 
 
+#: Rows every database is born with (the default pipeline, stage definitions, settings,
+#: scoring rules) get ids derived from what they are, so two laptops set up apart hold the
+#: same records and converge when they sync.
+SEED_NAMESPACE = uuid.UUID("0f3c1d7e-2b8a-4d3e-9a55-51e0a7c4b9d2")
+
+
+def seed_id(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(SEED_NAMESPACE, "/".join(parts))
+
+
 @dataclass(frozen=True)
 class Changes:
     """What a write changed, for views to decide what to refresh (Anki's OpChanges)."""

@@ -30,7 +30,7 @@ def _make_app(argv: list[str]):
 def open_for_gui(args):
     """Open (upgrade, and seed if empty) the database the command line names."""
     from leaddesk.bootstrap import open_database
-    from leaddesk.services import setup
+    from leaddesk.services.team import setup
 
     settings = load_settings(db_url=args.db)
     db = open_database(settings)

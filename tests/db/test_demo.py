@@ -32,7 +32,7 @@ from leaddesk.models import (
 from leaddesk.services.demo import _normalizer
 from leaddesk.services.demo import generate as demo
 from leaddesk.services.people import search
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.services import validation as v
 from leaddesk.clock import HybridClock
 

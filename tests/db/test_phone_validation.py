@@ -8,7 +8,7 @@ import pytest
 
 from leaddesk.errors import ValidationError
 from leaddesk.services.people import accounts, contacts, phones
-from leaddesk.services.team import settings as team_settings
+from leaddesk.services import settings as team_settings
 from leaddesk.services.dto import PhoneInfo
 from leaddesk.models.enums import PhoneKind
 

@@ -14,7 +14,7 @@ from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.qualification import personas, scoring
-from leaddesk.services.team import settings as team_settings
+from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification.dto import Grade, Quadrant, ScoreReason
 
 UTC = dt.timezone.utc

@@ -11,7 +11,7 @@ from leaddesk import migrate
 from leaddesk.db import Database, WriteContext
 from leaddesk.models import Account, Contact
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 
 
 def test_single_head_revision(alembic_runner):

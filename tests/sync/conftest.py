@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import Base
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.services.team import admin as team_admin
 from leaddesk.clock import HybridClock
 from leaddesk.sync.server import Hub

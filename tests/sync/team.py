@@ -13,7 +13,7 @@ from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import ContactEmail, User
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.services.team import admin as team_admin, users
 
 PEOPLE = ("alice", "bob", "carol", "dave", "erin")

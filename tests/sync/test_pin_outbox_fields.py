@@ -21,7 +21,7 @@ from leaddesk.models import Outbox
 from leaddesk.services.demo import generate as demo
 from leaddesk.services.people import duplicates
 from leaddesk.services.qualification import scoring
-from leaddesk.services.team import settings as team_settings
+from leaddesk.services import settings as team_settings
 from leaddesk.sync.journal import encode
 from leaddesk.sync.protocol import entities
 

@@ -21,7 +21,7 @@ from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound
 from leaddesk.models import ChangeLog
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.sync import client
 from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import encode

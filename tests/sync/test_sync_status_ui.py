@@ -8,7 +8,7 @@ import pytest
 
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.services.people import accounts
-from leaddesk.services import setup
+from leaddesk.services.team import setup
 from leaddesk.ui import jobs
 from leaddesk.ui.team.sync_status import SyncController
 

@@ -15,7 +15,8 @@ from leaddesk.config import Settings
 from leaddesk.errors import ValidationError
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.pipeline import board, lost_reasons, opportunities as pipeline
-from leaddesk.services.team import settings as team_settings, users
+from leaddesk.services import settings as team_settings
+from leaddesk.services.team import users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.form_errors import STYLE

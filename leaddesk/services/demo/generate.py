@@ -60,7 +60,8 @@ from leaddesk.models import (
     Pipeline,
     User,
 )
-from leaddesk.services import setup
+from leaddesk.services.records import seed_id
+from leaddesk.services.team import setup
 from leaddesk.services.bulk import bulk_load
 from leaddesk.services.demo._accounts import _AccountPlans
 from leaddesk.services.demo._contacts import _ContactPlans
@@ -262,7 +263,7 @@ def generate(
     started = time.perf_counter()
     with db.reader() as s:
         _refuse_if_not_empty(s, force)
-        seeded = s.get(Pipeline, setup.seed_id("pipeline", "default")) is not None
+        seeded = s.get(Pipeline, seed_id("pipeline", "default")) is not None
         has_users = s.scalar(select(func.count()).select_from(User).where(User.deleted.is_(False)))
     if not seeded or not has_users:
         setup.initialize(db)

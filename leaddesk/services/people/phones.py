@@ -111,7 +111,7 @@ def default_region(db: Database, *, environ=None) -> str:
 def session_default_region(session: Session, *, environ=None) -> str:
     """:func:`default_region` inside a transaction that is already open."""
     from leaddesk.models import TeamSetting
-    from leaddesk.services.team import settings as team_settings
+    from leaddesk.services import settings as team_settings
 
     stored = session.scalar(select(TeamSetting.value).where(
         TeamSetting.id == team_settings.setting_id("default_region"), TeamSetting.deleted.is_(False)))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import Opportunity, Pipeline, PipelineStage, TeamSetting
-from leaddesk.services.team import settings as team_settings
+from leaddesk.services import settings as team_settings
 from leaddesk.services import validation as v
 from leaddesk.services.dto import PipelineInfo, StageInfo
 from leaddesk.services.pipeline._columns import _column_end, _enter_stage, _open_count, _stage_of

@@ -1,7 +1,7 @@
 """The team's written definitions of the lifecycle stages, which the app shows.
 
 Domain brief: "A team must have written, shared definitions of every stage." They are
-seeded by :mod:`leaddesk.services.setup` (id = UUIDv5 of the stage, so two laptops editing
+seeded by :mod:`leaddesk.services.team.setup` (id = UUIDv5 of the stage, so two laptops editing
 one definition offline edit the same row) and edited here.
 """
 
@@ -17,7 +17,7 @@ from leaddesk.services import validation as v
 from leaddesk.services.validation import choice
 from leaddesk.services.qualification.dto import StageDefinition
 from leaddesk.services.records import Changes, assign, check_version, to_dto
-from leaddesk.services.setup import seed_id
+from leaddesk.services.records import seed_id
 
 FIELDS = ("name", "definition", "entry_criteria")
 STAGE_ORDER = {stage: i for i, stage in enumerate(LifecycleStage)}

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, lazyload
 from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Persona, ScoringRule
-from leaddesk.services.team import settings as team_settings
+from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification.dto import (
     ContactFacts,
     RescoreResult,
@@ -40,7 +40,7 @@ from leaddesk.services.qualification.scoring_criteria import (
     evaluate,
 )
 from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
-from leaddesk.services.setup import seed_id
+from leaddesk.services.records import seed_id
 
 BATCH_SIZE = 2000
 #: University domains (a student is rarely a buyer): the seeded negative rule.

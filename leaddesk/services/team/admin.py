@@ -141,7 +141,7 @@ def drop_roles(engine: Engine, database: str) -> None:
 def init_team_database(url: str, *, admin_name: str | None = None, admin_email: str | None = None,
                        node: uuid.UUID | None = None) -> TeamInit:
     """Create or upgrade the team's database at ``url`` (a superuser's URL)."""
-    from leaddesk.services import setup
+    from leaddesk.services.team import setup
 
     engine = make_engine(url)
     try:

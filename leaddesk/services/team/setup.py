@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from leaddesk.db import Database
 from leaddesk.models import FunnelStageDefinition, LostReason, Pipeline, PipelineStage, User
 from leaddesk.models.enums import LifecycleStage, Role
+from leaddesk.services.records import seed_id
 from leaddesk.services.team import users
-
-SEED_NAMESPACE = uuid.UUID("0f3c1d7e-2b8a-4d3e-9a55-51e0a7c4b9d2")
 
 #: The team's written stage definitions, from the domain brief; editable in the app.
 FUNNEL_DEFINITIONS: list[tuple[LifecycleStage, str, str, str]] = [
@@ -68,10 +67,6 @@ def os_login() -> str | None:
     except (KeyError, OSError, ImportError, UnicodeEncodeError):
         return None
     return name if name and "\x00" not in name else None
-
-
-def seed_id(*parts: str) -> uuid.UUID:
-    return uuid.uuid5(SEED_NAMESPACE, "/".join(parts))
 
 
 @dataclass(frozen=True)
