@@ -76,7 +76,8 @@ from leaddesk.db import PG_OPTIONS
 from leaddesk.models import ChangeLog, FieldVersion, HubFieldVersion, SyncBatch, SyncConflict
 from leaddesk.models.types import UTCDateTime
 from leaddesk.sync import merge, permissions
-from leaddesk.sync.journal import encode, forbidden_char, upsert_field_versions
+from leaddesk.sync.field_values import encode, forbidden_char
+from leaddesk.sync.journal import upsert_field_versions
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
     Change,
@@ -871,7 +872,7 @@ def _check_skew(batch: PushBatch, now: dt.datetime) -> None:
 
 def _unstorable(changes: Sequence[Change]) -> dict[uuid.UUID, str]:
     """Changes whose value holds what no LeadDesk field holds (NUL, a lone surrogate, a
-    control character other than tab and line breaks: see journal.refuse_forbidden),
+    control character other than tab and line breaks: see field_values.refuse_forbidden),
     with the note their author sees. Refused like a forbidden change, never stored."""
     out = {}
     for c in changes:

@@ -22,7 +22,8 @@ from leaddesk.services.team import history, trash, users
 from leaddesk.services.pipeline import opportunities as pipeline
 from leaddesk.services.team.history import STATE_LABELS
 from leaddesk.clock import HybridClock
-from leaddesk.sync.journal import bulk_insert, encode
+from leaddesk.sync.field_values import encode
+from leaddesk.sync.journal import bulk_insert
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ from leaddesk.models.enums import DuplicateStatus, Seniority
 from leaddesk.services import validation as v
 from leaddesk.services.people.contacts import display_name
 from leaddesk.services.records import Changes, as_uuid
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 from leaddesk.sync.protocol import decode_value
 
 #: Namespace of candidate ids: uuid5(NAMESPACE, "contact:<smaller id>:<larger id>").
