@@ -46,6 +46,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from leaddesk.db import attach_to_write_sessions
 from leaddesk.ids import new_id
 from leaddesk.models import (
     BOOKKEEPING,
@@ -227,6 +228,11 @@ def install(factory: sessionmaker) -> None:
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     factory._leaddesk_journal = True
+
+
+#: Every Database made from now on journals its saves (db.py, below this layer, cannot
+#: import this module; it calls what is attached).
+attach_to_write_sessions(install)
 
 
 def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal: bool = True) -> int:

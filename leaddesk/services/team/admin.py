@@ -39,6 +39,7 @@ from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import NotFound, PermissionDenied, ValidationError
 from leaddesk.models import SYNCED_MODELS, User, access
 from leaddesk.models.enums import Role
+from leaddesk.sync import journal  # noqa: F401 - attaches itself to every Database (db.py cannot import it)
 
 #: The cluster-wide group roles of LeadDesk before issue #9. Roles belong to the whole
 #: PostgreSQL server, so one set of groups shared by every team database let an admin of
