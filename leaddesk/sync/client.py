@@ -66,7 +66,7 @@ from leaddesk.sync.protocol import (
     entities,
     entity,
 )
-from leaddesk.sync.server import RowStore, gc_paused, insert_rows
+from leaddesk.sync._row_store import RowStore, gc_paused, insert_rows
 
 _outbox = Outbox.__table__
 _base = OutboxBase.__table__
