@@ -8,9 +8,11 @@ from sqlalchemy import select, text
 
 from leaddesk import migrate
 from leaddesk.config import Settings, node_id
-from leaddesk.db import Database, WriteContext, explain_db_error, make_engine, redact
+from leaddesk.db import Database, WriteContext, explain_db_error, make_engine
 from leaddesk.models import User, access
+from leaddesk.redaction import redact
 from leaddesk.sync.client import restore_clock
+from leaddesk.sync import journal  # noqa: F401 - attaches itself to every Database (db.py cannot import it)
 from leaddesk.clock import HybridClock
 
 
@@ -26,7 +28,7 @@ def open_database(settings: Settings, *, upgrade: bool = True, echo: bool = Fals
     Errors a person can act on come out as :class:`leaddesk.errors.LeadDeskError`s (a
     damaged SQLite file, a login without a privilege), never as driver tracebacks.
     """
-    from leaddesk.db import install_log_redaction
+    from leaddesk.redaction import install_log_redaction
     from leaddesk.files import secure_data_dir
 
     install_log_redaction()

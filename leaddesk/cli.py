@@ -152,7 +152,7 @@ _progress_open = [False]
 
 def _say(line: str) -> None:
     """Print one line to stderr, passwords hidden, whatever the terminal's encoding."""
-    from leaddesk.db import redact
+    from leaddesk.redaction import redact
 
     text = redact(" ".join(line.split()), _SECRETS)
     if _progress_open[0]:
@@ -280,7 +280,8 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
 
 
 def cmd_sync(args) -> int:
-    from leaddesk.db import check_url, url_password
+    from leaddesk.db import check_url
+    from leaddesk.redaction import url_password
     from leaddesk.services.team import join as team_join, sync as team_sync
 
     if args.hub:
@@ -398,7 +399,7 @@ COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, 
 def _remember_url_secrets(args: argparse.Namespace) -> None:
     import os
 
-    from leaddesk.db import url_password
+    from leaddesk.redaction import url_password
 
     for url in (getattr(args, "db", None), getattr(args, "hub", None), getattr(args, "url", None),
                 os.environ.get("LEADDESK_DB"), os.environ.get("LEADDESK_HUB")):

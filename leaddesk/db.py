@@ -8,10 +8,9 @@ turns driver errors into :mod:`leaddesk.errors`.
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import create_engine, event, make_url, text
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from leaddesk.errors import Conflict, DatabaseUnavailable
+from leaddesk.redaction import describe_url, redact, url_password
 from leaddesk.clock import HybridClock
 
 SQLITE_PRAGMAS = (
@@ -30,84 +30,6 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
 )
-
-
-#: ``scheme://user:PASSWORD@`` in any text (a URL too malformed for make_url included).
-_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:)(?P<pw>[^@\s]+)(?P<at>@)")
-#: libpq's ``password=...`` (a conninfo string, quoted or not).
-_CONNINFO_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s'\"&)]+)", re.I)
-#: SQL's ``PASSWORD '...'`` (CREATE/ALTER ROLE), as an engine's echo would log it.
-_SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<pw>'(?:[^']|'')*')", re.I)
-HIDDEN = "***"
-
-
-def url_password(url: str | None) -> str | None:
-    """The password inside a URL, found even when the URL cannot be parsed (then redact
-    it as a literal string too: a malformed URL may put it anywhere in a message)."""
-    if not url:
-        return None
-    try:
-        parsed = make_url(url)
-        password = parsed.password or parsed.query.get("password")  # ?password=... is libpq's too
-        if password:
-            return str(password if isinstance(password, str) else password[0])
-    except Exception:  # noqa: BLE001 - malformed: fall back to the patterns
-        pass
-    found = _URL_PASSWORD.search(url) or _CONNINFO_PASSWORD.search(url)
-    return found.group("pw").strip("'") if found else None
-
-
-def redact(text: str, secrets: tuple[str | None, ...] | list[str | None] = ()) -> str:
-    """``text`` with every password hidden: in URLs, in libpq conninfo, and any of
-    ``secrets`` (passwords known to the caller) wherever it appears."""
-    text = _URL_PASSWORD.sub(lambda m: m.group("head") + HIDDEN + m.group("at"), str(text))
-    text = _CONNINFO_PASSWORD.sub(lambda m: m.group("head") + HIDDEN, text)
-    text = _SQL_PASSWORD.sub(lambda m: m.group("head") + "'" + HIDDEN + "'", text)
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(secret, HIDDEN)
-        # a URL spells it percent-encoded
-        from urllib.parse import quote
-
-        encoded = quote(secret, safe="")
-        if encoded != secret:
-            text = text.replace(encoded, HIDDEN)
-    return text
-
-
-def install_log_redaction() -> None:
-    """Every log record, whoever logs it and whatever handler writes it, has its message
-    and its traceback text redacted (:func:`redact`). Idempotent."""
-    import logging
-    import traceback
-
-    current = logging.getLogRecordFactory()
-    if getattr(current, "leaddesk_redacts", False):
-        return
-
-    def factory(*args, **kwargs):
-        record = current(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string is logging's to report
-            return record
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
-            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = redact(text)
-        return record
-
-    factory.leaddesk_redacts = True
-    logging.setLogRecordFactory(factory)
-
-
-def describe_url(url: str) -> str:
-    """The URL without its password, for messages (also when it cannot be parsed)."""
-    try:
-        return redact(make_url(url).render_as_string(hide_password=True))  # redact: ?password=...
-    except Exception:  # noqa: BLE001 - ArgumentError, ValueError (a port that is no number)
-        return redact(url, [url_password(url)])
 
 
 #: The drivers LeadDesk ships with and is tested on.
@@ -316,6 +238,19 @@ def _sqlite_on_begin(conn):
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+#: What the layers above attach to the writing session factory of every Database, in
+#: order (:func:`attach_to_write_sessions`). The journal (leaddesk/sync/journal.py) attaches
+#: itself as it is imported: this module, the lowest room, imports nothing above it.
+_write_session_hooks: list[Callable[[sessionmaker], None]] = []
+
+
+def attach_to_write_sessions(hook: Callable[[sessionmaker], None]) -> None:
+    """Have ``hook(factory)`` called on the writing session factory of every Database made
+    from now on (once per hook, in the order attached)."""
+    if hook not in _write_session_hooks:
+        _write_session_hooks.append(hook)
+
+
 @dataclass
 class WriteContext:
     """Who writes, from which installation, with which clock (see sync/journal.py)."""
@@ -335,8 +270,9 @@ class Database:
     """An engine, a session factory and this installation's write context."""
 
     def __init__(self, engine: Engine, write: WriteContext):
-        from leaddesk.sync import journal
-
+        if not _write_session_hooks:
+            raise RuntimeError("No journal is attached to Database sessions (their saves would be neither stamped "
+                               "nor recorded): import leaddesk.sync.journal before making a Database.")
         self.engine = engine
         self.write = write
         #: PostgreSQL backend pids of this app's own connections (their NOTIFYs are echoes).
@@ -350,7 +286,8 @@ class Database:
         self.read_session_factory = sessionmaker(
             engine.execution_options(leaddesk_read_only=True), expire_on_commit=False
         )
-        journal.install(self.session_factory)
+        for hook in _write_session_hooks:
+            hook(self.session_factory)
         from leaddesk.models import access
 
         access.install_read_filter(self.session_factory)

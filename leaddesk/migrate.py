@@ -94,7 +94,7 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def _where(engine: Engine) -> str:
-    from leaddesk.db import describe_url
+    from leaddesk.redaction import describe_url
 
     return engine.url.database if engine.dialect.name == "sqlite" else describe_url(engine.url.render_as_string(hide_password=True))
 

@@ -23,6 +23,7 @@ from leaddesk import migrate
 from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.models import Base
 from leaddesk.services.team import setup
+from leaddesk.sync import journal  # noqa: F401 - attaches itself to every Database (db.py cannot import it)
 from leaddesk.clock import HybridClock
 
 PG_URL = os.environ.get("LEADDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

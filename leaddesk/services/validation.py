@@ -8,7 +8,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from leaddesk.errors import ValidationError
-from leaddesk.sync.journal import refuse_forbidden
+from leaddesk.sync.field_values import refuse_forbidden
 
 # phonenumbers, email_validator and pycountry are imported where first used: together they
 # cost ~0.15 s, which the app's cold start should not pay before the first form is saved.

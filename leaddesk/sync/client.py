@@ -53,7 +53,7 @@ from leaddesk.ids import new_id
 from leaddesk.models import ROW_CREATED, ChangeLog, FieldVersion, Outbox, OutboxBase, SyncConflict, SyncState
 from leaddesk.sync import merge
 from leaddesk.clock import millis_of, pack
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 from leaddesk.sync.protocol import (
     MAX_SKEW_MS,
     Change,
@@ -66,7 +66,7 @@ from leaddesk.sync.protocol import (
     entities,
     entity,
 )
-from leaddesk.sync.server import RowStore, gc_paused, insert_rows
+from leaddesk.sync._row_store import RowStore, gc_paused, insert_rows
 
 _outbox = Outbox.__table__
 _base = OutboxBase.__table__

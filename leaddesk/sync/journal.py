@@ -23,52 +23,45 @@ therefore cannot carry the laptops that pull its edits ahead of the server.
 
 Every save also passes the input hygiene check: no text (nor JSON) value of any table
 may hold NUL, a lone surrogate or a control character other than tab, newline and
-carriage return (:func:`refuse_forbidden`); PostgreSQL refuses NUL, so such a value
+carriage return (:func:`~leaddesk.sync.field_values.refuse_forbidden`); PostgreSQL refuses NUL, so such a value
 saved on a laptop could never reach the team server.
 
 When the session's write context carries a :class:`~leaddesk.models.access.Subject`, a
 save the user may not make is refused here with :class:`PermissionDenied`, the same rules
 the hub's row-level security applies (models/access.py). Core ``update()``/``delete()`` statements bypass
 ORM events; services must not use them on synced tables (a test greps for it).
+
+The rules about values live in field_values.py, the permission check in
+_journal_permissions.py, and the hub's stamping and change-log writes in _hub_journal.py;
+this module holds the hooks that every save passes through and the bulk path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import json
-import re
-import uuid
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text, tuple_
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from leaddesk.errors import PermissionDenied, ValidationError
+from leaddesk.db import attach_to_write_sessions
 from leaddesk.ids import new_id
 from leaddesk.models import (
     BOOKKEEPING,
     Base,
     ROW_CREATED,
-    SYNCED_MODELS,
-    ChangeLog,
     FieldVersion,
-    HubFieldVersion,
     Outbox,
     Synced,
-    access,
 )
+from leaddesk.sync._hub_journal import _hub_stamp, _write_hub
+from leaddesk.sync._journal_permissions import _check_permissions
+from leaddesk.sync.field_values import encode, refuse_forbidden
 
 _outbox = Outbox.__table__
 _field_version = FieldVersion.__table__
-_change_log = ChangeLog.__table__
-_hub_clock = HubFieldVersion.__table__
-#: Same key as leaddesk.sync.server.PUSH_LOCK ("LDSYNC01"): direct writes and pushes share it.
-PUSH_LOCK = 0x4C4453594E433031
-_MODELS = {m.__tablename__: m for m in SYNCED_MODELS}
 
 
 class HardDeleteRefused(RuntimeError):
@@ -77,23 +70,6 @@ class HardDeleteRefused(RuntimeError):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    raise TypeError(f"cannot journal {type(value).__name__}")
-
-
-def encode(value: Any) -> str:
-    """JSON text of a field value; exact for money (Decimal as a string) and UTC times."""
-    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def _payload_columns(model) -> list[str]:
@@ -119,44 +95,6 @@ def _fill_python_defaults(obj) -> None:
             setattr(obj, attr.key, default.arg)
         elif default.is_callable:
             setattr(obj, attr.key, default.arg(None))
-
-
-# --- input hygiene -----------------------------------------------------------------------------
-
-#: What no text field may hold: C0 control characters but tab, newline and carriage return,
-#: DEL, and lone UTF-16 surrogates (PostgreSQL refuses NUL and every driver refuses a lone
-#: surrogate, so such a value saved on a laptop would be refused by the team server).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def forbidden_char(value: Any) -> str | None:
-    """The first character of ``value`` (text, or JSON data: keys and strings inside
-    lists and objects) that no field may hold, else None."""
-    if isinstance(value, str):
-        found = _FORBIDDEN.search(value)
-        return found.group() if found else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            bad = forbidden_char(key) or forbidden_char(item)
-            if bad:
-                return bad
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            bad = forbidden_char(item)
-            if bad:
-                return bad
-    return None
-
-
-def refuse_forbidden(field: str, value: Any) -> None:
-    """Raise :class:`ValidationError` naming ``field`` if ``value`` holds a forbidden character."""
-    bad = forbidden_char(value)
-    if bad is not None:
-        label = field.replace("_", " ").capitalize()
-        raise ValidationError(
-            f"{label} contains an invisible control character (U+{ord(bad):04X}) that cannot be stored. "
-            "Remove it (it often comes with text pasted from another program) and save again.",
-            field=field)
 
 
 def _check_text(session: Session) -> None:
@@ -250,122 +188,6 @@ def _after_flush(session: Session, _flush_context) -> None:
         upsert_field_versions(conn, clocks)
 
 
-# --- permissions (the in-app side of models/access.py) ---------------------------------------
-
-def _lookup(session: Session):
-    def lookup(entity: str, row_id) -> dict | None:
-        model = _MODELS.get(entity)
-        if model is None or row_id is None:
-            return None
-        obj = next((o for o in session.new if isinstance(o, model) and o.id == row_id), None)
-        if obj is None:
-            with session.no_autoflush:
-                obj = session.get(model, row_id)
-        if obj is None:
-            return None
-        return {a.key: getattr(obj, a.key) for a in inspect(model).column_attrs}
-    return lookup
-
-
-def _committed(obj) -> dict:
-    """The row as it was before this flush's changes."""
-    state = inspect(obj)
-    row = {}
-    for attr in inspect(type(obj)).column_attrs:
-        hist = state.attrs[attr.key].history
-        row[attr.key] = hist.deleted[0] if hist.deleted else getattr(obj, attr.key)
-    return row
-
-
-def _check_permissions(session: Session, subject, new, dirty) -> None:
-    if subject.is_admin:
-        return
-    lookup = _lookup(session)
-    for obj in new:
-        row = {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
-        rule = access.RULES.get(obj.__tablename__)
-        if isinstance(rule, access.Child) and row.get(rule.fk) is None:
-            # linked through the relationship only (contact.emails.append(...)): the key
-            # is set at flush; the parent object is already known
-            for rel in inspect(type(obj)).relationships:
-                parent = getattr(obj, rel.key) if rel.mapper.class_.__tablename__ == rule.parent else None
-                if parent is not None:
-                    row[rule.fk] = parent.id
-        if obj.__tablename__ in access.RULES and not access.can_write(subject, obj.__tablename__, row, lookup):
-            raise PermissionDenied(access.denial(obj.__tablename__))
-    for obj in dirty:
-        name = obj.__tablename__
-        if name not in access.RULES:
-            continue
-        after = {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
-        if not (access.can_write(subject, name, _committed(obj), lookup)
-                and access.can_write(subject, name, after, lookup)):
-            raise PermissionDenied(access.denial(name))
-
-
-# --- hub mode ----------------------------------------------------------------------------------
-
-def _hub_stamp(session: Session, ctx, dirty) -> tuple[dt.datetime, int]:
-    """When and with which clock a direct write on the hub is stamped: the SERVER's.
-
-    Takes the push lock (first write of the transaction) and reads the server's clock
-    (``clock_timestamp()``, once per transaction: every row and change-log entry of the
-    transaction carries that time). The HLC is derived from the server's clock, moved past
-    every clock of the rows about to change and past this transaction's earlier writes,
-    never from this PC's wall clock: a fast clock on an office PC cannot poison the
-    laptops that pull its edits. A row already carrying a clock far ahead of the server's
-    is refused (:class:`ClockSkewRefused`): an edit ordered after it would be as wrong."""
-    from leaddesk.clock import millis_of, pack
-    from leaddesk.sync.protocol import MAX_SKEW_MS, ClockSkewRefused
-
-    conn = session.connection()
-    if not session.info.get("hub_locked"):
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK})
-        session.info["hub_locked"] = True
-    now = session.info.get("hub_now")
-    if now is None:
-        now = session.info["hub_now"] = conn.scalar(text("SELECT clock_timestamp()")).astimezone(dt.timezone.utc)
-    server_ms = int(now.timestamp() * 1000)
-    keys = [(o.__tablename__, o.id) for o in dirty]
-    top = session.info.get("hub_hlc", 0)
-    if keys:
-        stored = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(
-            tuple_(_hub_clock.c.entity, _hub_clock.c.row_id).in_(keys)))
-        top = max([top, stored or 0, *(o.hlc for o in dirty if o.hlc is not None)])
-    hlc = max(pack(server_ms), top + 1)
-    ahead = millis_of(hlc) - server_ms
-    if ahead > MAX_SKEW_MS:
-        raise ClockSkewRefused(ahead, cause="stored")
-    session.info["hub_hlc"] = hlc
-    ctx.clock.observe(hlc)
-    return now, hlc
-
-
-def _write_hub(conn, changes: list[dict], now: dt.datetime) -> None:
-    if not changes:
-        return
-    seqs = list(conn.scalars(
-        text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
-        {"n": len(changes)}))
-    base = conn.scalar(select(func.coalesce(func.max(_change_log.c.seq), 0)))
-    role = conn.scalar(text("SELECT session_user"))
-    batch = new_id()
-    log, clocks = [], {}
-    for seq, c in zip(seqs, changes):
-        log.append({"seq": seq, "change_id": c["change_id"], "entity": c["entity"], "row_id": c["row_id"],
-                    "field": c["field"], "value": c["value"], "hlc": c["hlc"], "node": c["node"],
-                    "author": c["actor_id"], "at": now, "pushed_by": role, "batch_id": batch,
-                    "base_seq": base, "received_at": now})
-        clocks[(c["entity"], c["row_id"], c["field"])] = {
-            "entity": c["entity"], "row_id": c["row_id"], "field": c["field"], "hlc": c["hlc"],
-            "node": c["node"], "seq": seq, "change_id": c["change_id"]}
-    conn.execute(insert(_change_log), log)
-    ins = postgresql.insert(_hub_clock)
-    conn.execute(ins.on_conflict_do_update(
-        index_elements=["entity", "row_id", "field"],
-        set_={k: ins.excluded[k] for k in ("hlc", "node", "seq", "change_id")}), list(clocks.values()))
-
-
 def _change(entity, row_id, field, value, hlc, ctx, now) -> dict:
     return {
         "change_id": new_id(),
@@ -406,6 +228,11 @@ def install(factory: sessionmaker) -> None:
     event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     factory._leaddesk_journal = True
+
+
+#: Every Database made from now on journals its saves (db.py, below this layer, cannot
+#: import this module; it calls what is attached).
+attach_to_write_sessions(install)
 
 
 def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal: bool = True) -> int:

@@ -2,7 +2,7 @@
 
 A :class:`Change` is one outbox row: one field of one row (``field='*'``, ROW_CREATED: the
 whole new row as a JSON object keyed by attribute name). Values are JSON text made by
-:func:`leaddesk.sync.journal.encode` (Decimal and UUID as strings, times ISO 8601 UTC,
+:func:`leaddesk.sync.field_values.encode` (Decimal and UUID as strings, times ISO 8601 UTC,
 enums by value); :func:`decode_value` turns them back into what the column takes, using
 the column's type, so money stays exact and times stay aware.
 

@@ -398,7 +398,7 @@ def _merge_outbox(conn: Connection) -> None:
     """Merge the unsent edits back into the rows just downloaded (by the same LWW rule the
     hub will apply when they are pushed)."""
     from leaddesk.sync import client, merge
-    from leaddesk.sync.server import RowStore
+    from leaddesk.sync._row_store import RowStore
 
     changes = client.outbox_changes(conn, _outbox.c.field != ROW_CREATED)
     if not changes:

@@ -23,7 +23,8 @@ from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team.history import STATE_LABELS
 from leaddesk.services.team.history_text import CREATED, value_text
 from leaddesk.clock import HybridClock
-from leaddesk.sync.journal import bulk_insert, encode
+from leaddesk.sync.field_values import encode
+from leaddesk.sync.journal import bulk_insert
 
 
 @pytest.fixture

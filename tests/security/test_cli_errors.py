@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from leaddesk import cli, migrate
-from leaddesk.db import make_engine, redact
+from leaddesk.db import make_engine
+from leaddesk.redaction import redact
 
 SECRET = "Zr7-hunter2-pw"
 

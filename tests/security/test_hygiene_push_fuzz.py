@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from leaddesk.models import ChangeLog, Contact
 from leaddesk.clock import pack
-from leaddesk.sync.journal import forbidden_char
+from leaddesk.sync.field_values import forbidden_char
 from leaddesk.sync.protocol import Change, PushBatch
 from leaddesk.sync.server import Hub
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from leaddesk.models import ChangeLog, Outbox, SyncConflict
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 from leaddesk.sync.protocol import HubUnavailable, PullPage, PushBatch, PushResult, entities
 
 NODE_NS = uuid.UUID("6f1b8f4e-2f0a-4c6b-9d1e-0b9a3d3c2a10")

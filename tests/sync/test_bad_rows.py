@@ -205,7 +205,7 @@ def _forge(engine, *, entity_name, row_id, field, value, author, pushed_by, ahea
     """A change_log row written straight into the server (what a login could do with psql
     before the server checked it): returns its change id."""
     from leaddesk.clock import pack
-    from leaddesk.sync.journal import encode
+    from leaddesk.sync.field_values import encode
 
     now = dt.datetime.now(dt.timezone.utc)
     change_id = uuid.uuid4()

@@ -22,7 +22,7 @@ from leaddesk.services.demo import generate as demo
 from leaddesk.services.people import duplicates
 from leaddesk.services.qualification import scoring
 from leaddesk.services import settings as team_settings
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 from leaddesk.sync.protocol import entities
 
 

@@ -24,7 +24,7 @@ from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import setup
 from leaddesk.sync import client
 from leaddesk.clock import HybridClock
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 from leaddesk.sync.protocol import HubUnavailable
 from leaddesk.sync.server import Hub
 from tests.sync.conftest import empty_hub

@@ -71,7 +71,7 @@ from leaddesk.services.people import contacts, duplicates
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, trash
 from leaddesk.services.people._duplicate_common import MergeRefused
-from leaddesk.sync import client, server, snapshot
+from leaddesk.sync import _row_store, client, snapshot
 from leaddesk.clock import HybridClock
 from leaddesk.sync.protocol import HubUnavailable, decode_value, entities
 from leaddesk.sync.server import Hub
@@ -146,7 +146,7 @@ def _crash_patch(point: str, nth: int):
     if point == "push: hub committed, before the ack":
         return _raise_before(client, "acknowledge", nth=nth)
     if point == "push: hub mid-apply (rolled back)":
-        return _raise_before(server.RowStore, "flush", when=lambda self: self.hub, nth=nth)
+        return _raise_before(_row_store.RowStore, "flush", when=lambda self: self.hub, nth=nth)
     if point == REFRESH_CRASH:
         return _raise_before(snapshot, "refresh_owed", nth=nth)
     if point == "pull: page applied, before last_pulled_seq is written":

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.errors import LeadDeskError, PermissionDenied
 from leaddesk.services.records import Changes, as_uuid
-from leaddesk.sync.journal import encode
+from leaddesk.sync.field_values import encode
 
 #: Namespace of candidate ids: uuid5(NAMESPACE, "contact:<smaller id>:<larger id>").
 NAMESPACE = uuid.UUID("4b0c3c64-8d0e-5a4c-9f57-1d5b3c2e7a91")

@@ -47,6 +47,7 @@ from leaddesk.services.team._admin_roles import (
     _writable_tables,
     group_names,
 )
+from leaddesk.sync import journal  # noqa: F401 - attaches itself to every Database (db.py cannot import it)
 
 _ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{2,62}$")
 

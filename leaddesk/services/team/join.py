@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import text
 
 from leaddesk.config import Settings, TeamProfile, load_profile, save_profile
-from leaddesk.db import describe_url, make_engine
+from leaddesk.db import make_engine
+from leaddesk.redaction import describe_url
 from leaddesk.errors import LeadDeskError, ValidationError
 
 SERVICE = "LeadDesk team server"

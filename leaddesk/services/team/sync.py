@@ -114,7 +114,7 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
     except SyncError:
         raise
     except Exception as exc:  # a malformed URL or a missing driver: say which
-        from leaddesk.db import describe_url, redact, url_password
+        from leaddesk.redaction import describe_url, redact, url_password
 
         raise HubUnavailable(f"Cannot use the team server '{describe_url(hub_url)}': "
                              f"{redact(str(exc), [url_password(hub_url)])}") from exc
