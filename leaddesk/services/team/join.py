@@ -120,7 +120,7 @@ def join(settings: Settings, profile: TeamProfile, password: str | None, *, reme
          progress=None) -> JoinResult:
     """Join the team: check the login, download the visible data, save the profile."""
     from leaddesk.bootstrap import open_database
-    from leaddesk.sync import snapshot
+    from leaddesk.sync import download
 
     check_profile(profile)
     if not settings.database_url.startswith("sqlite"):
@@ -145,7 +145,7 @@ def join(settings: Settings, profile: TeamProfile, password: str | None, *, reme
                 stored = False
         db = open_database(replace(settings, user_email=me.email))
         try:
-            stats = snapshot.join(db, engine, progress=progress)
+            stats = download.join(db, engine, progress=progress)
         finally:
             db.dispose()
         save_profile(settings.data_dir, replace(profile, user_email=me.email))
