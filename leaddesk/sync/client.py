@@ -22,7 +22,7 @@ included: the local field history, read by :mod:`leaddesk.services.team.history`
 ``last_pulled_seq`` advanced. Remote changes are written with Core statements on a plain
 connection, which the ORM journal does not see: they create no outbox rows.
 
-A laptop does not take a pulled change on trust (:func:`screen_pulled`): one whose clock
+A laptop does not take a pulled change on trust (:func:`~leaddesk.sync._pull_screening.screen_pulled`): one whose clock
 is far ahead of the time the server received it, or whose author is not the user of the
 login that pushed it, is not applied and its clock is not observed; it becomes a notice
 in the local conflict inbox ("rejected", negative id: this laptop's own).
@@ -93,7 +93,7 @@ class PullStats:
     applied: int
     last_seq: int
     #: The hub had trimmed changes this replica never pulled: it re-downloaded what its
-    #: user sees (snapshot.resync) before pulling on.
+    #: user sees (download.resync) before pulling on.
     resynced: bool = False
 
 

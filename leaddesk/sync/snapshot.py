@@ -3,7 +3,7 @@
 The change feed carries changes; some situations need rows as they stand on the hub,
 read with the user's own login (so row-level security decides what arrives):
 
-* **First join** (:func:`join`): a new laptop downloads everything its user may see in
+* **First join** (:func:`~leaddesk.sync.download.join`): a new laptop downloads everything its user may see in
   one REPEATABLE READ transaction, with each field's clock, and starts pulling after the
   newest seq of that snapshot (``ld_max_seq()``; pushes commit in seq order, so nothing
   before it is missing).
@@ -13,7 +13,7 @@ read with the user's own login (so row-level security decides what arrives):
   with the hub's clocks. Rows the hub no longer shows this user are **purged** locally
   (re-assigned away, or the user changed team), children included. Unsent local edits to
   them stay in the outbox: the hub refuses them visibly (a "rejected" conflict).
-* **Count check** (:func:`verify`, after each sync, as Anki does): per table, the count
+* **Count check** (:func:`~leaddesk.sync.visibility.verify`, after each sync, as Anki does): per table, the count
   and a hash of the ids this user sees on the hub against the local ones; a mismatch is
   repaired by the same refresh/purge, never by overwriting the file.
 
@@ -165,7 +165,7 @@ def _observe(db: Database, conn: Connection, hlcs: Iterable[int], server_ms: int
     A clock more than MAX_SKEW ahead of the team server's (``server_ms``, read from the
     hub while fetching; a computer with a wrong date wrote it) is not taken on: it would
     carry every later edit made here past the server's skew limit, and the server would
-    refuse them all (pulled changes are screened the same way, client.screen_pulled)."""
+    refuse them all (pulled changes are screened the same way, _pull_screening.screen_pulled)."""
     limit = pack(server_ms + MAX_SKEW_MS) if server_ms is not None else None
     top = max((h for h in hlcs if limit is None or h <= limit), default=0)
     if top:
