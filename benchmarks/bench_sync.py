@@ -17,7 +17,7 @@ A), Ben and Cem (managers, replicas B and C) and ``--colleagues`` reps; their lo
 ``ld_bench<pid>_<who>`` (cluster-wide roles: dropped at the end, also on error, unless
 ``--keep``). B and C are managers because opportunities and activities are private to
 their owner and the team's managers: a rep colleague would see only part of A's changes.
-Each replica joins with ``snapshot.join`` as its login, as a laptop does. ``--superuser``:
+Each replica joins with ``download.join`` as its login, as a laptop does. ``--superuser``:
 the earlier set-up, everything connected as the database superuser (RLS bypassed), no
 team, replicas acting as the admin.
 
@@ -78,7 +78,7 @@ from leaddesk.services.people import contacts
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team import setup
 from leaddesk.services.team import admin as team_admin, users
-from leaddesk.sync import client, snapshot  # noqa: E402
+from leaddesk.sync import client, download  # noqa: E402
 from leaddesk.clock import HybridClock
 from leaddesk.sync.journal import bulk_insert  # noqa: E402
 from leaddesk.sync.server import Hub  # noqa: E402
@@ -151,7 +151,7 @@ class Replicas:
         the rows her login may see are downloaded, then the replica is opened again
         as her."""
         db = self.open(name, team.emails[who])
-        snapshot.join(db, team.hub(who).engine)
+        download.join(db, team.hub(who).engine)
         db.dispose()
         db = self.open(name, team.emails[who])
         assert db.write.subject is not None and db.write.subject.user_id == team.ids[who], (who, db.write)

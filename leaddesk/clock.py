@@ -52,6 +52,6 @@ class HybridClock:
 
     def reset(self, value: int) -> None:
         """Set the clock back to ``value``: only to recover from a clock carried far ahead
-        by a change with a wrong date (client.restamp_outbox); never in normal work."""
+        by a change with a wrong date (outbox.restamp_outbox); never in normal work."""
         with self._lock:
             self._last = value

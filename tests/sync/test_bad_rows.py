@@ -290,31 +290,31 @@ def _su(url):
 
 
 def test_the_count_check_repairs_a_deletion_the_server_does_not_have(seeded, hub):
-    from leaddesk.sync import snapshot
+    from leaddesk.sync import visibility
 
     a, _ = seeded
     made = contacts.create_contact(a, given_name="Wrongly", family_name="Hidden")
     gone = contacts.create_contact(a, given_name="Rightly", family_name="Deleted")
     contacts.delete_contact(a, gone.id)
     client.sync(a, hub, backup=False)
-    assert snapshot.verify(a, hub.engine).ok
+    assert visibility.verify(a, hub.engine).ok
     with a.engine.begin() as conn:  # as a forged deletion pulled before would have left it
         conn.execute(text("UPDATE contact SET deleted = 1 WHERE id = :i"), {"i": made.id.hex})
-    result = snapshot.verify(a, hub.engine)
+    result = visibility.verify(a, hub.engine)
     assert "contact" in result.mismatched and result.repaired.refreshed >= 1
     assert contacts.get_contact(a, made.id).deleted is False
     assert contacts.get_contact(a, gone.id, include_deleted=True).deleted is True
-    assert snapshot.verify(a, hub.engine).ok
+    assert visibility.verify(a, hub.engine).ok
 
 
 def test_the_count_check_leaves_an_unsent_deletion_alone(seeded, hub):
-    from leaddesk.sync import snapshot
+    from leaddesk.sync import visibility
 
     a, _ = seeded
     made = contacts.create_contact(a, given_name="Deleted", family_name="Offline")
     client.sync(a, hub, backup=False)
     contacts.delete_contact(a, made.id)  # not pushed yet
-    assert snapshot.verify(a, hub.engine).ok
+    assert visibility.verify(a, hub.engine).ok
     assert contacts.get_contact(a, made.id, include_deleted=True).deleted is True
 
 

@@ -16,7 +16,7 @@ from leaddesk.db import Database, WriteContext, make_engine
 from leaddesk.errors import DatabaseUnavailable, ValidationError
 from leaddesk.models import Contact, ContactEmail, Opportunity
 from leaddesk.services.team import admin as team_admin, join as team_join
-from leaddesk.sync import snapshot
+from leaddesk.sync import snapshot, visibility
 from tests.sync.team import PASSWORD
 
 pytestmark = pytest.mark.postgres
@@ -91,7 +91,7 @@ def test_join_downloads_exactly_what_the_rep_may_see(pg_team, team_hub, tmp_path
         assert _ids(db, Contact) == {ids["contact_alice"], ids["contact_bob"], ids["contact_nobody"]}
         assert _ids(db, Opportunity) == {ids["opp_alice"]}
         assert ids["email_dave"] not in _ids(db, ContactEmail)
-        assert snapshot.verify(db, engines["alice"]).ok
+        assert visibility.verify(db, engines["alice"]).ok
         # the app on this replica would sync with the keyring's password
         assert team_join.hub_url(Settings(data_dir=settings.data_dir)).startswith("postgresql+psycopg://")
     finally:
@@ -109,15 +109,15 @@ def test_reassignment_moves_a_deal_between_replicas(pg_team, team_hub, tmp_path,
         with engines["carol"].begin() as conn:
             conn.execute(text("UPDATE opportunity SET owner_id = :a WHERE id = :o"), {"a": ids["alice"], "o": ids["opp_bob"]})
             conn.execute(text("UPDATE opportunity SET owner_id = :b WHERE id = :o"), {"b": ids["bob"], "o": ids["opp_alice"]})
-        stats = snapshot.follow_access_changes(db, engines["alice"])
+        stats = visibility.follow_access_changes(db, engines["alice"])
         assert stats.refreshed >= 1 and stats.purged >= 1
         assert _ids(db, Opportunity) == {ids["opp_bob"]}
         with db.engine.connect() as conn:
             title = conn.scalar(select(Opportunity.name).where(Opportunity.id == ids["opp_bob"]))
         assert title == "Bob deal"
-        assert snapshot.verify(db, engines["alice"]).ok
+        assert visibility.verify(db, engines["alice"]).ok
         # and nothing to do the second time
-        assert snapshot.follow_access_changes(db, engines["alice"]).refreshed == 0
+        assert visibility.follow_access_changes(db, engines["alice"]).refreshed == 0
     finally:
         db.dispose()
 
@@ -135,10 +135,10 @@ def test_count_check_repairs_a_replica_that_lost_and_gained_rows(pg_team, team_h
             foreign = snapshot.hub_rows(hc, "opportunity", [ids["opp_dave"]])
         with snapshot.mirror_writes(db) as conn:
             snapshot.write_rows(conn, "opportunity", foreign)
-        result = snapshot.verify(db, engines["alice"])
+        result = visibility.verify(db, engines["alice"])
         assert set(result.mismatched) >= {"contact", "opportunity", "contact_email"}
         assert ids["contact_bob"] in _ids(db, Contact) and ids["opp_dave"] not in _ids(db, Opportunity)
-        assert snapshot.verify(db, engines["alice"]).ok
+        assert visibility.verify(db, engines["alice"]).ok
     finally:
         db.dispose()
 

@@ -71,7 +71,7 @@ from leaddesk.services.people import contacts, duplicates
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.team import admin as team_admin, join as team_join, sync as team_sync, trash
 from leaddesk.services.people._duplicate_common import MergeRefused
-from leaddesk.sync import _row_store, client, snapshot
+from leaddesk.sync import _row_store, client, snapshot, visibility
 from leaddesk.clock import HybridClock
 from leaddesk.sync.protocol import HubUnavailable, decode_value, entities
 from leaddesk.sync.server import Hub
@@ -152,7 +152,7 @@ def _crash_patch(point: str, nth: int):
     if point == "pull: page applied, before last_pulled_seq is written":
         return _raise_before(client, "_put", when=lambda conn, key, value: key == client.LAST_PULLED, nth=nth)
     if point == "pull: pages done, before following access changes":
-        return _raise_before(snapshot, "follow_access_changes", nth=nth)
+        return _raise_before(visibility, "follow_access_changes", nth=nth)
     if point == "sync: pulled, before following merges and detecting duplicates":
         return _raise_before(team_sync, "_after_pull", nth=nth)
     raise KeyError(point)

@@ -22,7 +22,7 @@ from leaddesk.services.team import conflicts, join as team_join, sync as team_sy
 from leaddesk.services.people import contacts, duplicates
 from leaddesk.services.pipeline import opportunities as pipeline, pipelines
 from leaddesk.services.people._duplicate_common import pair_id
-from leaddesk.sync import snapshot
+from leaddesk.sync import visibility
 from leaddesk.sync.protocol import entities
 from tests.sync.team import PASSWORD
 from tests.sync.test_team_join import memory_keyring  # noqa: F401 - fixture
@@ -46,7 +46,7 @@ def _office(team_hub, login: str) -> Database:
 
 def _same_as_hub(db: Database, hub_engine) -> None:
     """Every row this user may see is on the laptop with the hub's values, and no other."""
-    assert snapshot.verify(db, hub_engine, repair=False).ok
+    assert visibility.verify(db, hub_engine, repair=False).ok
     with hub_engine.connect() as hc, db.engine.connect() as lc:
         for name, spec in entities().items():
             cols = [spec.table.c[c.name] for c in spec.fields.values()] + [spec.table.c.id]

@@ -8,7 +8,7 @@ download of what the rep may see (issue #4, parts 1 and 2).
   the join works, but the password is asked for again at each sync (sync notes 6.5).
 * :func:`join` proves the login works and is linked to a LeadDesk user (``ld_me()``),
   then downloads that user's visible rows into the (empty) local SQLite file
-  (:func:`leaddesk.sync.snapshot.join`). From then on the app works on the replica and
+  (:func:`leaddesk.sync.download.join`). From then on the app works on the replica and
   syncs with :func:`hub_url` / services.team_sync.
 """
 
@@ -121,7 +121,7 @@ def join(settings: Settings, profile: TeamProfile, password: str | None, *, reme
          progress=None) -> JoinResult:
     """Join the team: check the login, download the visible data, save the profile."""
     from leaddesk.bootstrap import open_database
-    from leaddesk.sync import snapshot
+    from leaddesk.sync import download
 
     check_profile(profile)
     if not settings.database_url.startswith("sqlite"):
@@ -146,7 +146,7 @@ def join(settings: Settings, profile: TeamProfile, password: str | None, *, reme
                 stored = False
         db = open_database(replace(settings, user_email=me.email))
         try:
-            stats = snapshot.join(db, engine, progress=progress)
+            stats = download.join(db, engine, progress=progress)
         finally:
             db.dispose()
         save_profile(settings.data_dir, replace(profile, user_email=me.email))

@@ -166,14 +166,14 @@ def sync_with_hub(db: Database, hub_url: str, *, backup_dir: Path | None = None,
 def _count_check(db: Database, hub: Hub) -> str | None:
     """Anki's sanity check, at most once per CHECK_EVERY: ``None`` when skipped, else
     "ok" or the tables repaired."""
-    from leaddesk.sync import snapshot
+    from leaddesk.sync import visibility
 
     with db.reader() as s:
         last = s.scalar(select(SyncState.value).where(SyncState.key == LAST_CHECK))
     now = dt.datetime.now(dt.timezone.utc)
     if last and now - dt.datetime.fromisoformat(last) < CHECK_EVERY:
         return None
-    result = snapshot.verify(db, hub.engine)
+    result = visibility.verify(db, hub.engine)
     with db.engine.begin() as conn:
         ins = sqlite.insert(SyncState.__table__).values(key=LAST_CHECK, value=now.isoformat())
         conn.execute(ins.on_conflict_do_update(index_elements=["key"], set_={"value": now.isoformat()}))
