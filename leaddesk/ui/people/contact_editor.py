@@ -39,7 +39,7 @@ from leaddesk.ui.errors import show_error
 from leaddesk.ui.people._contact_form_checks import ContactFormChecks
 from leaddesk.ui.people._contact_jobs import SavedContact, UnknownCompany, _Loaded, resolve_account
 from leaddesk.ui.people._list_rows import ListRows
-from leaddesk.ui.people.account_completer import AccountNameCompleter
+from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.widgets.form_errors import FormErrors
 from leaddesk.ui.widgets.form_guard import DiscardGuard

@@ -25,7 +25,7 @@ from leaddesk.services.pipeline.board import BoardStage
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.records import Changes
 from leaddesk.ui.formatting import display_locale
-from leaddesk.ui.people.account_completer import AccountNameCompleter
+from leaddesk.ui.widgets.account_completer import AccountNameCompleter
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.pipeline._form_dialog import (
     COMMON_CURRENCIES, FormDialog, OptionalDate, _notes_edit, amount_text, fill_contacts,

@@ -1,1 +1,1 @@
-"""Widgets shared by several capabilities: form errors, the discard guard, the domain's vocabulary (stage badges)."""
+"""Widgets shared by several capabilities: form errors, the discard guard, the domain's vocabulary (stage badges), the account-name completer."""
