@@ -28,7 +28,7 @@ from leaddesk.ui.pipeline.opportunity_dialogs import (
     NewOpportunityDialog,
     NextStepDialog,
 )
-from leaddesk.ui.team.user_admin import UserEditDialog
+from leaddesk.ui.team._user_dialogs import UserEditDialog
 
 
 @pytest.fixture(autouse=True)

@@ -187,7 +187,8 @@ def _dialogs(qtbot, db, data, tmp_path) -> list[QDialog]:
     from leaddesk.ui.team.join_dialog import JoinDialog
     from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
     from leaddesk.ui.team.trash_view import TrashDialog
-    from leaddesk.ui.team.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog
+    from leaddesk.ui.team._user_dialogs import PasswordDialog, UserEditDialog
+    from leaddesk.ui.team.user_admin import UserAdminDialog
 
     dialogs = [
         ContactEditorDialog(db, None, window),
