@@ -36,7 +36,8 @@ from leaddesk.services.team import users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people.contact_detail import StageDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
-from leaddesk.ui.shell.main_window import PAGES, MainWindow
+from leaddesk.ui.shell._window_layout import PAGES
+from leaddesk.ui.shell.main_window import MainWindow
 from leaddesk.ui.pipeline.opportunity_dialogs import (
     EditOpportunityDialog,
     LostDialog,
