@@ -22,17 +22,16 @@ from leaddesk.services.team import conflicts as inbox
 from leaddesk.services.team._conflict_apply import ConflictTargetMissing
 from leaddesk.clock import pack
 from leaddesk.ui.jobs import app_signals
-from leaddesk.ui.team.conflict_inbox import (
+from leaddesk.ui.team._conflict_tree_model import (
     KIND,
     KEPT,
     ORIGINAL,
     OTHER,
     REJECTED_COLOR,
     WHO,
-    ConflictInboxDialog,
     ConflictTreeModel,
-    open_conflict_inbox,
 )
+from leaddesk.ui.team.conflict_inbox import ConflictInboxDialog, open_conflict_inbox
 
 NOW_MS = int(time.time() * 1000)
 

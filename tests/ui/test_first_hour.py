@@ -14,7 +14,8 @@ from leaddesk.services.demo import generate as demo
 from leaddesk.services import first_start
 from leaddesk.ui import state
 from leaddesk.ui.shell.help_dialog import clean_text, collect_shortcuts, readme_path
-from leaddesk.ui.shell.main_window import PAGES, MainWindow, board_column_width, first_geometry
+from leaddesk.ui.shell._window_layout import PAGES, board_column_width, first_geometry
+from leaddesk.ui.shell.main_window import MainWindow
 
 LAPTOP = QRect(0, 0, 1366, 740)  # 1366x768 less a panel
 DESKTOP = QRect(0, 0, 1920, 1050)

@@ -19,7 +19,7 @@ from leaddesk.ui.people.contact_editor import ContactEditorDialog
 from leaddesk.ui.widgets.form_guard import DiscardGuard
 from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
 from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
-from leaddesk.ui.team.user_admin import UserEditDialog
+from leaddesk.ui.team._user_dialogs import UserEditDialog
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from leaddesk.ui.team.join_dialog import JoinDialog
 from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
 from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
 from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
-from leaddesk.ui.team.user_admin import UserEditDialog
+from leaddesk.ui.team._user_dialogs import UserEditDialog
 
 
 @pytest.fixture(autouse=True)

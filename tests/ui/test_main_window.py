@@ -122,7 +122,7 @@ def test_main_window_conflicts_and_duplicates_are_loaded_when_asked(qtbot, db, m
     import sys
     import types
 
-    from leaddesk.ui.shell import main_window as mw
+    from leaddesk.ui.shell import _team_menu as mw
 
     window = make_window(qtbot, db)
     opened = []

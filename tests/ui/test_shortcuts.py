@@ -36,7 +36,8 @@ from leaddesk.services.team import users
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.people._stage_dialog import StageDialog
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
-from leaddesk.ui.shell.main_window import PAGES, MainWindow
+from leaddesk.ui.shell._window_layout import PAGES
+from leaddesk.ui.shell.main_window import MainWindow
 from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
 from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog
 
@@ -183,7 +184,8 @@ def _dialogs(qtbot, db, data, tmp_path) -> list[QDialog]:
     from leaddesk.ui.team.join_dialog import JoinDialog
     from leaddesk.ui.pipeline.lost_reasons_dialog import LostReasonsDialog
     from leaddesk.ui.team.trash_view import TrashDialog
-    from leaddesk.ui.team.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog
+    from leaddesk.ui.team._user_dialogs import PasswordDialog, UserEditDialog
+    from leaddesk.ui.team.user_admin import UserAdminDialog
 
     dialogs = [
         ContactEditorDialog(db, None, window),

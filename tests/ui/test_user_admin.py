@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from leaddesk.models.enums import Role
 from leaddesk.services.team import admin as team_admin, users
-from leaddesk.ui.team import user_admin
-from leaddesk.ui.team.user_admin import PasswordDialog, UserAdminDialog, UserEditDialog, UserTableModel
+from leaddesk.ui.team import _user_admin_data, user_admin
+from leaddesk.ui.team._user_dialogs import PasswordDialog, UserEditDialog
+from leaddesk.ui.team.user_admin import UserAdminDialog, UserTableModel
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def informed(monkeypatch):
 
 def test_user_model_passes_the_qt_model_tester(qtmodeltester, db, team):
     model = UserTableModel()
-    model.set_data(user_admin.load_admin_data(db))
+    model.set_data(_user_admin_data.load_admin_data(db))
     assert model.rowCount() == 3
     qtmodeltester.check(model)
 
@@ -70,8 +71,8 @@ def test_a_rep_cannot_open_user_admin(qtbot, db, make_db, team, informed):
     assert host.findChild(UserAdminDialog) is None
     assert len(informed) == 1
     assert "Only administrators can manage users" in informed[0] and "Bob Berger (sales rep)" in informed[0]
-    assert user_admin.admin_problem(make_db(actor_id=team["cem"].id))  # managers neither
-    assert "No user is signed in" in user_admin.admin_problem(make_db())
+    assert _user_admin_data.admin_problem(make_db(actor_id=team["cem"].id))  # managers neither
+    assert "No user is signed in" in _user_admin_data.admin_problem(make_db())
 
 
 def test_admin_adds_and_edits_a_user(qtbot, db, dialog, team):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
-import shiboken6
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QDesktopServices, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -22,46 +18,20 @@ from PySide6.QtWidgets import (
 
 from leaddesk import __version__
 from leaddesk.db import Database
-from leaddesk.ui import state, theme
+from leaddesk.ui import state
 from leaddesk.ui.jobs import app_signals
 from leaddesk.ui.people.account_view import AccountView
 from leaddesk.ui.people.accounts_page import AccountsPage
 from leaddesk.ui.people.contacts_page import ContactsPage
 from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 from leaddesk.ui.people.search_dialog import SearchDialog
+from leaddesk.ui.shell._team_menu import TeamMenu
+from leaddesk.ui.shell._window_layout import PAGES, board_column_width, first_geometry, nav_width
+from leaddesk.ui.shell._window_menus import WindowMenus
 from leaddesk.ui.team.sync_status import SyncController
 
-PAGES = ("accounts", "contacts", "pipeline")
-#: The stages of the default pipeline: the board should show them all without scrolling.
-BOARD_STAGES = 5
-NAV_WIDTH, NAV_WIDTH_SMALL = 180, 156
 
-
-def first_geometry(available: QRect) -> tuple[QRect, bool]:
-    """The first window's frame on a screen with this available area (no saved state yet):
-    centred, most of the screen, and maximised on laptop-sized screens (1366x768, 1280x800)
-    where anything less cuts the board. Returns (normal geometry, maximise?)."""
-    small = available.width() < 1500 or available.height() < 860
-    width = min(available.width(), max(int(available.width() * (0.94 if small else 0.85)), 960), 1760)
-    height = min(available.height(), max(int(available.height() * (0.94 if small else 0.88)), 600), 1100)
-    rect = QRect(0, 0, width, height)
-    rect.moveCenter(available.center())
-    return rect, small
-
-
-def nav_width(window_width: int) -> int:
-    return NAV_WIDTH_SMALL if window_width < 1500 else NAV_WIDTH
-
-
-def board_column_width(window_width: int) -> int:
-    """Column width for the pipeline board so the default five stages fit the window
-    (page margins, the board's own margins and spacing subtracted); more stages, or a
-    narrower window, scroll sideways."""
-    free = window_width - nav_width(window_width) - 2 * 9 - 2 * 8 - (BOARD_STAGES - 1) * 10 - 6
-    return max(190, min(256, free // BOARD_STAGES))
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, TeamMenu, QMainWindow):
     def __init__(self, db: Database, *, user_label: str | None = None, hub_url=None,
                  sync_interval_s: int = 120, backup_dir=None, settings=None, parent=None,
                  screen_area: QRect | None = None):
@@ -146,115 +116,6 @@ class MainWindow(QMainWindow):
         if self.db.dialect == "sqlite":
             return self.tr("SQLite: {0}").format(self.db.engine.url.database)
         return self.tr("PostgreSQL: {0}").format(self.db.url)
-
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False, a=action, f=slot: self._dispatch(a, f))
-        menu.addAction(action)
-        return action
-
-    def _menu_actions(self) -> list[QAction]:
-        out: list[QAction] = []
-        stack = [top.menu() for top in self.menuBar().actions() if top.menu() is not None]
-        while stack:
-            for action in stack.pop().actions():
-                if action.menu() is not None:
-                    stack.append(action.menu())
-                elif not action.isSeparator():
-                    out.append(action)
-        return out
-
-    def shortcut_areas(self) -> list[tuple[str, QWidget]]:
-        """(title, widget) of each page whose own actions may carry shortcuts."""
-        return [(self.tr("Accounts"), self.accounts_page), (self.tr("Contacts & leads"), self.contacts_page),
-                (self.tr("Pipeline board"), self.pipeline_page), (self.tr("Account view"), self.account_view)]
-
-    def _route_page_shortcuts(self) -> None:
-        """One key, one action: a page action with the same key as a menu action (the contact
-        list's own Ctrl+N and F5) would make Qt refuse both ("Ambiguous shortcut overload").
-        The menu action keeps the key and hands it to the page's action while that page is
-        shown; the page action keeps its text, its slot and its place in context menus."""
-        window_keys: dict[str, QAction] = {}
-        for action in self._menu_actions():
-            for seq in action.shortcuts():
-                window_keys.setdefault(seq.toString(), action)
-        for _area, widget in self.shortcut_areas():
-            for action in widget.findChildren(QAction):
-                shared = [seq for seq in action.shortcuts() if seq.toString() in window_keys]
-                if not shared:
-                    continue
-                action.setShortcuts([seq for seq in action.shortcuts() if seq.toString() not in window_keys])
-                for seq in shared:
-                    self._routes.setdefault(window_keys[seq.toString()], []).append(action)
-
-    def _dispatch(self, action: QAction, slot) -> None:
-        for page_action in self._routes.get(action, ()):
-            widgets = [w for w in page_action.associatedObjects() if isinstance(w, QWidget)]
-            if page_action.isEnabled() and any(w.isVisible() for w in widgets):
-                page_action.trigger()
-                return
-        slot()
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
-        self._action(file_menu, self.tr("New &account…"), self.new_account, "Ctrl+Shift+A")
-        self._action(file_menu, self.tr("New &contact…"), self.new_contact, QKeySequence.StandardKey.New)
-        self._action(file_menu, self.tr("New &opportunity…"), self.pipeline_page.new_opportunity, "Ctrl+Shift+N")
-        file_menu.addSeparator()
-        # Ctrl+Q where the platform names no Quit key (Windows, the offscreen platform).
-        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
-        self._action(file_menu, self.tr("&Quit"), self.close).setShortcuts(quit_keys)
-
-        edit_menu = bar.addMenu(self.tr("&Edit"))
-        undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        edit_menu.addAction(undo)
-        edit_menu.addAction(redo)
-        edit_menu.addSeparator()
-        self._action(edit_menu, self.tr("&Find…"), self.open_search, "Ctrl+K")
-
-        pipeline_menu = bar.addMenu(self.tr("&Pipeline"))
-        self._action(pipeline_menu, self.tr("&Lost reasons…"), self.edit_lost_reasons)
-
-        team_menu = bar.addMenu(self.tr("&Team"))
-        self.sync_action = self._action(team_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")
-        self.sync_action.setEnabled(self.sync.enabled)
-        self._action(team_menu, self.tr("&Conflicts…"), self.open_conflicts)
-        self._action(team_menu, self.tr("&Duplicates…"), self.open_duplicates)
-        team_menu.addSeparator()
-        self._action(team_menu, self.tr("&Join team…"), self.open_join)
-        team_menu.addSeparator()
-        self._action(team_menu, self.tr("&Trash"), self.open_trash)
-        self._action(team_menu, self.tr("&Users…"), self.open_users)
-        self.team_menu = team_menu
-
-        view_menu = bar.addMenu(self.tr("&View"))
-        for i, (name, label) in enumerate(zip(PAGES, (self.tr("&Accounts"), self.tr("&Contacts && leads"),
-                                                      self.tr("&Pipeline")))):
-            self._action(view_menu, label, lambda _c=False, n=name: self.show_page(n), f"Ctrl+{i + 1}")
-        self._action(view_menu, self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
-        view_menu.addSeparator()
-        theme_menu = view_menu.addMenu(self.tr("&Theme"))
-        group = QActionGroup(self)
-        current = theme.current_theme()
-        for key, label in (("system", self.tr("Follow the &system")), ("light", self.tr("&Light")),
-                           ("dark", self.tr("&Dark"))):
-            action = QAction(label, self, checkable=True, checked=key == current)
-            action.triggered.connect(lambda _c=False, k=key: theme.apply_theme(QApplication.instance(), k))
-            group.addAction(action)
-            theme_menu.addAction(action)
-
-        help_menu = bar.addMenu(self.tr("&Help"))
-        self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_shortcuts,
-                     QKeySequence.StandardKey.HelpContents)
-        self._action(help_menu, self.tr("Read the &README"), self.open_readme)
-        help_menu.addSeparator()
-        self._action(help_menu, self.tr("&About LeadDesk"), self.show_about)
 
     def _build_status_bar(self, user_label: str | None) -> None:
         self.busy = QProgressBar()
@@ -411,68 +272,6 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    # --- team -----------------------------------------------------------------------------
-    def _team_module(self, name: str, what: str):
-        """A Team-menu module written separately (imported when used, so the window works
-        without it); None, after telling the user, when this LeadDesk does not have it."""
-        module = f"leaddesk.ui.{name}"
-        try:
-            return importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            QMessageBox.information(self, what, self.tr("{0} is not part of this version of LeadDesk yet.")
-                                    .format(what))
-            return None
-
-    def open_conflicts(self):
-        module = self._team_module("team.conflict_inbox", self.tr("The conflict inbox"))
-        return module.open_conflict_inbox(self) if module is not None else None
-
-    def open_duplicates(self):
-        module = self._team_module("people.duplicate_review", self.tr("The duplicate review"))
-        return module.open_duplicate_review(self) if module is not None else None
-
-    def open_trash(self):
-        """Team ▸ Trash (one window; a second click brings it to the front)."""
-        dialog = self._trash_dialog
-        if dialog is not None and shiboken6.isValid(dialog):
-            dialog.show()
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        from leaddesk.ui.team.trash_view import open_trash
-
-        dialog = open_trash(self, self.db)
-        dialog.view.status_message.connect(self._show_status)
-        self._trash_dialog = dialog
-        return dialog
-
-    def open_join(self):
-        """Team ▸ Join team…: once joined, background sync starts with the new profile."""
-        from leaddesk.ui.team.join_dialog import open_join_dialog
-
-        dialog = open_join_dialog(self)
-        dialog.joined.connect(self._joined)
-        return dialog
-
-    def _joined(self, _result) -> None:
-        self.sync.set_hub(self._profile_hub())
-        self.sync_action.setEnabled(self.sync.enabled)
-
-    def _profile_hub(self):
-        from leaddesk.config import load_settings
-        from leaddesk.services.team import join as team_join
-
-        data_dir = self.settings.data_dir if self.settings else None
-        return lambda: team_join.hub_url(load_settings() if data_dir is None else _with_dir(data_dir))
-
-    def open_users(self) -> None:
-        """Team ▸ Users… (administrators only; others are told why)."""
-        from leaddesk.ui.team.user_admin import open_user_admin
-
-        open_user_admin(self, self.db)
-
     def new_contact(self) -> None:
         self.show_page("contacts")
         self.contacts_page.new_contact()
@@ -532,13 +331,3 @@ class MainWindow(QMainWindow):
             if hasattr(page, "save_state"):
                 page.save_state()
         super().closeEvent(event)
-
-
-def _with_dir(data_dir):
-    import os
-
-    from leaddesk.config import load_settings
-
-    env = dict(os.environ)
-    env["LEADDESK_DATA_DIR"] = str(data_dir)
-    return load_settings(env=env)

@@ -23,7 +23,7 @@ from leaddesk.errors import DatabaseUnavailable, LeadDeskError
 from leaddesk.services.team import sync as team_sync
 from leaddesk.sync.protocol import HubUnavailable
 from leaddesk.ui.jobs import app_signals, run_background, run_read
-from leaddesk.ui.team.conflict_inbox import local_time
+from leaddesk.ui.team._conflict_tree_model import local_time
 
 BADGE_CSS = ("QLabel#syncOffline {{ background: {bg}; color: white; border-radius: 8px; padding: 1px 8px;"
              " font-weight: 600; }}")

@@ -18,17 +18,14 @@ import uuid
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -37,93 +34,20 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.errors import LeadDeskError, NotFound
-from leaddesk.models.enums import Role
+from leaddesk.errors import LeadDeskError
 from leaddesk.services.team import users
-from leaddesk.services.dto import TeamInfo, UserInfo
+from leaddesk.services.dto import UserInfo
 from leaddesk.services.records import Changes
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read, run_write
-from leaddesk.ui.widgets.form_errors import FormErrors
-from leaddesk.ui.widgets.form_guard import DiscardGuard, fields_snapshot
+from leaddesk.ui.team._user_admin_data import AdminData, UserRow, _team_admin, admin_problem, load_admin_data, role_label
+from leaddesk.ui.team._user_dialogs import PasswordDialog, UserEditDialog
 from leaddesk.ui.team.history_panel import restore_geometry, save_geometry
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("UserAdmin", text)
-
-
-def role_label(role: Role | str) -> str:
-    return {Role.REP: _tr("Sales rep"), Role.MANAGER: _tr("Manager"), Role.ADMIN: _tr("Administrator")}[Role(role)]
-
-
-# --- reading ---------------------------------------------------------------------------
-
-def admin_problem(db: Database) -> str | None:
-    """Why the signed-in user may not manage users (None: an active admin). Runs in a job."""
-    if db.write.actor_id is None:
-        return _tr("No user is signed in on this database, so nobody can manage users here.")
-    try:
-        me = users.get_user(db, db.write.actor_id)
-    except NotFound:
-        return _tr("The user you are signed in as no longer exists.")
-    if me.role != Role.ADMIN or not me.active:
-        return _tr("Only administrators can manage users. You are signed in as {0} ({1}); ask an "
-                   "administrator of your team.").format(me.name, role_label(me.role).lower())
-    return None
-
-
-@dataclass(frozen=True)
-class UserRow:
-    user: UserInfo
-    team_name: str | None
-    #: The PostgreSQL login, None: none (or unknown: see AdminData.logins_supported).
-    login: str | None
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.user.id
-
-
-@dataclass(frozen=True)
-class AdminData:
-    rows: tuple[UserRow, ...]
-    teams: tuple[TeamInfo, ...]
-    #: Logins can be created/disabled here (PostgreSQL with team_admin available).
-    logins_supported: bool
-    #: Why not, for the tooltip and the line under the list.
-    logins_note: str | None
-
-
-def _team_admin():
-    """The login service, or None while it is not part of this LeadDesk."""
-    try:
-        from leaddesk.services.team import admin as team_admin
-    except ImportError:
-        return None
-    return team_admin
-
-
-def load_admin_data(db: Database) -> AdminData:
-    people = users.list_users(db, include_inactive=True)
-    teams = tuple(users.list_teams(db))
-    team_names = {t.id: t.name for t in teams}
-    logins: dict[uuid.UUID, str | None] = {}
-    admin = _team_admin()
-    supported, note = False, None
-    if admin is None:
-        note = _tr("This version of LeadDesk cannot manage database logins yet.")
-    else:
-        # (A replica knows each user's login too: it syncs. It cannot change it.)
-        logins = {u.id: admin.login_name(db, u.id) for u in people}
-        if db.dialect == "postgresql":
-            supported = True
-        else:
-            note = _tr("Database logins are created and disabled on the team's PostgreSQL database "
-                       "(open LeadDesk on it as an administrator); this is a local file.")
-    rows = tuple(UserRow(u, team_names.get(u.team_id) if u.team_id else None, logins.get(u.id)) for u in people)
-    return AdminData(rows, teams, supported, note)
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -184,139 +108,6 @@ class UserTableModel(QAbstractTableModel):
         if role == Roles.ID:
             return user.id
         return None
-
-
-# --- add / edit --------------------------------------------------------------------------
-
-class UserEditDialog(QDialog):
-    """Name, e-mail, role and team of a new or existing user; saves itself (write job)."""
-
-    def __init__(self, db: Database, teams, user: UserInfo | None = None, *, me: uuid.UUID | None = None,
-                 parent=None):
-        super().__init__(parent)
-        self.db = db
-        self.user = user
-        self.saved_user: UserInfo | None = None
-        self.setWindowTitle(_tr("Edit user — {0}").format(user.name) if user else _tr("Add user"))
-        self.name = QLineEdit(user.name if user else "")
-        self.email = QLineEdit(user.email if user else "")
-        self.email.setPlaceholderText(_tr("name@company.com"))
-        self.role = QComboBox()
-        for role in Role:
-            self.role.addItem(role_label(role), role.value)
-        self.role.setCurrentIndex(self.role.findData((user.role if user else Role.REP).value))
-        self.team = QComboBox()
-        self.team.addItem(_tr("No team"), "")
-        for team in teams:
-            self.team.addItem(team.name, team.id)
-        if user and user.team_id:
-            index = next((i for i in range(self.team.count()) if self.team.itemData(i) == user.team_id), -1)
-            if index < 0:  # a team since deleted: keep it unless the admin picks another
-                self.team.addItem(_tr("(a deleted team)"), user.team_id)
-                index = self.team.count() - 1
-            self.team.setCurrentIndex(index)
-        if user is not None and me is not None and user.id == me:
-            self.role.setEnabled(False)  # an admin cannot demote themselves and lock everyone out
-            self.role.setToolTip(_tr("You cannot change your own role."))
-        form = QFormLayout()
-        form.addRow(_tr("&Name:"), self.name)
-        form.addRow(_tr("&E-mail:"), self.email)
-        form.addRow(_tr("&Role:"), self.role)
-        form.addRow(_tr("&Team:"), self.team)
-        fields = {"name": self.name, "email": self.email, "role": self.role, "team_id": self.team}
-        self.errors = FormErrors(self, fields)
-        self.error = self.errors.label
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_tr("Save") if user else _tr("Add user"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        self.errors.install(layout)
-        self.guard = DiscardGuard(self, fields_snapshot(fields), what=_tr("this user"))
-        self.guard.mark_clean()
-        self.setMinimumWidth(420)
-        self.name.setFocus()
-
-    def reject(self) -> None:
-        """Esc, Cancel and the window's close button: ask first if something was changed."""
-        if self.guard.confirm_discard():
-            super().reject()
-
-    def values(self) -> dict:
-        return {"name": self.name.text(), "email": self.email.text(), "role": self.role.currentData(),
-                "team_id": self.team.currentData() or None}
-
-    def changed_values(self) -> dict:
-        values = self.values()
-        if self.user is None:
-            return values
-        old = {"name": self.user.name, "email": self.user.email, "role": Role(self.user.role).value,
-               "team_id": self.user.team_id}
-        return {k: v for k, v in values.items() if v != old[k]}
-
-    def submit(self) -> None:
-        self.errors.clear()
-        db, user, values = self.db, self.user, self.changed_values()
-        if user is not None and not values:
-            self.accept()
-            return
-        if user is None:
-            work = lambda: users.create_user(db, values["name"], values["email"], role=values["role"],  # noqa: E731
-                                             team_id=values["team_id"])
-        else:
-            work = lambda: users.update_user(db, user.id, expected_version=user.version, **values)  # noqa: E731
-        self.ok_button.setEnabled(False)
-        run_write(self, work).success(self._on_saved).failure(self._on_failed).run()
-
-    def _on_saved(self, info: UserInfo) -> None:
-        self.saved_user = info
-        self.accept()
-
-    def _on_failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        if not self.errors.show(exc):
-            show_error(self, exc)
-
-
-class PasswordDialog(QDialog):
-    """Shows a new database password once, with a Copy button."""
-
-    def __init__(self, person: str, login: str | None, password: str, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(_tr("Database login created"))
-        text = QLabel(_tr("{0} can now sign in to the team database as <b>{1}</b> with this password.<br>"
-                          "It is shown only this once: give it to {0} in person or through your password "
-                          "manager. LeadDesk does not keep it.").format(person, login or _tr("their login")))
-        text.setWordWrap(True)
-        self.password = QLineEdit(password)
-        self.password.setObjectName("newPassword")
-        self.password.setReadOnly(True)
-        self.password.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.copy_button = QPushButton(_tr("&Copy"))
-        self.copy_button.clicked.connect(self.copy)
-        self.copied = QLabel()
-        row = QHBoxLayout()
-        row.addWidget(self.password, 1)
-        row.addWidget(self.copy_button)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addLayout(row)
-        layout.addWidget(self.copied)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
-
-    def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.password.text())
-        self.copied.setText(_tr("Copied to the clipboard."))
-
-    def done(self, result: int) -> None:
-        self.password.clear()  # do not keep it in memory longer than needed
-        super().done(result)
 
 
 @dataclass(frozen=True)
