@@ -187,7 +187,6 @@ def domain_of(website: str | None) -> str | None:
     return host
 
 
-#: Field names that read badly capitalised, as the forms label them ("E-mail", not "Email").
 def choice(enum_cls, value, field: str):
     """``value`` as a member of ``enum_cls`` (accepts the member or its text)."""
     if isinstance(value, enum_cls):
@@ -216,6 +215,7 @@ def date_value(value, *, field: str) -> dt.date | None:
     raise ValidationError(f"{label} '{value}' is not a date (use YYYY-MM-DD).", field=field)
 
 
+#: Field names that read badly capitalised, as the forms label them ("E-mail", not "Email").
 _LABELS = {"email": "E-mail", "emails": "E-mail"}
 
 

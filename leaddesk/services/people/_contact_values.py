@@ -21,13 +21,7 @@ LABELS = {"given_name": "First name", "family_name": "Last name"}
 
 
 def _enum(enum_cls, value, field):
-    if value is None or isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(str(value).strip().lower())
-    except ValueError as exc:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise ValidationError(f"'{value}' is not a valid {field.replace('_', ' ')} ({allowed}).", field=field) from exc
+    return None if value is None else v.choice(enum_cls, value, field)
 
 
 def _clean_text(value, key: str, limit: int) -> str | None:
