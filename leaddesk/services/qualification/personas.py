@@ -1,5 +1,11 @@
 """Buyer personas: editable profiles of who buys (and, with ``avoid``, who ends closed-lost),
-and matching a contact against them."""
+and matching a contact against them.
+
+Job titles are compared as written first (whole words), then by what they mean in any of
+the languages of :mod:`leaddesk.services.qualification.titles`: "Depo Müdürü" or
+"Lagerleiter" match a "Warehouse Manager" persona as "Warehouse Manager" does. A contact
+whose seniority or department is not filled in is matched on what the job title says.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from leaddesk.models.enums import Seniority
 from leaddesk.services import validation as v
 from leaddesk.services.validation import choice
 from leaddesk.services.qualification.dto import ContactPersona, PersonaDetail, PersonaMatch
+from leaddesk.services.qualification.titles import normalize_title, same_role
 from leaddesk.services.records import (
     Changes,
     as_uuid,
@@ -180,15 +187,26 @@ def _title_credit(title: str | None, wanted: tuple[str, ...]) -> tuple[float, st
         shared = _words(title) & _words(w)
         if shared:
             return 0.5, f"job title '{title}' resembles '{w}' ({', '.join(sorted(shared))})"
+    # Not in the same words: in the same meaning, in any language ("Depo Müdürü" ~ "Warehouse Manager")?
+    credit, reason = max((same_role(title, w) for w in wanted), key=lambda cr: cr[0])
+    if credit:
+        return credit, reason
     return 0.0, f"job title '{title}' is not among {', '.join(wanted)}"
 
 
-def _in(value: str | None, wanted: tuple[str, ...], what: str) -> tuple[float, str]:
+def _in(value: str | None, wanted: tuple[str, ...], what: str, *, meaning: bool = False) -> tuple[float, str]:
+    """Whole-word match; with ``meaning``, also the same department named in another language
+    ("Lojistik" ~ "Logistics")."""
     if not value:
         return 0.0, f"{what} unknown"
     for w in wanted:
         if phrase_in(w, value) or phrase_in(value, w):
             return 1.0, f"{what} '{value}' matches '{w}'"
+    if meaning:
+        have = set(normalize_title(value).departments)
+        for w in wanted:
+            if have & set(normalize_title(w).departments):
+                return 1.0, f"{what} '{value}' means '{w}'"
     return 0.0, f"{what} '{value}' is not among {', '.join(wanted)}"
 
 
@@ -197,6 +215,13 @@ def score_persona(persona: PersonaDetail, *, job_title: str | None, seniority: S
     """How well one contact fits one persona (pure). Only traits the persona specifies count:
     score = 100 x (weights of matched traits) / (weights of specified traits)."""
     parts: list[tuple[str, float, str]] = []
+    said = normalize_title(job_title)
+    told = ""
+    if (seniority is None or seniority is Seniority.UNKNOWN) and said.seniority is not None:
+        seniority, told = said.seniority, " (from the job title)"
+    department_is = "department"
+    if not department and said.department:
+        department, department_is = said.department, "department (from the job title)"
     if persona.job_titles:
         parts.append(("job_title", *_title_credit(job_title, persona.job_titles)))
     if persona.seniorities:
@@ -205,9 +230,9 @@ def score_persona(persona: PersonaDetail, *, job_title: str | None, seniority: S
         else:
             ok = seniority in persona.seniorities
             verdict = "matches" if ok else "does not match"
-            parts.append(("seniority", float(ok), f"seniority {seniority.value} {verdict}"))
+            parts.append(("seniority", float(ok), f"seniority {seniority.value}{told} {verdict}"))
     if persona.departments:
-        parts.append(("department", *_in(department, persona.departments, "department")))
+        parts.append(("department", *_in(department, persona.departments, department_is, meaning=True)))
     if persona.industries:
         parts.append(("industry", *_in(industry, persona.industries, "industry")))
     low, high = persona.company_size_min, persona.company_size_max

@@ -29,6 +29,7 @@ from leaddesk.services.qualification.dto import (
     Thresholds,
 )
 from leaddesk.services.qualification.personas import phrase_in
+from leaddesk.services.qualification.titles import names_any
 from leaddesk.services.records import as_uuid
 
 FIELDS = ("name", "family", "criterion", "params", "points", "active", "position")
@@ -156,7 +157,8 @@ FIT, INTEREST = ScoreFamily.FIT, ScoreFamily.INTEREST
 CRITERIA: dict[str, Criterion] = {
     "job_title_contains": Criterion(
         FIT, ("words",), lambda p: _list(p, "words", _text("words")),
-        lambda p, f: _has(p["words"], f.job_title), "job title contains one of the words (whole words)"),
+        lambda p, f: _has(p["words"], f.job_title) or names_any(p["words"], f.job_title),
+        "job title contains one of the words (whole words), or names the same in another language"),
     "seniority_in": Criterion(
         FIT, ("values",), lambda p: _list(p, "values", _member(Seniority, "values")),
         lambda p, f: f.seniority in p["values"], "seniority is one of the values"),
