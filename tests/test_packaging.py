@@ -24,6 +24,10 @@ def test_packaging_wheel_ships_migrations_and_runs_outside_the_source_tree(tmp_p
     # The demo's data tables are files next to its code; every one of them ships.
     demo_data = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "leaddesk/services/demo/data").glob("*.toml"))
     assert demo_data and set(demo_data) <= set(names)
+    # ... and so are the word tables of title normalisation (one per language).
+    title_data = sorted(p.relative_to(ROOT).as_posix()
+                        for p in (ROOT / "leaddesk/services/qualification/data").rglob("*.toml"))
+    assert len(title_data) >= 7 and set(title_data) <= set(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "leaddesk = leaddesk.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     target = tmp_path / "site"
@@ -41,3 +45,7 @@ def test_packaging_wheel_ships_migrations_and_runs_outside_the_source_tree(tmp_p
     out = subprocess.run([sys.executable, "-c", "from leaddesk.services.demo import _tables; print(len(_tables.LOCALES))"],
                          cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0 and int(out.stdout) > 0, out.stderr
+    out = subprocess.run([sys.executable, "-c", "from leaddesk.services.qualification.titles import normalize_title;"
+                          " print(normalize_title('Lagerleiter').department)"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert (out.returncode, out.stdout.strip()) == (0, "Logistics"), out.stderr
