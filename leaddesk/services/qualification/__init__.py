@@ -1,1 +1,1 @@
-"""Qualification: lifecycle stage definitions, BANT, lead scoring (fit and interest), buyer personas, high-probability indicators."""
+"""Qualification: lifecycle stage definitions, BANT, lead scoring (fit and interest), buyer personas, high-probability indicators, and title normalisation (job titles in six languages to seniority and department; the word tables are TOML files in ``data/titles/``)."""
