@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import time
 import uuid
 from importlib import resources
 
@@ -255,3 +256,12 @@ def test_the_tables_are_data_one_file_per_language_with_known_values():
         assert table["language"] == code
         assert {Seniority(s) for s in table["seniority"]} <= set(titles.RANK)
         assert set(table["functions"]) <= set(departments) | roles, code
+
+
+def test_a_long_made_up_compound_is_read_in_reasonable_time():
+    # every prefix is a known part ("werk", "werks", linker s): without the cache per tail
+    # the compound search is exponential (minutes for this word)
+    start = time.perf_counter()
+    facts = normalize_title("werkswerks" * 30 + "z")
+    assert time.perf_counter() - start < 2.0
+    assert not facts

@@ -193,8 +193,11 @@ def _affixed(word: str, lang: _Language) -> str | None:
     return None
 
 
-def _compound(word: str, lang: _Language) -> list[str] | None:
-    """A compound cut into known parts (longest first part first), with linking letters."""
+@lru_cache(maxsize=8192)
+def _compound(word: str, code: str) -> tuple[str, ...] | None:
+    """A compound cut into known parts (longest first part first), with linking letters.
+    Cached per tail, so a long made-up word costs polynomial, not exponential, time."""
+    lang = _tables().languages[code]
     for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
         head, rest = word[:i], word[i:]
         if head not in lang.tokens:
@@ -204,13 +207,13 @@ def _compound(word: str, lang: _Language) -> list[str] | None:
                 continue
             tail = rest[len(link):]
             if tail in lang.tokens:
-                return [head, tail]
+                return head, tail
             stem = _affixed(tail, lang)
             if stem is not None:
-                return [head, stem]
-            more = _compound(tail, lang)
+                return head, stem
+            more = _compound(tail, code)
             if more:
-                return [head, *more]
+                return head, *more
     return None
 
 
@@ -230,7 +233,7 @@ def _stems(word: str) -> tuple[tuple[str, str], ...]:
             return ((word, stem),)
     if not any(word in lang.tokens for lang in t.languages.values()):
         for lang in t.languages.values():
-            parts = _compound(word, lang) if lang.compounds else None
+            parts = _compound(word, lang.code) if lang.compounds else None
             if parts:
                 return tuple((p, p) for p in parts)
     return ((word, word),)
