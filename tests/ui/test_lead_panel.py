@@ -28,7 +28,7 @@ def plain(text: str) -> str:
 
 @pytest.fixture
 def lead(db):
-    scoring.create_rule(db, name="Decision maker", criterion="seniority_in", points=20,
+    scoring.create_rule(db, name="Decision-maker", criterion="seniority_in", points=20,
                         params={"values": ["director", "vp"]})
     scoring.create_rule(db, name="Target industry", criterion="industry_in", points=15,
                         params={"values": ["logistics"]})
@@ -80,10 +80,11 @@ def test_selecting_a_contact_shows_its_lead_view(qtbot, page, lead):
     assert panel.score.text() == "40 points · fit 35 · interest 5"
     assert panel.quadrant.text().startswith("High fit, low interest → Nurture")
     assert panel.reasons.text().split("\n") == [
-        "+20 Decision maker", "+15 Target industry", "+15 Pricing page, 2 days ago", "−10 Careers page, 5 days ago"]
+        "+20 Decision-maker", "+15 Target industry", "+15 Pricing page, 2 days ago", "−10 Careers page, 5 days ago"]  # a minus sign, the name's hyphen kept
     assert panel.persona.text().startswith("Operations lead (100 % match)\njob title 'Head of Operations' matches")
     assert panel.talking_points.text() == "Fewer stock-outs, faster picking"
-    assert panel.indicators.text() == "1 of 2 met: ✓ Target industry · ✗ Runs 3+ warehouses"
+    assert panel.indicators.text() == "1 of 2 met\n✓ Target industry\n✗ Runs 3+ warehouses"
+    assert panel.stale.isHidden()  # the stored score is the live one
     assert panel.bant.text() == "Not qualified yet"
     assert plain(panel.owner.text()).startswith("Zoe Rep, assigned ")
     assert "A person whose name is in our database" in panel.stage.toolTip()
@@ -129,3 +130,18 @@ def test_ago_text_counts_whole_days():
     assert ago_text(NOW - dt.timedelta(hours=3), NOW) == "today"
     assert ago_text(NOW - dt.timedelta(days=1, hours=1), NOW) == "yesterday"
     assert ago_text(NOW - dt.timedelta(days=12), NOW) == "12 days ago"
+
+
+def test_a_stored_score_behind_the_rules_is_said(qtbot, db, lead):
+    scoring.create_rule(db, name="Everyone in Acme", criterion="industry_in", points=5,
+                        params={"values": ["logistics"]})
+    page = ContactsPage(db)
+    qtbot.addWidget(page)
+    page.show()
+    page.load()
+    select(qtbot, page, "Deniz Kaya")
+    panel = page.detail.lead
+    qtbot.waitUntil(lambda: panel.view is not None)
+    assert panel.score.text() == "45 points · fit 40 · interest 5"
+    assert not panel.stale.isHidden()
+    assert panel.stale.text().startswith("The list shows 40, stored before the current rules")

@@ -15,7 +15,7 @@ from leaddesk.ui.widgets.stage_badges import ltr, stage_label
 #: Until the user sizes a column, Phone, Stage and Score get what their text needs and the
 #: other columns share the rest in these proportions (then the user's widths, kept by
 #: ui/state.py, win).
-COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 8: 0.8, 9: 0.8}
+COLUMN_WEIGHTS = {0: 1.5, 1: 0.9, 2: 1.0, 3: 1.0, 8: 0.7, 9: 0.7}
 MIN_WIDTH = 56
 PHONE_COLUMN = 4
 STAGE_COLUMN = 5

@@ -86,6 +86,8 @@ class LeadPanel(QWidget):
         score_row = QHBoxLayout()
         score_row.addWidget(self.temperature)
         score_row.addWidget(self.score, 1)
+        self.stale = self._label("leadStoredScore")
+        self.stale.setEnabled(False)  # a side note, greyed
         self.quadrant = self._label("leadQuadrant")
         self.reasons = self._label("leadReasons")
         self.stage = self._label("leadStage", rich=True)
@@ -109,6 +111,7 @@ class LeadPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
         layout.addLayout(score_row)
+        layout.addWidget(self.stale)
         layout.addWidget(self.quadrant)
         layout.addWidget(self.reasons)
         layout.addLayout(form)
@@ -173,9 +176,9 @@ class LeadPanel(QWidget):
         self.temperature.setToolTip(self.tr("Hot from {0} points, warm from {1} (the team's thresholds)").format(
             v.thresholds.hot, v.thresholds.warm))
         self.score.setText(self.tr("{0} points · fit {1} · interest {2}").format(v.total, v.fit, v.interest))
-        stale = v.total != v.stored_total
-        self.score.setToolTip(self.tr("The list shows {0}: the score stored before the latest rules or data.")
-                              .format(v.stored_total) if stale else "")
+        self.stale.setText(self.tr("The list shows {0}, stored before the current rules and data; "
+                                   "it changes at the next rescoring.").format(v.stored_total))
+        self.stale.setVisible(v.total != v.stored_total)
         self.quadrant.setText(f"{quadrant_label(v.quadrant)} → {quadrant_action(v.quadrant)}")
         self.reasons.setText("\n".join(self.reason_lines(v)) if v.reasons
                              else self.tr("No scoring rule gives or takes points yet."))
@@ -183,8 +186,8 @@ class LeadPanel(QWidget):
         self._fill_persona(v)
         met = {i.id for i in v.indicators_met}
         if v.indicators:
-            marks = " · ".join(("✓ " if i.id in met else "✗ ") + i.name for i in v.indicators)
-            self._set(self.indicators, self.tr("{0} of {1} met: {2}").format(len(met), len(v.indicators), marks))
+            marks = "\n".join(("✓ " if i.id in met else "✗ ") + i.name for i in v.indicators)
+            self._set(self.indicators, self.tr("{0} of {1} met").format(len(met), len(v.indicators)) + "\n" + marks)
         else:
             self._set(self.indicators, self.tr("The team has named no HPIs yet."))
         self._set(self.bant, self.bant_text(v))
@@ -194,7 +197,9 @@ class LeadPanel(QWidget):
         self._set(self.owner, owner)
 
     def reason_lines(self, v: LeadView) -> list[str]:
-        return [reason_text(r, ago=self._ago(r)).replace("-", "−", 1) for r in v.reasons]
+        # a true minus sign for the negative points, never in the rule's name
+        return [reason_text(r, ago=self._ago(r)).replace("-", "−", 1) if r.points < 0
+                else reason_text(r, ago=self._ago(r)) for r in v.reasons]
 
     def _ago(self, reason: LeadReason) -> str | None:
         return ago_text(reason.last_at) if reason.last_at is not None else None
@@ -218,7 +223,8 @@ class LeadPanel(QWidget):
             self._set(self.persona, self.tr("No persona matches yet."))
             self._set(self.talking_points, "")
             return
-        why = "; ".join(match.reasons[:3])
+        why = "\n".join(match.reasons[:2])  # matching traits come first; all in the tooltip
+        self.persona.setToolTip("\n".join(match.reasons))
         if v.persona_assigned:
             text = self.tr("{0} ({1} % match)").format(match.persona.name, match.score)
         else:
