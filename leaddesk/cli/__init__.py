@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "conflicts/duplicates/trash: the Team dialog over the window")
     p.add_argument("--out", required=True, metavar="FILE.png")
     p.add_argument("--size", default="1280x800", metavar="WxH")
-    p.add_argument("--query", default=None, help="search text for --view search")
+    p.add_argument("--query", default=None,
+                   help="search text for --view search; for --view contacts, the filter (the first match is shown)")
     return parser
 
 

@@ -161,6 +161,10 @@ class ContactListRow:
     owner_name: str | None
     fit_score: int
     interest_score: int
+    #: The contact's assigned buyer persona (None when none is assigned).
+    persona_name: str | None = None
+    #: "hot", "warm" or "cold": the score by the team's thresholds when the page was read.
+    temperature: str = "cold"
 
     @property
     def score(self) -> int:

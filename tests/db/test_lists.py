@@ -9,6 +9,8 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Contact
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.services.people import accounts, contacts, lists
+from leaddesk.services import settings as team_settings
+from leaddesk.services.qualification import personas
 from leaddesk.services.team import users
 
 
@@ -111,9 +113,37 @@ def test_list_contact_rows_shows_score_stage_and_owner(db, book):
     ("owner", False, ["Ann Archer", "Cem Çelik", "Dee Dorn", "Bob Baker"]),
     ("owner", True, ["Bob Baker", "Ann Archer", "Cem Çelik", "Dee Dorn"]),
     ("company", False, ["Cem Çelik", "Ann Archer", "Dee Dorn", "Bob Baker"]),
+    # hot (70) first, then the cold ones by name (defaults: hot 60, warm 30)
+    ("temperature", True, ["Bob Baker", "Ann Archer", "Cem Çelik", "Dee Dorn"]),
+    ("temperature", False, ["Ann Archer", "Cem Çelik", "Dee Dorn", "Bob Baker"]),
+    # no persona sorts first
+    ("persona", False, ["Ann Archer", "Bob Baker", "Cem Çelik", "Dee Dorn"]),
 ])
 def test_list_contact_rows_sorts_by_each_column_across_pages(db, book, sort, descending, expected):
     assert _names(_all(lists.list_contact_rows, db=db, sort=sort, descending=descending)) == expected
+
+
+def test_list_contact_rows_show_temperature_by_the_teams_thresholds_and_the_persona(db, book):
+    rows = {r.display_name: r for r in _all(lists.list_contact_rows, db=db)}
+    assert {n: r.temperature for n, r in rows.items()} == {
+        "Ann Archer": "cold", "Bob Baker": "hot", "Cem Çelik": "cold", "Dee Dorn": "cold"}
+    assert {r.persona_name for r in rows.values()} == {None}
+    team_settings.set_setting(db, "score_hot", 70)
+    team_settings.set_setting(db, "score_warm", 15)
+    ops = personas.create_persona(db, name="Ops lead")
+    fin = personas.create_persona(db, name="finance chief")
+    personas.set_contact_persona(db, book["dee"], ops.id)
+    personas.set_contact_persona(db, book["cem"], fin.id)
+    rows = {r.display_name: r for r in _all(lists.list_contact_rows, db=db)}
+    assert {n: r.temperature for n, r in rows.items()} == {
+        "Ann Archer": "warm", "Bob Baker": "hot", "Cem Çelik": "cold", "Dee Dorn": "warm"}
+    assert rows["Dee Dorn"].persona_name == "Ops lead" and rows["Ann Archer"].persona_name is None
+    by_persona = _names(_all(lists.list_contact_rows, db=db, sort="persona", descending=True))
+    assert by_persona == ["Dee Dorn", "Cem Çelik", "Ann Archer", "Bob Baker"]  # case-insensitive: Ops > finance
+    by_temperature = _names(_all(lists.list_contact_rows, db=db, sort="temperature", descending=True))
+    assert by_temperature == ["Bob Baker", "Ann Archer", "Dee Dorn", "Cem Çelik"]
+    personas.delete_persona(db, ops.id)
+    assert _all(lists.list_contact_rows, db=db, text="dorn")[0].persona_name is None
 
 
 def test_list_contact_rows_combines_text_stage_and_owner(db, book):

@@ -64,7 +64,7 @@ def create_indicator(db: Database, **data) -> IndicatorInfo:
         if values.get("active", True):
             _check_limit(s)
         if "position" not in values:
-            values["position"] = int(s.scalar(select(func.coalesce(func.max(Indicator.position), -1))) or -1) + 1
+            values["position"] = int(s.scalar(select(func.coalesce(func.max(Indicator.position), -1)))) + 1
         obj = Indicator(**values)
         s.add(obj)
         s.flush()

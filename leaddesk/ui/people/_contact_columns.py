@@ -9,19 +9,23 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from leaddesk.ui.itemmodels.paged_table_model import Column
+from leaddesk.ui.qualification.temperature import grade_label
 from leaddesk.ui.widgets.stage_badges import ltr, stage_label
 
 #: Until the user sizes a column, Phone, Stage and Score get what their text needs and the
 #: other columns share the rest in these proportions (then the user's widths, kept by
 #: ui/state.py, win).
-COLUMN_WEIGHTS = {0: 1.2, 1: 1.0, 2: 1.0, 3: 1.3, 7: 0.8}
+COLUMN_WEIGHTS = {0: 1.5, 1: 0.9, 2: 1.0, 3: 1.0, 8: 0.7, 9: 0.7}
 MIN_WIDTH = 56
 PHONE_COLUMN = 4
 STAGE_COLUMN = 5
 SCORE_COLUMN = 6
-OWNER_COLUMN = 7
-#: Settings key of the column widths (v2: score and owner columns were added).
-HEADER_KEY = "ContactsPage.v2"
+TEMPERATURE_COLUMN = 7
+PERSONA_COLUMN = 8
+OWNER_COLUMN = 9
+#: Settings key of the column widths (v2: score and owner columns were added; v3:
+#: temperature and persona).
+HEADER_KEY = "ContactsPage.v3"
 
 
 def contact_columns(tr) -> list[Column]:
@@ -35,5 +39,9 @@ def contact_columns(tr) -> list[Column]:
         Column(tr("Stage"), lambda r: stage_label(r.lifecycle_stage), sort="stage"),
         Column(tr("Score"), lambda r: r.score, align=right, sort="score",
                tooltip=tr("Fit plus interest (lead scoring)")),
+        Column(tr("Temperature"), lambda r: grade_label(r.temperature), sort="temperature",
+               tooltip=tr("Hot, warm or cold: the score by the team's thresholds")),
+        Column(tr("Persona"), lambda r: r.persona_name or "", sort="persona",
+               tooltip=tr("The contact's buyer persona")),
         Column(tr("Owner"), lambda r: r.owner_name or "", sort="owner"),
     ]

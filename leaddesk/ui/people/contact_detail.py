@@ -1,7 +1,8 @@
 """The contact detail side panel and its "Change stage" dialog.
 
-The panel shows one contact (loaded off the UI thread), its lifecycle history in the
-user's time zone, and the actions a rep takes next: edit, move along the funnel, delete.
+The panel shows one contact (loaded off the UI thread), its qualification at a glance (the
+lead view of ``ui/qualification/``, with the owner), its lifecycle history in the user's
+time zone, and the actions a rep takes next: edit, move along the funnel, delete.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.people._contact_detail_loader import DetailData, load_detail
 from leaddesk.ui.people._contact_jobs import SavedContact
 from leaddesk.ui.people._stage_dialog import StageDialog
+from leaddesk.ui.qualification.lead_panel import LeadPanel
 from leaddesk.ui.widgets.stage_badges import (
     badge_style_sheet,
     country_name,
@@ -115,7 +117,7 @@ class ContactDetail(QWidget):
         for key, title in (("emails", self.tr("E-mail:")), ("phones", self.tr("Phone:")),
                            ("address", self.tr("Address:")), ("department", self.tr("Department:")),
                            ("seniority", self.tr("Seniority:")), ("source", self.tr("Source:")),
-                           ("owner", self.tr("Owner:")), ("captured", self.tr("Captured:")),
+                           ("captured", self.tr("Captured:")),
                            ("notes", self.tr("Notes:"))):
             self.values[key] = self._value_label()
             form.addRow(title, self.values[key])
@@ -140,6 +142,9 @@ class ContactDetail(QWidget):
         inner.addWidget(self.subtitle_label)
         inner.addLayout(stage_row)
         inner.addWidget(self.stage_reason)
+        self.lead = LeadPanel(self.db)
+        inner.addSpacing(6)
+        inner.addWidget(self.lead)
         inner.addSpacing(6)
         inner.addLayout(form)
         inner.addSpacing(6)
@@ -189,9 +194,12 @@ class ContactDetail(QWidget):
         self._generation += 1
         if self.contact_id is None:
             self.data = None
+            self.lead.show_contact(None)
             self.placeholder.setText(self.tr("Select a contact to see the details."))
             self.stack.setCurrentIndex(0)
             return
+        if self.lead.contact_id != self.contact_id:  # the lead view reloads itself on changes
+            self.lead.show_contact(self.contact_id)
         generation, db, ident = self._generation, self.db, self.contact_id
         run_read(self, lambda: load_detail(db, ident)).success(lambda data: self._on_loaded(generation, data)).failure(
             lambda exc: self._on_load_failed(generation, exc)).run()
@@ -262,7 +270,6 @@ class ContactDetail(QWidget):
         self._set("department", c.department)
         self._set("seniority", seniority_label(c.seniority) if c.seniority and c.seniority != "unknown" else "")
         self._set("source", source_label(c.source) if c.source else "")
-        self._set("owner", data.user_names.get(c.owner_id, "") if c.owner_id else "")
         self._set("captured", local_time_text(c.captured_at))
         self._set("notes", c.notes)
         self.history.clear()

@@ -41,10 +41,13 @@ from leaddesk.ui.people._contact_columns import (
     PHONE_COLUMN,
     SCORE_COLUMN,
     STAGE_COLUMN,
+    TEMPERATURE_COLUMN,
     contact_columns,
 )
 from leaddesk.ui.people.contact_detail import ContactDetail
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
+from leaddesk.ui.qualification.temperature import TemperatureBadgeDelegate, grade_label
+from leaddesk.services.qualification.dto import Grade
 from leaddesk.ui.widgets.stage_badges import STAGES, StageBadgeDelegate, stage_label, stage_long_label
 
 #: Entities whose change can alter the list (rows, first e-mail/phone, company names).
@@ -145,6 +148,7 @@ class ContactsPage(ContactActions, QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setItemDelegateForColumn(STAGE_COLUMN, StageBadgeDelegate(self.table))
+        self.table.setItemDelegateForColumn(TEMPERATURE_COLUMN, TemperatureBadgeDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
@@ -206,7 +210,10 @@ class ContactsPage(ContactActions, QWidget):
         stage = max(metrics.horizontalAdvance(stage_label(s)) for s in STAGES) + 2 * StageBadgeDelegate.H_PAD + 16
         score = max(metrics.horizontalAdvance(self.model.headerData(SCORE_COLUMN, Qt.Orientation.Horizontal)),
                     metrics.horizontalAdvance("000")) + 34  # room for the sort arrow
-        rest = max(0, self.table.viewport().width() - phone - stage - score)
+        heat = max([metrics.horizontalAdvance(grade_label(g)) + 2 * StageBadgeDelegate.H_PAD + 16 for g in Grade]
+                   + [metrics.horizontalAdvance(self.model.headerData(TEMPERATURE_COLUMN,
+                                                                      Qt.Orientation.Horizontal)) + 34])
+        rest = max(0, self.table.viewport().width() - phone - stage - score - heat)
         total = sum(COLUMN_WEIGHTS.values())
         self._fitting = True
         try:
@@ -216,6 +223,7 @@ class ContactsPage(ContactActions, QWidget):
             header.resizeSection(PHONE_COLUMN, phone)
             header.resizeSection(STAGE_COLUMN, stage)
             header.resizeSection(SCORE_COLUMN, score)
+            header.resizeSection(TEMPERATURE_COLUMN, heat)
         finally:
             self._fitting = False
 

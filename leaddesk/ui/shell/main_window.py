@@ -284,7 +284,14 @@ class MainWindow(WindowMenus, TeamMenu, QMainWindow):
         """For `leaddesk screenshot`: show a named view of the current data."""
         if view in PAGES:
             self.show_page(view)
-            if view == "contacts" and self.contacts_page.model.rowCount():
+            found = None
+            if view == "contacts" and query:
+                from leaddesk.services.people import lists
+
+                found = next(iter(lists.list_contact_rows(self.db, text=query, limit=1).items), None)
+            if found is not None:
+                self.contacts_page.select_contact(found.id)  # the list stays whole, scrolled to it
+            elif view == "contacts" and self.contacts_page.model.rowCount():
                 self.contacts_page.table.selectRow(0)  # show the detail panel too
         elif view == "board":
             self.show_page("pipeline")

@@ -88,18 +88,21 @@ def badge_style_sheet(stage: LifecycleStage | str) -> str:
 
 
 class StageBadgeDelegate(QStyledItemDelegate):
-    """Paints a row's lifecycle stage as a coloured pill (from ``Roles.ROW`` only, no I/O)."""
+    """Paints a row's lifecycle stage as a coloured pill (from ``Roles.ROW`` only, no I/O);
+    a subclass paints another value the same way by overriding :meth:`colours`."""
 
     H_PAD = 8
     V_MARGIN = 3
 
-    def _stage(self, index: QModelIndex):
-        row = index.data(Roles.ROW)
-        return getattr(row, "lifecycle_stage", None)
+    def colours(self, index: QModelIndex) -> tuple[QColor, QColor] | None:
+        """(background, text) of the row's pill, None for a plain cell. Other badges
+        (the lead's temperature) override this and keep the painting."""
+        stage = getattr(index.data(Roles.ROW), "lifecycle_stage", None)
+        return stage_colours(stage) if stage is not None else None
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        stage = self._stage(index)
-        if stage is None:
+        colours = self.colours(index)
+        if colours is None:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
@@ -110,7 +113,7 @@ class StageBadgeDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        bg, fg = stage_colours(stage)
+        bg, fg = colours
         metrics = QFontMetrics(opt.font)
         size = QSize(metrics.horizontalAdvance(text) + 2 * self.H_PAD,
                      min(metrics.height() + 4, opt.rect.height() - 2 * self.V_MARGIN))

@@ -1,0 +1,1 @@
+"""Screens for qualification: the lead view in the contact panel (stage definition, score and temperature with its reasons, quadrant, persona, HPIs, BANT state) and the temperature badge of the contact list."""
