@@ -41,6 +41,7 @@ from leaddesk.services.qualification.scoring_criteria import (
 )
 from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
 from leaddesk.services.records import seed_id
+from leaddesk.sync import journal
 
 BATCH_SIZE = 2000
 #: University domains (a student is rarely a buyer): the seeded negative rule.
@@ -217,8 +218,10 @@ def rescore_all(
 ) -> RescoreResult:
     """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
     cancel keeps the batches done, and SQLite's write lock is never held for long).
-    Per batch: one contact query, one e-mail query, one engagement query, and one load of
-    the contacts whose score changed. ``progress(done, total)`` is called after each batch."""
+    Per batch: one contact query, one e-mail query, one engagement query, then the changed
+    scores are written set-based by :func:`journal.bulk_update` (one read of their current
+    versions and one UPDATE; journaled field by field as ORM saves would be; the same
+    write permissions apply). ``progress(done, total)`` is called after each batch."""
     limits = thresholds(db)
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
@@ -245,7 +248,8 @@ def rescore_all(
                 result = evaluate(rules, facts[r.id], limits)
                 if (result.fit, result.interest) != (r.fit_score, r.interest_score):
                     new[r.id] = result
-            _store(s, new)
+            journal.bulk_update(s, Contact, {cid: {"fit_score": r.fit, "interest_score": r.interest}
+                                             for cid, r in new.items()})
         last = rows[-1].id
         done += len(rows)
         changed += len(new)
