@@ -40,15 +40,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, column, event, insert, inspect, select, update, values
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from leaddesk.db import attach_to_write_sessions
-from leaddesk.errors import Conflict, PermissionDenied
 from leaddesk.ids import new_id
 from leaddesk.models import (
     BOOKKEEPING,
@@ -59,8 +57,7 @@ from leaddesk.models import (
     Synced,
 )
 from leaddesk.sync._hub_journal import _hub_stamp, _write_hub
-from leaddesk.models import access
-from leaddesk.sync._journal_permissions import _check_permissions, _lookup
+from leaddesk.sync._journal_permissions import _check_permissions
 from leaddesk.sync.field_values import encode, refuse_forbidden
 
 _outbox = Outbox.__table__
@@ -304,7 +301,9 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
     return len(prepared)
 
 
-def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]]) -> int:
+
+def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
+                current: Mapping[Any, Any] | None = None) -> int:
     """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
     the same rows in one flush would be: only values that differ are written; each
     changed row gets ``version + 1``, ``updated_at``/``updated_by``; each changed field one
@@ -313,70 +312,13 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     call on PostgreSQL (its statement triggers run once), one executemany on SQLite.
 
     ``new_values`` maps row id -> {field: value}. Rows that do not exist are skipped.
+    ``current`` may give each row as read in this transaction (attributes ``version``,
+    ``hlc`` and the fields), which saves reading them again (ignored when a permission
+    check needs the whole rows).
     A row whose version moved under the update raises :class:`Conflict`. ORM objects of
     these rows already loaded in ``session`` are not refreshed. Returns the rows changed.
+    (The work is in _bulk_update.py.)
     """
-    ctx = _write_context(session)
-    table = model.__table__
-    fields = sorted({f for v in new_values.values() for f in v})
-    unknown = set(fields) - set(_payload_columns(model))
-    if unknown:
-        raise ValueError(f"bulk_update sets payload fields only, not {sorted(unknown)}")
-    if not fields:
-        return 0
-    subject = ctx.subject
-    check = subject is not None and not subject.is_admin and table.name in access.RULES
-    cols = list(table.c) if check else [table.c.id, table.c.version, table.c.hlc, *(table.c[f] for f in fields)]
-    conn = session.connection()
-    current = {r.id: r for r in conn.execute(select(*cols).where(table.c.id.in_(list(new_values))))}
-    changed: dict[Any, dict[str, Any]] = {}
-    for row_id, wanted in new_values.items():
-        row = current.get(row_id)
-        if row is None:
-            continue
-        diff = {f: v for f, v in wanted.items() if getattr(row, f) != v}
-        for f, v in diff.items():
-            refuse_forbidden(f, v)
-        if diff:
-            changed[row_id] = diff
-    if not changed:
-        return 0
-    if check:
-        lookup = _lookup(session)
-        for row_id, diff in changed.items():
-            before = dict(current[row_id]._mapping)
-            if not (access.can_write(subject, table.name, before, lookup)
-                    and access.can_write(subject, table.name, {**before, **diff}, lookup)):
-                raise PermissionDenied(access.denial(table.name))
-    if ctx.hub:
-        rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=current[i].hlc) for i in changed]
-        now, hlc = _hub_stamp(session, ctx, rows)
-    else:
-        now, hlc = utcnow(), ctx.clock.tick()
-    params = [{"b_id": i, "b_version": current[i].version,
-               **{f"b_{f}": diff.get(f, getattr(current[i], f)) for f in fields}} for i, diff in changed.items()]
-    stamps = {"updated_at": now, "updated_by": ctx.actor_id}
-    if conn.dialect.name == "postgresql":
-        v = values(column("b_id", Uuid), column("b_version", Integer),
-                   *(column(f"b_{f}", table.c[f].type) for f in fields), name="v").data(
-            [tuple(p.values()) for p in params])
-        stmt = (update(table).where(table.c.id == v.c.b_id, table.c.version == v.c.b_version)
-                .values(version=v.c.b_version + 1, **stamps, **{f: v.c[f"b_{f}"] for f in fields}))
-        count = conn.execute(stmt).rowcount
-    else:
-        stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                .values(version=bindparam("b_version") + 1, **stamps, **{f: bindparam(f"b_{f}") for f in fields}))
-        count = conn.execute(stmt, params).rowcount
-    if count != len(params):  # PostgreSQL: another transaction saved one of them meanwhile
-        moved = conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(list(changed)))).all()
-        row_id, now_at = next((i, v) for i, v in moved if v != current[i].version)
-        raise Conflict(table.name, row_id, current[row_id].version, now_at)
-    after = session.info["hub_now"] if ctx.hub else utcnow()
-    changes = [_change(table.name, i, f, encode(v), hlc, ctx, after) for i, diff in changed.items() for f, v in diff.items()]
-    if ctx.hub:
-        _write_hub(conn, changes, after)
-    else:
-        conn.execute(insert(_outbox), changes)
-        upsert_field_versions(conn, [{"entity": c["entity"], "row_id": c["row_id"], "field": c["field"],
-                                      "hlc": hlc, "node": ctx.node} for c in changes])
-    return len(changed)
+    from leaddesk.sync._bulk_update import update_rows
+
+    return update_rows(session, model, new_values, current)
