@@ -229,9 +229,10 @@ def rescore_all(
     """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
     cancel keeps the batches done, and SQLite's write lock is never held for long).
     Per batch: one contact query, one e-mail query, one engagement query, then the changed
-    scores are written set-based by :func:`journal.bulk_update` (one read of their current
-    versions and one UPDATE; journaled field by field as ORM saves would be; the same
-    write permissions apply). ``progress(done, total)`` is called after each batch."""
+    scores are written set-based by :func:`journal.bulk_update` (one UPDATE guarded by the
+    versions read with the contacts; journaled field by field as ORM saves would be; the
+    same write permissions apply). Fit and interest come from ``_bulk_scores.Scorer``,
+    which equals ``evaluate``. ``progress(done, total)`` is called after each batch."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
