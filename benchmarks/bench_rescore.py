@@ -10,7 +10,7 @@ careers page, ...; over the last 200 days), loaded with ``journal.bulk_insert`` 
 snapshot (scores 0). The default scoring rules of ``init`` are seeded.
 
 * **first run**: ``scoring.rescore_all`` when (nearly) every score changes: facts read
-  set-based, scores computed in Python, the changes written by ``journal.bulk_update``
+  set-based, scores computed in Python, the changes written by ``bulk_writes.bulk_update``
   (versions, outbox and field clocks on SQLite; on PostgreSQL, a team hub opened
   directly, change log and hub clocks).
 * **second run**: the same with nothing to change (reading and computing only).

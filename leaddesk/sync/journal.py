@@ -39,7 +39,7 @@ this module holds the hooks that every save passes through and the bulk path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -301,24 +301,3 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
     return len(prepared)
 
 
-
-def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
-                current: Mapping[Any, Any] | None = None) -> int:
-    """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
-    the same rows in one flush would be: only values that differ are written; each
-    changed row gets ``version + 1``, ``updated_at``/``updated_by``; each changed field one
-    outbox row and its clock in ``field_version`` (on a hub: change log and hub clocks,
-    stamped by the server). The same write permissions apply. One set-based UPDATE per
-    call on PostgreSQL (its statement triggers run once), one executemany on SQLite.
-
-    ``new_values`` maps row id -> {field: value}. Rows that do not exist are skipped.
-    ``current`` may give each row as read in this transaction (attributes ``version``,
-    ``hlc`` and the fields), which saves reading them again (ignored when a permission
-    check needs the whole rows).
-    A row whose version moved under the update raises :class:`Conflict`. ORM objects of
-    these rows already loaded in ``session`` are not refreshed. Returns the rows changed.
-    (The work is in _bulk_update.py.)
-    """
-    from leaddesk.sync._bulk_update import update_rows
-
-    return update_rows(session, model, new_values, current)

@@ -1,4 +1,4 @@
-"""The set-based rescore (journal.bulk_update) writes what per-row ORM saves would have.
+"""The set-based rescore (bulk_writes.bulk_update) writes what per-row ORM saves would have.
 
 Same data, scored twice: once contact by contact through ``score_contact`` (ORM objects,
 the journal's flush hooks), once by ``rescore_all`` (one UPDATE per batch). The stored
@@ -17,7 +17,7 @@ from leaddesk.models.access import Subject
 from leaddesk.services.people import contacts
 from leaddesk.services.qualification import scoring
 from leaddesk.services.team import users
-from leaddesk.sync import journal
+from leaddesk.sync import bulk_writes
 from tests.db.test_scoring import NOW, _population
 
 SCORES = ("fit_score", "interest_score")
@@ -91,15 +91,15 @@ def test_bulk_update_writes_only_differing_fields_and_refuses_bad_input(db):
         s.get(Contact, a.id).fit_score = 5
     before = _state(db)
     with db.unit_of_work() as s:
-        assert journal.bulk_update(s, Contact, {a.id: {"fit_score": 5, "interest_score": 3},
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"fit_score": 5, "interest_score": 3},
                                                 b.id: {"fit_score": 0}}) == 1
     written, bumps, moved, scores = _effects(before, _state(db))
     assert written == [(a.id, "interest_score", "3")] and bumps == {a.id: 1}
     assert moved == {(a.id, "interest_score")} and scores[a.id] == (5, 3)
     with pytest.raises(ValueError), db.unit_of_work() as s:
-        journal.bulk_update(s, Contact, {a.id: {"version": 9}})
+        bulk_writes.bulk_update(s, Contact, {a.id: {"version": 9}})
     with pytest.raises(ValidationError), db.unit_of_work() as s:
-        journal.bulk_update(s, Contact, {a.id: {"job_title": "CFO\x00"}})
+        bulk_writes.bulk_update(s, Contact, {a.id: {"job_title": "CFO\x00"}})
     assert _state(db)[2][a.id].version == before[2][a.id].version + 1
 
 

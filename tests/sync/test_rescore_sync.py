@@ -1,4 +1,4 @@
-"""A laptop's bulk rescore (journal.bulk_update) syncs like any save: the hub and the
+"""A laptop's bulk rescore (bulk_writes.bulk_update) syncs like any save: the hub and the
 other laptop end with the same scores, and rescoring there changes nothing more."""
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from leaddesk.services.qualification.scoring_criteria import (
 )
 from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
 from leaddesk.services.records import seed_id
-from leaddesk.sync import journal
+from leaddesk.sync import bulk_writes
 
 BATCH_SIZE = 2000
 #: University domains (a student is rarely a buyer): the seeded negative rule.
@@ -229,7 +229,7 @@ def rescore_all(
     """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
     cancel keeps the batches done, and SQLite's write lock is never held for long).
     Per batch: one contact query, one e-mail query, one engagement query, then the changed
-    scores are written set-based by :func:`journal.bulk_update` (one UPDATE guarded by the
+    scores are written set-based by :func:`bulk_writes.bulk_update` (one UPDATE guarded by the
     versions read with the contacts; journaled field by field as ORM saves would be; the
     same write permissions apply). Fit and interest come from ``_bulk_scores.Scorer``,
     which equals ``evaluate``. ``progress(done, total)`` is called after each batch."""
@@ -260,7 +260,7 @@ def rescore_all(
                 if (fit, interest) != (r.fit_score, r.interest_score):
                     cid = uuid.UUID(r.id)
                     new[cid], read[cid] = {"fit_score": fit, "interest_score": interest}, r
-            journal.bulk_update(s, Contact, new, current=read)
+            bulk_writes.bulk_update(s, Contact, new, current=read)
         last = uuid.UUID(rows[-1].id)
         done += len(rows)
         changed += len(new)

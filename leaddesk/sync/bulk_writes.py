@@ -1,6 +1,6 @@
 """The journal's set-based UPDATE: many rows, a few fields, journaled as ORM saves are.
 
-:func:`leaddesk.sync.journal.bulk_update` hands its work here. What a flush of ORM updates
+:func:`bulk_update` is the bulk twin of journal.py's flush hooks. What a flush of ORM updates
 does row by row (journal.py's ``before_flush``/``after_flush``) is done for a whole batch:
 
 * the rows' current values, versions and creation clocks are read in one query, and only
@@ -76,8 +76,18 @@ def _upsert_clocks(conn, rows: Sequence[dict]) -> None:
     _executemany(conn, stmt, list(latest.values()))
 
 
-def update_rows(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]],
+def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
                 current: Mapping[Any, Any] | None = None) -> int:
+    """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
+    the same rows in one flush would be (see the module's notes). Returns the rows changed.
+
+    ``new_values`` maps row id -> {field: value}. Rows that do not exist are skipped.
+    ``current`` may give each row as read in this transaction (attributes ``version``,
+    ``hlc`` and the fields), which saves reading them again (ignored when a permission
+    check needs the whole rows). A row whose version moved under the update raises
+    :class:`Conflict`. ORM objects of these rows already loaded in ``session`` are not
+    refreshed.
+    """
     ctx = _write_context(session)
     table = model.__table__
     fields = sorted({f for v in new_values.values() for f in v})
