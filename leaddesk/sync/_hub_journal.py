@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -46,11 +46,14 @@ def _hub_stamp(session: Session, ctx, dirty) -> tuple[dt.datetime, int]:
     if now is None:
         now = session.info["hub_now"] = conn.scalar(text("SELECT clock_timestamp()")).astimezone(dt.timezone.utc)
     server_ms = int(now.timestamp() * 1000)
-    keys = [(o.__tablename__, o.id) for o in dirty]
+    ids_by_entity: dict[str, list] = {}
+    for o in dirty:
+        ids_by_entity.setdefault(o.__tablename__, []).append(o.id)
     top = session.info.get("hub_hlc", 0)
-    if keys:
-        stored = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(
-            tuple_(_hub_clock.c.entity, _hub_clock.c.row_id).in_(keys)))
+    if ids_by_entity:  # per entity, row_id = ANY(...): an index scan even for 2,000 rows of a bulk update
+        stored = conn.scalar(select(func.max(_hub_clock.c.hlc)).where(or_(*(
+            and_(_hub_clock.c.entity == entity, _hub_clock.c.row_id.in_(ids))
+            for entity, ids in ids_by_entity.items()))))
         top = max([top, stored or 0, *(o.hlc for o in dirty if o.hlc is not None)])
     hlc = max(pack(server_ms), top + 1)
     ahead = millis_of(hlc) - server_ms

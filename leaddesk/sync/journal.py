@@ -299,3 +299,5 @@ def bulk_insert(session: Session, model: type, rows: Iterable[dict], *, journal:
     elif changes:
         conn.execute(insert(_outbox), changes)
     return len(prepared)
+
+

@@ -18,13 +18,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, lazyload
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
+from leaddesk.services.qualification._bulk_scores import Scorer
 from leaddesk.services.qualification.dto import (
     ContactFacts,
     RescoreResult,
@@ -41,6 +42,7 @@ from leaddesk.services.qualification.scoring_criteria import (
 )
 from leaddesk.services.records import Changes, as_uuid, assign, check_version, get_row, restore, soft_delete, to_dto
 from leaddesk.services.records import seed_id
+from leaddesk.sync import bulk_writes
 
 BATCH_SIZE = 2000
 #: University domains (a student is rarely a buyer): the seeded negative rule.
@@ -137,29 +139,38 @@ def thresholds(db: Database) -> Thresholds:
 
 # --- facts from the database ------------------------------------------------------------
 
-def _contacts_query():
+def _ids(s: Session, col, raw: bool):
+    """``col`` (a UUID column) as the database holds it when ``raw``: a string, with no
+    ``uuid.UUID`` made per row (rescore_all reads 100,000 of them per id column)."""
+    if not raw:
+        return col
+    return type_coerce(col, String) if s.get_bind().dialect.name == "sqlite" else cast(col, String)
+
+
+def _contacts_query(contact_id=Contact.id):
     """Live contacts with what scoring reads, plus their cached scores (one row each)."""
     return (
-        select(Contact.id, Contact.job_title, Contact.seniority, Contact.department, Contact.country,
+        select(contact_id.label("id"), Contact.job_title, Contact.seniority, Contact.department, Contact.country,
                Contact.lifecycle_stage, Contact.persona_id, Contact.fit_score, Contact.interest_score,
-               Account.industry, Account.employees, Account.country.label("account_country"))
+               Contact.version, Contact.hlc, Account.industry, Account.employees, Account.country.label("account_country"))
         .outerjoin(Account, and_(Account.id == Contact.account_id, Account.deleted.is_(False)))
         .where(Contact.deleted.is_(False))
     )
 
 
-def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime) -> dict[uuid.UUID, ContactFacts]:
-    """Facts of ``rows`` (sorted by id) with two set-based queries over their id range."""
+def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw: bool = False) -> dict:
+    """Facts of ``rows`` (sorted by id) with two set-based queries over their id range,
+    keyed by the rows' ids (strings when ``raw``, see :func:`_ids`)."""
     if not rows:
         return {}
-    lo, hi = rows[0].id, rows[-1].id
-    domains: dict[uuid.UUID, set[str]] = defaultdict(set)
+    lo, hi = (uuid.UUID(str(rows[0].id)), uuid.UUID(str(rows[-1].id))) if raw else (rows[0].id, rows[-1].id)
+    domains: dict = defaultdict(set)
     for cid, address in s.execute(
-        select(ContactEmail.contact_id, ContactEmail.address_normalized)
+        select(_ids(s, ContactEmail.contact_id, raw), ContactEmail.address_normalized)
         .where(ContactEmail.contact_id.between(lo, hi), ContactEmail.deleted.is_(False))
     ):
         domains[cid].add(address.rpartition("@")[2])
-    counts: dict[uuid.UUID, dict] = {}
+    counts: dict = {}
     if keys:
         ev = EngagementEvent
         columns = [
@@ -167,7 +178,7 @@ def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime) -> dic
                            else ev.kind == kind, 1), else_=0))
             for kind, days in keys
         ]
-        stmt = (select(ev.contact_id, *columns)
+        stmt = (select(_ids(s, ev.contact_id, raw), *columns)
                 .where(ev.contact_id.between(lo, hi), ev.deleted.is_(False),
                        ev.kind.in_(sorted({k for k, _ in keys})))
                 .group_by(ev.contact_id))
@@ -217,14 +228,17 @@ def rescore_all(
 ) -> RescoreResult:
     """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
     cancel keeps the batches done, and SQLite's write lock is never held for long).
-    Per batch: one contact query, one e-mail query, one engagement query, and one load of
-    the contacts whose score changed. ``progress(done, total)`` is called after each batch."""
-    limits = thresholds(db)
+    Per batch: one contact query, one e-mail query, one engagement query, then the changed
+    scores are written set-based by :func:`bulk_writes.bulk_update` (one UPDATE guarded by the
+    versions read with the contacts; journaled field by field as ORM saves would be; the
+    same write permissions apply). Fit and interest come from ``_bulk_scores.Scorer``,
+    which equals ``evaluate``. ``progress(done, total)`` is called after each batch."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
         total = s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted.is_(False))) or 0
     keys = engagement_keys(rules)
+    scorer = Scorer(rules)
     done = changed = 0
     last: uuid.UUID | None = None
     if progress:
@@ -233,20 +247,21 @@ def rescore_all(
         if cancel is not None and cancel.is_set():
             return RescoreResult(done, changed, True)
         with db.unit_of_work() as s:
-            stmt = _contacts_query().order_by(Contact.id).limit(batch_size)
+            stmt = _contacts_query(_ids(s, Contact.id, raw=True)).order_by(Contact.id).limit(batch_size)
             if last is not None:
                 stmt = stmt.where(Contact.id > last)
             rows = s.execute(stmt).all()
             if not rows:
                 break
-            facts = _load_facts(s, rows, keys, now)
-            new = {}
+            facts = _load_facts(s, rows, keys, now, raw=True)
+            new, read = {}, {}
             for r in rows:
-                result = evaluate(rules, facts[r.id], limits)
-                if (result.fit, result.interest) != (r.fit_score, r.interest_score):
-                    new[r.id] = result
-            _store(s, new)
-        last = rows[-1].id
+                fit, interest = scorer.score(facts[r.id])
+                if (fit, interest) != (r.fit_score, r.interest_score):
+                    cid = uuid.UUID(r.id)
+                    new[cid], read[cid] = {"fit_score": fit, "interest_score": interest}, r
+            bulk_writes.bulk_update(s, Contact, new, current=read)
+        last = uuid.UUID(rows[-1].id)
         done += len(rows)
         changed += len(new)
         if progress:

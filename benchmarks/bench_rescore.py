@@ -1,0 +1,173 @@
+"""Issue 12 figure: rescoring 100,000 leads on both engines, against a raw-SQL floor.
+
+    python benchmarks/bench_rescore.py [--contacts 100000] [--engines sqlite,postgres] [--batch 2000]
+
+Each engine gets its own database, built here and dropped (PostgreSQL) or kept
+(``bench-out/rescore.sqlite3``) at the end: ``--contacts`` leads over 10,000 accounts
+(industries, sizes, countries), one or two e-mails each (work, free-mail, university),
+and about three engagement events each (pricing page, trial, replies, site visits,
+careers page, ...; over the last 200 days), loaded with ``journal.bulk_insert`` as a
+snapshot (scores 0). The default scoring rules of ``init`` are seeded.
+
+* **first run**: ``scoring.rescore_all`` when (nearly) every score changes: facts read
+  set-based, scores computed in Python, the changes written by ``bulk_writes.bulk_update``
+  (versions, outbox and field clocks on SQLite; on PostgreSQL, a team hub opened
+  directly, change log and hub clocks).
+* **second run**: the same with nothing to change (reading and computing only).
+* **raw floor**: the same new scores written back (after setting them to 0 again) by one
+  ``WITH v(id, fit, interest) AS (VALUES ...) UPDATE contact ... FROM v`` through the bare
+  driver (sqlite3 / psycopg): no stamping, no journal, no Python scoring. The ratio is
+  first run / floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _demo_dbs import OUT, PG_ADMIN, open_db  # noqa: E402
+from leaddesk import migrate  # noqa: E402
+from leaddesk.db import make_engine  # noqa: E402
+from leaddesk.ids import new_id  # noqa: E402
+from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent  # noqa: E402
+from leaddesk.services.bulk import bulk_load  # noqa: E402
+from leaddesk.services.qualification import scoring  # noqa: E402
+from leaddesk.services.team import setup  # noqa: E402
+from leaddesk.sync import journal  # noqa: E402
+
+PG_NAME = "leaddesk_bench_rescore"
+INDUSTRIES = ["Logistics", "Manufacturing", "Retail", "Wholesale", "Banking", "Software", None]
+SENIORITY = ["unknown", "entry", "senior", "manager", "director", "vp", "c_level", "owner"]
+KINDS = ["pricing_page_visit", "trial_signup", "email_reply", "site_visit", "site_visit", "download",
+         "form_fill", "event_attendance", "webinar", "careers_page_visit", "email_open"]
+DOMAINS = ["acme.com", "gmail.com", "uni.edu", "example.de", "hotmail.com", "ac.uk"]
+
+
+def _url(kind: str) -> str:
+    if kind == "sqlite":
+        OUT.mkdir(exist_ok=True)
+        path = OUT / "rescore.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+    admin.dispose()
+    return create_engine(PG_ADMIN).url.set(database=PG_NAME).render_as_string(hide_password=False)
+
+
+def _drop_pg() -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def build(db, n: int, now: dt.datetime, seed: int = 12) -> None:
+    rnd = random.Random(seed)
+    accounts = [{"id": new_id(), "name": f"Account {i}", "name_key": f"account {i}",
+                 "industry": rnd.choice(INDUSTRIES), "employees": rnd.choice([5, 40, 200, 1200, 9000, None]),
+                 "country": rnd.choice(["DE", "TR", "US", "TH", None])} for i in range(max(1, n // 10))]
+    people, emails, events = [], [], []
+    for i in range(n):
+        cid = new_id()
+        people.append({"id": cid, "given_name": f"Lead{i}", "display_name": f"Lead {i}", "name_key": f"lead {i}",
+                       "seniority": rnd.choice(SENIORITY), "account_id": rnd.choice(accounts)["id"],
+                       "job_title": rnd.choice([None, "Head of Logistics", "CFO", "Working Student"])})
+        for pos, domain in enumerate(rnd.sample(DOMAINS, rnd.choice([1, 1, 2]))):
+            address = f"lead{i}@{domain}"
+            emails.append({"contact_id": cid, "address": address, "address_normalized": address, "position": pos})
+        for _ in range(rnd.randint(0, 6)):
+            events.append({"contact_id": cid, "kind": rnd.choice(KINDS),
+                           "occurred_at": now - dt.timedelta(days=rnd.randint(0, 200))})
+    with db.unit_of_work() as s, bulk_load(s):
+        for model, rows in ((Account, accounts), (Contact, people), (ContactEmail, emails),
+                            (EngagementEvent, events)):
+            for start in range(0, len(rows), 5000):
+                journal.bulk_insert(s, model, rows[start:start + 5000], journal=False)
+
+
+def raw_floor(url: str) -> tuple[float, int]:
+    """Write the stored scores back with one UPDATE ... FROM (VALUES ...) through the driver."""
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT id, fit_score, interest_score FROM contact WHERE deleted = false "
+                    "AND (fit_score <> 0 OR interest_score <> 0)")
+        rows = cur.fetchall()
+        cur.execute("UPDATE contact SET fit_score = 0, interest_score = 0")
+        raw.commit()
+        pg = engine.dialect.name == "postgresql"
+        cast = "::uuid" if pg else ""
+        tuples = ",".join(f"('{i}'{cast}, {f}, {t})" for i, f, t in rows)
+        sql = (f"WITH v(id, fit, interest) AS (VALUES {tuples}) UPDATE contact SET fit_score = v.fit, "
+               "interest_score = v.interest FROM v WHERE contact.id = v.id")
+        t0 = time.perf_counter()
+        cur.execute(sql)
+        raw.commit()
+        elapsed = time.perf_counter() - t0
+        return elapsed, len(rows)
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def run(kind: str, n: int, batch: int) -> dict:
+    url = _url(kind)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    db = open_db(url)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        setup.initialize(db, admin_name="Bench Admin", admin_email="bench@example.com")
+        scoring.seed_default_rules(db)
+        t0 = time.perf_counter()
+        build(db, n, now)
+        print(f"  {kind}: {n:,} leads built in {time.perf_counter() - t0:.1f} s (hub mode: {db.hub_mode})", flush=True)
+        t0 = time.perf_counter()
+        first = scoring.rescore_all(db, batch_size=batch, now=now)
+        t_first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        second = scoring.rescore_all(db, batch_size=batch, now=now)
+        t_second = time.perf_counter() - t0
+    finally:
+        db.dispose()
+    floor, floor_rows = raw_floor(url)
+    if kind == "postgres":
+        _drop_pg()
+    return {"engine": kind, "scored": first.scored, "changed": first.changed, "first": t_first,
+            "second_changed": second.changed, "second": t_second, "floor": floor, "floor_rows": floor_rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--batch", type=int, default=scoring.BATCH_SIZE)
+    args = parser.parse_args()
+    print(f"rescore bench: {args.contacts:,} leads, batch {args.batch}, load average {os.getloadavg()}, "
+          f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
+    for kind in args.engines.split(","):
+        r = run(kind.strip(), args.contacts, args.batch)
+        print(f"{r['engine']:8} first run {r['first']:6.2f} s ({r['changed']:,} of {r['scored']:,} changed)  "
+              f"second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
+              f"raw floor {r['floor']:5.2f} s ({r['floor_rows']:,} rows)  ratio {r['first'] / r['floor']:.1f}x",
+              flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

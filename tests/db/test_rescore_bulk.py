@@ -1,0 +1,126 @@
+"""The set-based rescore (bulk_writes.bulk_update) writes what per-row ORM saves would have.
+
+Same data, scored twice: once contact by contact through ``score_contact`` (ORM objects,
+the journal's flush hooks), once by ``rescore_all`` (one UPDATE per batch). The stored
+scores, the version bumps, the journal entries (outbox on a laptop, change log on a hub)
+and the field clocks must be the same, and every clock moves forward.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from leaddesk.errors import PermissionDenied, ValidationError
+from leaddesk.models import ChangeLog, Contact, FieldVersion, HubFieldVersion, Outbox
+from leaddesk.models.access import Subject
+from leaddesk.services.people import contacts
+from leaddesk.services.qualification import scoring
+from leaddesk.services.team import users
+from leaddesk.sync import bulk_writes
+from tests.db.test_scoring import NOW, _population
+
+SCORES = ("fit_score", "interest_score")
+
+
+def _tables(db):
+    return (ChangeLog, HubFieldVersion) if db.hub_mode else (Outbox, FieldVersion)
+
+
+def _state(db):
+    """(journal entries of score fields by change id, field clocks, contact versions and scores)."""
+    log, clocks = _tables(db)
+    with db.reader() as s:
+        entries = {r.change_id: r for r in s.execute(
+            select(log.change_id, log.row_id, log.field, log.value, log.hlc,
+                   (log.author if db.hub_mode else log.actor_id).label("actor_id"))
+            .where(log.entity == "contact", log.field.in_(SCORES)))}
+        clock = {(r.row_id, r.field): r.hlc for r in s.execute(
+            select(clocks.row_id, clocks.field, clocks.hlc).where(clocks.entity == "contact"))}
+        rows = {r.id: r for r in s.execute(
+            select(Contact.id, Contact.version, Contact.fit_score, Contact.interest_score, Contact.updated_by))}
+    return entries, clock, rows
+
+
+def _effects(before, after):
+    """What a rescore wrote: new entries (row, field, value), version bumps, moved clocks."""
+    new = [e for cid, e in after[0].items() if cid not in before[0]]
+    written = sorted((e.row_id, e.field, e.value) for e in new)
+    bumps = {i: r.version - before[2][i].version for i, r in after[2].items() if r.version != before[2][i].version}
+    moved = {k for k, h in after[1].items() if before[1].get(k) != h}
+    old_top = max([0, *(e.hlc for e in before[0].values()), *before[1].values()])
+    for e in new:  # each entry's clock is its field's clock now, later than anything before
+        assert after[1][(e.row_id, e.field)] == e.hlc > old_top
+    scores = {i: (r.fit_score, r.interest_score) for i, r in after[2].items()}
+    return written, bumps, moved, scores
+
+
+def test_bulk_rescore_writes_what_per_row_saves_write(db):
+    scoring.seed_default_rules(db)
+    scoring.create_rule(db, name="Germany or Türkiye", criterion="country_in", points=5,
+                        params={"values": ["DE", "TR"]})
+    people = _population(db, 30, seed=11)
+    start = _state(db)
+    for c in people:
+        scoring.score_contact(db, c.id, now=NOW)
+    per_row = _effects(start, _state(db))
+    assert len(per_row[0]) > 20 and per_row[1] and set(per_row[1].values()) == {1}
+
+    with db.unit_of_work() as s:  # back to the scores they had, through the ORM
+        for obj in s.scalars(select(Contact).where(Contact.id.in_([c.id for c in people]))):
+            obj.fit_score, obj.interest_score = start[2][obj.id].fit_score, start[2][obj.id].interest_score
+    reset = _state(db)
+    result = scoring.rescore_all(db, batch_size=7, now=NOW)
+    bulk = _effects(reset, _state(db))
+    assert bulk[0] == per_row[0]  # same fields, same values
+    assert bulk[1] == per_row[1]  # the same rows got version + 1
+    assert bulk[2] == per_row[2]  # the same field clocks moved
+    assert bulk[3] == per_row[3]  # the same scores stored
+    assert result.changed == len(per_row[1])
+    assert {r.updated_by for i, r in _state(db)[2].items() if i in bulk[1]} == {db.write.actor_id}
+
+    again = _state(db)
+    assert scoring.rescore_all(db, batch_size=7, now=NOW).changed == 0
+    assert _effects(again, _state(db))[:3] == ([], {}, set())
+
+
+def test_bulk_update_writes_only_differing_fields_and_refuses_bad_input(db):
+    a = contacts.create_contact(db, given_name="Ann")
+    b = contacts.create_contact(db, given_name="Ben")
+    with db.unit_of_work() as s:
+        s.get(Contact, a.id).fit_score = 5
+    before = _state(db)
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"fit_score": 5, "interest_score": 3},
+                                                b.id: {"fit_score": 0}}) == 1
+    written, bumps, moved, scores = _effects(before, _state(db))
+    assert written == [(a.id, "interest_score", "3")] and bumps == {a.id: 1}
+    assert moved == {(a.id, "interest_score")} and scores[a.id] == (5, 3)
+    with pytest.raises(ValueError), db.unit_of_work() as s:
+        bulk_writes.bulk_update(s, Contact, {a.id: {"version": 9}})
+    with pytest.raises(ValidationError), db.unit_of_work() as s:
+        bulk_writes.bulk_update(s, Contact, {a.id: {"job_title": "CFO\x00"}})
+    assert _state(db)[2][a.id].version == before[2][a.id].version + 1
+
+
+def test_a_reps_rescore_writes_only_what_the_rep_may(db, make_db):
+    """As the ORM path did: a changed score on a colleague's contact is refused for the whole
+    batch (nothing of it written); the rep's own and the team's unassigned leads are rescored."""
+    scoring.create_rule(db, name="Manager", criterion="seniority_in", points=10, params={"values": ["manager"]})
+    bob = users.create_user(db, "Bob Rep", "bob@example.com")
+    ada = contacts.create_contact(db, given_name="Ada's", seniority="manager", owner_id=db.write.actor_id)
+    his = contacts.create_contact(db, given_name="Bob's", seniority="manager", owner_id=bob.id)
+    pool = contacts.create_contact(db, given_name="Pool", seniority="manager", owner_id=None)
+    as_bob = make_db(actor_id=bob.id)
+    as_bob.write.subject = Subject(bob.id, "rep", frozenset({bob.id, db.write.actor_id}))  # sees Ada's
+    before = _state(db)
+    with pytest.raises(PermissionDenied):
+        scoring.rescore_all(as_bob, now=NOW)
+    assert _effects(before, _state(db))[:3] == ([], {}, set())
+
+    scoring.score_contact(db, ada.id, now=NOW)  # Ada rescores hers
+    before = _state(db)
+    assert scoring.rescore_all(as_bob, now=NOW).changed == 2
+    written, bumps, _, scores = _effects(before, _state(db))
+    assert set(bumps) == {his.id, pool.id} and scores[his.id] == scores[pool.id] == (10, 0)
+    assert {e.actor_id for cid, e in _state(db)[0].items() if cid not in before[0]} == {bob.id}
