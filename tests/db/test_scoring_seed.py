@@ -92,3 +92,20 @@ def test_demo_scores_and_personas_are_the_engines_and_stay_a_snapshot(db):
     for cid, persona_id in sample:
         matches = personas.match_personas(db, cid, minimum=personas.BEST_MATCH_MINIMUM)
         assert persona_id == (matches[0].persona.id if matches else None)
+
+
+def test_the_apps_start_gives_an_existing_database_the_default_rules(empty_db, db_url, tmp_path, monkeypatch):
+    import argparse
+
+    from leaddesk.ui.app import open_for_gui
+
+    monkeypatch.setenv("LEADDESK_DATA_DIR", str(tmp_path / "data"))
+    setup.initialize(empty_db, admin_email="ada@example.com", scoring_rules=False)  # as before this version
+    opened = open_for_gui(argparse.Namespace(db=db_url))
+    try:
+        assert len(scoring.list_rules(opened)) == len(scoring.DEFAULT_RULES)
+        opened2 = open_for_gui(argparse.Namespace(db=db_url))  # the next start adds nothing
+        opened2.dispose()
+        assert len(scoring.list_rules(opened)) == len(scoring.DEFAULT_RULES)
+    finally:
+        opened.dispose()
