@@ -48,20 +48,37 @@ class _ScorePlans:
                 for key in by_kind.get(str(ev["kind"]), ()):
                     if not key[1] or ev["occurred_at"] >= since[key[1]]:
                         counts[ev["contact_id"]][key] += 1
+        scored: dict[tuple, tuple[int, int]] = {}
+        bounds = [(p.company_size_min, p.company_size_max) for p in personas]
+        best: dict[tuple, object] = {}  # many contacts share a title at a company: match once
         for row in contacts:
             industry, employees, firm_country = firms.get(row["account_id"], (None, None, None))
-            match = persona_rules.best_match(
-                personas, job_title=row["job_title"], seniority=row["seniority"], department=row["department"],
-                industry=industry, employees=employees)
-            row["persona_id"] = match.persona.id if match else None
+            # the size only counts as inside or outside each persona's range: the key says which
+            sizes = tuple(None if employees is None else
+                          ((lo is None or employees >= lo) and (hi is None or employees <= hi)) for lo, hi in bounds)
+            key = (row["job_title"], row["seniority"], row["department"], industry, sizes)
+            if key not in best:
+                match = persona_rules.best_match(
+                    personas, job_title=row["job_title"], seniority=row["seniority"], department=row["department"],
+                    industry=industry, employees=employees)
+                best[key] = match.persona.id if match else None
+            row["persona_id"] = best[key]
+            engagement = counts.get(row["id"], {})
             facts = ContactFacts(
                 job_title=row["job_title"], seniority=_value(row["seniority"]), department=row["department"],
-                country=row["country"] or firm_country, lifecycle_stage=_value(row["lifecycle_stage"]), persona_id=row["persona_id"],
-                industry=industry, employees=employees, email_domains=frozenset(domains.get(row["id"], ())),
-                engagement=counts.get(row["id"], {}),
+                country=row["country"] or firm_country, lifecycle_stage=_value(row["lifecycle_stage"]),
+                persona_id=row["persona_id"], industry=industry, employees=employees,
+                email_domains=frozenset(domains.get(row["id"], ())), engagement=engagement,
             )
-            result = evaluate(rules, facts, thresholds)
-            row["fit_score"], row["interest_score"] = result.fit, result.interest
+            key = (*[getattr(facts, f) for f in _FACT_FIELDS], tuple(sorted(engagement.items())))
+            if key not in scored:  # evaluate is pure: equal facts, equal scores
+                result = evaluate(rules, facts, thresholds)
+                scored[key] = (result.fit, result.interest)
+            row["fit_score"], row["interest_score"] = scored[key]
+
+
+_FACT_FIELDS = ("job_title", "seniority", "department", "country", "lifecycle_stage", "persona_id", "industry",
+                "employees", "email_domains")
 
 
 def _value(member):
