@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from leaddesk import __version__
 from leaddesk.cli._console import _progress_open, _remember_secret, _say
 from leaddesk.cli._database_commands import cmd_db, cmd_demo, cmd_info, cmd_init
+from leaddesk.cli._lead_commands import add_parsers as add_lead_parsers
+from leaddesk.cli._lead_commands import cmd_leads, cmd_rescore
 from leaddesk.cli._team_commands import cmd_join, cmd_sync, cmd_team
 from leaddesk.errors import LeadDeskError
 
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "20,000 opportunities, 200,000 activities")
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     p.add_argument("--force", action="store_true", help="add demo data even if the database holds contacts")
+
+    add_lead_parsers(sub)
 
     p = sub.add_parser("sync", help="sync this laptop's database with the team server (backup, push, pull)")
     p.add_argument("--hub", metavar="URL", help="the team's PostgreSQL URL (default: $LEADDESK_HUB, else the "
@@ -138,7 +142,7 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, "sync": cmd_sync,
-            "join": cmd_join, "team": cmd_team}
+            "join": cmd_join, "team": cmd_team, "leads": cmd_leads, "rescore": cmd_rescore}
 
 
 def _remember_url_secrets(args: argparse.Namespace) -> None:

@@ -34,6 +34,8 @@ def cmd_init(args) -> int:
             print("Seeded the default pipeline, stage definitions and lost reasons.")
         if result.created_user:
             print("Created the first admin user.")
+        if result.rules_added:
+            print(f"Added {result.rules_added} default scoring rules.")
     finally:
         db.dispose()
     return 0

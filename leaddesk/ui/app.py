@@ -36,6 +36,8 @@ def open_for_gui(args):
     db = open_database(settings)
     if db.write.actor_id is None:
         setup.initialize(db)
+    else:  # an existing database: the default scoring rules it lacks (a few key lookups)
+        setup.seed_scoring_rules(db)
     return db
 
 

@@ -15,11 +15,19 @@ from leaddesk.services.people import accounts, contacts
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.qualification import personas, scoring
 from leaddesk.services import settings as team_settings
+from leaddesk.services.team import setup
 from leaddesk.services.qualification.dto import Grade, Quadrant, ScoreReason
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
 FIT, INTEREST = ScoreFamily.FIT, ScoreFamily.INTEREST
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default rules: these tests write their own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def basic_rules(db):

@@ -19,6 +19,7 @@ from leaddesk.services.demo._plan import (
     CUST,
     DAY,
     DQ,
+    ENGAGED_STAGES_DAYS,
     ENGAGEMENT_BY_STAGE,
     IQL_SOURCES,
     OPEN_LEAD_STAGES,
@@ -57,7 +58,6 @@ from leaddesk.services.demo._tables import (
     NEEDS,
     NO_BUYER_REASONS,
     NURTURE_REASONS,
-    PERSONA_OF_DEPARTMENT,
     SOURCE_CAMPAIGN_KINDS,
     SOURCES,
     TIMINGS,
@@ -220,8 +220,6 @@ class _ContactPlans:
     # ---- rows ----------------------------------------------------------------------------------
     def contact_rows(self) -> Iterator[dict]:
         rng = self.rng
-        score = {L: (0, 40, 0, 20), I: (0, 45, 10, 35), M: (30, 80, 30, 70), S: (50, 95, 50, 95),
-                 OPP: (50, 95, 40, 90), CUST: (50, 95, 20, 80), NUR: (35, 80, 10, 40), DQ: (-40, 10, -30, 20)}
         for p in self.people:
             loc, acct = p.loc, p.acct
             city = acct.city if acct and rng.random() < 0.9 else self.pools[loc.code]["city"](rng)
@@ -235,14 +233,6 @@ class _ContactPlans:
                 postal = city[3] + tail
                 if loc.country == "IR":
                     postal = f"{postal[:5]}-{postal[5:]}"
-            lo, hi, ilo, ihi = score[p.stage]
-            persona = None
-            if p.stage is DQ and p.seniority in (SU, SE) and p.reason in NO_BUYER_REASONS:
-                persona = self.persona_ids[4]
-            elif p.department in PERSONA_OF_DEPARTMENT and p.seniority in (SM, SD, SC) and rng.random() < 0.6:
-                persona = self.persona_ids[PERSONA_OF_DEPARTMENT[p.department]]
-            elif p.seniority is SO and rng.random() < 0.6:
-                persona = self.persona_ids[2]
             name = display_name(p.given, p.family)
             last = p.path[-1]
             yield dict(
@@ -254,8 +244,9 @@ class _ContactPlans:
                 campaign_id=p.campaign.id if p.campaign else None, captured_at=self.at(p.captured),
                 assigned_at=self.at(p.assigned) if p.assigned else None,
                 first_touch_at=self.at(p.first_touch) if p.first_touch else None,
-                stage_reason=p.reason if p.stage in (NUR, DQ) else None, persona_id=persona,
-                fit_score=rng.randint(lo, hi), interest_score=rng.randint(ilo, ihi),
+                stage_reason=p.reason if p.stage in (NUR, DQ) else None,
+                # set by _ScorePlans.score_contacts: the best persona, the engine's scores
+                persona_id=None, fit_score=0, interest_score=0,
                 notes="Met at the booth; wants a call after the show." if p.source is LeadSource.BUSINESS_CARD
                 and rng.random() < 0.2 else None,
                 created_at=self.at(p.captured),
@@ -285,7 +276,10 @@ class _ContactPlans:
                 elif p.stage is DQ and p.reason and p.reason.startswith("Job seeker"):
                     kind, ts = EngagementKind.CAREERS_PAGE_VISIT, self.between(p.captured, self.now_ts)
                 else:
-                    kind, ts = kind_pick(rng), self.between(p.captured, self.now_ts)
+                    start = p.captured
+                    if p.stage in (M, S, OPP):  # an active lead's signals are recent
+                        start = max(start, self.now_ts - ENGAGED_STAGES_DAYS * DAY)
+                    kind, ts = kind_pick(rng), self.between(start, self.now_ts)
                 details = ENGAGEMENT_DETAILS.get(kind)
                 yield dict(contact_id=p.id, kind=kind, occurred_at=self.at(ts),
                            detail=rng.choice(details) if details else None,

@@ -61,8 +61,10 @@ P_OWNED_BOOTH = 0.3
 #: Lifecycle stages that count as a rep's open leads.
 OPEN_LEAD_STAGES = frozenset({L, I, M, S})
 ENGAGEMENT_BY_STAGE = {  # (min, max) events per contact
-    L: (0, 1), I: (0, 1), M: (1, 2), S: (1, 2), OPP: (1, 2), CUST: (0, 1), NUR: (0, 1), DQ: (0, 1),
+    L: (0, 1), I: (0, 2), M: (2, 5), S: (2, 5), OPP: (1, 4), CUST: (0, 2), NUR: (0, 2), DQ: (0, 1),
 }
+#: Stages whose signals are recent (within this many days), so real scoring finds them warm.
+ENGAGED_STAGES_DAYS = 40
 
 
 # =========================================================================================

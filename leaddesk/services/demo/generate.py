@@ -4,7 +4,8 @@
 20,000 opportunities and 200,000 activities (``small`` is 1/100 of that), plus what makes
 them look like a real team's CRM: reps and managers in two teams, three pipelines, trade
 shows and other campaigns with their costs, lifecycle history, engagement signals, BANT
-records and personas.
+records and personas. Scores and personas are not random: the team's scoring rules and
+persona matching compute them from those records (``_scores``), before the rows are written.
 
 How it stays fast: names, companies and streets come from small per-locale pools (Faker for
 the Latin-script locales, curated native/Latin pairs for Persian, Arabic, Thai and Turkish,
@@ -60,6 +61,8 @@ from leaddesk.models import (
     Pipeline,
     User,
 )
+from leaddesk.services.qualification import scoring
+from leaddesk.services.qualification.dto import Thresholds
 from leaddesk.services.records import seed_id
 from leaddesk.services.team import setup
 from leaddesk.services.bulk import bulk_load
@@ -68,6 +71,7 @@ from leaddesk.services.demo._contacts import _ContactPlans
 from leaddesk.services.demo._deals import _DealPlans
 from leaddesk.services.demo._fixed import _FixedRecords
 from leaddesk.services.demo._normalizer import _Normalizer
+from leaddesk.services.demo._scores import _ScorePlans
 from leaddesk.services.demo._plan import DAY
 from leaddesk.sync import journal
 
@@ -137,13 +141,14 @@ class DemoCancelled(LeadDeskError):
 # The generator
 # =========================================================================================
 
-class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans):
+class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans, _ScorePlans):
     """One run: the random source, the clock and the writing; the planning comes from the
     mixins (fixed records, accounts, contacts, deals), one module each."""
 
     def __init__(self, db: Database, scale: Scale, seed: int, now: dt.datetime,
-                 progress: Progress | None, cancel: threading.Event | None):
+                 progress: Progress | None, cancel: threading.Event | None, thresholds: Thresholds = Thresholds()):
         self.db, self.scale, self.seed = db, scale, seed
+        self.thresholds = thresholds
         self.now = now.astimezone(dt.timezone.utc)
         self.now_ts = self.now.timestamp()
         self.rng = random.Random(seed)
@@ -199,6 +204,8 @@ class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans):
         accounts = list(self.account_rows())
         contacts = list(self.contact_rows())
         self.plan_channels()
+        engagements = list(self.engagement_rows())  # the same draws as when written below
+        self.score_contacts(s, self.thresholds, contacts, accounts, self.email_rows, engagements)
         conn = s.connection()
         old_cache = None
         if conn.dialect.name == "sqlite":
@@ -220,7 +227,8 @@ class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans):
             del accounts, contacts, self.email_rows, self.phone_rows
             self.insert(s, "lifecycle_events", LifecycleEvent, self.lifecycle_rows(),
                         sum(len(p.path) for p in self.people))
-            self.insert(s, "engagement_events", EngagementEvent, self.engagement_rows(), len(self.people) * 2 // 3)
+            self.insert(s, "engagement_events", EngagementEvent, engagements, len(engagements))
+            del engagements
             self.insert(s, "opportunities", Opportunity, self.opportunity_rows(), len(self.opps))
             self.insert(s, "opportunity_events", OpportunityEvent, self.opportunity_event_rows(),
                         sum(len(o.history) for o in self.opps))
@@ -267,7 +275,9 @@ def generate(
         has_users = s.scalar(select(func.count()).select_from(User).where(User.deleted.is_(False)))
     if not seeded or not has_users:
         setup.initialize(db)
-    gen = _Generator(db, SCALES[scale], seed, now, progress, cancel)
+    else:  # a database seeded before the default scoring rules existed
+        setup.seed_scoring_rules(db)
+    gen = _Generator(db, SCALES[scale], seed, now, progress, cancel, scoring.thresholds(db))
     # Millions of short-lived dicts and tuples: the cyclic GC's sweeps over the growing
     # heap would cost a large share of the run, and none of it is garbage until the end.
     gc_was_enabled = gc.isenabled()

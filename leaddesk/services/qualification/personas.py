@@ -252,6 +252,32 @@ def score_persona(persona: PersonaDetail, *, job_title: str | None, seniority: S
     return PersonaMatch(persona, round(100 * got / total), reasons)
 
 
+#: A persona is a contact's *best* match (assigned automatically) from this score on.
+BEST_MATCH_MINIMUM = 50
+
+
+def live_personas(s) -> list[PersonaDetail]:
+    """The live personas, read in the caller's open session (a bulk job scores many
+    contacts against them without one query per contact)."""
+    return [_detail(p) for p in s.scalars(select(Persona).where(Persona.deleted.is_(False))
+                                          .order_by(Persona.name, Persona.id))]
+
+
+def best_match(personas: list[PersonaDetail], *, job_title: str | None, seniority: Seniority | None,
+               department: str | None, industry: str | None, employees: int | None,
+               minimum: int = BEST_MATCH_MINIMUM) -> PersonaMatch | None:
+    """The persona the contact matches best with at least ``minimum`` points (pure), ties
+    broken by name as :func:`match_personas` orders them; None when none is close enough."""
+    best = None
+    for persona in personas:
+        m = score_persona(persona, job_title=job_title, seniority=seniority, department=department,
+                          industry=industry, employees=employees)
+        if m.score >= minimum and (best is None or (-m.score, m.persona.name.casefold(), m.persona.id)
+                                   < (-best.score, best.persona.name.casefold(), best.persona.id)):
+            best = m
+    return best
+
+
 def match_personas(db: Database, contact_id, *, minimum: int = 1) -> list[PersonaMatch]:
     """Live personas (avoid-profiles included: check ``persona.avoid``) that the contact
     matches with at least ``minimum`` points, best first. Reasons list matching traits first."""

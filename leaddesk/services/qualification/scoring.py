@@ -127,6 +127,12 @@ def _scoring_rules(s: Session) -> list[RuleInfo]:
     return usable
 
 
+def usable_rules(s: Session) -> list[RuleInfo]:
+    """The rules scoring applies, read in the caller's open session (the demo scores its
+    contacts inside its own bulk load with them)."""
+    return _scoring_rules(s)
+
+
 def list_rules(db: Database, *, active_only: bool = False, deleted: bool = False) -> list[RuleInfo]:
     with db.reader() as s:
         return [_rule(r) for r in s.scalars(_rules_query(active_only=active_only, deleted=deleted))]
@@ -297,7 +303,8 @@ DEFAULT_RULES = [
     ("webinar", "Attended a webinar (90 days)", "engagement",
      {"kind": "webinar", "min_count": 1, "within_days": 90}, 5),
     ("careers", "Visited the careers page (job seeker?)", "engagement",
-     {"kind": "careers_page_visit", "min_count": 1, "within_days": 90}, -10),
+     {"kind": "careers_page_visit", "min_count": 1, "within_days": 90}, -20),
+    ("competitor", "E-mail at a competitor's domain", "competitor_domain", {"domains": []}, -50),
 ]
 
 
@@ -306,8 +313,9 @@ def seed_default_rules(db: Database) -> list[RuleInfo]:
     seeding apart converge; a default the team deleted stays deleted). Returns those added."""
     added = []
     with db.unit_of_work() as s:
-        start = (s.scalar(select(func.max(ScoringRule.position))) or 0) + 1
-        for pos, (key, name, criterion, params, points) in enumerate(DEFAULT_RULES, start):
+        # Positions are the list's, not "after the team's own": two laptops seeding apart
+        # write identical rows (the team reorders them in the rule editor).
+        for pos, (key, name, criterion, params, points) in enumerate(DEFAULT_RULES):
             rid = seed_id("scoring_rule", key)
             if s.get(ScoringRule, rid) is not None:
                 continue

@@ -183,6 +183,10 @@ CRITERIA: dict[str, Criterion] = {
         lambda p, f: bool(f.email_domains) and all(
             _in_domains(d, p.get("domains") or FREE_EMAIL_DOMAINS) for d in f.email_domains),
         "every e-mail address is a free web-mail one (gmail ...)"),
+    "competitor_domain": Criterion(
+        FIT, ("domains",), lambda p: _list(p, "domains", _domain("domains")) if p.get("domains") else {"domains": []},
+        lambda p, f: any(_in_domains(d, p["domains"]) for d in f.email_domains),
+        "an e-mail address is at a competitor's domain (list the competitors' domains in the rule)"),
     "engagement": Criterion(
         INTEREST, ("kind", "min_count", "within_days"), _engagement,
         lambda p, f: f.engagement.get((p["kind"], p["within_days"]), 0) >= p["min_count"],

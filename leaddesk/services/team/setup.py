@@ -1,7 +1,11 @@
-"""A new database's starting content: funnel definitions, a pipeline, lost reasons, a user.
+"""A new database's starting content: funnel definitions, a pipeline, lost reasons, the
+default scoring rules, a user.
 
 Seeded rows have deterministic ids (UUIDv5) so two laptops initialised apart converge on
-the same records when they later sync, instead of holding two "Sales" pipelines.
+the same records when they later sync, instead of holding two "Sales" pipelines. The
+scoring rules are seeded on every run, so an existing database gets the defaults it lacks
+(a default the team deleted stays deleted); a rep's laptop may not write rules and gets
+the team's from the server instead.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from leaddesk.db import Database
+from leaddesk.errors import PermissionDenied
 from leaddesk.models import FunnelStageDefinition, LostReason, Pipeline, PipelineStage, User
 from leaddesk.models.enums import LifecycleStage, Role
 from leaddesk.services.records import seed_id
+from leaddesk.services.qualification import scoring
 from leaddesk.services.team import users
 
 #: The team's written stage definitions, from the domain brief; editable in the app.
@@ -74,11 +80,24 @@ class InitResult:
     created_user: bool
     seeded: bool
     user_id: uuid.UUID | None
+    #: Default scoring rules added by this run (0 when all were there, or when the acting
+    #: user may not write rules: a rep's laptop takes the team's rules from the server).
+    rules_added: int = 0
+
+
+def seed_scoring_rules(db: Database) -> int:
+    """Add the default scoring rules this database lacks; how many were added. Refused
+    quietly where the acting user may not change rules (the team's come with the sync)."""
+    try:
+        return len(scoring.seed_default_rules(db))
+    except PermissionDenied:
+        return 0
 
 
 def initialize(db: Database, *, admin_name: str | None = None, admin_email: str | None = None,
-               currency: str = "EUR") -> InitResult:
-    """Seed a fresh database (idempotent: a second run adds nothing)."""
+               currency: str = "EUR", scoring_rules: bool = True) -> InitResult:
+    """Seed a fresh database (idempotent: a second run adds nothing). ``scoring_rules=False``
+    leaves the default scoring rules out (a team that writes its own from scratch)."""
     seeded = False
     with db.unit_of_work() as s:
         if s.get(Pipeline, seed_id("pipeline", "default")) is None:
@@ -104,4 +123,5 @@ def initialize(db: Database, *, admin_name: str | None = None, admin_email: str 
         created_user = True
         user_id = info.id
         db.write.actor_id = info.id
-    return InitResult(created_user=created_user, seeded=seeded, user_id=user_id)
+    rules_added = seed_scoring_rules(db) if scoring_rules else 0
+    return InitResult(created_user=created_user, seeded=seeded, user_id=user_id, rules_added=rules_added)
