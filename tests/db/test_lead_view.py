@@ -16,11 +16,18 @@ from leaddesk.services.people import accounts, contacts
 from leaddesk.services.qualification import bant, definitions, indicators, personas, scoring
 from leaddesk.services.qualification.dto import Grade, Quadrant
 from leaddesk.services.qualification.lead_view import lead_view, reason_text
-from leaddesk.services.team import users
+from leaddesk.services.team import setup, users
 from leaddesk.services import settings as team_settings
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2025, 6, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default scoring rules: these tests write their own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def rules(db):

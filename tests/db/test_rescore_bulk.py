@@ -16,11 +16,18 @@ from leaddesk.models import ChangeLog, Contact, FieldVersion, HubFieldVersion, O
 from leaddesk.models.access import Subject
 from leaddesk.services.people import contacts
 from leaddesk.services.qualification import scoring
-from leaddesk.services.team import users
+from leaddesk.services.team import setup, users
 from leaddesk.sync import bulk_writes
 from tests.db.test_scoring import NOW, _population
 
 SCORES = ("fit_score", "interest_score")
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default rules: these tests write their own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def _tables(db):

@@ -13,13 +13,20 @@ from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.qualification import bant, definitions, indicators, personas, scoring
 from leaddesk.services.records import Changes
-from leaddesk.services.team import users
+from leaddesk.services.team import setup, users
 from leaddesk.ui.jobs import run_write
 from leaddesk.ui.people._contact_columns import PERSONA_COLUMN, TEMPERATURE_COLUMN
 from leaddesk.ui.people.contacts_page import ContactsPage
 from leaddesk.ui.qualification.lead_panel import ago_text
 
 NOW = dt.datetime.now(dt.timezone.utc)
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default scoring rules: these tests write their own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def plain(text: str) -> str:

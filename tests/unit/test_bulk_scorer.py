@@ -19,6 +19,7 @@ PARAMS = {
     "country_in": {"values": ["DE", "TR"]},
     "email_domain_in": {"domains": ["edu", "ac.uk"]},
     "free_email": {},
+    "competitor_domain": {"domains": ["acme.com"]},
     "engagement": {"kind": "pricing_page_visit", "min_count": 2, "within_days": 30},
     "persona_match": {"persona_id": str(PERSONA)},
     "lifecycle_in": {"values": ["mql", "sql"]},

@@ -33,6 +33,7 @@ READS = {
     "country_in": "country",
     "email_domain_in": "email_domains",
     "free_email": "email_domains",
+    "competitor_domain": "email_domains",
     "persona_match": "persona_id",
     "lifecycle_in": "lifecycle_stage",
 }
