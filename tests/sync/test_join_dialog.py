@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from sqlalchemy import func, select
 
 from leaddesk.config import Settings
@@ -35,6 +36,7 @@ def test_join_dialog_downloads_and_reports(qtbot, pg_team, team_hub, tmp_path, m
     with qtbot.waitSignal(dlg.joined, timeout=20000) as joined:
         dlg.join_button.click()
     assert joined.args[0].role == "rep"
+    QCoreApplication.processEvents()  # the download's queued progress steps must not overwrite the result
     assert "Joined as Alice Rep" in dlg.status.text()
     engine = make_engine(settings.database_url)
     with engine.connect() as conn:

@@ -35,7 +35,8 @@ from leaddesk.ui.widgets.form_errors import FormErrors
 
 
 class _Progress(QObject):
-    step = Signal(str, int, int)
+    #: (job token, step, done, total) — the token says which join the step belongs to
+    step = Signal(int, str, int, int)
 
 
 class JoinDialog(QDialog):
@@ -103,6 +104,11 @@ class JoinDialog(QDialog):
                                         "user": self.user, "password": self.password, "sslmode": self.sslmode,
                                         "sslrootcert": self.ca})
         self.errors.install(layout)
+        # Steps come from the worker through a queued connection, so one can arrive after the job's
+        # done/failed handler ran: each join carries a token, and a step whose job is no longer the
+        # running one is dropped (it would overwrite "Joined as …" or an error with a stale step).
+        self._job = 0
+        self._running: int | None = None
         self._progress = _Progress(self)
         self._progress.step.connect(self._on_step, Qt.ConnectionType.QueuedConnection)
         existing = load_profile(settings.data_dir)
@@ -137,17 +143,26 @@ class JoinDialog(QDialog):
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
         self.status.setText(self.tr("Connecting to {0}…").format(profile.key))
-        emit = self._progress.step.emit
+        self._job += 1
+        token = self._running = self._job
+        step = self._progress.step
+
+        def emit(text: str, done: int, total: int) -> None:
+            step.emit(token, text, done, total)
+
         run_background(self, lambda: team_join.join(settings, profile, password, remember=remember,
                                                     progress=emit)).success(self._done).failure(
             self._failed).run()
 
-    def _on_step(self, step: str, done: int, total: int) -> None:
+    def _on_step(self, token: int, step: str, done: int, total: int) -> None:
+        if token != self._running:  # a late step of a job that already finished
+            return
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
         self.status.setText(step)
 
     def _done(self, result) -> None:
+        self._running = None
         self.bar.setVisible(False)
         note = "" if result.password_stored or not self.remember.isChecked() else " " + self.tr(
             "This computer has no keyring, so LeadDesk will ask for your password at each sync.")
@@ -159,6 +174,7 @@ class JoinDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
 
     def _failed(self, exc: BaseException) -> None:
+        self._running = None
         self.bar.setVisible(False)
         self.join_button.setEnabled(True)
         self.status.setText("")
