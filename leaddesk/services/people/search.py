@@ -23,7 +23,7 @@ from sqlalchemy import and_, column, select, table, text
 from leaddesk.db import Database
 from leaddesk.models import Contact, Persona
 from leaddesk.models.search import SearchDoc, fold
-from leaddesk.services.qualification import scoring
+from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification.dto import Grade, Thresholds
 
 CANDIDATES = 60
@@ -115,10 +115,6 @@ def search(db: Database, query: str, *, limit: int = 20, entities: tuple[str, ..
     if not terms:
         return []
     seen: dict[uuid.UUID, tuple] = {}
-    with db.reader() as s:
-        for term in terms:
-            for row in _candidates(s, db.dialect, term, entities):
-                seen.setdefault(row.row_id, row)
     key = terms[0]
 
     def rank(row):
@@ -126,8 +122,12 @@ def search(db: Database, query: str, *, limit: int = 20, entities: tuple[str, ..
         word_start = f" {key}" in f" {row.title_key}"
         return (not starts, not word_start, ENTITY_ORDER.get(row.entity, 9), row.title_key)
 
-    ordered = sorted(seen.values(), key=rank)[:limit]
-    lead = _lead_facts(db, [r.row_id for r in ordered if r.entity == "contact"])
+    with db.reader() as s:
+        for term in terms:
+            for row in _candidates(s, db.dialect, term, entities):
+                seen.setdefault(row.row_id, row)
+        ordered = sorted(seen.values(), key=rank)[:limit]
+        lead = _lead_facts(s, [r.row_id for r in ordered if r.entity == "contact"])
     return [SearchHit(r.entity, r.row_id, r.title, r.subtitle, *lead.get(r.row_id, (None, None, None)))
             if r.entity == "contact" else SearchHit(r.entity, r.row_id, r.title, r.subtitle) for r in ordered]
 
@@ -136,16 +136,17 @@ def _grade(total: int, limits: Thresholds) -> str:
     return (Grade.HOT if total >= limits.hot else Grade.WARM if total >= limits.warm else Grade.COLD).value
 
 
-def _lead_facts(db: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, str, str | None]]:
-    """(score, grade, persona name) of the given contacts: one query for all of them."""
+def _lead_facts(s, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, str, str | None]]:
+    """(score, grade, persona name) of the given contacts: one query for all of them, plus
+    the team's thresholds (once per search, by primary key, in the search's transaction)."""
     if not ids:
         return {}
-    limits = scoring.thresholds(db)  # once per search
-    with db.reader() as s:
-        rows = s.execute(
-            select(Contact.id, Contact.fit_score, Contact.interest_score, Persona.name.label("persona_name"))
-            .outerjoin(Persona, and_(Persona.id == Contact.persona_id, Persona.deleted.is_(False)))
-            .where(Contact.id.in_(ids))).all()
+    values = team_settings.read_in(s, "score_hot", "score_warm")
+    limits = Thresholds(hot=int(values["score_hot"]), warm=int(values["score_warm"]))
+    rows = s.execute(
+        select(Contact.id, Contact.fit_score, Contact.interest_score, Persona.name.label("persona_name"))
+        .outerjoin(Persona, and_(Persona.id == Contact.persona_id, Persona.deleted.is_(False)))
+        .where(Contact.id.in_(ids))).all()
     out = {}
     for r in rows:
         total = int(r.fit_score or 0) + int(r.interest_score or 0)
