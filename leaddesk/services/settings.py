@@ -81,6 +81,16 @@ def get_settings(db: Database) -> dict[str, Any]:
     return {key: stored.get(key, spec.default) for key, spec in SPECS.items()}
 
 
+def read_in(session, *keys: str) -> dict[str, Any]:
+    """The given settings, read by primary key in a session the caller already has open
+    (a search reads its thresholds in its own read transaction)."""
+    ids = {setting_id(_spec(k).key): k for k in keys}
+    rows = session.execute(select(TeamSetting.id, TeamSetting.value)
+                           .where(TeamSetting.id.in_(list(ids)), TeamSetting.deleted.is_(False))).all()
+    stored = {ids[r.id]: r.value for r in rows}
+    return {k: stored.get(k, SPECS[k].default) for k in keys}
+
+
 def get_setting(db: Database, key: str) -> Any:
     spec = _spec(key)
     with db.reader() as s:

@@ -124,3 +124,39 @@ def test_search_bulk_load_indexes_its_rows_once_at_the_end(db):
     # after the block the per-row triggers are back
     contacts.create_contact(db, given_name="After", family_name="Wards")
     assert _ids(search.search(db, "wards"))
+
+
+def _set_scores(db, scores):
+    from leaddesk.models import Contact
+
+    with db.unit_of_work() as s:  # what the scoring service would store
+        for cid, (fit, interest) in scores.items():
+            row = s.get(Contact, cid)
+            row.fit_score, row.interest_score = fit, interest
+
+
+def test_search_contact_hits_carry_score_grade_and_persona(db, people):
+    from leaddesk.services import settings as team_settings
+    from leaddesk.services.qualification import personas
+
+    _set_scores(db, {people["joerg"]: (40, 30), people["ayse"]: (20, 15)})
+    buyer = personas.create_persona(db, name="Logistics buyer")
+    personas.set_contact_persona(db, people["joerg"], buyer.id)
+    hits = {h.id: h for h in search.search(db, "nordwind")}
+    joerg, nord = hits[people["joerg"]], hits[people["nord"]]
+    assert (joerg.score, joerg.grade, joerg.persona_name) == (70, "hot", "Logistics buyer")
+    assert (nord.score, nord.grade, nord.persona_name) == (None, None, None)  # an account has none
+    ayse = next(h for h in search.search(db, "yılmaz") if h.id == people["ayse"])
+    assert (ayse.score, ayse.grade, ayse.persona_name) == (35, "warm", None)  # no persona
+    acme = next(h for h in search.search(db, "acme lojistik") if h.id == people["acme"])
+    assert (acme.score, acme.grade, acme.persona_name) == (None, None, None)
+    # the team's thresholds, read per search; a deleted persona is no longer shown
+    team_settings.set_setting(db, "score_hot", 80)
+    team_settings.set_setting(db, "score_warm", 36)
+    personas.delete_persona(db, buyer.id)
+    joerg = next(h for h in search.search(db, "müller") if h.id == people["joerg"])
+    assert (joerg.score, joerg.grade, joerg.persona_name) == (70, "warm", None)
+    assert next(h for h in search.search(db, "ay") if h.id == people["ayse"]).grade == "cold"
+    # an unscored contact is cold with 0
+    somchai = next(h for h in search.search(db, "สมชาย") if h.id == people["somchai"])
+    assert (somchai.score, somchai.grade) == (0, "cold")

@@ -55,3 +55,32 @@ def test_search_dialog_says_when_nothing_is_found(qtbot, dialog):
         qtbot.keyClicks(dialog.edit, "zzzz")
     assert dialog.model.rowCount() == 0
     assert dialog.status.text() == "Nothing found."
+
+
+def test_search_dialog_shows_a_contacts_score_temperature_and_persona(qtbot, db, qtmodeltester):
+    from leaddesk.models import Contact
+    from leaddesk.services.qualification import personas
+    from leaddesk.ui.itemmodels.roles import Roles
+
+    acme = accounts.create_account(db, name="Acme Lojistik")
+    ayse = contacts.create_contact(db, given_name="Ayşe", family_name="Yılmaz", account_id=acme.id)
+    cem = contacts.create_contact(db, given_name="Cem", family_name="Lojistikçi")
+    with db.unit_of_work() as s:
+        s.get(Contact, ayse.id).fit_score, s.get(Contact, ayse.id).interest_score = 50, 20
+    buyer = personas.create_persona(db, name="Logistics buyer")
+    personas.set_contact_persona(db, ayse.id, buyer.id)
+    d = SearchDialog(db)
+    qtbot.addWidget(d)
+    d.open_with()
+    d.list.resize(600, 300)
+    with qtbot.waitSignal(d.results_shown, timeout=2000):
+        qtbot.keyClicks(d.edit, "lojistik")
+    qtmodeltester.check(d.model)
+    rows = {d.model.hit(r).id: d.model.index(r, 0) for r in range(d.model.rowCount())}
+    assert set(rows) == {acme.id, ayse.id, cem.id}
+    assert "70  ·  Hot  ·  Logistics buyer" in rows[ayse.id].data()
+    assert "70  ·  Hot  ·  Logistics buyer" in rows[ayse.id].data(Qt.ItemDataRole.ToolTipRole)
+    assert rows[cem.id].data().endswith("0  ·  Cold")  # no persona
+    assert "Hot" not in rows[acme.id].data() and "Cold" not in rows[acme.id].data()  # an account: none
+    assert rows[ayse.id].data(Roles.ROW).persona_name == "Logistics buyer"
+    d.list.grab()  # the delegate paints the pill and the persona without error

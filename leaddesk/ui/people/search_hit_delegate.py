@@ -1,4 +1,5 @@
-"""Paints a search hit: title in bold, subtitle below, the kind of record as a chip."""
+"""Paints a search hit: title in bold, subtitle below, the kind of record as a chip; a contact
+also gets its score and temperature as a pill before the chip and its persona after the subtitle."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.qualification.temperature import grade_colours, grade_label
 
 CHIP_COLOURS = {"contact": QColor("#1a73e8"), "account": QColor("#188038"), "opportunity": QColor("#b06000")}
 
@@ -37,7 +39,11 @@ class SearchHitDelegate(QStyledItemDelegate):
         chip_text = _kind(hit.entity)
         chip_w = fm.horizontalAdvance(chip_text) + 14
         chip = QRect(r.left() if rtl else r.right() - chip_w, r.top() + 2, chip_w, fm.height() + 2)
-        text_rect = r.adjusted(0 if not rtl else chip_w + 8, 0, -(chip_w + 8) if not rtl else 0, 0)
+        pill_text = f"{hit.score} {grade_label(hit.grade)}" if getattr(hit, "grade", None) else ""
+        pill_w = fm.horizontalAdvance(pill_text) + 14 if pill_text else 0
+        pill = QRect(chip.right() + 8 if rtl else chip.left() - 8 - pill_w, chip.top(), pill_w, chip.height())
+        taken = chip_w + 8 + (pill_w + 8 if pill_w else 0)
+        text_rect = r.adjusted(0 if not rtl else taken, 0, -taken if not rtl else 0, 0)
         painter.save()
         bold = QFont(option.font)
         bold.setBold(True)
@@ -50,12 +56,20 @@ class SearchHitDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(dim)
         bottom = top.translated(0, fm.height() + 2)
+        persona = getattr(hit, "persona_name", None)
+        second = "  ·  ".join(t for t in (hit.subtitle, persona) if t)
         painter.drawText(bottom, align | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(hit.subtitle or "", Qt.TextElideMode.ElideRight, bottom.width()))
+                         fm.elidedText(second, Qt.TextElideMode.ElideRight, bottom.width()))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(CHIP_COLOURS.get(hit.entity, QColor("#5f6368")))
         painter.drawRoundedRect(chip, chip.height() / 2, chip.height() / 2)
         painter.setPen(QColor("white"))
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, chip_text)
+        if pill_text:
+            bg, fg = grade_colours(hit.grade)
+            painter.setPen(fg)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, pill_text)
         painter.restore()

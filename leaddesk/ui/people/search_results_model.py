@@ -1,16 +1,28 @@
-"""The hits of the global search, as a flat list."""
+"""The hits of the global search, as a flat list (a contact's score, temperature and persona
+are part of its text)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
 from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.qualification.temperature import grade_label
 
 ENTITY_LABELS = {
     "contact": QCoreApplication.translate("search", "Contact"),
     "account": QCoreApplication.translate("search", "Account"),
     "opportunity": QCoreApplication.translate("search", "Opportunity"),
 }
+
+
+def lead_summary(hit) -> str:
+    """"42 · Hot · Economic buyer" for a scored contact hit (no persona: "42 · Hot"), else ""."""
+    if getattr(hit, "score", None) is None or not getattr(hit, "grade", None):
+        return ""
+    parts = [str(hit.score), grade_label(hit.grade)]
+    if hit.persona_name:
+        parts.append(hit.persona_name)
+    return "  ·  ".join(parts)
 
 
 class SearchResultsModel(QAbstractListModel):
@@ -27,9 +39,14 @@ class SearchResultsModel(QAbstractListModel):
         hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             kind = QCoreApplication.translate("search", ENTITY_LABELS.get(hit.entity, hit.entity))
-            return f"{hit.title}  —  {hit.subtitle}  ·  {kind}" if hit.subtitle else f"{hit.title}  ·  {kind}"
+            text = f"{hit.title}  —  {hit.subtitle}  ·  {kind}" if hit.subtitle else f"{hit.title}  ·  {kind}"
+            lead = lead_summary(hit)
+            return f"{text}  ·  {lead}" if lead else text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.subtitle
+            lead = lead_summary(hit)
+            if not lead:
+                return hit.subtitle
+            return f"{hit.subtitle}\n{lead}" if hit.subtitle else lead
         if role == Roles.ROW:
             return hit
         if role == Roles.ID:
