@@ -102,7 +102,7 @@ ADMIN_ONLY = Reference(frozenset({ADMIN}))
 RULES: dict[str, object] = {
     "team": ADMIN_ONLY,
     "app_user": ADMIN_ONLY,
-    "team_setting": ADMIN_ONLY,
+    "team_setting": CONFIG,
     "campaign": CONFIG,
     "persona": CONFIG,
     "pipeline": CONFIG,

@@ -45,6 +45,9 @@ class Contact(Synced, Base):
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("campaign.id"))
     captured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Why the current owner holds the lead ("round-robin after hand-off at score 72",
+    #: "reassigned: Ana is on leave"); the history keeps the earlier ones (revision 0009).
+    assignment_reason: Mapped[str | None] = mapped_column(Text)
     first_touch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: Why the lead is in nurture or disqualified (BANT outcome, "call me in Q3", spam ...).
     stage_reason: Mapped[str | None] = mapped_column(Text)

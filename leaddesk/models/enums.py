@@ -77,6 +77,28 @@ class Authority(StrEnum):
     NO_AUTHORITY = "no_authority"
 
 
+class BantPartStatus(StrEnum):
+    """Where one part of a BANT stands, as the rep heard it on the call."""
+
+    UNKNOWN = "unknown"
+    YES = "yes"
+    PARTIAL = "partial"
+    NO = "no"
+
+
+class BuyingRole(StrEnum):
+    """A person's role in the buying committee (who signs, who champions, who can block)."""
+
+    UNKNOWN = "unknown"
+    ECONOMIC_BUYER = "economic_buyer"
+    DECISION_MAKER = "decision_maker"
+    CHAMPION = "champion"
+    TECHNICAL_BUYER = "technical_buyer"
+    USER = "user"
+    INFLUENCER = "influencer"
+    GATEKEEPER = "gatekeeper"
+
+
 class BantResult(StrEnum):
     INCOMPLETE = "incomplete"
     POSITIVE = "positive"

@@ -7,12 +7,15 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leaddesk.models.base import Base, Synced, str_enum
 from leaddesk.models.enums import (
     Authority,
+    BantPartStatus,
     BantResult,
+    BuyingRole,
     CampaignKind,
     EngagementKind,
     LifecycleStage,
@@ -70,6 +73,36 @@ class Bant(Synced, Base):
     timing_date: Mapped[dt.date | None] = mapped_column(Date)
     result: Mapped[BantResult] = mapped_column(str_enum(BantResult, "bant_result"), default=BantResult.INCOMPLETE)
     assessed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # --- per part, as heard on the call (revision 0009) ---------------------------------
+    budget_status: Mapped[BantPartStatus] = mapped_column(
+        str_enum(BantPartStatus, "bant_budget_status"), default=BantPartStatus.UNKNOWN,
+        server_default=BantPartStatus.UNKNOWN.value)
+    #: Where the budget figure comes from ("CFO on the call", "approved plan 2027").
+    budget_source: Mapped[str | None] = mapped_column(String(200))
+    budget_note: Mapped[str | None] = mapped_column(Text)
+    authority_status: Mapped[BantPartStatus] = mapped_column(
+        str_enum(BantPartStatus, "bant_authority_status"), default=BantPartStatus.UNKNOWN,
+        server_default=BantPartStatus.UNKNOWN.value)
+    #: The decision maker's role in the buying committee.
+    decision_maker_role: Mapped[BuyingRole] = mapped_column(
+        str_enum(BuyingRole, "bant_buying_role"), default=BuyingRole.UNKNOWN,
+        server_default=BuyingRole.UNKNOWN.value)
+    need_status: Mapped[BantPartStatus] = mapped_column(
+        str_enum(BantPartStatus, "bant_need_status"), default=BantPartStatus.UNKNOWN,
+        server_default=BantPartStatus.UNKNOWN.value)
+    #: Which of our offers fits the need.
+    need_offer: Mapped[str | None] = mapped_column(String(200))
+    need_note: Mapped[str | None] = mapped_column(Text)
+    #: The rep found no real need: an explicit negative, not a blank.
+    no_need: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    timing_status: Mapped[BantPartStatus] = mapped_column(
+        str_enum(BantPartStatus, "bant_timing_status"), default=BantPartStatus.UNKNOWN,
+        server_default=BantPartStatus.UNKNOWN.value)
+    #: What drives the date (contract end, budget year, a go-live).
+    timing_driver: Mapped[str | None] = mapped_column(String(300))
+    timing_note: Mapped[str | None] = mapped_column(Text)
+    #: When a nurtured lead should be qualified again.
+    requalify_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_bant_contact_id", "contact_id"),)
 
@@ -85,6 +118,8 @@ class Persona(Synced, Base):
     seniorities: Mapped[list[str]] = mapped_column(JSON, default=list)
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: ISO 3166 alpha-2 codes; empty = anywhere (revision 0009).
+    countries: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     company_size_min: Mapped[int | None]
     company_size_max: Mapped[int | None]
     goals: Mapped[str | None] = mapped_column(Text)
@@ -125,6 +160,10 @@ class Indicator(Synced, Base):
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: The indicator as a rule a lead is checked against (revision 0009): a scoring
+    #: criterion name and its parameters; None = a written indicator only.
+    criterion: Mapped[str | None] = mapped_column(String(60))
+    params: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class FunnelStageDefinition(Synced, Base):

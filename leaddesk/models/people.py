@@ -31,6 +31,8 @@ class User(Synced, Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("team.id"))
     #: PostgreSQL LOGIN role of this person when the team database is shared.
     db_role: Mapped[str | None] = mapped_column(String(63))
+    #: This rep's own open-lead cap; None = the team's (revision 0009).
+    lead_cap: Mapped[int | None]
 
     __table_args__ = (
         Index("ix_app_user_email_normalized", "email_normalized"),

@@ -42,6 +42,11 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("score_hot", 60, int, "Score at or above which a lead is hot (handed to sales).", 0),
         SettingSpec("score_warm", 30, int, "Score at or above which a lead is warm.", 0),
         SettingSpec("monthly_lead_target", 200, int, "Leads marketing delivers a month (SLA).", 0),
+        SettingSpec("bant_required", ["budget", "authority", "need", "timing"], list,
+                    "BANT parts that must be 'yes' before a lead becomes sales-qualified."),
+        SettingSpec("requalify_days", 90, int, "A nurtured lead is qualified again after this many days.", 1),
+        SettingSpec("auto_handoff", True, bool,
+                    "Hand a lead to sales (MQL, assigned round-robin) when its score reaches 'hot'."),
     )
 }
 
@@ -57,7 +62,21 @@ def _spec(key: str) -> SettingSpec:
         raise ValidationError(f"There is no setting named '{key}'.", field="key") from exc
 
 
+BANT_PARTS = ("budget", "authority", "need", "timing")
+
+
 def _coerce(spec: SettingSpec, value: Any) -> Any:
+    if spec.kind is bool:
+        if not isinstance(value, bool):
+            raise ValidationError(f"{spec.key} must be yes or no.", field=spec.key)
+        return value
+    if spec.key == "bant_required":
+        parts = [str(p).strip().lower() for p in (value or [])]
+        unknown = sorted(set(parts) - set(BANT_PARTS))
+        if unknown or isinstance(value, str):
+            raise ValidationError(f"bant_required takes parts of {', '.join(BANT_PARTS)}; "
+                                  f"not {', '.join(unknown) or value}.", field=spec.key)
+        return [p for p in BANT_PARTS if p in parts]
     try:
         coerced = spec.kind(value)
     except (TypeError, ValueError) as exc:

@@ -77,7 +77,7 @@ def test_configuration_and_people():
     for entity, rule in access.RULES.items():
         if not isinstance(rule, access.Reference):
             continue
-        admin_only = entity in ("team", "app_user", "team_setting")
+        admin_only = entity in ("team", "app_user")
         assert access.can_write(SUBJECTS["rep"], entity, {}, _nothing) is False, entity
         assert access.can_write(SUBJECTS["manager"], entity, {}, _nothing) is (not admin_only), entity
         assert access.can_write(SUBJECTS["admin"], entity, {}, _nothing) is True, entity

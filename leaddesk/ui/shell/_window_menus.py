@@ -91,6 +91,8 @@ class WindowMenus:
         pipeline_menu = bar.addMenu(self.tr("&Pipeline"))
         self._action(pipeline_menu, self.tr("&Lost reasons…"), self.edit_lost_reasons)
 
+        self._build_qualification_menu(bar)
+
         team_menu = bar.addMenu(self.tr("&Team"))
         self.sync_action = self._action(team_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")
         self.sync_action.setEnabled(self.sync.enabled)
