@@ -117,14 +117,36 @@ def get_setting(db: Database, key: str) -> Any:
     return spec.default if row is None or row.deleted else row.value
 
 
+def _store(s, key: str, value: Any) -> None:
+    row = s.get(TeamSetting, setting_id(key))
+    if row is None:
+        s.add(TeamSetting(id=setting_id(key), key=key, value=value))
+    elif row.value != value or row.deleted:
+        row.value = value
+        row.deleted = False
+
+
 def set_setting(db: Database, key: str, value: Any) -> Any:
     spec = _spec(key)
     value = _coerce(spec, value)
     with db.unit_of_work() as s:
-        row = s.get(TeamSetting, setting_id(key))
-        if row is None:
-            s.add(TeamSetting(id=setting_id(key), key=key, value=value))
-        else:
-            row.value = value
-            row.deleted = False
+        _store(s, key, value)
     return value
+
+
+def set_settings(db: Database, values: dict[str, Any]) -> dict[str, Any]:
+    """Save several settings in one unit of work (a settings screen's Save): every value is
+    checked first, and nothing is written unless all are acceptable. Also refuses a warm
+    threshold at or above the hot one (as they would be after the save). Returns the
+    stored values of the keys given (unchanged values are not rewritten)."""
+    cleaned = {key: _coerce(_spec(key), value) for key, value in values.items()}
+    with db.unit_of_work() as s:
+        if {"score_hot", "score_warm"} & set(cleaned):
+            after = read_in(s, "score_hot", "score_warm") | cleaned
+            if after["score_warm"] >= after["score_hot"]:
+                field = "score_warm" if "score_warm" in cleaned else "score_hot"
+                raise ValidationError(f"The warm score ({after['score_warm']}) must be below the hot score "
+                                      f"({after['score_hot']}).", field=field)
+        for key, value in cleaned.items():
+            _store(s, key, value)
+    return cleaned

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import exists, func, literal_column, or_, select
+from sqlalchemy import case, exists, func, literal_column, or_, select
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
@@ -351,3 +351,33 @@ def owners_for_filter(db: Database) -> list[tuple[uuid.UUID, str]]:
             select(User.id, User.name).where(User.deleted.is_(False), User.active.is_(True)).order_by(User.name))]
 
 
+
+
+@dataclass(frozen=True)
+class AccountPipeline:
+    """A pipeline as the account view's switcher offers it: the account's deals in it."""
+
+    pipeline_id: uuid.UUID
+    name: str
+    is_default: bool
+    deals: int
+    open_deals: int
+
+
+def account_pipelines(db: Database, account_id) -> list[AccountPipeline]:
+    """The live pipelines holding deals of the account (those the user may see), most open
+    deals first (then most deals, the default, the pipelines' order); the default pipeline
+    is listed too when no deal is in it, last, so a first deal can be added there."""
+    account_id = as_uuid(account_id, field="account_id")
+    is_open = case((Opportunity.status == OpportunityStatus.OPEN, 1), else_=0)
+    with db.reader() as s:
+        counts = {r.pipeline_id: (r.deals, r.open_deals or 0) for r in s.execute(
+            select(Opportunity.pipeline_id, func.count().label("deals"), func.sum(is_open).label("open_deals"))
+            .where(Opportunity.account_id == account_id, Opportunity.deleted.is_(False))
+            .group_by(Opportunity.pipeline_id))}
+        pipes = s.execute(select(Pipeline.id, Pipeline.name, Pipeline.is_default, Pipeline.position)
+                          .where(Pipeline.deleted.is_(False)).order_by(Pipeline.position, Pipeline.name)).all()
+    found = [AccountPipeline(p.id, p.name, p.is_default, *counts.get(p.id, (0, 0)))
+             for p in pipes if p.id in counts or p.is_default]
+    order = {p.id: i for i, p in enumerate(pipes)}
+    return sorted(found, key=lambda p: (-p.open_deals, -p.deals, not p.is_default, order[p.pipeline_id]))
