@@ -10,6 +10,7 @@ import uuid
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.db import Database
 from leaddesk.services.people import accounts, contacts
+from leaddesk.services.pipeline import board as board_service
 from leaddesk.services.dto import AccountDetail
 from leaddesk.ui import state
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
@@ -104,6 +106,7 @@ class AccountView(QWidget):
         self.board_host = QWidget()
         self.board_layout = QVBoxLayout(self.board_host)
         self.board_layout.setContentsMargins(0, 0, 0, 0)
+        self._build_pipeline_switch()
         self.board = self._make_board()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
@@ -124,12 +127,56 @@ class AccountView(QWidget):
         self.new_opp_button.clicked.connect(board.new_opportunity)
         return board
 
+    def _build_pipeline_switch(self) -> None:
+        """The pipelines holding this account's deals (with counts): the board shows one."""
+        self.pipeline_switch = QComboBox()
+        self.pipeline_switch.setObjectName("accountPipelines")
+        self.pipeline_switch.setToolTip(self.tr("The pipelines with deals of this account; the board shows the "
+                                                "chosen one"))
+        self.pipeline_switch.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.pipeline_switch.currentIndexChanged.connect(lambda _i: self._pipeline_chosen())
+        caption = QLabel(self.tr("&Pipeline:"))
+        caption.setBuddy(self.pipeline_switch)
+        row = QHBoxLayout()
+        row.setContentsMargins(8, 4, 8, 0)
+        row.addWidget(caption)
+        row.addWidget(self.pipeline_switch)
+        row.addStretch(1)
+        self.board_layout.addLayout(row)
+
     # --- loading ----------------------------------------------------------------------
     def show_account(self, account_id) -> None:
         self.account_id = account_id
         run_read(self, lambda: accounts.get_account(self.db, account_id)).success(self._show).run()
         self.contacts_model.reload()
-        self.board.set_account_filter(account_id)
+        self._load_pipelines(account_id, None)
+
+    def _load_pipelines(self, account_id, keep) -> None:
+        """Read the account's pipelines; show ``keep`` (None: the one with most open deals)."""
+        db = self.db
+        run_read(self, lambda: board_service.account_pipelines(db, account_id)).success(
+            lambda found: self._fill_pipelines(account_id, found, keep)).run()
+
+    def _fill_pipelines(self, account_id, found, keep) -> None:
+        if account_id != self.account_id:
+            return  # another account was opened meanwhile
+        combo = self.pipeline_switch
+        combo.blockSignals(True)
+        combo.clear()
+        for p in found:
+            text = self.tr("{0} ({1} open of {2})").format(p.name, p.open_deals, p.deals) if p.deals \
+                else self.tr("{0} (no deals yet)").format(p.name)
+            combo.addItem(text, p.pipeline_id)
+        index = next((i for i, p in enumerate(found) if p.pipeline_id == keep), 0)
+        combo.setCurrentIndex(index if found else -1)
+        combo.blockSignals(False)
+        chosen = combo.currentData()
+        if keep is None or chosen != keep or self.board.account_id != account_id:
+            self.board.show_pipeline(chosen, account_id=account_id)
+
+    def _pipeline_chosen(self) -> None:
+        if self.account_id is not None:
+            self.board.show_pipeline(self.pipeline_switch.currentData(), account_id=self.account_id)
 
     def _show(self, a: AccountDetail) -> None:
         self.account = a
@@ -151,6 +198,8 @@ class AccountView(QWidget):
                 run_read(self, lambda: accounts.get_account(self.db, self.account_id)).success(self._show).run()
         if changes is None or changes.entities & {"contact", "contact_email", "contact_phone"}:
             self.contacts_model.reload()
+        if changes is None or changes.entities & {"opportunity", "pipeline", "pipeline_stage"}:
+            self._load_pipelines(self.account_id, self.pipeline_switch.currentData())
 
     # --- actions ----------------------------------------------------------------------
     def edit_account(self) -> None:

@@ -153,6 +153,18 @@ class PipelinePage(PageFilters, QWidget):
             self.team_combo.addItem(t.name, t.id)
         self.team_combo.setCurrentIndex(max(0, combo_index(self.team_combo, team or "")))
 
+    def show_pipeline(self, pipeline_id, *, account_id=None) -> None:
+        """Show this pipeline's board (in an account view: of ``account_id``), as the account
+        view's pipeline switcher asks."""
+        self._pipeline_id = pipeline_id
+        if self._choices_loaded:
+            index = combo_index(self.pipeline_combo, pipeline_id)
+            if index >= 0:
+                self.pipeline_combo.blockSignals(True)
+                self.pipeline_combo.setCurrentIndex(index)
+                self.pipeline_combo.blockSignals(False)
+        self.set_account_filter(account_id if self.account_mode else self.account_id)
+
     def reload(self) -> None:
         """Read the board again with the current filters (stale answers are dropped)."""
         if not self._choices_loaded:

@@ -17,7 +17,7 @@ from leaddesk.db import Database
 from leaddesk.models.access import CONFIG
 from leaddesk.ui.team._definitions_tab import DefinitionsTab
 from leaddesk.ui.team._pipelines_tab import PipelinesTab
-from leaddesk.ui.team._settings_tab import SettingsTab
+from leaddesk.ui.team._settings_tab import SettingsTab, grouped_keys
 from leaddesk.ui.team.history_panel import restore_geometry, save_geometry
 
 
@@ -78,3 +78,6 @@ def open_team_settings(window) -> TeamSettingsDialog:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+__all__ = ["TeamSettingsDialog", "grouped_keys", "may_edit", "open_team_settings"]
