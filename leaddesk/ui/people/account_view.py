@@ -106,8 +106,8 @@ class AccountView(QWidget):
         self.board_host = QWidget()
         self.board_layout = QVBoxLayout(self.board_host)
         self.board_layout.setContentsMargins(0, 0, 0, 0)
-        self._build_pipeline_switch()
         self.board = self._make_board()
+        self._build_pipeline_switch()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.board_host)
@@ -137,12 +137,10 @@ class AccountView(QWidget):
         self.pipeline_switch.currentIndexChanged.connect(lambda _i: self._pipeline_chosen())
         caption = QLabel(self.tr("&Pipeline:"))
         caption.setBuddy(self.pipeline_switch)
-        row = QHBoxLayout()
-        row.setContentsMargins(8, 4, 8, 0)
-        row.addWidget(caption)
-        row.addWidget(self.pipeline_switch)
-        row.addStretch(1)
-        self.board_layout.addLayout(row)
+        bar = self.board.top_bar  # beside the board's own "Show closed" and totals
+        bar.insertWidget(0, caption)
+        bar.insertWidget(1, self.pipeline_switch)
+        bar.insertSpacing(2, 12)
 
     # --- loading ----------------------------------------------------------------------
     def show_account(self, account_id) -> None:
