@@ -192,3 +192,20 @@ def test_the_account_view_switches_to_a_deal_in_a_second_pipeline(qtbot, db, qtm
     assert combo.currentData() == default.id and combo.currentText() == f"{default.name} (2 open of 2)"
     qtbot.waitUntil(lambda: sorted(c.name for c in board.model.cards()) == ["Press line", "Spare parts"])
     del testers
+
+
+def test_a_manager_adds_and_renames_a_pipeline_and_adds_a_stage(manager_dialog, monkeypatch):
+    db, pipes = manager_dialog.db, manager_dialog.pipelines_tab
+    answers = iter(["Renewals", "Quote sent", "Renewals 2027", "Sales"])
+    monkeypatch.setattr(pipes, "ask_name", lambda *_a: next(answers))
+    pipes.add_pipeline_button.click()
+    renewals = next(p for p in pipelines.list_pipelines(db) if p.name == "Renewals")
+    assert pipes.current_pipeline_id() == renewals.id and [s.name for s in pipes.model.stages()] == ["New"]
+    pipes.add_stage_button.click()
+    assert [s.name for s in pipelines.list_stages(db, renewals.id)] == ["New", "Quote sent"]
+    assert pipes.current_stage().name == "Quote sent"
+    pipes.rename_pipeline_button.click()
+    assert pipelines.list_pipelines(db)[-1].name == "Renewals 2027"
+    pipes.rename_pipeline_button.click()  # "Sales" is taken: the service's refusal is shown
+    assert pipes.errors.is_shown() and "already exists" in pipes.errors.label.text()
+    assert [p.name for p in pipelines.list_pipelines(db)] == ["Sales", "Renewals 2027"]
