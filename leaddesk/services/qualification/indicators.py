@@ -72,17 +72,28 @@ def _clean(data: dict, *, partial: bool) -> dict:
         out["position"] = v.non_negative_int(data["position"], field="position", allow_none=False)
     if "criterion" in data:
         criterion = data["criterion"]
-        if criterion in (None, ""):
-            out["criterion"] = None
-        else:
-            if criterion == "hpi_met":
-                raise ValidationError("An HPI cannot be made of other HPIs: choose what the lead is or did.",
-                                      field="criterion")
+        if criterion == "hpi_met":
+            check_rule(criterion, None)  # refused with its reason
+        elif criterion not in (None, ""):
             criterion_of(criterion)
-            out["criterion"] = criterion
+        out["criterion"] = criterion or None
     if "params" in data:
         out["params"] = data["params"]
     return out
+
+
+def check_rule(criterion: str | None, params) -> tuple[str | None, dict]:
+    """An HPI's rule checked and normalised by the scoring engine's catalogue (pure):
+    ``(None, {})`` for a written-only HPI. Raises ValidationError."""
+    if criterion in (None, ""):
+        if params:
+            raise ValidationError("A written-only HPI takes no parameters: choose a criterion first.",
+                                  field="criterion")
+        return None, {}
+    if criterion == "hpi_met":
+        raise ValidationError("An HPI cannot be made of other HPIs: choose what the lead is or did.",
+                              field="criterion")
+    return criterion, clean_params(criterion, params)
 
 
 def _rule(s: Session, values: dict, current: Indicator | None = None) -> dict:
@@ -90,12 +101,8 @@ def _rule(s: Session, values: dict, current: Indicator | None = None) -> dict:
     if "criterion" not in values and "params" not in values:
         return values
     criterion = values.get("criterion", current.criterion if current is not None else None)
-    if criterion is None:
-        if values.get("params"):
-            raise ValidationError("A written-only HPI takes no parameters: choose a criterion first.",
-                                  field="criterion")
-        return {**values, "criterion": None, "params": {}}
-    params = clean_params(criterion, values.get("params", current.params if current is not None else None))
+    params = values.get("params", (current.params if current is not None else None) if criterion else None)
+    criterion, params = check_rule(criterion, params)
     persona_id = params.get("persona_id")
     if persona_id is not None:
         persona = s.get(Persona, uuid.UUID(persona_id))
@@ -186,9 +193,7 @@ def active_hpis(s: Session) -> list[IndicatorInfo]:
         criterion, params = obj.criterion, {}
         if criterion is not None:
             try:
-                if criterion == "hpi_met":
-                    raise ValidationError("nested")
-                params = clean_params(criterion, obj.params)
+                criterion, params = check_rule(criterion, obj.params)
             except ValidationError:
                 criterion = None
         out.append(_info(obj, criterion=criterion, params=params))
