@@ -105,7 +105,7 @@ class HpiTableModel(QAbstractTableModel):
                     return "—"
                 return _tr("counting…") if self.counts is None else f"{self.counts.get(h.id, 0):,}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return h.description or None
+            return rule_text(h) if column == 1 else h.description or None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and not h.active:
