@@ -127,3 +127,19 @@ def test_the_qualification_menu_opens_the_editor(qtbot, db):
     dialogs = window.findChildren(IndicatorEditor)
     assert len(dialogs) == 1 and dialogs[0].isVisible()
 
+
+
+def test_counts_follow_new_leads_once_changes_settle(qtbot, leads, monkeypatch):
+    from leaddesk.services.records import Changes
+    from leaddesk.ui.jobs import app_signals
+    from leaddesk.ui.qualification import indicator_editor
+
+    monkeypatch.setattr(indicator_editor, "RECOUNT_DELAY_MS", 50)
+    indicators.create_indicator(leads, name="Big firm", criterion="employees_between", params={"min": 250})
+    dialog = editor(qtbot, leads)
+    qtbot.waitUntil(lambda: cell(dialog, 0, 3) == "2")
+    big = accounts.create_account(leads, name="Huge Co", employees=9000)
+    made = contacts.create_contact(leads, given_name="New", family_name="Lead", account_id=big.id)
+    app_signals.data_changed.emit(Changes.of("contact", made.id), None)
+    assert dialog._recount.isActive() and cell(dialog, 0, 3) == "2"  # not at once: after the burst
+    qtbot.waitUntil(lambda: cell(dialog, 0, 3) == "3", timeout=3000)

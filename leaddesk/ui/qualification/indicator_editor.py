@@ -11,9 +11,10 @@ sentence. Reps (and anyone who is not a manager or admin) read the list only.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,6 +44,8 @@ from leaddesk.ui.qualification._indicator_parts import CRITERION_TEXT, HpiTableM
 from leaddesk.ui.widgets.form_errors import FormErrors
 
 EDITORS = (Role.MANAGER, Role.ADMIN)
+#: Changes to leads arrive in bursts (a sync, a bulk edit): recount once they settle.
+RECOUNT_DELAY_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,12 @@ class IndicatorEditor(QDialog):
         self.editable = False
         self.current: IndicatorInfo | None = None
         self._count_generation = 0
+        self._cancel = threading.Event()
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(RECOUNT_DELAY_MS)
+        self._recount.timeout.connect(self._count)
+        self.finished.connect(lambda _result: self._cancel.set())  # stop counting for a closed editor
         self.setWindowTitle(self.tr("High-probability indicators"))
         self.resize(980, 520)
         self._build()
@@ -189,23 +198,27 @@ class IndicatorEditor(QDialog):
         self._count()
 
     def _count(self) -> None:
+        self._recount.stop()
+        self._cancel.set()  # a count still running answers an older question
+        self._cancel = cancel = threading.Event()
         self._count_generation += 1
         generation, db = self._count_generation, self.db
         self.counted.setText(self.tr("Counting the leads that meet each HPI…"))
-        run_background(self, lambda: hpi_reach.leads_meeting(db)).success(
+        run_background(self, lambda: hpi_reach.leads_meeting(db, cancel=cancel)).success(
             lambda reach: self._counted(generation, reach)).run()
 
     def _counted(self, generation: int, reach) -> None:
-        if generation != self._count_generation:
+        if generation != self._count_generation or reach.cancelled:
             return
         self.model.set_counts(reach.met)
         self.counted.setText(self.tr("Leads checked now: {0:,} (lead, IQL, MQL, SQL and nurture).").format(reach.leads))
 
     def _on_data_changed(self, changes, _initiator) -> None:
         entities = getattr(changes, "entities", None)
-        if changes is None or (entities and entities & {"indicator", "persona", "contact", "account",
-                                                        "engagement_event"}):
+        if changes is None or (entities and entities & {"indicator", "persona"}):
             self.reload()
+        elif entities and entities & {"contact", "contact_email", "account", "engagement_event"}:
+            self._recount.start()  # the HPIs are the same; how many leads meet them may not be
 
     # --- editing ------------------------------------------------------------------------
     def _select(self, row: int) -> None:
