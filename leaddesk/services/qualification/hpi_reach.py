@@ -25,7 +25,7 @@ from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.qualification._bulk_scores import _Rule
 from leaddesk.services.qualification.dto import RuleInfo
 from leaddesk.services.qualification.leads import LEAD_STAGES
-from leaddesk.services.qualification.scoring import _contacts_query, _load_facts
+from leaddesk.services.qualification.scoring import _contacts_query, _ids, _load_facts
 from leaddesk.services.qualification.scoring_criteria import clean_params, engagement_keys
 
 BATCH_SIZE = 2000
@@ -68,20 +68,21 @@ def leads_meeting(db: Database, *, now: dt.datetime | None = None, batch_size: i
         if cancel is not None and cancel.is_set():
             return HpiReach(met, done, True)
         with db.reader() as s:
-            stmt = (_contacts_query().where(Contact.lifecycle_stage.in_(LEAD_STAGES))
+            # ids as the database holds them, as rescore_all reads them (no UUID made per row)
+            stmt = (_contacts_query(_ids(s, Contact.id, raw=True)).where(Contact.lifecycle_stage.in_(LEAD_STAGES))
                     .order_by(Contact.id).limit(batch_size))
             if last is not None:
                 stmt = stmt.where(Contact.id > last)
             rows = s.execute(stmt).all()
             if not rows:
                 break
-            facts = _load_facts(s, rows, keys, now)
+            facts = _load_facts(s, rows, keys, now, raw=True)
         for r in rows:
             for hid, test in tests.items():
                 if test.hits(facts[r.id]):
                     met[hid] += 1
         done += len(rows)
-        last = rows[-1].id
+        last = uuid.UUID(str(rows[-1].id))
     if not checks:
         with db.reader() as s:
             done = int(s.scalar(select(func.count()).select_from(Contact).where(
