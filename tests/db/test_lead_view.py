@@ -53,8 +53,12 @@ def test_lead_view_explains_the_lead(db):
     ops = personas.create_persona(db, name="Operations lead", job_titles=["Head of Operations"],
                                   seniorities=["director"], talking_points="Fewer stock-outs")
     personas.create_persona(db, name="Student", job_titles=["Student"])
-    indicators.create_indicator(db, name="Target industry", description="Logistics firms buy")
-    indicators.create_indicator(db, name="Runs 3+ warehouses")
+    indicators.create_indicator(db, name="Logistics firm", description="Logistics firms buy",
+                                criterion="industry_in", params={"values": ["logistics"]})
+    indicators.create_indicator(db, name="Runs 3+ warehouses", criterion="employees_between", params={"min": 500})
+    indicators.create_indicator(db, name="Competitor contract ends this year")  # written only
+    indicators.create_indicator(db, name="Pricing twice in 14 days", criterion="engagement",
+                                params={"kind": "pricing_page_visit", "min_count": 2, "within_days": 14})
     c = contacts.create_contact(db, given_name="Deniz", family_name="Kaya", job_title="Head of Operations",
                                 seniority="director", account_id=acme.id, owner_id=rep.id)
     campaigns.record_engagement(db, c.id, "pricing_page_visit", NOW - dt.timedelta(days=2))
@@ -81,8 +85,10 @@ def test_lead_view_explains_the_lead(db):
     assert view.persona is not None and view.persona.persona.id == ops.id and not view.persona_assigned
     assert view.persona.persona.talking_points == "Fewer stock-outs"
     assert view.persona.score == 100 and "job title 'Head of Operations' matches" in view.persona.reasons[0]
-    assert [i.name for i in view.indicators_met] == ["Target industry"]
-    assert [i.name for i in view.indicators] == ["Target industry", "Runs 3+ warehouses"]
+    assert [i.name for i in view.indicators_met] == ["Logistics firm"]  # 300 employees; one pricing visit in 14 days
+    assert [(i.name, i.checkable) for i in view.indicators] == [
+        ("Logistics firm", True), ("Runs 3+ warehouses", True), ("Competitor contract ends this year", False),
+        ("Pricing twice in 14 days", True)]
     assert view.bant is not None and view.bant.result is BantResult.POSITIVE
     assert (view.owner_id, view.owner_name) == (rep.id, "Zoe Rep")
     assert view.assigned_at is not None

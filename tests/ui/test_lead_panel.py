@@ -47,8 +47,9 @@ def lead(db):
     acme = accounts.create_account(db, name="Acme Logistics", industry="Logistics")
     ops = personas.create_persona(db, name="Operations lead", job_titles=["Head of Operations"],
                                   talking_points="Fewer stock-outs, faster picking")
-    indicators.create_indicator(db, name="Target industry")
-    indicators.create_indicator(db, name="Runs 3+ warehouses")
+    indicators.create_indicator(db, name="Logistics firm", criterion="industry_in", params={"values": ["logistics"]})
+    indicators.create_indicator(db, name="Runs 3+ warehouses", criterion="employees_between", params={"min": 500})
+    indicators.create_indicator(db, name="Competitor contract ends")
     definitions.update_definition(db, "lead", expected_version=None, name="Lead",
                                   definition="A person whose name is in our database",
                                   entry_criteria="Gave a business card or filled a form")
@@ -90,7 +91,8 @@ def test_selecting_a_contact_shows_its_lead_view(qtbot, page, lead):
         "+20 Decision-maker", "+15 Target industry", "+15 Pricing page, 2 days ago", "−10 Careers page, 5 days ago"]  # a minus sign, the name's hyphen kept
     assert panel.persona.text().startswith("Operations lead (100 % match)\njob title 'Head of Operations' matches")
     assert panel.talking_points.text() == "Fewer stock-outs, faster picking"
-    assert panel.indicators.text() == "1 of 2 met\n✓ Target industry\n✗ Runs 3+ warehouses"
+    assert panel.indicators.text() == ("1 of 2 met\n✓ Logistics firm\n✗ Runs 3+ warehouses\n"
+                                       "– Competitor contract ends (not checkable)")
     assert panel.stale.isHidden()  # the stored score is the live one
     assert panel.bant.text() == "Not qualified yet"
     assert plain(panel.owner.text()).startswith("Zoe Rep, assigned ")

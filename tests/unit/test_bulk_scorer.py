@@ -7,7 +7,8 @@ import uuid
 
 from leaddesk.services.qualification._bulk_scores import READS, Scorer
 from leaddesk.services.qualification.dto import ContactFacts, RuleInfo
-from leaddesk.services.qualification.scoring_criteria import CRITERIA, clean_params, evaluate
+from leaddesk.services.qualification.indicators import IndicatorInfo
+from leaddesk.services.qualification.scoring_criteria import CRITERIA, bind_hpis, clean_params, evaluate
 
 PERSONA = uuid.UUID("0192f0e0-0000-7000-8000-000000000001")
 PARAMS = {
@@ -23,7 +24,12 @@ PARAMS = {
     "engagement": {"kind": "pricing_page_visit", "min_count": 2, "within_days": 30},
     "persona_match": {"persona_id": str(PERSONA)},
     "lifecycle_in": {"values": ["mql", "sql"]},
+    "hpi_met": {"min_count": 2},
 }
+#: The HPIs the hpi_met rules are bound to (one of each kind of fact, and one retired).
+HPIS = [IndicatorInfo(id=uuid.uuid4(), name=f"hpi {c}", description=None, active=c != "country_in", position=i,
+                      version=1, criterion=c, params=clean_params(c, PARAMS[c]))
+        for i, c in enumerate(("industry_in", "employees_between", "engagement", "country_in"))]
 
 
 def _rule(i, criterion, points, family=None):
@@ -34,7 +40,7 @@ def _rule(i, criterion, points, family=None):
 
 def test_every_criterion_is_covered_here():
     assert set(PARAMS) == set(CRITERIA)
-    assert set(READS) | {"engagement"} == set(CRITERIA)
+    assert set(READS) | {"engagement", "hpi_met"} == set(CRITERIA)
 
 
 def test_scorer_matches_evaluate_on_random_contacts():
@@ -42,6 +48,9 @@ def test_scorer_matches_evaluate_on_random_contacts():
     rules = [_rule(i, c, rnd.choice([-20, -5, 5, 10, 15])) for i, c in enumerate(CRITERIA)]
     rules.append(_rule(99, "seniority_in", 7, family="interest"))  # a family other than the usual
     rules.append(RuleInfo(**{**rules[0].__dict__, "id": uuid.uuid4(), "active": False}))
+    rules.append(RuleInfo(name="one HPI", family="interest", criterion="hpi_met", points=9,
+                          params=clean_params("hpi_met", {"indicator_id": str(HPIS[2].id)})))
+    rules = bind_hpis(rules, HPIS)
     scorer = Scorer(rules)
     hits = set()
     for _ in range(3000):
@@ -60,4 +69,4 @@ def test_scorer_matches_evaluate_on_random_contacts():
         want = evaluate(rules, facts)
         assert scorer.score(facts) == (want.fit, want.interest), facts
         hits.update(r.name for r in want.reasons)
-    assert len(hits) == len(CRITERIA) + 1  # every active rule hits somewhere
+    assert len(hits) == len(CRITERIA) + 2  # every active rule hits somewhere

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from leaddesk.models import Campaign, Indicator, LostReason, Persona, Pipeline, PipelineStage, Team, User
 from leaddesk.models.enums import CampaignKind, Role
 from leaddesk.services import validation as v
+from leaddesk.services.qualification.indicators import check_rule as hpi_rule
 from leaddesk.services.demo._plan import DAY, _Camp, _Pick, _Pipe, _Rep
 from leaddesk.services.demo._tables import (
     INDICATORS,
@@ -143,7 +144,9 @@ class _FixedRecords:
         new = set(missing(Persona, [r["id"] for r in persona_rows]))
         self.insert(s, "personas", Persona, [r for r in persona_rows if r["id"] in new], len(new))
         self.persona_ids = [r["id"] for r in persona_rows]
-        ind_rows = [dict(id=uuid.uuid5(DEMO_NAMESPACE, f"indicator/{n}"), name=n, description=d, position=i)
-                    for i, (n, d) in enumerate(INDICATORS)]
+        # HPIs are rules of the scoring engine, checked by the indicators service's own check
+        ind_rows = [dict(id=uuid.uuid5(DEMO_NAMESPACE, f"indicator/{n}"), name=n, description=d, position=i,
+                         **dict(zip(("criterion", "params"), hpi_rule(c, p))))
+                    for i, (n, d, c, p) in enumerate(INDICATORS)]
         new = set(missing(Indicator, [r["id"] for r in ind_rows]))
         self.insert(s, "indicators", Indicator, [r for r in ind_rows if r["id"] in new], len(new))

@@ -164,7 +164,9 @@ PERSONAS = tuple(
 )
 _persona_names = [p[0] for p in PERSONAS]
 PERSONA_OF_DEPARTMENT = {dept: _persona_names.index(name) for dept, name in _market["persona_of_department"].items()}
-INDICATORS = tuple((i["name"], i["description"]) for i in _market["indicator"])
+#: (name, description, criterion or None, params) of the HPIs.
+INDICATORS = tuple((i["name"], i["description"], i.get("criterion"), dict(i.get("params", {})))
+                   for i in _market["indicator"])
 
 INTEREST_KINDS = tuple((EngagementKind(kind), weight) for kind, weight in _market["interest_kinds"])
 ENGAGEMENT_DETAILS = {

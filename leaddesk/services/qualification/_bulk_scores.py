@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.qualification.dto import ContactFacts, RuleInfo
-from leaddesk.services.qualification.scoring_criteria import CRITERIA
+from leaddesk.services.qualification.scoring_criteria import CRITERIA, HPI_CHECKS
 
 #: criterion -> the one ContactFacts field its test reads.
 READS = {
@@ -70,7 +70,8 @@ class Scorer:
     """``Scorer(rules).score(facts)`` == ``(evaluate(rules, facts).fit, .interest)``."""
 
     def __init__(self, rules: Iterable[RuleInfo]):
-        self._rules = [_Rule(r) for r in rules if r.active and r.points and r.criterion in CRITERIA]
+        self._rules = [_HpiMet(r) if r.criterion == "hpi_met" else _Rule(r)
+                       for r in rules if r.active and r.points and r.criterion in CRITERIA]
 
     def score(self, facts: ContactFacts) -> tuple[int, int]:
         fit = interest = 0
@@ -81,3 +82,22 @@ class Scorer:
                 else:
                     interest += rule.points
         return fit, interest
+
+
+# --- hpi_met (issue #12 point 6): each HPI the rule checks is remembered like a rule --------
+
+class _HpiMet:
+    """An ``hpi_met`` rule (bound by ``scoring_criteria.bind_hpis``): the HPIs it checks are
+    one-fact rules, so each keeps its verdicts per value as :class:`_Rule` does."""
+
+    __slots__ = ("points", "fit", "checks", "need")
+
+    def __init__(self, rule: RuleInfo):
+        self.points = rule.points
+        self.fit = ScoreFamily(rule.family) is ScoreFamily.FIT
+        self.checks = [_Rule(RuleInfo(name="", family=rule.family, criterion=c, params=p, points=1))
+                       for c, p in rule.params.get(HPI_CHECKS, ())]
+        self.need = rule.params.get("min_count") or 1
+
+    def hits(self, facts: ContactFacts) -> bool:
+        return sum(1 for check in self.checks if check.hits(facts)) >= self.need

@@ -11,10 +11,9 @@ are exactly the rules that make the score *now*. Viewing never writes: the cache
 Each reason of an engagement rule carries the time of the latest engagement of its kind
 in the rule's window, so the panel can say "+15 pricing page, 2 days ago".
 
-HPIs met: until indicators get rules of their own (issue #12, point 6, by migration), an
-indicator counts as met when a scoring rule *of the same name* matches the lead. A team
-that names a rule after its HPI ("Runs 3+ warehouses") sees it met; the others show as not
-met yet. This is the only link between the two tables today.
+HPIs: every active high-probability indicator is checked against the same facts with the
+scoring engine's criteria (:func:`~leaddesk.services.qualification.indicators.hpis_met`);
+a written-only HPI is listed as not checkable.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound
-from leaddesk.models import Bant, Contact, EngagementEvent, FunnelStageDefinition, Indicator, Persona, User
+from leaddesk.models import Bant, Contact, EngagementEvent, FunnelStageDefinition, Persona, User
 from leaddesk.models.enums import LifecycleStage, ScoreFamily
 from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification.bant import _detail as _bant_detail
@@ -41,7 +40,7 @@ from leaddesk.services.qualification.dto import (
     StageDefinition,
     Thresholds,
 )
-from leaddesk.services.qualification.indicators import IndicatorInfo
+from leaddesk.services.qualification.indicators import IndicatorInfo, active_hpis, hpis_met
 from leaddesk.services.qualification.personas import _detail as _persona_detail
 from leaddesk.services.qualification.personas import score_persona
 from leaddesk.services.qualification.scoring import _contacts_query, _load_facts, _scoring_rules
@@ -82,6 +81,8 @@ class LeadView:
     #: The assigned persona's match if the contact has one, else the best match (or None).
     persona: PersonaMatch | None
     persona_assigned: bool
+    #: The active HPIs the lead meets; ``indicators`` are all active ones (written-only
+    #: ones have ``checkable`` False: they can be neither met nor missed).
     indicators_met: tuple[IndicatorInfo, ...]
     indicators: tuple[IndicatorInfo, ...]
     #: The latest BANT of the contact, None when never qualified.
@@ -99,12 +100,6 @@ def reason_text(reason: LeadReason, *, ago: str | None = None) -> str:
     """"+15 Visited the pricing page (30 days)" and, with ``ago``, ", 2 days ago"."""
     head = f"{reason.points:+d} {reason.name}"
     return f"{head}, {ago}" if ago else head
-
-
-def indicators_met(indicators, reason_names) -> tuple:
-    """The indicators whose name is the name of a matching rule (case-insensitive)."""
-    names = {n.casefold().strip() for n in reason_names}
-    return tuple(i for i in indicators if i.name.casefold().strip() in names)
 
 
 def _latest_engagement(s: Session, contact_id: uuid.UUID, rules: list[RuleInfo],
@@ -171,7 +166,8 @@ def lead_view(db: Database, contact_id, *, now: dt.datetime | None = None) -> Le
         if head is None or row is None:
             raise NotFound("contact", contact_id)
         rules = _scoring_rules(s)
-        facts = _load_facts(s, [row], engagement_keys(rules), now)[cid]
+        all_hpis = tuple(active_hpis(s))
+        facts = _load_facts(s, [row], engagement_keys([*rules, *all_hpis]), now)[cid]
         breakdown = evaluate(rules, facts, limits)
         reasons = _reasons(rules, breakdown, _latest_engagement(s, cid, rules, now))
         stage = LifecycleStage(row.lifecycle_stage)
@@ -179,9 +175,6 @@ def lead_view(db: Database, contact_id, *, now: dt.datetime | None = None) -> Le
             FunnelStageDefinition.stage == stage, FunnelStageDefinition.deleted.is_(False))
             .order_by(FunnelStageDefinition.position).limit(1))
         persona, assigned = _persona(s, head, row)
-        all_hpis = tuple(to_dto(i, IndicatorInfo) for i in s.scalars(
-            select(Indicator).where(Indicator.deleted.is_(False), Indicator.active.is_(True))
-            .order_by(Indicator.position, Indicator.name)))
         bant = s.scalars(select(Bant).where(Bant.contact_id == cid, Bant.deleted.is_(False))
                          .order_by(Bant.assessed_at.desc(), Bant.id.desc()).limit(1)).first()
         return LeadView(
@@ -192,7 +185,7 @@ def lead_view(db: Database, contact_id, *, now: dt.datetime | None = None) -> Le
             quadrant=breakdown.quadrant, thresholds=limits, reasons=reasons,
             stored_fit=int(row.fit_score or 0), stored_interest=int(row.interest_score or 0),
             persona=persona, persona_assigned=assigned,
-            indicators_met=indicators_met(all_hpis, (r.name for r in reasons)), indicators=all_hpis,
+            indicators_met=hpis_met(all_hpis, facts), indicators=all_hpis,
             bant=_bant_detail(bant) if bant is not None else None,
             owner_id=head.owner_id, owner_name=head.owner_name, assigned_at=head.assigned_at,
         )

@@ -3,7 +3,7 @@
 :func:`list_leads` returns, for each lead, its stage, owner, best persona and the score
 explained: fit, interest, temperature, the fit x interest quadrant and the rules that made
 it, with when the lead last did what an engagement rule counts ("+15 Visited the pricing
-page (30 days), 2 days ago"). The breakdown is computed now, with the team's current rules
+page (30 days), 2 days ago"), and the team's high-probability indicators (HPIs) it meets. The breakdown is computed now, with the team's current rules
 (:func:`scoring_criteria.evaluate`, as ``rescore_all`` does); the list is ordered by the
 stored score, which ``rescore_all`` refreshes. A fixed number of queries per 1,000 leads
 listed (contacts; e-mails; engagement counts and last times), never one per lead.
@@ -25,6 +25,7 @@ from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Per
 from leaddesk.models.enums import LifecycleStage, ScoreFamily
 from leaddesk.services.qualification import scoring
 from leaddesk.services.qualification.dto import ContactFacts, Grade, Quadrant, RuleInfo
+from leaddesk.services.qualification.indicators import IndicatorInfo, active_hpis, hpis_met
 from leaddesk.services.qualification.scoring_criteria import engagement_keys, evaluate
 
 #: Stages listed when none is asked for: the leads still being qualified or nurtured.
@@ -65,8 +66,7 @@ class LeadSummary:
     grade: Grade
     quadrant: Quadrant
     persona: str | None
-    #: The team's high-probability indicators this lead meets (none are evaluable per lead
-    #: yet: indicators are named, not rules; kept here so readers need not change).
+    #: The names of the team's active high-probability indicators this lead meets.
     hpis_met: tuple[str, ...]
     reasons: tuple[LeadReason, ...]
 
@@ -109,6 +109,7 @@ def list_leads(db: Database, *, stage=None, owner_email: str | None = None, limi
     now = _aware(now or dt.datetime.now(dt.timezone.utc))
     with db.reader() as s:
         rules = scoring.usable_rules(s)
+        hpis = active_hpis(s)
         stmt = (
             select(Contact.id, Contact.display_name, Contact.job_title, Contact.seniority, Contact.department,
                    Contact.country, Contact.lifecycle_stage, Contact.persona_id, Account.name.label("company"),
@@ -128,11 +129,12 @@ def list_leads(db: Database, *, stage=None, owner_email: str | None = None, limi
         rows = s.execute(stmt).all()
         out: list[LeadSummary] = []
         for start in range(0, len(rows), CHUNK):
-            out.extend(_summaries(s, rows[start:start + CHUNK], rules, limits, now))
+            out.extend(_summaries(s, rows[start:start + CHUNK], rules, hpis, limits, now))
     return out
 
 
-def _summaries(s, rows: Sequence, rules: list[RuleInfo], limits, now: dt.datetime) -> list[LeadSummary]:
+def _summaries(s, rows: Sequence, rules: list[RuleInfo], hpis: list[IndicatorInfo], limits,
+               now: dt.datetime) -> list[LeadSummary]:
     ids = [r.id for r in rows]
     domains: dict[uuid.UUID, set[str]] = defaultdict(set)
     first_email: dict[uuid.UUID, str] = {}
@@ -143,7 +145,7 @@ def _summaries(s, rows: Sequence, rules: list[RuleInfo], limits, now: dt.datetim
     ):
         domains[cid].add(normalized.rpartition("@")[2])
         first_email.setdefault(cid, address)
-    keys = engagement_keys(rules)
+    keys = engagement_keys([*rules, *hpis])
     counts: dict[uuid.UUID, dict] = {}
     last: dict[uuid.UUID, dict] = {}
     if keys:
@@ -184,6 +186,6 @@ def _summaries(s, rows: Sequence, rules: list[RuleInfo], limits, now: dt.datetim
             id=r.id, name=r.display_name, company=r.company, email=first_email.get(r.id),
             stage=LifecycleStage(r.lifecycle_stage), owner_email=r.owner_email, fit=result.fit,
             interest=result.interest, score=result.total, grade=result.grade, quadrant=result.quadrant,
-            persona=r.persona, hpis_met=(), reasons=tuple(reasons),
+            persona=r.persona, hpis_met=tuple(h.name for h in hpis_met(hpis, facts)), reasons=tuple(reasons),
         ))
     return out

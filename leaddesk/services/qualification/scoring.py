@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, lazyload
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
-from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Persona, ScoringRule
+from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Indicator, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification._bulk_scores import Scorer
+from leaddesk.services.qualification.indicators import active_hpis
 from leaddesk.services.qualification.dto import (
     ContactFacts,
     RescoreResult,
@@ -35,6 +36,7 @@ from leaddesk.services.qualification.dto import (
 )
 from leaddesk.services.qualification.scoring_criteria import (
     CRITERIA,
+    bind_hpis,
     clean_params,
     clean_rule,
     engagement_keys,
@@ -58,6 +60,12 @@ def _check_persona(s: Session, params: dict) -> None:
         if persona is None or persona.deleted:
             raise ValidationError("The persona this rule looks for does not exist (any more).",
                                   field="params.persona_id")
+    indicator_id = params.get("indicator_id")
+    if indicator_id is not None:
+        indicator = s.get(Indicator, uuid.UUID(indicator_id))
+        if indicator is None or indicator.deleted:
+            raise ValidationError("The HPI this rule looks for does not exist (any more).",
+                                  field="params.indicator_id")
 
 
 def _rule(obj: ScoringRule) -> RuleInfo:
@@ -116,7 +124,8 @@ def _rules_query(*, active_only: bool, deleted: bool = False):
 
 def _scoring_rules(s: Session) -> list[RuleInfo]:
     """Active rules, re-checked: sync merges fields one by one, so a criterion edited on one
-    laptop and params edited on another can meet; such a rule is skipped, not fatal."""
+    laptop and params edited on another can meet; such a rule is skipped, not fatal.
+    ``hpi_met`` rules come bound to the active HPIs' rules (one more query, only if any)."""
     usable = []
     for obj in s.scalars(_rules_query(active_only=True)):
         try:
@@ -124,6 +133,8 @@ def _scoring_rules(s: Session) -> list[RuleInfo]:
         except ValidationError:
             continue
         usable.append(to_dto(obj, RuleInfo, params=params))
+    if any(r.criterion == "hpi_met" for r in usable):
+        usable = bind_hpis(usable, active_hpis(s))
     return usable
 
 

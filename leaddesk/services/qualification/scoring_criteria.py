@@ -10,6 +10,7 @@ without one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ from leaddesk.services.records import as_uuid
 FIELDS = ("name", "family", "criterion", "params", "points", "active", "position")
 MAX_POINTS = 100
 ITEM_NAMES = {"words": "word of the job title", "domains": "e-mail domain"}
+#: At most this many active high-probability indicators (HPIs): the domain brief's 3-5.
+HPI_LIMIT = 5
+#: Where :func:`bind_hpis` puts the HPI rules an ``hpi_met`` rule checks, in its params:
+#: ((criterion, params), ...). Never stored: added to the rules as scoring reads them.
+HPI_CHECKS = "_hpis"
 
 
 # --- the criteria vocabulary: params checks (normalising) and tests ---------------------
@@ -132,6 +138,33 @@ def _persona(params: dict) -> dict:
         raise _bad("persona_id", "Choose the persona this rule looks for.") from exc
 
 
+def _hpi(params: dict) -> dict:
+    by_id, by_count = params.get("indicator_id") not in (None, ""), params.get("min_count") not in (None, "")
+    if by_id == by_count:
+        raise _bad("", "Give either the HPI to look for ('indicator_id') or how many HPIs must be met "
+                       "('min_count'), not both.")
+    if by_id:
+        try:
+            return {"indicator_id": str(as_uuid(params["indicator_id"], field="params.indicator_id"))}
+        except ValidationError as exc:
+            raise _bad("indicator_id", "Choose the HPI this rule looks for.") from exc
+    count = _whole(params, "min_count", minimum=1, required=True)
+    if count > HPI_LIMIT:
+        raise _bad("min_count", f"A team has at most {HPI_LIMIT} active HPIs: 'min_count' must be 1 to {HPI_LIMIT}.")
+    return {"min_count": count}
+
+
+def _hpis_met(p: dict, f: ContactFacts) -> bool:
+    """At least min_count (or, for one indicator_id, 1) of the bound HPI rules match."""
+    need, met = p.get("min_count") or 1, 0
+    for criterion, params in p.get(HPI_CHECKS, ()):
+        if CRITERIA[criterion].test(params, f):
+            met += 1
+            if met >= need:
+                return True
+    return False
+
+
 def _has(needles: Iterable[str], value: str | None) -> bool:
     return bool(value) and any(phrase_in(n, value) for n in needles)
 
@@ -197,6 +230,9 @@ CRITERIA: dict[str, Criterion] = {
     "lifecycle_in": Criterion(
         FIT, ("values",), lambda p: _list(p, "values", _member(LifecycleStage, "values")),
         lambda p, f: f.lifecycle_stage in p["values"], "the lifecycle stage is one of the values"),
+    "hpi_met": Criterion(
+        FIT, ("indicator_id", "min_count"), _hpi, _hpis_met,
+        "the lead meets the high-probability indicator (indicator_id), or at least min_count of the active ones"),
 }
 
 
@@ -247,10 +283,34 @@ def evaluate(rules: Iterable[RuleInfo], facts: ContactFacts, thresholds: Thresho
     return ScoreBreakdown(fit, interest, total, grade, quadrant, tuple(reasons))
 
 
-def engagement_keys(rules: Iterable[RuleInfo]) -> list[tuple[str, int | None]]:
-    """The (kind, within_days) counts the rules need."""
-    keys = {(r.params["kind"], r.params.get("within_days")) for r in rules if r.criterion == "engagement" and r.active}
+def engagement_keys(rules: Iterable) -> list[tuple[str, int | None]]:
+    """The (kind, within_days) counts the rules need: scoring rules (with the HPIs their
+    ``hpi_met`` rules are bound to) and HPIs themselves (anything with ``criterion``,
+    ``params`` and ``active``)."""
+    keys = set()
+    for r in rules:
+        if not r.active:
+            continue
+        checks = r.params.get(HPI_CHECKS, ()) if r.criterion == "hpi_met" else ((r.criterion, r.params),)
+        keys.update((p["kind"], p.get("within_days")) for c, p in checks if c == "engagement")
     return sorted(keys, key=lambda k: (k[0], k[1] or 0))
+
+
+def bind_hpis(rules: Iterable[RuleInfo], hpis: Iterable) -> list[RuleInfo]:
+    """``rules`` with each ``hpi_met`` rule's params given the HPI rules it checks (under
+    :data:`HPI_CHECKS`): the one of its ``indicator_id``, or every active checkable HPI for
+    ``min_count``. An HPI that is retired, deleted or only written makes such a rule match
+    nothing. ``hpis`` are checked HPIs (``id``, ``criterion``, ``params``, ``active``)."""
+    checkable = [(str(h.id), h.criterion, h.params) for h in hpis
+                 if h.active and h.criterion in CRITERIA and h.criterion != "hpi_met"]
+    out = []
+    for rule in rules:
+        if rule.criterion == "hpi_met":
+            wanted = rule.params.get("indicator_id")
+            checks = tuple((c, p) for i, c, p in checkable if wanted is None or i == wanted)
+            rule = dataclasses.replace(rule, params={**rule.params, HPI_CHECKS: checks})
+        out.append(rule)
+    return out
 
 
 # --- rules ------------------------------------------------------------------------------

@@ -184,17 +184,22 @@ class LeadPanel(QWidget):
                              else self.tr("No scoring rule gives or takes points yet."))
         self._fill_stage(v)
         self._fill_persona(v)
-        met = {i.id for i in v.indicators_met}
-        if v.indicators:
-            marks = "\n".join(("✓ " if i.id in met else "✗ ") + i.name for i in v.indicators)
-            self._set(self.indicators, self.tr("{0} of {1} met").format(len(met), len(v.indicators)) + "\n" + marks)
-        else:
-            self._set(self.indicators, self.tr("The team has named no HPIs yet."))
+        self._set(self.indicators, self.hpi_text(v))
         self._set(self.bant, self.bant_text(v))
         owner = v.owner_name or self.tr("Unassigned")
         if v.owner_name and v.assigned_at is not None:
             owner = self.tr("{0}, assigned {1}").format(owner, isolated(format_moment(v.assigned_at)))
         self._set(self.owner, owner)
+
+    def hpi_text(self, v: LeadView) -> str:
+        """"2 of 3 met" then ✓ met, ✗ not met, – not checkable (a written-only HPI)."""
+        if not v.indicators:
+            return self.tr("The team has named no HPIs yet.")
+        met = {i.id for i in v.indicators_met}
+        checkable = [i for i in v.indicators if i.checkable]
+        marks = "\n".join(("✓ " + i.name) if i.id in met else ("✗ " + i.name) if i.checkable
+                          else "– " + self.tr("{0} (not checkable)").format(i.name) for i in v.indicators)
+        return self.tr("{0} of {1} met").format(len(met), len(checkable)) + "\n" + marks
 
     def reason_lines(self, v: LeadView) -> list[str]:
         # a true minus sign for the negative points, never in the rule's name
