@@ -82,16 +82,21 @@ def create_rule(db: Database, **data) -> RuleInfo:
 
 def update_rule(db: Database, rule_id, *, expected_version: int | None, **data) -> RuleInfo:
     """Change a rule; a new criterion or new params are checked together."""
-    values = clean_rule(data, partial=True)
     with db.unit_of_work() as s:
-        obj = get_row(s, ScoringRule, rule_id)
-        check_version(obj, expected_version)
-        if "criterion" in values or "params" in values:
-            values["params"] = clean_params(values.get("criterion", obj.criterion), values.get("params", obj.params))
-            _check_persona(s, values["params"])
-        if assign(obj, values):
-            s.flush()
-        return _rule(obj)
+        return update_rule_in(s, rule_id, expected_version=expected_version, **data)
+
+
+def update_rule_in(s: Session, rule_id, *, expected_version: int | None, **data) -> RuleInfo:
+    """:func:`update_rule` inside the caller's unit of work (several rules changed together)."""
+    values = clean_rule(data, partial=True)
+    obj = get_row(s, ScoringRule, rule_id)
+    check_version(obj, expected_version)
+    if "criterion" in values or "params" in values:
+        values["params"] = clean_params(values.get("criterion", obj.criterion), values.get("params", obj.params))
+        _check_persona(s, values["params"])
+    if assign(obj, values):
+        s.flush()
+    return _rule(obj)
 
 
 def get_rule(db: Database, rule_id, *, include_deleted: bool = False) -> RuleInfo:
