@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.db import Database
@@ -88,15 +88,20 @@ class LearningReport:
 
 # --- outcomes and facts -------------------------------------------------------------------
 
-def _deal(status: OpportunityStatus):
-    return exists().where(Opportunity.primary_contact_id == Contact.id, Opportunity.status == status,
-                          Opportunity.deleted.is_(False))
-
-
-def _outcomes():
-    won = or_(Contact.lifecycle_stage == LifecycleStage.CUSTOMER, _deal(OpportunityStatus.WON))
-    lost = and_(~won, or_(Contact.lifecycle_stage == LifecycleStage.DISQUALIFIED, _deal(OpportunityStatus.LOST)))
-    return won, lost
+def _outcomes(s: Session) -> dict[uuid.UUID, bool]:
+    """Closed lead id -> won (True) or lost (False): two small set-based reads."""
+    won: set[uuid.UUID] = set()
+    lost: set[uuid.UUID] = set()
+    stages = (LifecycleStage.CUSTOMER, LifecycleStage.DISQUALIFIED)
+    for cid, stage in s.execute(select(Contact.id, Contact.lifecycle_stage)
+                                .where(Contact.deleted.is_(False), Contact.lifecycle_stage.in_(stages))):
+        (won if stage == LifecycleStage.CUSTOMER else lost).add(cid)
+    statuses = (OpportunityStatus.WON, OpportunityStatus.LOST)
+    for cid, status in s.execute(select(Opportunity.primary_contact_id, Opportunity.status)
+                                 .where(Opportunity.deleted.is_(False), Opportunity.status.in_(statuses),
+                                        Opportunity.primary_contact_id.is_not(None))):
+        (won if status == OpportunityStatus.WON else lost).add(cid)
+    return {cid: cid in won for cid in won | lost}
 
 
 def _indicator_rules(s: Session) -> list[RuleInfo]:
@@ -121,37 +126,29 @@ def _count(db: Database, rules: list[RuleInfo], now: dt.datetime, batch_size: in
     tests = [_Rule(r) for r in rules]
     cells = [[0, 0, 0, 0] for _ in rules]
     keys = engagement_keys(rules)
-    won_expr, lost_expr = _outcomes()
     won = lost = 0
-    last: uuid.UUID | None = None
     with db.reader() as s:
-        total = s.scalar(select(func.count()).select_from(Contact)
-                         .where(Contact.deleted.is_(False), or_(won_expr, lost_expr))) or 0
+        outcomes = _outcomes(s)
+        ids = sorted(outcomes)
         if progress:
-            progress(0, total)
-        while True:
+            progress(0, len(ids))
+        for at in range(0, len(ids), batch_size):
             if cancel is not None and cancel.is_set():
                 return cells, won, lost, True
-            stmt = (scoring._contacts_query(scoring._ids(s, Contact.id, raw=True))
-                    .add_columns(won_expr.label("won"))
-                    .where(or_(won_expr, lost_expr)).order_by(Contact.id).limit(batch_size))
-            if last is not None:
-                stmt = stmt.where(Contact.id > last)
-            rows = s.execute(stmt).all()
-            if not rows:
-                break
-            facts = scoring._load_facts(s, rows, keys, now, raw=True)
+            chunk = ids[at:at + batch_size]
+            stmt = scoring._contacts_query(scoring._ids(s, Contact.id, raw=True)).where(Contact.id.in_(chunk))
+            rows = s.execute(stmt).all()  # a deleted contact's deal does not count
+            facts = scoring._load_facts(s, rows, keys, now, raw=True, sparse=True)
             for r in rows:
-                f, outcome = facts[r.id], 0 if r.won else 1
+                f, outcome = facts[r.id], 0 if outcomes[uuid.UUID(r.id)] else 1
                 for test, cell in zip(tests, cells):
                     cell[outcome if test.hits(f) else 2 + outcome] += 1
                 if outcome:
                     lost += 1
                 else:
                     won += 1
-            last = uuid.UUID(rows[-1].id)
             if progress:
-                progress(won + lost, max(total, won + lost))
+                progress(min(at + batch_size, len(ids)), len(ids))
     return cells, won, lost, False
 
 

@@ -169,16 +169,23 @@ def _contacts_query(contact_id=Contact.id):
     )
 
 
-def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw: bool = False) -> dict:
+def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw: bool = False,
+                sparse: bool = False) -> dict:
     """Facts of ``rows`` (sorted by id) with two set-based queries over their id range,
-    keyed by the rows' ids (strings when ``raw``, see :func:`_ids`)."""
+    keyed by the rows' ids (strings when ``raw``, see :func:`_ids`). ``sparse``: the rows
+    are a few of the contacts in their range (learning's closed leads), so the queries
+    name their ids instead of reading the whole range."""
     if not rows:
         return {}
     lo, hi = (uuid.UUID(str(rows[0].id)), uuid.UUID(str(rows[-1].id))) if raw else (rows[0].id, rows[-1].id)
+
+    def among(col):
+        return col.in_([uuid.UUID(str(r.id)) for r in rows]) if sparse else col.between(lo, hi)
+
     domains: dict = defaultdict(set)
     for cid, address in s.execute(
         select(_ids(s, ContactEmail.contact_id, raw), ContactEmail.address_normalized)
-        .where(ContactEmail.contact_id.between(lo, hi), ContactEmail.deleted.is_(False))
+        .where(among(ContactEmail.contact_id), ContactEmail.deleted.is_(False))
     ):
         domains[cid].add(address.rpartition("@")[2])
     counts: dict = {}
@@ -190,7 +197,7 @@ def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw
             for kind, days in keys
         ]
         stmt = (select(_ids(s, ev.contact_id, raw), *columns)
-                .where(ev.contact_id.between(lo, hi), ev.deleted.is_(False),
+                .where(among(ev.contact_id), ev.deleted.is_(False),
                        ev.kind.in_(sorted({k for k, _ in keys})))
                 .group_by(ev.contact_id))
         for row in s.execute(stmt):
