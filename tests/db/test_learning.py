@@ -156,3 +156,18 @@ def test_reps_are_refused_and_managers_may_accept(db, rules, make_db):
     as_mia.write.subject = Subject(mia.id, "manager", frozenset({mia.id, bob.id}))
     learning.accept(as_mia, [(director.id, 15, director.version)])
     assert scoring.get_rule(db, director.id).points == 15
+
+
+def test_the_demo_history_teaches_something(empty_db):
+    """The demo's customers lean to the titles the rules favour (demo/_outcomes.py): the
+    decision-maker rule goes with wins, free web-mail with losses; proposals are made."""
+    from leaddesk.services.demo import generate as demo
+
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com")
+    demo.generate(empty_db, "small", seed=7, now=NOW)
+    report = learning.learn(empty_db, now=NOW)
+    assert report.closed >= learning.MIN_OUTCOMES
+    by_name = {r.name: r for r in report.rows}
+    assert by_name["Decision-maker seniority (director and above)"].counts.lift > 1.2
+    assert by_name["Only a free web-mail address"].counts.lift < 0.5
+    assert sum(r.proposed is not None for r in report.rows) >= 4
