@@ -98,9 +98,9 @@ def too_few(counts: Counts, closed: int) -> str | None:
     if closed < MIN_OUTCOMES:
         return f"Too few outcomes: {closed} closed leads, {MIN_OUTCOMES} needed."
     if counts.hits < MIN_HITS:
-        return f"Too few outcomes: it holds on {counts.hits} closed leads, {MIN_HITS} needed."
+        return f"Too few outcomes: holds on {counts.hits}, {MIN_HITS} needed."
     if counts.misses < MIN_HITS:
-        return f"Holds on almost every closed lead ({counts.misses} without it): nothing to compare with."
+        return f"Holds on nearly all: {counts.misses} without it, {MIN_HITS} needed."
     return None
 
 

@@ -15,16 +15,15 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QStyledItemDelegate,
     QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -107,15 +106,12 @@ class LearningDialog(QDialog):
         header.setSectionResizeMode(RULE, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
 
-        self.method = QTextBrowser()
-        self.method.setOpenLinks(False)
-        self.method.setHtml(method_html(learning.MIN_OUTCOMES, learning.MIN_HITS))
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.method)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 190])  # the whole explanation shows without scrolling
+        self.method = QLabel(method_html(learning.MIN_OUTCOMES, learning.MIN_HITS))
+        self.method.setTextFormat(Qt.TextFormat.RichText)
+        self.method.setWordWrap(True)
+        self.method.setFrameShape(QFrame.Shape.StyledPanel)
+        self.method.setMargin(8)
+        self.method.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.tick = QPushButton(_tr("&Tick all proposals"))
         self.tick.clicked.connect(self.model.check_proposals)
@@ -137,7 +133,8 @@ class LearningDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.progress)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.method)
         layout.addLayout(row)
         self.model.dataChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
@@ -160,7 +157,9 @@ class LearningDialog(QDialog):
 
     def _show(self, report: LearningReport) -> None:
         self.model.set_report(report)
-        self.table.setColumnWidth(RULE, min(340, max(180, self.table.sizeHintForColumn(RULE) + 12)))
+        self.table.setColumnWidth(RULE, min(320, max(180, self.table.sizeHintForColumn(RULE) + 12)))
+        if report.rows:
+            self.table.setCurrentIndex(self.model.index(0, RULE))
         if report.closed < report.min_outcomes:
             tail = _tr("Too few to propose anything: {0} are needed.").format(report.min_outcomes)
         else:
