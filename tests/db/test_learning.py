@@ -4,6 +4,7 @@ predicts wins, one (scored positive today) predicts losses, one is too rare to s
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -171,3 +172,18 @@ def test_the_demo_history_teaches_something(empty_db):
     assert by_name["Decision-maker seniority (director and above)"].counts.lift > 1.2
     assert by_name["Only a free web-mail address"].counts.lift < 0.5
     assert sum(r.proposed is not None for r in report.rows) >= 4
+
+
+def test_a_cancelled_analysis_proposes_nothing(db, rules):
+    _history(db)
+    stop = threading.Event()
+    seen = []
+
+    def progress(done, total):
+        seen.append((done, total))
+        if done:
+            stop.set()
+
+    report = learning.learn(db, now=NOW, batch_size=10, progress=progress, cancel=stop)
+    assert report.cancelled and report.closed == 10 and seen == [(0, 40), (10, 40)]
+    assert {r.note for r in report.rows} == {learning.STOPPED} and all(r.proposed is None for r in report.rows)

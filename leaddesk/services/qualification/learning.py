@@ -46,6 +46,7 @@ from leaddesk.services.records import as_uuid
 BATCH_SIZE = 2000
 RULE, INDICATOR = "rule", "indicator"
 CIRCULAR = "Reads the lifecycle stage, and the stage is the outcome itself (customer or disqualified)."
+STOPPED = "Stopped before every closed lead was read."
 NO_POINTS = "An indicator has no points: the evidence is for the team to weigh."
 
 
@@ -168,7 +169,7 @@ def learn(db: Database, *, now: dt.datetime | None = None, batch_size: int = BAT
     counts = [Counts(*c) for c in cells]
     notes: list[str | None] = []
     for i, (rule, c) in enumerate(zip(everything, counts)):
-        note = too_few(c, won + lost)
+        note = STOPPED if cancelled else too_few(c, won + lost)
         if note is None and rule.criterion == "lifecycle_in":
             note = CIRCULAR
         if note is None and i >= len(rules):

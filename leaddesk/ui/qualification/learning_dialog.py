@@ -10,6 +10,8 @@ plain words how the numbers are made and what they cannot tell.
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -139,6 +141,7 @@ class LearningDialog(QDialog):
         self.model.dataChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
         self._busy = False
+        self._closing = threading.Event()  # a computation still running when closed stops
         self._update_buttons()
         if not restore_geometry(self):
             self.resize(1180, 640)
@@ -148,7 +151,8 @@ class LearningDialog(QDialog):
         self._set_busy(True, _tr("Looking at the closed leads…"))
         emit = self._signals.step.emit
         db = self.db
-        run_background(self, lambda: learning.learn(db, progress=emit)).success(self._show).finally_(
+        closing = self._closing
+        run_background(self, lambda: learning.learn(db, progress=emit, cancel=closing)).success(self._show).finally_(
             lambda: self._set_busy(False)).run()
 
     def _on_step(self, done: int, total: int) -> None:
@@ -210,6 +214,7 @@ class LearningDialog(QDialog):
         self.apply.setEnabled(not self._busy and self.may_accept and bool(self.model.accepted()))
 
     def done(self, result: int) -> None:
+        self._closing.set()  # not the rescore: the new points are saved, the scores must follow
         save_geometry(self)
         super().done(result)
 
