@@ -90,3 +90,18 @@ def test_a_rep_sees_the_evidence_but_cannot_apply(qtbot, db, rules, make_db):
     dialog.model.check_proposals()
     assert not dialog.apply.isEnabled() and not dialog.tick.isEnabled()
     assert "managers and admins" in dialog.apply.toolTip()
+
+
+def test_a_rule_changed_meanwhile_is_refused_and_shown_as_it_is_now(qtbot, db, rules, no_dialogs):
+    director, free = rules
+    dialog = LearningDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.compute()
+    dialog.model.check_proposals()
+    assert {rid for rid, _, _ in dialog.model.accepted()} == {director.id, free.id}
+    scoring.update_rule(db, director.id, expected_version=director.version, points=7)  # another manager
+    qtbot.mouseClick(dialog.apply, Qt.MouseButton.LeftButton)
+    assert [type(e).__name__ for e in no_dialogs] == ["Conflict"]
+    assert scoring.get_rule(db, free.id).points == 10  # nothing of the batch was written
+    assert dialog.model.index(_row(dialog.model, "Director"), POINTS).data() == "+7"
+    assert dialog.model.accepted() == [] and dialog.apply.isEnabled() is False

@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
+from leaddesk.errors import Conflict
 from leaddesk.services.qualification import learning, scoring
 from leaddesk.services.qualification.learning import LearningReport
 from leaddesk.ui.jobs import run_background, run_write
-from leaddesk.ui.errors import show_error
+from leaddesk.ui import errors as ui_errors
 from leaddesk.ui.qualification._learning_model import POINT_LIMIT, PROPOSED, RULE, LearningTableModel
 from leaddesk.ui.team.history_panel import restore_geometry, save_geometry
 
@@ -90,6 +91,7 @@ class LearningDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
+        self.progress.hide()
         self._signals = _Progress(self)
         self._signals.step.connect(self._on_step, Qt.ConnectionType.QueuedConnection)
 
@@ -184,7 +186,9 @@ class LearningDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        show_error(self, exc)
+        ui_errors.show_error(self, exc)
+        if isinstance(exc, Conflict):  # a rule changed meanwhile: show it as it is now
+            self.compute()
 
     def _rescore(self, changed) -> None:
         self.summary.setText(_tr("{0} rules changed. Scoring every lead again…").format(len(changed)))
