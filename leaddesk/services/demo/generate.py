@@ -71,6 +71,7 @@ from leaddesk.services.demo._contacts import _ContactPlans
 from leaddesk.services.demo._deals import _DealPlans
 from leaddesk.services.demo._fixed import _FixedRecords
 from leaddesk.services.demo._normalizer import _Normalizer
+from leaddesk.services.demo._outcomes import _OutcomePlans
 from leaddesk.services.demo._scores import _ScorePlans
 from leaddesk.services.demo._plan import DAY
 from leaddesk.sync import journal
@@ -141,7 +142,7 @@ class DemoCancelled(LeadDeskError):
 # The generator
 # =========================================================================================
 
-class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans, _ScorePlans):
+class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans, _ScorePlans, _OutcomePlans):
     """One run: the random source, the clock and the writing; the planning comes from the
     mixins (fixed records, accounts, contacts, deals), one module each."""
 
@@ -195,6 +196,7 @@ class _Generator(_FixedRecords, _AccountPlans, _ContactPlans, _DealPlans, _Score
         self.build_pools()
         self.plan_accounts()
         self.plan_contacts()
+        self.lean_outcomes(scoring.usable_rules(s))  # customers skew to titles the rules favour
         self.plan_owners_and_paths()
         self.plan_opportunities()
         for p in self.people:

@@ -90,16 +90,21 @@ def create_rule(db: Database, **data) -> RuleInfo:
 
 def update_rule(db: Database, rule_id, *, expected_version: int | None, **data) -> RuleInfo:
     """Change a rule; a new criterion or new params are checked together."""
-    values = clean_rule(data, partial=True)
     with db.unit_of_work() as s:
-        obj = get_row(s, ScoringRule, rule_id)
-        check_version(obj, expected_version)
-        if "criterion" in values or "params" in values:
-            values["params"] = clean_params(values.get("criterion", obj.criterion), values.get("params", obj.params))
-            _check_persona(s, values["params"])
-        if assign(obj, values):
-            s.flush()
-        return _rule(obj)
+        return update_rule_in(s, rule_id, expected_version=expected_version, **data)
+
+
+def update_rule_in(s: Session, rule_id, *, expected_version: int | None, **data) -> RuleInfo:
+    """:func:`update_rule` inside the caller's unit of work (several rules changed together)."""
+    values = clean_rule(data, partial=True)
+    obj = get_row(s, ScoringRule, rule_id)
+    check_version(obj, expected_version)
+    if "criterion" in values or "params" in values:
+        values["params"] = clean_params(values.get("criterion", obj.criterion), values.get("params", obj.params))
+        _check_persona(s, values["params"])
+    if assign(obj, values):
+        s.flush()
+    return _rule(obj)
 
 
 def get_rule(db: Database, rule_id, *, include_deleted: bool = False) -> RuleInfo:
@@ -175,16 +180,23 @@ def _contacts_query(contact_id=Contact.id):
     )
 
 
-def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw: bool = False) -> dict:
+def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw: bool = False,
+                sparse: bool = False) -> dict:
     """Facts of ``rows`` (sorted by id) with two set-based queries over their id range,
-    keyed by the rows' ids (strings when ``raw``, see :func:`_ids`)."""
+    keyed by the rows' ids (strings when ``raw``, see :func:`_ids`). ``sparse``: the rows
+    are a few of the contacts in their range (learning's closed leads), so the queries
+    name their ids instead of reading the whole range."""
     if not rows:
         return {}
     lo, hi = (uuid.UUID(str(rows[0].id)), uuid.UUID(str(rows[-1].id))) if raw else (rows[0].id, rows[-1].id)
+
+    def among(col):
+        return col.in_([uuid.UUID(str(r.id)) for r in rows]) if sparse else col.between(lo, hi)
+
     domains: dict = defaultdict(set)
     for cid, address in s.execute(
         select(_ids(s, ContactEmail.contact_id, raw), ContactEmail.address_normalized)
-        .where(ContactEmail.contact_id.between(lo, hi), ContactEmail.deleted.is_(False))
+        .where(among(ContactEmail.contact_id), ContactEmail.deleted.is_(False))
     ):
         domains[cid].add(address.rpartition("@")[2])
     counts: dict = {}
@@ -196,7 +208,7 @@ def _load_facts(s: Session, rows: Sequence, keys: list, now: dt.datetime, *, raw
             for kind, days in keys
         ]
         stmt = (select(_ids(s, ev.contact_id, raw), *columns)
-                .where(ev.contact_id.between(lo, hi), ev.deleted.is_(False),
+                .where(among(ev.contact_id), ev.deleted.is_(False),
                        ev.kind.in_(sorted({k for k, _ in keys})))
                 .group_by(ev.contact_id))
         for row in s.execute(stmt):
