@@ -63,6 +63,7 @@ class RepLoad:
     cap_source: str
     own_cap: int | None
     last_assigned_at: dt.datetime | None
+    team_name: str | None = None
 
     @property
     def room(self) -> int:
@@ -119,8 +120,9 @@ def _loads(s: Session, users: Sequence[User], teams: dict[uuid.UUID, Team], sett
     out = []
     for u in users:
         cap, source = _cap_of(u, teams.get(u.team_id), setting_cap)
+        team = teams.get(u.team_id)
         out.append(RepLoad(u.id, u.name, Role(u.role), u.team_id, counts.get(u.id, 0), cap, source, u.lead_cap,
-                           last.get(u.id)))
+                           last.get(u.id), team.name if team is not None else None))
     return out
 
 
