@@ -66,3 +66,24 @@ def test_the_app_on_a_reps_login_refuses_before_the_server_does(pg_team):
     manager = _app_as(engines["carol"], ids["carol"])
     assignment.reassign(manager, [ids["contact_bob"]], ids["alice"], "Bob is away")
     assert tuple(_owner(engines["carol"], ids["contact_bob"])) == (ids["alice"], "Bob is away")
+
+
+def test_a_managers_hand_off_on_her_own_login_assigns_within_her_team(pg_team, hub_url):
+    """Through her login (row-level security on), Carol's hand-off makes the team's hot leads
+    MQL and gives the pool's one to a rep of North; South's lead is not hers to touch."""
+    ids, engines, _ = pg_team
+    from leaddesk.db import make_engine
+    from leaddesk.services import settings as team_settings
+    from leaddesk.services.qualification import handoff
+
+    su = Database(make_engine(hub_url), WriteContext(node=uuid.uuid4()))
+    team_settings.set_setting(su, "score_hot", 0)  # every lead is hot: the write rules are the point here
+    su.dispose()
+    manager = _app_as(engines["carol"], ids["carol"])
+    result = handoff.hand_off_hot_leads(manager)
+    handed = {h.contact_id: h.assigned_to for h in result.handed_off}
+    assert set(handed) == {ids["contact_alice"], ids["contact_bob"], ids["contact_nobody"]}
+    assert handed[ids["contact_nobody"]] in (ids["alice"], ids["bob"])
+    with engines["erin"].connect() as conn:
+        stages = dict(conn.execute(text("SELECT id, lifecycle_stage FROM contact")).all())
+    assert stages[ids["contact_dave"]] == "lead" and stages[ids["contact_nobody"]] == "mql"

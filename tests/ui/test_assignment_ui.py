@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialogButtonBox
 
 from leaddesk.models import Contact, access
@@ -20,7 +20,7 @@ from leaddesk.services.team import users
 from leaddesk.ui.people.contacts_page import ContactsPage
 from leaddesk.ui.qualification.assignment_screen import AssignmentScreen
 from leaddesk.ui.qualification.lead_panel import LeadPanel
-from leaddesk.ui.shell._qualification_menu import QualificationMenu
+from leaddesk.ui.shell.main_window import MainWindow
 
 
 @pytest.fixture
@@ -124,9 +124,6 @@ def test_the_lead_panel_reassigns_its_contact(qtbot, db, north):
 
 
 def test_the_assignment_screen_shows_loads_hands_off_and_edits_caps(qtbot, db, north):
-    assert ("&Assignment && caps…", "qualification.assignment_screen", "open_assignment", None) in \
-        QualificationMenu.QUALIFICATION_SCREENS
-    assert callable(importlib.import_module("leaddesk.ui.qualification.assignment_screen").open_assignment)
     scoring.create_rule(db, name="VP title", criterion="seniority_in", points=45, params={"values": ["vp"]})
     scoring.create_rule(db, name="Pricing page", criterion="engagement", points=25,
                         params={"kind": "pricing_page_visit", "within_days": 30})
@@ -177,3 +174,16 @@ def test_auto_handoff_off_still_lets_the_manager_hand_off(qtbot, db, north):
     qtbot.waitUntil(lambda: screen.table.rowCount() == 2)
     screen.handoff_button.click()
     qtbot.waitUntil(lambda: "nothing to hand off" in screen.result.text())
+
+
+def test_the_qualification_menu_opens_the_screen(qtbot, db, north):
+    window = MainWindow(db, user_label="Ada")
+    qtbot.addWidget(window)
+    action = window.findChild(QAction, "action_open_assignment")
+    assert action is not None and action in window.qualification_menu.actions()
+    assert action.text().replace("&&", "&").replace("&A", "A") == "Assignment & caps…"
+    action.trigger()
+    screen = window.findChild(AssignmentScreen)
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 2)
+    screen.close()
