@@ -257,3 +257,15 @@ def test_rep_loads_count_open_leads_set_based(team):
         lead(db, f"S {stage}", owner=ids["Dee"], hot=False, stage=stage)
     (dee,) = assignment.rep_loads(db, [ids["Dee"]])
     assert (dee.open_leads, dee.cap, dee.cap_source) == (4, 500, "setting")
+
+
+def test_the_reason_names_the_best_rules_first_and_sums_the_negative_ones():
+    from leaddesk.models.enums import ScoreFamily
+    from leaddesk.services.qualification.dto import Grade, Quadrant, ScoreBreakdown, ScoreReason
+
+    reasons = tuple(ScoreReason(name, ScoreFamily.FIT, pts) for name, pts in (
+        ("Small", 5), ("VP title", 25), ("Careers page", -10), ("Pricing", 15), ("Trial", 20), ("Reply", 10),
+        ("Webinar", 5), ("Student", -5)))
+    result = ScoreBreakdown(10, 55, 65, Grade.HOT, Quadrant.SALES_NOW, reasons)
+    assert handoff.reason_text(result, 60) == (
+        "Score 65 >= 60: +25 VP title, +20 Trial, +15 Pricing, +10 Reply, and 2 more, -15 from negative rules")
