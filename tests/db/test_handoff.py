@@ -269,3 +269,12 @@ def test_the_reason_names_the_best_rules_first_and_sums_the_negative_ones():
     result = ScoreBreakdown(10, 55, 65, Grade.HOT, Quadrant.SALES_NOW, reasons)
     assert handoff.reason_text(result, 60) == (
         "Score 65 >= 60: +25 VP title, +20 Trial, +15 Pricing, +10 Reply, and 2 more, -15 from negative rules")
+
+
+def test_only_an_admin_changes_caps(team):
+    db, ids = team
+    as_user(db, ids["Mia"])
+    with pytest.raises(PermissionDenied, match="Only an admin"):
+        assignment.set_rep_cap(db, ids["Ana"], 10)
+    (ana,) = assignment.rep_loads(db, [ids["Ana"]])
+    assert (ana.cap, ana.own_cap) == (500, None)

@@ -184,3 +184,16 @@ def test_the_qualification_menu_opens_the_screen(qtbot, db, north):
     assert screen is not None
     qtbot.waitUntil(lambda: screen.table.rowCount() == 2)
     screen.close()
+
+
+def test_a_manager_sees_the_caps_but_cannot_edit_them(qtbot, db, north):
+    mia = users.create_user(db, "Mia Manager", "mia@example.com", role="manager", team_id=north["team"]).id
+    with db.reader() as s:
+        db.write.subject = access.load_subject(s, mia)
+    db.write.actor_id = mia
+    screen = AssignmentScreen(db)
+    qtbot.addWidget(screen)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 3)
+    assert not screen.team_cap.isEnabled()
+    assert screen.table.editTriggers() == screen.table.EditTrigger.NoEditTriggers
+    assert screen.handoff_button.isEnabled()

@@ -303,8 +303,16 @@ def _may_override(subject) -> bool:
 
 # --- caps -------------------------------------------------------------------------------
 
+def may_edit_caps(subject) -> bool:
+    """Caps live on users and teams, which only admins change (models/access.py)."""
+    return subject is None or subject.is_admin
+
+
 def set_rep_cap(db: Database, user_id, cap: int | None, *, expected_version: int | None = None) -> RepLoad:
-    """A rep's own cap (None: her team's)."""
+    """A rep's own cap (None: her team's). Admins only, as every change of a user."""
+    if not may_edit_caps(db.write.subject):
+        raise PermissionDenied("Only an admin can change lead caps (they are part of the users and teams); "
+                               "nothing was changed.")
     cap = v.non_negative_int(cap, field="lead_cap")
     if cap is not None and cap < 1:
         raise ValidationError("A cap must be at least 1 open lead.", field="lead_cap")

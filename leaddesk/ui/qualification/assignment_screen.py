@@ -67,13 +67,16 @@ class AssignmentScreen(QDialog):
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.can_edit = assignment.may_edit_caps(db.write.subject)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed if self.can_edit
+                                   else QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._on_item_changed)
+        edit_note = (self.tr("Double-click a rep's own cap to change it; empty = the team's.") if self.can_edit
+                     else self.tr("Caps are changed by an admin (they belong to the users and teams)."))
         note = QLabel(self.tr("Open leads: lead, IQL, MQL and SQL (nurtured leads are kept warm by marketing and "
-                              "do not count). Round-robin skips reps at their cap. Double-click a cap to change "
-                              "it; empty = the team's."))
+                              "do not count). Round-robin skips reps at their cap.") + " " + edit_note)
         note.setWordWrap(True)
         note.setEnabled(False)
         self.handoff_button = QPushButton(self.tr("Hand off hot leads now"))
@@ -126,7 +129,7 @@ class AssignmentScreen(QDialog):
         t = self.current_team()
         self._filling = True
         self.table.setRowCount(0)
-        self.team_cap.setEnabled(t is not None)
+        self.team_cap.setEnabled(t is not None and self.can_edit)
         self.handoff_button.setEnabled(t is not None)
         if t is not None:
             self.team_cap.setSpecialValueText(self.tr("setting's ({0})").format(t.setting_cap))
