@@ -278,3 +278,12 @@ def test_only_an_admin_changes_caps(team):
         assignment.set_rep_cap(db, ids["Ana"], 10)
     (ana,) = assignment.rep_loads(db, [ids["Ana"]])
     assert (ana.cap, ana.own_cap) == (500, None)
+
+
+def test_reassigning_to_the_current_owner_changes_nothing_for_that_contact(team):
+    db, ids = team
+    a = lead(db, "Anas", owner=ids["Ana"], hot=False)
+    b = lead(db, "Bens", owner=ids["Ben"], hot=False)
+    result = assignment.reassign(db, [b, a], ids["Ana"], "Territory", now=NOW)
+    assert (result.moved, result.unchanged) == ((b,), (a,))
+    assert row(db, a).assignment_reason is None and row(db, b).assignment_reason == "Territory"

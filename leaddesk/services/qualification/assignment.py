@@ -287,14 +287,17 @@ def reassign(db: Database, contact_ids: Iterable, to_user_id, reason: str | None
                 f"{target.name} holds {load.open_leads} open leads of a cap of {load.cap}; {added} more would put "
                 f"her over it. Choose someone with room{', or override the cap' if _may_override(subject) else ''}. "
                 "Nothing was reassigned.")
-        for i, c in enumerate(sorted(moving, key=lambda c: ids.index(c.id))):
+        position = {cid: i for i, cid in enumerate(ids)}
+        moving.sort(key=lambda c: position[c.id])  # stamped in the order given
+        for i, c in enumerate(moving):
             c.owner_id = target.id
             c.assigned_at = now + dt.timedelta(microseconds=i)
             c.assignment_reason = reason
         s.flush()
         moved = tuple(c.id for c in moving)
-        return ReassignResult(moved, tuple(c.id for c in rows if c not in moving), target.id, over,
-                              Changes(frozenset({"contact"}), frozenset(moved)))
+        moved_set = set(moved)
+        kept = tuple(sorted((c.id for c in rows if c.id not in moved_set), key=position.__getitem__))
+        return ReassignResult(moved, kept, target.id, over, Changes(frozenset({"contact"}), frozenset(moved)))
 
 
 def _may_override(subject) -> bool:
