@@ -15,7 +15,7 @@ from leaddesk.models.enums import LifecycleStage
 from leaddesk.services import settings as team_settings
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import contacts
-from leaddesk.services.qualification import scoring
+from leaddesk.services.qualification import handoff, scoring
 from leaddesk.services.team import users
 from leaddesk.ui.people.contacts_page import ContactsPage
 from leaddesk.ui.qualification.assignment_screen import AssignmentScreen
@@ -197,3 +197,17 @@ def test_a_manager_sees_the_caps_but_cannot_edit_them(qtbot, db, north):
     assert not screen.team_cap.isEnabled()
     assert screen.table.editTriggers() == screen.table.EditTrigger.NoEditTriggers
     assert screen.handoff_button.isEnabled()
+
+
+def test_the_contact_panel_shows_the_hand_off_with_who_and_why(qtbot, db, north, page):
+    scoring.create_rule(db, name="VP title", criterion="seniority_in", points=70, params={"values": ["vp"]})
+    c = contacts.create_contact(db, given_name="Deniz", family_name="Hot", seniority="vp", owner_id=north["Ben"])
+    scoring.score_contact(db, c.id)
+    handoff.hand_off_hot_leads(db)
+    page.load()
+    page.select_contact(c.id)
+    qtbot.waitUntil(lambda: page.detail.history.count() == 2)
+    newest = page.detail.history.item(0).text().translate({0x2066: None, 0x2067: None, 0x2068: None, 0x2069: None})
+    why = "Score 90 >= 60: +70 VP title, +20 Decision-maker seniority (director and above)"  # + a default rule
+    assert newest.endswith(f"Lead → MQL · by Ada Admin\n{why}")
+    assert page.detail.stage_reason.text() == f"Reason: {why}"
