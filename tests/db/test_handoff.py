@@ -287,3 +287,15 @@ def test_reassigning_to_the_current_owner_changes_nothing_for_that_contact(team)
     result = assignment.reassign(db, [b, a], ids["Ana"], "Territory", now=NOW)
     assert (result.moved, result.unchanged) == ((b,), (a,))
     assert row(db, a).assignment_reason is None and row(db, b).assignment_reason == "Territory"
+
+
+def test_assign_pool_in_gives_only_unassigned_contacts_round_robin(team):
+    db, ids = team
+    owned = lead(db, "Owned", owner=ids["Dee"], hot=False)
+    pool = [lead(db, f"Pool {i}", hot=False, stage="sql") for i in range(2)]
+    with db.unit_of_work() as s:
+        got = handoff.assign_pool_in(s, [owned, *pool], now=NOW, by_user_id=None, reason="BANT positive",
+                                     team_id=ids["north"])
+    # Dee was given a lead last (at creation): round-robin goes on with Ana, then Ben
+    assert got == {pool[0]: ids["Ana"], pool[1]: ids["Ben"]}
+    assert row(db, owned).owner_id == ids["Dee"] and row(db, pool[0]).assignment_reason == "BANT positive"

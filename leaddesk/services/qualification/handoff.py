@@ -196,3 +196,26 @@ def hand_off_hot_leads(db: Database, *, now: dt.datetime | None = None, manual: 
                                                       Contact.lifecycle_stage.in_(FROM_STAGES),
                                                       total >= int(values["score_hot"]))))
         return handoff_in(s, ids, now=now, by_user_id=db.write.actor_id, team_id=team_id, manual=manual)
+
+
+def assign_pool_in(session: Session, contact_ids: Iterable, *, now: dt.datetime, by_user_id: uuid.UUID | None,
+                   reason: str, team_id=None) -> dict[uuid.UUID, uuid.UUID]:
+    """Give the unassigned ones of ``contact_ids`` round-robin to the team's reps, in the
+    caller's session, with ``reason`` as their assignment reason (a positive BANT that makes
+    a pool lead SQL uses it). Contacts with an owner are left alone; so is everything when
+    there is no team to give them to or the session's user is a rep (they stay in the pool).
+    Returns contact id -> new owner; raises LeadCapReached (nothing assigned) when all are full."""
+    ids = list(dict.fromkeys(as_uuid(c, field="contact_ids") for c in contact_ids))
+    objs = {c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(ids), Contact.deleted.is_(False),
+                                                                   Contact.owner_id.is_(None))
+                                             .options(lazyload(Contact.emails), lazyload(Contact.phones)))}
+    pool = [cid for cid in ids if cid in objs]
+    team = _team_for(session, team_id, by_user_id) if pool else None
+    if not pool or team is None or not _may_give_away(session):
+        return {}
+    owners = dict(zip(pool, round_robin(session, team, len(pool))))
+    for i, cid in enumerate(pool):
+        obj = objs[cid]
+        obj.owner_id, obj.assigned_at, obj.assignment_reason = owners[cid], now + dt.timedelta(microseconds=i), reason
+    session.flush()
+    return owners
