@@ -299,3 +299,36 @@ def test_assign_pool_in_gives_only_unassigned_contacts_round_robin(team):
     # Dee was given a lead last (at creation): round-robin goes on with Ana, then Ben
     assert got == {pool[0]: ids["Ana"], pool[1]: ids["Ben"]}
     assert row(db, owned).owner_id == ids["Dee"] and row(db, pool[0]).assignment_reason == "BANT positive"
+
+
+def _selects(db, fn):
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_loads_and_round_robin_cost_the_same_queries_for_few_or_many_leads(team):
+    db, ids = team
+    for name in REPS:
+        lead(db, f"Few {name}", owner=ids[name], hot=False)
+
+    def work():
+        assignment.team_load(db, ids["north"])
+        with db.reader() as s:
+            assignment.round_robin(s, ids["north"], 3)
+
+    few = _selects(db, work)
+    for i in range(40):
+        lead(db, f"Many {i}", owner=ids[REPS[i % 4]], hot=False)
+    assert _selects(db, work) == few
