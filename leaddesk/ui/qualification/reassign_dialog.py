@@ -82,8 +82,10 @@ class ReassignDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        db = self.db
-        run_read(self, lambda: assignment.rep_loads(db)).success(self._fill).run()
+        db, subject = self.db, self.db.write.subject
+        # a rep or manager may only give leads within her team: only its people are offered
+        team = None if subject is None or subject.is_admin else list(subject.team)
+        run_read(self, lambda: assignment.rep_loads(db, team)).success(self._fill).run()
 
     def _fill(self, loads: list[assignment.RepLoad]) -> None:
         self.loads = loads
