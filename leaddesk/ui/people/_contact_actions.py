@@ -33,6 +33,9 @@ class ContactActions:
         self.delete_action = QAction(self.tr("&Delete"), self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.triggered.connect(lambda: self.delete_contact())
+        self.reassign_action = QAction(self.tr("&Reassign…"), self)
+        self.reassign_action.setObjectName("reassignAction")
+        self.reassign_action.triggered.connect(lambda: self.reassign())
         self.reload_action = QAction(self.tr("&Reload"), self)
         self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.reload_action.triggered.connect(self.reload)
@@ -48,7 +51,8 @@ class ContactActions:
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         separator = QAction(self)
         separator.setSeparator(True)
-        self.table.addActions([self.edit_action, self.stage_action, self.delete_action, separator, self.new_action])
+        self.table.addActions([self.edit_action, self.stage_action, self.reassign_action, self.delete_action, separator,
+                               self.new_action])
         self._update_actions()
 
     # --- actions ----------------------------------------------------------------------
@@ -93,6 +97,31 @@ class ContactActions:
             self.detail.change_stage()
         else:
             self.select_contact(cid)
+
+    def selected_contact_ids(self) -> list:
+        """The selected rows' contacts, in list order (the current one when none is selected)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        ids = [self.model.row_at(row).id for row in rows]
+        target = self._target()
+        return ids or ([target] if target is not None else [])
+
+    def reassign(self, contact_ids=None):
+        """Open "Reassign…" for the selected contacts (issue #12: with a required reason)."""
+        from leaddesk.ui.qualification.reassign_dialog import open_reassign
+
+        ids = list(contact_ids) if contact_ids is not None else self.selected_contact_ids()
+        if not ids:
+            return None
+        if len(ids) == 1:
+            row = self.row_of(ids[0])
+            what = self.model.row_at(row).display_name if row is not None else self.tr("this contact")
+        else:
+            what = self.tr("{0} contacts").format(len(ids))
+        dialog = open_reassign(self, self.db, ids, what)
+        dialog.reassigned.connect(lambda result: self.show_message(
+            self.tr("Reassigned {0}.").format(what)))
+        self.reassign_dialog = dialog
+        return dialog
 
     def delete_contact(self, contact_id=None) -> None:
         cid = self._target(contact_id)

@@ -141,7 +141,9 @@ class ContactsPage(ContactActions, QWidget):
         self.table.setObjectName("contactsTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be selected (Shift/Ctrl+click) for "Reassign…"; the detail
+        # panel and the other actions follow the current row.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (keyboard users)
         self.table.setWordWrap(False)
@@ -359,7 +361,7 @@ class ContactsPage(ContactActions, QWidget):
 
     def _update_actions(self) -> None:
         has = self.current_contact_id() is not None or self.detail.contact_id is not None
-        for action in (self.edit_action, self.stage_action, self.delete_action):
+        for action in (self.edit_action, self.stage_action, self.delete_action, self.reassign_action):
             action.setEnabled(has)
 
     def _target(self, contact_id=None) -> uuid.UUID | None:

@@ -115,7 +115,32 @@ class LeadPanel(QWidget):
         layout.addWidget(self.quadrant)
         layout.addWidget(self.reasons)
         layout.addLayout(form)
+        self._add_reassign_button(layout)
         self.setVisible(False)
+
+    def _add_reassign_button(self, layout) -> None:
+        """"Reassign…" under the owner: opens the rep chooser (ui/qualification/reassign_dialog.py)."""
+        from PySide6.QtWidgets import QPushButton
+
+        self.reassign_button = QPushButton(self.tr("Reassign…"))
+        self.reassign_button.setObjectName("leadReassign")
+        self.reassign_button.setToolTip(self.tr("Give this lead to another rep, saying why"))
+        self.reassign_button.clicked.connect(lambda: self.reassign())
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.reassign_button)
+        layout.addLayout(row)
+
+    def reassign(self):
+        from leaddesk.ui.qualification.reassign_dialog import open_reassign
+
+        if self.contact_id is None:
+            return None
+        what = self.view.display_name if self.view is not None else self.tr("this lead")
+        dialog = open_reassign(self, self.db, [self.contact_id], what)
+        if self.view is not None and self.view.owner_id is not None:
+            dialog.choose(self.view.owner_id)
+        return dialog
 
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:
