@@ -67,7 +67,10 @@ class PersonaForm(QWidget):
         who, cares = QWidget(), QWidget()
         self.tabs.addTab(who, self.tr("Who they are"))
         self.tabs.addTab(cares, self.tr("What they care about"))
-        form = QFormLayout(who)
+        outer = QVBoxLayout(who)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)  # the rows keep their height; the space goes below them
         self.name = QLineEdit()
         self.name.setPlaceholderText(self.tr("e.g. Operations Olivia"))
         self.description = QPlainTextEdit()
@@ -214,8 +217,9 @@ class PersonaForm(QWidget):
         elif months == 0:
             text, stale = self.tr("Reviewed on {0}.").format(p.reviewed_at.date().isoformat()), False
         else:
-            text = self.tr("Not reviewed for %n month(s) (last on {0}).", "", months).format(
-                p.reviewed_at.date().isoformat())
+            text = (self.tr("Not reviewed for 1 month (last on {0}).") if months == 1 else
+                    self.tr("Not reviewed for {1} months (last on {0}).")).format(p.reviewed_at.date().isoformat(),
+                                                                                  months)
             stale = months >= 6
         self.reviewed.setText(text)
         self.reviewed.setStyleSheet("color: #b3261e;" if stale else "")

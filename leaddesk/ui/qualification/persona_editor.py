@@ -51,7 +51,7 @@ class PersonaEditorDialog(QDialog):
         super().__init__(parent)
         self.db = db
         self.setWindowTitle(self.tr("Buyer personas"))
-        self.resize(980, 640)
+        self.resize(960, 560)
         self.refusal = personas.editing_refused(db)
         self.current: personas.PersonaDetail | None = None
         self._count_generation = 0
