@@ -5,7 +5,9 @@ re-match; a rep sees the editor read-only. Both engines."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
@@ -124,3 +126,26 @@ def test_months_since_a_review():
     assert months_since(when, dt.date(2026, 4, 14)) == 0
     assert months_since(when, dt.date(2026, 4, 15)) == 1
     assert months_since(when, dt.date(2026, 12, 1)) == 8
+
+
+@pytest.mark.real_pools
+def test_the_rematch_runs_on_a_worker_thread_with_progress(qtbot, db):
+    """Real thread pools: the count, the save and the re-match run off the UI thread; the
+    progress bar is fed from the worker through a queued signal."""
+    wh, people = _setup(db)
+    dialog = PersonaEditorDialog(db)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2)
+    dialog.list.setCurrentIndex(dialog.model.index(1))
+    qtbot.waitUntil(lambda: dialog.match_count.text().startswith("Matches 2 leads"))
+    seen = []
+    dialog._progress.step.connect(lambda done, total: seen.append((done, total, threading.current_thread().name)))
+    ui_thread = threading.current_thread().name
+    dialog.form.lists["job_titles"].setText("Purchasing Manager")
+    dialog.form.changed.emit()
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: "changed persona" in dialog.status.text(), timeout=15000)
+    assert "1 of 4 changed persona" in dialog.status.text()  # the buyer arrives; seniority + department keep the rest
+    assert seen[0][:2] == (0, 4) and seen[-1][:2] == (4, 4)
+    assert {name for *_, name in seen} == {ui_thread}  # delivered on the UI thread
+    assert contacts.get_contact(db, people["Einkaufsleiter"].id).persona_id == wh.id
