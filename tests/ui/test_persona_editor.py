@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from leaddesk.models.access import Subject
+from leaddesk.models.enums import Seniority
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.qualification import personas
 from leaddesk.services.team import users
@@ -149,3 +150,38 @@ def test_the_rematch_runs_on_a_worker_thread_with_progress(qtbot, db):
     assert seen[0][:2] == (0, 4) and seen[-1][:2] == (4, 4)
     assert {name for *_, name in seen} == {ui_thread}  # delivered on the UI thread
     assert contacts.get_contact(db, people["Einkaufsleiter"].id).persona_id == wh.id
+
+
+def test_unsaved_edits_are_not_lost_by_picking_another_persona(qtbot, db, monkeypatch):
+    _setup(db)
+    dialog = PersonaEditorDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.list.setCurrentIndex(dialog.model.index(1))
+    qtbot.keyClicks(dialog.form.name, " II")
+    asked = []
+    monkeypatch.setattr(dialog.guard, "ask", lambda: asked.append(1) or False)  # "Keep editing"
+    dialog.list.setCurrentIndex(dialog.model.index(0))
+    assert asked and dialog.list.currentIndex().row() == 1 and dialog.form.name.text() == "Warehouse Wendy II"
+    dialog.new_button.click()
+    assert dialog.form.name.text() == "Warehouse Wendy II" and dialog.current is not None
+    monkeypatch.setattr(dialog.guard, "ask", lambda: True)  # "Discard"
+    dialog.list.setCurrentIndex(dialog.model.index(0))
+    assert dialog.form.name.text() == "Students" and dialog.form.avoid.isChecked()
+    assert [p.name for p in personas.list_personas(db)] == ["Students", "Warehouse Wendy"]
+
+
+def test_a_new_persona_is_created_listed_and_matched(qtbot, db):
+    _setup(db)
+    dialog = PersonaEditorDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.new_button.click()
+    assert dialog.current is None and dialog.form.name.text() == "" and dialog.save_button.isEnabled()
+    qtbot.keyClicks(dialog.form.name, "Buyer Bea")
+    qtbot.keyClicks(dialog.form.lists["job_titles"], "Purchasing Manager")
+    dialog.form.seniorities[Seniority.MANAGER].click()
+    qtbot.waitUntil(lambda: dialog.match_count.text().startswith("Matches 1 lead of 4"))
+    dialog.save_button.click()
+    assert [p.name for p in dialog.model.personas] == ["Buyer Bea", "Students", "Warehouse Wendy"]
+    assert dialog.list.currentIndex().row() == 0 and dialog.current.name == "Buyer Bea"
+    assert dialog.current.seniorities == (Seniority.MANAGER,)
+    assert "1 of 4 changed persona" in dialog.status.text()

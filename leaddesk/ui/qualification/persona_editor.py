@@ -35,6 +35,7 @@ from leaddesk.ui.jobs import app_signals, run_background, run_read, run_write
 from leaddesk.ui.qualification._persona_form import PersonaForm
 from leaddesk.ui.qualification._persona_list_model import PersonaListModel
 from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard
 
 #: Milliseconds after the last edit before the match count is asked for.
 COUNT_DELAY_MS = 300
@@ -79,6 +80,7 @@ class PersonaEditorDialog(QDialog):
 
         self.form = PersonaForm()
         self.form.changed.connect(self._on_edited)
+        self.guard = DiscardGuard(self, self.form.values, what=self.tr("this persona"))
         self.match_count = QLabel()
         self.match_count.setObjectName("matchCount")
         font = self.match_count.font()
@@ -163,19 +165,27 @@ class PersonaEditorDialog(QDialog):
         elif wanted is not None:
             self._show(None)
 
-    def _on_current_changed(self, current, _previous) -> None:
+    def _on_current_changed(self, current, previous) -> None:
+        if not self.guard.confirm_discard():  # keep editing: back to the persona being edited
+            with QSignalBlocker(self.list.selectionModel()):
+                self.list.setCurrentIndex(previous)
+            return
         self._show(self.model.personas[current.row()] if current.isValid() else None)
 
     def _show(self, persona) -> None:
         self.current = persona
         self.errors.clear()
         self.form.load(persona)
-        self._loaded_values = self.form.values()
+        self.guard.mark_clean()
         self._update_buttons()
         self.count_matches()
 
     def dirty(self) -> bool:
-        return getattr(self, "_loaded_values", None) is not None and self.form.values() != self._loaded_values
+        return self.guard.is_dirty()
+
+    def reject(self) -> None:
+        if self.guard.confirm_discard():
+            super().reject()
 
     def _update_buttons(self) -> None:
         dirty = self.dirty()
@@ -220,6 +230,8 @@ class PersonaEditorDialog(QDialog):
     # --- writing ------------------------------------------------------------------------
 
     def new_persona(self) -> None:
+        if not self.guard.confirm_discard():
+            return
         with QSignalBlocker(self.list.selectionModel()):
             self.list.clearSelection()
             self.list.setCurrentIndex(self.model.index(-1))
@@ -239,7 +251,7 @@ class PersonaEditorDialog(QDialog):
 
     def _saved(self, persona) -> None:
         self.current = persona
-        self._loaded_values = None
+        self.guard.mark_clean()  # saved: what the form shows is the persona now
         self.reload(select=persona.id)
         self.rematch()
 
@@ -254,7 +266,7 @@ class PersonaEditorDialog(QDialog):
 
     def _deleted(self, _changes) -> None:
         self.current = None
-        self._loaded_values = None
+        self.guard.mark_clean()
         self.reload()
         self.rematch()
 
