@@ -144,3 +144,17 @@ def test_a_rep_cannot_change_personas_and_is_told_why(db, make_db):
     manager = make_db(actor_id=bob.id)
     manager.write.subject = Subject(bob.id, "manager", frozenset({bob.id}))
     assert personas.update_persona(manager, p.id, expected_version=p.version, name="Renamed").name == "Renamed"
+
+
+def test_match_in_session_sees_the_contact_as_saved_in_the_same_transaction(db):
+    """The contact's save and its re-match are one unit of work: the new title counts."""
+    wh = personas.create_persona(db, name="Warehouse", job_titles=["Warehouse Manager"])
+    c = contacts.create_contact(db, given_name="Zeynep", job_title="Poet")
+    with db.unit_of_work() as s:
+        obj = s.get(Contact, c.id)
+        obj.job_title = "Depo Müdürü"
+        assert personas.match_in_session(s, [c.id]) == {c.id: wh.id}
+        assert obj.persona_id == wh.id
+    saved = contacts.get_contact(db, c.id)
+    assert (saved.job_title, saved.persona_id) == ("Depo Müdürü", wh.id)
+    assert saved.version == c.version + 2  # the pending title is flushed before the facts are read

@@ -244,7 +244,9 @@ def match_in_session(session: Session, contact_ids: Iterable) -> dict[uuid.UUID,
     none reaches :data:`BEST_MATCH_MINIMUM`), in the caller's open unit of work (so a
     contact's save and its re-match are one transaction). Returns {contact id: persona id}
     for every live contact given. One facts query for all of them; the write goes through
-    the ORM (journaled, versions bumped only for contacts whose persona changed)."""
+    the ORM (journaled, versions bumped only for contacts whose persona changed). Pending
+    changes of the session are flushed before the facts are read (autoflush), so a title
+    just set counts; such a contact's version then moves once per flush."""
     ids = [as_uuid(c, field="contact_ids") for c in contact_ids]
     if not ids:
         return {}
