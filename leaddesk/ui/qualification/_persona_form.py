@@ -225,10 +225,11 @@ class PersonaForm(QWidget):
         self.reviewed.setStyleSheet("color: #b3261e;" if stale else "")
 
     def set_read_only(self, read_only: bool) -> None:
-        for w in (self.name, *self.lists.values()):
+        """For reps: everything shown, nothing editable, no "e.g. ..." hints in empty fields."""
+        for w in (self.name, *self.lists.values(), self.description, *self.texts.values()):
             w.setReadOnly(read_only)
-        for w in (self.description, *self.texts.values()):
-            w.setReadOnly(read_only)
+            if read_only:
+                w.setPlaceholderText("—")
         for w in (self.size_min, self.size_max):
             w.setReadOnly(read_only)
             w.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons if read_only else QSpinBox.ButtonSymbols.UpDownArrows)
