@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, column, insert, select, update, values
+from sqlalchemy import Integer, Uuid, bindparam, cast, column, insert, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -134,7 +134,8 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
                    *(column(f"b_{f}", table.c[f].type) for f in fields), name="v").data(
             [tuple(p.values()) for p in params])
         stmt = (update(table).where(table.c.id == v.c.b_id, table.c.version == v.c.b_version)
-                .values(version=v.c.b_version + 1, **stamps, **{f: v.c[f"b_{f}"] for f in fields}))
+                # cast: a VALUES column holding only NULLs (every persona_id cleared) is text
+                .values(version=v.c.b_version + 1, **stamps, **{f: cast(v.c[f"b_{f}"], table.c[f].type) for f in fields}))
         count = conn.execute(stmt).rowcount
     else:
         stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))

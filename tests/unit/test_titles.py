@@ -42,6 +42,9 @@ TITLES = [
     ("Chief Executive Officer", C, EXEC, "en"),
     ("Founder & CEO", O, EXEC, "en"),
     ("Managing Director", C, EXEC, "en"),
+    ("CTO & Co-Founder", O, "IT", "en"),
+    ("VP, Operations", VP, OPS, "en"),
+    ("Head of Sales", D, SALES, "en"),
     # German: compounds, feminine forms
     ("Lagerleiter", M, LOG, "de"),
     ("Leiter Logistik", M, LOG, "de"),
@@ -55,6 +58,10 @@ TITLES = [
     ("Teamleiter Lager", M, LOG, "de"),
     ("Sachbearbeiter Einkauf", E, PROC, "de"),
     ("Leiterin Marketing", M, MKT, "de"),
+    ("Technischer Geschäftsführer", C, "IT", "de"),
+    ("Senior Vizepräsident Vertrieb", VP, SALES, "de"),
+    ("Dir. Vertrieb", D, SALES, "de"),
+    ("Bereichsleiter Einkauf", D, PROC, "de"),
     # Turkish: possessive suffixes, İ/ı, typed with or without Turkish letters
     ("Depo Müdürü", M, LOG, "tr"),
     ("Lojistik Müdürü", M, LOG, "tr"),
@@ -69,6 +76,12 @@ TITLES = [
     ("Kıdemli Satış Uzmanı", S, SALES, "tr"),
     ("Pazarlama Direktörü", D, MKT, "tr"),
     ("Finans Müdürü", M, FIN, "tr"),
+    ("Gn. Md.", C, EXEC, "tr"),
+    ("Gn. Md. Yrd.", VP, EXEC, "tr"),
+    ("Kıdemli Başkan Yardımcısı Satış", VP, SALES, "tr"),
+    ("Teknoloji Direktörü", D, "IT", "tr"),
+    ("Depo Md.", M, LOG, "tr"),
+    ("Satış Müd.", M, SALES, "tr"),
     # Persian: ی/ي, ک/ك, zero-width non-joiner
     ("مدیر انبار", M, LOG, "fa"),
     ("مدیرعامل", C, EXEC, "fa"),
@@ -82,6 +95,11 @@ TITLES = [
     ("مدیر فناوری اطلاعات", M, "IT", "fa"),
     ("مدیر لجستیک", M, LOG, "fa"),
     ("مدیر ارشد مالی", C, FIN, "fa"),
+    ("مدیر ارشد اجرایی", C, EXEC, "fa"),
+    ("مدیر ارشد فناوری", C, "IT", "fa"),
+    ("معاون ارشد فروش", VP, SALES, "fa"),
+    ("مدیر کل", C, EXEC, "fa"),
+    ("رئیس واحد خرید", D, PROC, "fa"),
     # Arabic: the article, prepositions, ة/ه, hamza forms, tatweel
     ("مدير المستودع", M, LOG, "ar"),
     ("مـديـر المستودع", M, LOG, "ar"),
@@ -95,6 +113,10 @@ TITLES = [
     ("مشرف المستودع", M, LOG, "ar"),
     ("محاسب أول", S, FIN, "ar"),
     ("مدير سلسلة الإمداد", M, LOG, "ar"),
+    ("الرئيس التنفيذي للتكنولوجيا", C, "IT", "ar"),
+    ("الرئيس التنفيذي للعمليات", C, OPS, "ar"),
+    ("نائب الرئيس الأول للمبيعات", VP, SALES, "ar"),
+    ("مدير إدارة المبيعات", D, SALES, "ar"),
     # Thai: no spaces between words
     ("ผู้จัดการคลังสินค้า", M, LOG, "th"),
     ("ผู้จัดการฝ่ายโลจิสติกส์", M, LOG, "th"),
@@ -107,6 +129,11 @@ TITLES = [
     ("ผู้จัดการฝ่ายไอที", M, "IT", "th"),
     ("ผู้จัดการฝ่ายบุคคล", M, HR, "th"),
     ("ผู้จัดการฝ่ายการเงิน", M, FIN, "th"),
+    ("ซีอีโอ", C, EXEC, "th"),
+    ("ซีทีโอ", C, "IT", "th"),
+    ("รองประธานอาวุโสฝ่ายขาย", VP, SALES, "th"),
+    ("หัวหน้าฝ่ายจัดซื้อ", D, PROC, "th"),
+    ("ผจก.คลังสินค้า", M, LOG, "th"),
 ]
 
 
@@ -265,3 +292,18 @@ def test_a_long_made_up_compound_is_read_in_reasonable_time():
     facts = normalize_title("werkswerks" * 30 + "z")
     assert time.perf_counter() - start < 2.0
     assert not facts
+
+
+@pytest.mark.parametrize("wanted, titles_", [
+    ("CTO", ["Technischer Geschäftsführer", "مدیر ارشد فناوری", "الرئيس التنفيذي للتكنولوجيا", "ซีทีโอ"]),
+    ("CEO", ["Geschäftsführer", "Gn. Md.", "مدیر ارشد اجرایی", "الرئيس التنفيذي", "ซีอีโอ"]),
+    ("SVP Sales", ["Senior Vizepräsident Vertrieb", "Kıdemli Başkan Yardımcısı Satış", "معاون ارشد فروش",
+                   "نائب الرئيس الأول للمبيعات", "รองประธานอาวุโสฝ่ายขาย"]),
+    ("Head of Procurement", ["Bereichsleiter Einkauf", "رئیس واحد خرید", "رئيس قسم المشتريات", "หัวหน้าฝ่ายจัดซื้อ"]),
+    ("Warehouse Mgr", ["Depo Md.", "ผจก.คลังสินค้า", "Lagerleiter", "مدیر انبار", "مدير المستودع"]),
+])
+def test_abbreviated_roles_mean_the_same_in_every_language(wanted, titles_):
+    """A persona written with an English abbreviation matches the same role in each language."""
+    for title in titles_:
+        assert same_role(title, wanted)[0] == 1.0, title
+        assert _score(_persona(job_titles=(wanted,), seniorities=(), departments=()), title).score == 100, title

@@ -95,6 +95,8 @@ class PersonaDetail:
     version: int
     deleted: bool
     updated_at: dt.datetime
+    #: ISO 3166 alpha-2 codes; empty: any country.
+    countries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ def _reasons(rules: list[RuleInfo], breakdown, latest: dict) -> tuple[LeadReason
 def _persona(s: Session, contact, row) -> tuple[PersonaMatch | None, bool]:
     personas = [_persona_detail(p) for p in s.scalars(select(Persona).where(Persona.deleted.is_(False)))]
     matches = [score_persona(p, job_title=row.job_title, seniority=row.seniority, department=row.department,
-                             industry=row.industry, employees=row.employees) for p in personas]
+                             industry=row.industry, employees=row.employees,
+                             country=row.country or row.account_country) for p in personas]
     assigned = [m for m in matches if m.persona.id == contact.persona_id]
     if assigned:
         return assigned[0], True

@@ -4,24 +4,41 @@ and matching a contact against them.
 Job titles are compared as written first (whole words), then by what they mean in any of
 the languages of :mod:`leaddesk.services.qualification.titles`: "Depo Müdürü" or
 "Lagerleiter" match a "Warehouse Manager" persona as "Warehouse Manager" does. A contact
-whose seniority or department is not filled in is matched on what the job title says.
+whose seniority or department is not filled in is matched on what the job title says; a
+persona's countries against the contact's country, else its account's.
+
+Personas are team configuration: managers and admins change them (:func:`editing_refused`
+says why a rep may not). Every lead carries its best non-avoid persona: :func:`rematch_all`
+after a persona changes, :func:`match_in_session` when a contact is saved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
 from leaddesk.db import Database
-from leaddesk.errors import ValidationError
-from leaddesk.models import Account, Contact, Persona
+from leaddesk.errors import PermissionDenied, ValidationError
+from leaddesk.models import Contact, Persona, access
 from leaddesk.models.enums import Seniority
 from leaddesk.services import validation as v
 from leaddesk.services.validation import choice
-from leaddesk.services.qualification.dto import ContactPersona, PersonaDetail, PersonaMatch
-from leaddesk.services.qualification.titles import normalize_title, same_role
+from leaddesk.services.qualification._persona_bulk import Matcher, count_matching, facts_query
+from leaddesk.services.qualification._persona_score import (  # noqa: F401 - the public names of matching
+    BEST_MATCH_MINIMUM,
+    STOP_WORDS,
+    WEIGHTS,
+    best_match,
+    phrase_in,
+    score_persona,
+)
+from leaddesk.services.qualification.dto import ContactPersona, PersonaDetail, PersonaMatch, RescoreResult
+from leaddesk.sync import bulk_writes
 from leaddesk.services.records import (
     Changes,
     as_uuid,
@@ -33,17 +50,10 @@ from leaddesk.services.records import (
     to_dto,
 )
 
-LIST_FIELDS = ("job_titles", "seniorities", "departments", "industries")
+LIST_FIELDS = ("job_titles", "seniorities", "departments", "industries", "countries")
 TEXT_FIELDS = ("description", "goals", "motivations", "background", "daily_activities", "interests",
                "talking_points")
 FIELDS = ("name", *LIST_FIELDS, "company_size_min", "company_size_max", *TEXT_FIELDS, "avoid")
-
-#: How much each part of a persona weighs in a match (of the parts the persona specifies).
-WEIGHTS = {"job_title": 35, "seniority": 20, "department": 15, "industry": 15, "company_size": 15}
-#: Words too common to make two job titles similar (seniority words: seniority is its own trait).
-STOP_WORDS = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "&", "senior", "junior", "head", "lead",
-                        "manager", "assistant", "director", "chief", "officer", "vice", "president", "vp",
-                        "executive", "team", "staff"})
 
 
 def _text_list(value, *, field: str) -> list[str]:
@@ -76,6 +86,9 @@ def clean_persona(data: dict, *, partial: bool = False) -> dict:
     if "seniorities" in data:
         out["seniorities"] = [choice(Seniority, s, "seniorities").value
                               for s in _text_list(data["seniorities"], field="seniorities")]
+    if "countries" in data:
+        out["countries"] = list(dict.fromkeys(v.country(c, field="countries")
+                                              for c in _text_list(data["countries"], field="countries")))
     for key in ("company_size_min", "company_size_max"):
         if key in data:
             out[key] = v.non_negative_int(data[key], field=key)
@@ -101,16 +114,35 @@ def _check(s, values: dict, obj: Persona | None) -> None:
             raise ValidationError(f"A persona named '{values['name']}' already exists.", field="name")
 
 
+def editing_refused(db: Database) -> str | None:
+    """Why the signed-in user may not change personas (None: they may). Personas are team
+    configuration: managers and admins change them, reps read them."""
+    subject = db.write.subject
+    role = getattr(subject, "role", None)
+    if subject is None or role in (access.MANAGER, access.ADMIN):
+        return None
+    return (f"Only managers and admins can change buyer personas; you are signed in as a "
+            f"{'sales rep' if role == access.REP else role}.")
+
+
+def _require_editor(db: Database) -> None:
+    reason = editing_refused(db)
+    if reason:
+        raise PermissionDenied(reason)
+
+
 def _detail(obj: Persona) -> PersonaDetail:
     return to_dto(
         obj, PersonaDetail,
         job_titles=tuple(obj.job_titles or ()), seniorities=tuple(Seniority(x) for x in obj.seniorities or ()),
         departments=tuple(obj.departments or ()), industries=tuple(obj.industries or ()),
+        countries=tuple(obj.countries or ()),
     )
 
 
 def create_persona(db: Database, **data) -> PersonaDetail:
     """Create a persona. Lists may be given as lists or comma-separated text."""
+    _require_editor(db)
     values = clean_persona(data)
     with db.unit_of_work() as s:
         _check(s, values, None)
@@ -121,6 +153,7 @@ def create_persona(db: Database, **data) -> PersonaDetail:
 
 
 def update_persona(db: Database, persona_id, *, expected_version: int | None, **data) -> PersonaDetail:
+    _require_editor(db)
     values = clean_persona(data, partial=True)
     with db.unit_of_work() as s:
         obj = get_row(s, Persona, persona_id)
@@ -134,6 +167,7 @@ def update_persona(db: Database, persona_id, *, expected_version: int | None, **
 def mark_reviewed(db: Database, persona_id, *, expected_version: int | None = None,
                   now: dt.datetime | None = None) -> PersonaDetail:
     """Record that the team reviewed the persona today (personas evolve: review regularly)."""
+    _require_editor(db)
     with db.unit_of_work() as s:
         obj = get_row(s, Persona, persona_id)
         check_version(obj, expected_version)
@@ -148,10 +182,12 @@ def get_persona(db: Database, persona_id, *, include_deleted: bool = False) -> P
 
 
 def delete_persona(db: Database, persona_id, *, expected_version: int | None = None) -> Changes:
+    _require_editor(db)
     return soft_delete(db, Persona, persona_id, expected_version=expected_version)
 
 
 def restore_persona(db: Database, persona_id, *, expected_version: int | None = None) -> Changes:
+    _require_editor(db)
     return restore(db, Persona, persona_id, expected_version=expected_version)
 
 
@@ -164,98 +200,6 @@ def list_personas(db: Database, *, avoid: bool | None = None, deleted: bool = Fa
         return sorted((_detail(p) for p in s.scalars(stmt)), key=lambda p: (p.name.casefold(), p.id))
 
 
-# --- matching ---------------------------------------------------------------------------
-
-def phrase_in(needle: str, haystack: str) -> bool:
-    """Whole words, case-insensitive: "CFO" is in "CFO & COO", "IT" is not in "Facility"."""
-    return re.search(rf"(?<!\w){re.escape(needle.casefold())}(?!\w)", haystack.casefold()) is not None
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.split(r"[^\w&]+", text.casefold()) if len(w) > 1 and w not in STOP_WORDS}
-
-
-def _title_credit(title: str | None, wanted: tuple[str, ...]) -> tuple[float, str]:
-    """Full credit when a persona title is part of the contact's title (or the reverse),
-    half credit when they share a significant word ("Finance Director" ~ "Head of Finance")."""
-    if not title:
-        return 0.0, "job title unknown"
-    for w in wanted:
-        if phrase_in(w, title) or phrase_in(title, w):
-            return 1.0, f"job title '{title}' matches '{w}'"
-    for w in wanted:
-        shared = _words(title) & _words(w)
-        if shared:
-            return 0.5, f"job title '{title}' resembles '{w}' ({', '.join(sorted(shared))})"
-    # Not in the same words: in the same meaning, in any language ("Depo Müdürü" ~ "Warehouse Manager")?
-    credit, reason = max((same_role(title, w) for w in wanted), key=lambda cr: cr[0])
-    if credit:
-        return credit, reason
-    return 0.0, f"job title '{title}' is not among {', '.join(wanted)}"
-
-
-def _in(value: str | None, wanted: tuple[str, ...], what: str, *, meaning: bool = False) -> tuple[float, str]:
-    """Whole-word match; with ``meaning``, also the same department named in another language
-    ("Lojistik" ~ "Logistics")."""
-    if not value:
-        return 0.0, f"{what} unknown"
-    for w in wanted:
-        if phrase_in(w, value) or phrase_in(value, w):
-            return 1.0, f"{what} '{value}' matches '{w}'"
-    if meaning:
-        have = set(normalize_title(value).departments)
-        for w in wanted:
-            if have & set(normalize_title(w).departments):
-                return 1.0, f"{what} '{value}' means '{w}'"
-    return 0.0, f"{what} '{value}' is not among {', '.join(wanted)}"
-
-
-def score_persona(persona: PersonaDetail, *, job_title: str | None, seniority: Seniority | None,
-                  department: str | None, industry: str | None, employees: int | None) -> PersonaMatch:
-    """How well one contact fits one persona (pure). Only traits the persona specifies count:
-    score = 100 x (weights of matched traits) / (weights of specified traits)."""
-    parts: list[tuple[str, float, str]] = []
-    said = normalize_title(job_title)
-    told = ""
-    if (seniority is None or seniority is Seniority.UNKNOWN) and said.seniority is not None:
-        seniority, told = said.seniority, " (from the job title)"
-    department_is = "department"
-    if not department and said.department:
-        department, department_is = said.department, "department (from the job title)"
-    if persona.job_titles:
-        parts.append(("job_title", *_title_credit(job_title, persona.job_titles)))
-    if persona.seniorities:
-        if seniority is None or seniority is Seniority.UNKNOWN:
-            parts.append(("seniority", 0.0, "seniority unknown"))
-        else:
-            ok = seniority in persona.seniorities
-            verdict = "matches" if ok else "does not match"
-            parts.append(("seniority", float(ok), f"seniority {seniority.value}{told} {verdict}"))
-    if persona.departments:
-        parts.append(("department", *_in(department, persona.departments, department_is, meaning=True)))
-    if persona.industries:
-        parts.append(("industry", *_in(industry, persona.industries, "industry")))
-    low, high = persona.company_size_min, persona.company_size_max
-    if low is not None or high is not None:
-        span = f"{low if low is not None else 0}-{high if high is not None else 'any'}"
-        if employees is None:
-            parts.append(("company_size", 0.0, "company size unknown"))
-        else:
-            ok = (low is None or employees >= low) and (high is None or employees <= high)
-            parts.append(("company_size", float(ok),
-                          f"company size {employees} {'within' if ok else 'outside'} {span} employees"))
-    total = sum(WEIGHTS[key] for key, _, _ in parts)
-    if not total:
-        return PersonaMatch(persona, 0, ())
-    got = sum(WEIGHTS[key] * credit for key, credit, _ in parts)
-    reasons = tuple(r for _, credit, r in parts if credit > 0) + tuple(r for _, credit, r in parts if credit == 0)
-    return PersonaMatch(persona, round(100 * got / total), reasons)
-
-
-#: A persona is a contact's *best* match (assigned automatically) from this score on.
-BEST_MATCH_MINIMUM = 50
-
-
 def live_personas(s) -> list[PersonaDetail]:
     """The live personas, read in the caller's open session (a bulk job scores many
     contacts against them without one query per contact)."""
@@ -263,35 +207,17 @@ def live_personas(s) -> list[PersonaDetail]:
                                           .order_by(Persona.name, Persona.id))]
 
 
-def best_match(personas: list[PersonaDetail], *, job_title: str | None, seniority: Seniority | None,
-               department: str | None, industry: str | None, employees: int | None,
-               minimum: int = BEST_MATCH_MINIMUM) -> PersonaMatch | None:
-    """The persona the contact matches best with at least ``minimum`` points (pure), ties
-    broken by name as :func:`match_personas` orders them; None when none is close enough."""
-    best = None
-    for persona in personas:
-        m = score_persona(persona, job_title=job_title, seniority=seniority, department=department,
-                          industry=industry, employees=employees)
-        if m.score >= minimum and (best is None or (-m.score, m.persona.name.casefold(), m.persona.id)
-                                   < (-best.score, best.persona.name.casefold(), best.persona.id)):
-            best = m
-    return best
-
-
 def match_personas(db: Database, contact_id, *, minimum: int = 1) -> list[PersonaMatch]:
     """Live personas (avoid-profiles included: check ``persona.avoid``) that the contact
     matches with at least ``minimum`` points, best first. Reasons list matching traits first."""
+    cid = as_uuid(contact_id, field="contact_id")
     with db.reader() as s:
-        contact = get_row(s, Contact, contact_id)
-        industry = employees = None
-        if contact.account_id is not None:
-            account = s.get(Account, contact.account_id)
-            if account is not None and not account.deleted:
-                industry, employees = account.industry, account.employees
-        personas = [_detail(p) for p in s.scalars(select(Persona).where(Persona.deleted.is_(False)))]
+        get_row(s, Contact, cid)
+        row = s.execute(facts_query().where(Contact.id == cid)).one()
+        personas = live_personas(s)
     matches = [
-        score_persona(p, job_title=contact.job_title, seniority=contact.seniority, department=contact.department,
-                      industry=industry, employees=employees)
+        score_persona(p, job_title=row.job_title, seniority=row.seniority, department=row.department,
+                      industry=row.industry, employees=row.employees, country=row.country or row.account_country)
         for p in personas
     ]
     matches = [m for m in matches if m.score >= minimum]
@@ -309,3 +235,82 @@ def set_contact_persona(db: Database, contact_id, persona_id, *,
             contact.persona_id = persona
             s.flush()
         return ContactPersona(contact.id, contact.persona_id, contact.version)
+
+
+# --- automatic matching ------------------------------------------------------------------
+
+def match_in_session(session: Session, contact_ids: Iterable) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Set ``persona_id`` of these live contacts to their best non-avoid persona (None when
+    none reaches :data:`BEST_MATCH_MINIMUM`), in the caller's open unit of work (so a
+    contact's save and its re-match are one transaction). Returns {contact id: persona id}
+    for every live contact given. One facts query for all of them; the write goes through
+    the ORM (journaled, versions bumped only for contacts whose persona changed). Pending
+    changes of the session are flushed before the facts are read (autoflush), so a title
+    just set counts; such a contact's version then moves once per flush."""
+    ids = [as_uuid(c, field="contact_ids") for c in contact_ids]
+    if not ids:
+        return {}
+    matcher = Matcher(live_personas(session))
+    rows = session.execute(facts_query().where(Contact.id.in_(ids))).all()
+    new, _ = matcher.changes(rows)
+    if new:
+        stmt = (select(Contact).where(Contact.id.in_(list(new)))
+                .options(lazyload(Contact.emails), lazyload(Contact.phones)))
+        for obj in session.scalars(stmt):
+            obj.persona_id = new[obj.id]["persona_id"]
+        session.flush()
+    return {r.id: new[r.id]["persona_id"] if r.id in new else r.persona_id for r in rows}
+
+
+def rematch_all(db: Database, *, progress: Callable[[int, int], None] | None = None,
+                cancel: threading.Event | None = None, batch_size: int = 2000) -> RescoreResult:
+    """Give every live contact its best non-avoid persona (or none), ``batch_size`` contacts
+    per transaction: per batch one facts query, each distinct set of facts matched once,
+    and the changed ``persona_id`` written set-based by :func:`bulk_writes.bulk_update`
+    (journaled as ORM saves, guarded by the versions read, the same permissions).
+    ``progress(done, total)`` after each batch; a cancel keeps the batches done."""
+    with db.reader() as s:
+        matcher = Matcher(live_personas(s))
+        total = s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted.is_(False))) or 0
+    done = changed = 0
+    last = None
+    if progress:
+        progress(0, total)
+    while True:
+        if cancel is not None and cancel.is_set():
+            return RescoreResult(done, changed, True)
+        with db.unit_of_work() as s:
+            stmt = facts_query().order_by(Contact.id).limit(batch_size)
+            if last is not None:
+                stmt = stmt.where(Contact.id > last)
+            rows = s.execute(stmt).all()
+            if not rows:
+                break
+            new, read = matcher.changes(rows)
+            changed += bulk_writes.bulk_update(s, Contact, new, current=read)
+        last = rows[-1].id
+        done += len(rows)
+        if progress:
+            progress(done, max(total, done))
+    return RescoreResult(done, changed, False)
+
+
+def count_matches(db: Database, draft: PersonaDetail | dict) -> tuple[int, int]:
+    """(live contacts the persona, as being edited, matches with at least
+    :data:`BEST_MATCH_MINIMUM` points, live contacts): the editor's live count. ``draft`` is
+    a persona or the editor's fields (cleaned as a save would clean them)."""
+    if isinstance(draft, dict):
+        values = clean_persona({k: v for k, v in draft.items() if k in FIELDS}, partial=True)
+        draft = _draft(values)
+    with db.reader() as s:
+        return count_matching(s, draft)
+
+
+def _draft(values: dict) -> PersonaDetail:
+    lists = {k: tuple(values.get(k) or ()) for k in LIST_FIELDS}
+    lists["seniorities"] = tuple(Seniority(x) for x in lists["seniorities"])
+    return PersonaDetail(id=uuid.UUID(int=0), name=values.get("name") or "", description=None, **lists,
+                         company_size_min=values.get("company_size_min"),
+                         company_size_max=values.get("company_size_max"),
+                         **dict.fromkeys(TEXT_FIELDS[1:]), avoid=bool(values.get("avoid")), reviewed_at=None,
+                         version=0, deleted=False, updated_at=dt.datetime.now(dt.timezone.utc))

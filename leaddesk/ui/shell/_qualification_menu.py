@@ -17,6 +17,7 @@ class QualificationMenu:
     #: (menu text, module under leaddesk.ui, function, shortcut or None), in menu order.
     #: Each entry is one screen; add yours here.
     QUALIFICATION_SCREENS: tuple[tuple[str, str, str, str | None], ...] = (
+        ("Buyer personas…", "qualification.persona_editor", "open_persona_editor", None),
         ("&Assignment && caps…", "qualification.assignment_screen", "open_assignment", None),
         ("Learn from won/lost…", "qualification.learning_dialog", "open_learning", None),
         ("High-probability &indicators…", "qualification.indicator_editor", "open_indicator_editor", None),
