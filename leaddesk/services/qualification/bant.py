@@ -26,6 +26,7 @@ from leaddesk.services import settings as team_settings
 from leaddesk.services import validation as v
 from leaddesk.services.dto import OpportunityDetail
 from leaddesk.services.pipeline import opportunities
+from leaddesk.services.qualification._bant_form_data import BantFormData, Colleague, load_form_data
 from leaddesk.services.qualification._bant_rule import (
     PARTS,
     bant_outcome,
@@ -38,7 +39,7 @@ from leaddesk.services.qualification.dto import BantAssessment, BantDetail, Bant
 from leaddesk.services.records import as_uuid, check_version, get_row, to_dto
 from leaddesk.services.validation import choice, date_value
 
-__all__ = ["PARTS", "STAGES_KEPT", "assess_bant", "bant_outcome", "bant_history", "close_date_of",
+__all__ = ["PARTS", "STAGES_KEPT", "BantFormData", "Colleague", "form_data", "assess_bant", "bant_outcome", "bant_history", "close_date_of",
            "create_opportunity_from_bant", "get_latest_bant", "move_contact", "record_bant", "target_stage",
            "team_rule"]
 
@@ -303,3 +304,9 @@ def create_opportunity_from_bant(db: Database, bant_id, *, name: str | None = No
         check_version(row, version)
         row.opportunity_id = opp.id
     return opp
+
+
+def form_data(db: Database, contact_id, *, opportunity_id=None) -> BantFormData:
+    """What the BANT form starts from (see :class:`BantFormData`); NotFound for a missing
+    or deleted contact or opportunity."""
+    return load_form_data(db, contact_id, opportunity_id=opportunity_id, detail=_detail)

@@ -19,7 +19,7 @@ import html
 import uuid
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound
@@ -28,6 +28,7 @@ from leaddesk.services.qualification.lead_view import LeadReason, LeadView, lead
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read
+from leaddesk.ui.qualification.bant_form import BantForm, open_bant_form
 from leaddesk.ui.qualification.temperature import grade_badge_style_sheet, grade_label, quadrant_action, quadrant_label
 from leaddesk.ui.widgets.stage_badges import isolated, stage_long_label
 
@@ -115,7 +116,23 @@ class LeadPanel(QWidget):
         layout.addWidget(self.quadrant)
         layout.addWidget(self.reasons)
         layout.addLayout(form)
+        self._add_bant_button(layout)
         self.setVisible(False)
+
+    def _add_bant_button(self, layout: QVBoxLayout) -> None:
+        """The BANT form, opened on this contact (Ctrl+B in the contact detail)."""
+        self.bant_button = QPushButton(self.tr("Qualify (BANT)…"))
+        self.bant_button.setObjectName("qualifyBant")
+        self.bant_button.setAutoDefault(False)
+        self.bant_button.setToolTip(self.tr("Budget, authority, need and timing, by keyboard during the call (Ctrl+B)"))
+        self.bant_button.clicked.connect(self.open_bant)
+        row = QHBoxLayout()
+        row.addWidget(self.bant_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def open_bant(self) -> BantForm | None:
+        return open_bant_form(self, self.db, self.contact_id) if self.contact_id is not None else None
 
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:
@@ -242,7 +259,15 @@ class LeadPanel(QWidget):
         verdict = {BantResult.POSITIVE: self.tr("Positive"), BantResult.INCOMPLETE: self.tr("Incomplete"),
                    BantResult.NEGATIVE: self.tr("Negative")}[BantResult(b.result)]
         text = f"{verdict}: {', '.join(b.problems)}" if b.problems else verdict
-        return self.tr("{0} ({1})").format(text, when) if when else text
+        text = self.tr("{0} ({1})").format(text, when) if when else text
+        return text + "\n" + self.bant_parts_text(b)
+
+    def bant_parts_text(self, b) -> str:
+        """``"B yes · A partial · N yes · T unknown · re-qualify on 2027-03-06"``."""
+        parts = " · ".join(f"{part[0].upper()} {status.value}" for part, status in b.statuses().items())
+        if b.requalify_on is not None and BantResult(b.result) is not BantResult.POSITIVE:
+            parts += " · " + self.tr("re-qualify on {0}").format(b.requalify_on.isoformat())
+        return parts
 
     def _set(self, label: QLabel, text: str) -> None:
         label.setText(text)
