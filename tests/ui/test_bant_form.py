@@ -100,6 +100,7 @@ def test_a_complete_bant_by_keyboard_shows_live_and_moves_the_lead_to_sql(qtbot,
     tab(qtbot, 3)                                 # no-need box -> note -> timing row
     assert form.rows["timing"].hasFocus()
     assert form.banner.text() == f"Incomplete: timing unknown — nurture until {IN_90}"
+    form.grab().save("/tmp/h/bant-form-filling.png")
     key(qtbot, Qt.Key.Key_Y)
     assert form.banner.text() == "Complete: propose SQL"
     tab(qtbot)
@@ -184,3 +185,19 @@ def test_the_board_card_menu_qualifies_its_opportunity(qtbot, db, lead, acme):
         form.save()
     assert bant.get_latest_bant(db, lead.id, opportunity_id=opp.id).result is BantResult.POSITIVE
     assert not form.create_button.isVisible()  # it is already an opportunity's BANT
+
+
+def test_a_new_decision_maker_typed_in_the_form_joins_the_account(qtbot, db, detail, lead, acme):
+    form = open_by_ctrl_b(qtbot, detail)
+    assert not form.new_person.isVisible()
+    form.who.setCurrentIndex(form.who.findData("new"))
+    assert form.new_person.isVisible() and form.rows["authority"].status().value == "yes"
+    form.new_given.setText("Selin")
+    form.new_family.setText("Aydin")
+    form.new_title.setText("COO")
+    form.role.setCurrentIndex(form.role.findText("Economic buyer"))
+    with qtbot.waitSignal(form.saved, timeout=5000) as saved:
+        form.save()
+    boss = contacts.get_contact(db, saved.args[0].decision_maker_id)
+    assert (boss.display_name, boss.job_title, boss.account_id) == ("Selin Aydin", "COO", acme.id)
+    assert bant.get_latest_bant(db, lead.id).decision_maker_id == boss.id

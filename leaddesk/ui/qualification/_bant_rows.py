@@ -27,6 +27,8 @@ STATUS_KEYS = {
 }
 ORDER = (S.YES, S.PARTIAL, S.NO, S.UNKNOWN)
 #: A status's colour in the buttons (works on the light and the dark palette).
+#: Width of the details' labels, so the fields line up across the rows.
+LABEL_WIDTH = 120
 COLOURS = {S.YES: "#2e7d32", S.PARTIAL: "#b26a00", S.NO: "#c62828", S.UNKNOWN: "#616161"}
 
 
@@ -93,14 +95,20 @@ class PartRow(QFrame):
         self.note = line_edit(self.tr("Note"), f"{part}_note", max_length=5000)
         self.details = QFormLayout()
         self.details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.details.addRow(self.tr("Note:"), self.note)
+        self.details.addRow(self._label(self.tr("Note:"), self.note), self.note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(head)
         layout.addLayout(self.details)
 
+    def _label(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setMinimumWidth(LABEL_WIDTH)  # the same column in all four rows
+        label.setBuddy(buddy)
+        return label
+
     def add_detail(self, label: str, widget: QWidget) -> QWidget:
-        self.details.insertRow(self.details.rowCount() - 1, label, widget)  # the note stays last
+        self.details.insertRow(self.details.rowCount() - 1, self._label(label, widget), widget)  # the note stays last
         return widget
 
     def status(self) -> S:
