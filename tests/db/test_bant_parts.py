@@ -167,13 +167,14 @@ def test_no_opportunity_from_a_bant_that_is_not_positive_or_has_no_account(db, l
     ({"budget_currency": None}, "budget_currency"),
     ({"decision_maker_role": "boss"}, "decision_maker_role"),
     ({"requalify_on": "soon"}, "requalify_on"),
+    ({"requalify_on": "2036-12-06", "timing_status": "partial"}, "requalify_on"),  # not after today
     ({"need_offer": "x" * 201}, "need_offer"),
     ({"new_decision_maker": {"job_title": "CEO"}}, "decision_maker_given_name"),
 ])
 def test_bad_input_is_refused_and_nothing_is_written(db, lead, change, field):
     people = _count(db, Contact)
     with pytest.raises(ValidationError) as err:
-        bant.record_bant(db, lead.id, **{**FULL, "new_decision_maker": {"given_name": "Selin"}, **change})
+        bant.record_bant(db, lead.id, **{**FULL, "new_decision_maker": {"given_name": "Selin"}, **change}, now=NOW)
     assert err.value.field == field
     assert (_count(db, Bant), _count(db, Contact)) == (0, people)
     assert contacts.get_contact(db, lead.id).lifecycle_stage is LifecycleStage.MQL

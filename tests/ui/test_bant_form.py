@@ -201,3 +201,18 @@ def test_a_new_decision_maker_typed_in_the_form_joins_the_account(qtbot, db, det
     boss = contacts.get_contact(db, saved.args[0].decision_maker_id)
     assert (boss.display_name, boss.job_title, boss.account_id) == ("Selin Aydin", "COO", acme.id)
     assert bant.get_latest_bant(db, lead.id).decision_maker_id == boss.id
+
+
+def test_an_opportunity_without_a_primary_contact_says_so(qtbot, db, acme, no_dialogs):
+    from PySide6.QtGui import QUndoStack
+
+    from leaddesk.errors import ValidationError
+    from leaddesk.ui.pipeline.pipeline_page import PipelinePage
+
+    opp = opportunities.create_opportunity(db, acme.id, "Nobody's deal", amount=10)
+    page = PipelinePage(db, QUndoStack())
+    qtbot.addWidget(page)
+    page.view.qualify(opp.id)
+    assert [type(e) for e in no_dialogs] == [ValidationError]
+    assert "“Nobody's deal” has no primary contact" in str(no_dialogs[0])
+    assert page.view.findChild(BantForm) is None

@@ -232,6 +232,8 @@ def record_bant(
             values["requalify_on"] = None
         elif values["requalify_on"] is None:
             values["requalify_on"] = now.date() + dt.timedelta(days=int(rule["requalify_days"]))
+        elif values["requalify_on"] <= now.date():
+            raise ValidationError("Qualify again on a day after today.", field="requalify_on")
         reason = verdict.reason if positive else f"{verdict.reason}; re-qualify on {values['requalify_on'].isoformat()}"
         created = None
         if person is not None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu
 from leaddesk.errors import ValidationError
 from leaddesk.services.pipeline import opportunities
 from leaddesk.services.pipeline.board import BoardCard
-from leaddesk.ui.errors import show_error
+from leaddesk.ui import errors as error_boxes
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read
 from leaddesk.ui.pipeline._board_widgets import LOST, OPEN, WON
@@ -211,8 +211,8 @@ class CardActions:
 
         def opened(opp) -> None:
             if opp.primary_contact_id is None:
-                show_error(self, ValidationError(self.tr("“{0}” has no primary contact: choose one with Edit… "
-                                                         "first.").format(opp.name), field="primary_contact_id"))
+                text = self.tr("“{0}” has no primary contact: choose one with Edit… first.").format(opp.name)
+                error_boxes.show_error(self, ValidationError(text, field="primary_contact_id"))
                 return
             self.bant_form = open_bant_form(self, db, opp.primary_contact_id, opportunity_id=opp.id)
 

@@ -33,6 +33,7 @@ from leaddesk.ui.formatting import format_money
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.qualification._bant_fields import BantFields, qdate
 from leaddesk.ui.qualification._bant_rows import PartRow
+from leaddesk.ui.widgets.stage_badges import stage_long_label
 BANNER = {BantResult.POSITIVE: "background: #e8f5e9; color: #1b5e20; border: 1px solid #2e7d32;",
           BantResult.INCOMPLETE: "background: #fff8e1; color: #6d4c00; border: 1px solid #b26a00;",
           BantResult.NEGATIVE: "background: #ffebee; color: #8e0000; border: 1px solid #c62828;"}
@@ -197,7 +198,7 @@ class BantForm(BantFields, QDialog):
     def _on_saved(self, saved: Saved) -> None:
         out = self.outcome = saved.outcome
         stage = {LifecycleStage.SQL: self.tr("sales-qualified (SQL)"),
-                 LifecycleStage.NURTURE: self.tr("in nurture")}.get(out.stage, out.stage.value)
+                 LifecycleStage.NURTURE: self.tr("in nurture")}.get(out.stage, stage_long_label(out.stage))
         self.banner.setText(self.tr("Saved: {0} is {1}. {2}").format(self.data.contact_name, stage, out.reason))
         for row in self.rows.values():
             row.setEnabled(False)
