@@ -48,6 +48,7 @@ def detail(qtbot, db, lead):
 
 def open_by_ctrl_b(qtbot, detail) -> BantForm:
     detail.activateWindow()
+    qtbot.waitUntil(detail.isActiveWindow)
     detail.name_label.setFocus()
     qtbot.keyClick(detail.name_label, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     form = detail.lead.findChild(BantForm)
@@ -216,3 +217,26 @@ def test_an_opportunity_without_a_primary_contact_says_so(qtbot, db, acme, no_di
     assert [type(e) for e in no_dialogs] == [ValidationError]
     assert "“Nobody's deal” has no primary contact" in str(no_dialogs[0])
     assert page.view.findChild(BantForm) is None
+
+
+def test_negative_shows_live_and_the_next_bant_starts_from_the_last(qtbot, db, detail, lead):
+    form = open_by_ctrl_b(qtbot, detail)
+    tab(qtbot, 5)                                 # budget's fields and note -> authority row
+    tab(qtbot, 4)                                 # decision maker, role, note -> need row
+    assert form.rows["need"].hasFocus()
+    key(qtbot, Qt.Key.Key_3)                      # 3 = no
+    assert form.banner.text() == f"Negative: no need — nurture until {IN_90}"
+    key(qtbot, Qt.Key.Key_U)
+    form.no_need.setChecked(True)                 # the explicit box says the same
+    assert form.rows["need"].status().value == "no"
+    assert form.banner.text().startswith("Negative: no need")
+    form.need.setText("They just renewed with a competitor")
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        form.save()
+    qtbot.waitUntil(lambda: detail.contact.lifecycle_stage is LifecycleStage.NURTURE)
+    form.close()
+    qtbot.waitUntil(lambda: detail.lead.findChild(BantForm) is None)  # closed forms are deleted
+    again = open_by_ctrl_b(qtbot, detail)
+    assert again.rows["need"].status().value == "no" and again.no_need.isChecked()
+    assert again.need.text() == "They just renewed with a competitor"
+    assert again.banner.text() == f"Negative: no need — nurture until {IN_90}"
