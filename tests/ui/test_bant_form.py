@@ -240,3 +240,13 @@ def test_negative_shows_live_and_the_next_bant_starts_from_the_last(qtbot, db, d
     assert again.rows["need"].status().value == "no" and again.no_need.isChecked()
     assert again.need.text() == "They just renewed with a competitor"
     assert again.banner.text() == f"Negative: no need — nurture until {IN_90}"
+
+
+def test_the_form_keeps_a_partial_authority_with_its_named_decision_maker(qtbot, db, detail, lead, acme):
+    boss = contacts.create_contact(db, given_name="Selin", family_name="Aydin", job_title="COO", account_id=acme.id)
+    bant.record_bant(db, lead.id, authority_status="partial", decision_maker_id=boss.id, budget_status="yes",
+                     budget_amount="900", budget_currency="EUR")
+    form = open_by_ctrl_b(qtbot, detail)
+    assert form.who.currentText() == "Selin Aydin — COO"
+    assert form.rows["authority"].status().value == "partial"  # naming someone did not turn it into 'yes'
+    assert form.banner.text().startswith("Incomplete: authority partial, need unknown, timing unknown")

@@ -99,8 +99,6 @@ class BantFields:
 
     def _fill(self, b: BantDetail) -> None:
         """Start from the latest BANT: a re-qualification changes what moved since."""
-        for part, status in b.statuses().items():
-            self.rows[part].set_status(status)
         for edit, value in ((self.amount, b.budget_amount), (self.source, b.budget_source),
                             (self.rows["budget"].note, b.budget_note), (self.rows["authority"].note, b.authority_note),
                             (self.need, b.need), (self.offer, b.need_offer), (self.rows["need"].note, b.need_note),
@@ -109,12 +107,17 @@ class BantFields:
             edit.setText("" if value is None else str(value))
         if b.budget_currency:
             self.currency.setCurrentText(b.budget_currency)
-        index = self.who.findData(b.decision_maker_id) if b.decision_maker_id else -1
+        if b.decision_maker_id:
+            index = self.who.findData(b.decision_maker_id)
+        else:
+            index = self.who.findData(THE_CONTACT) if b.authority is Authority.DECISION_MAKER else 0
         self.who.setCurrentIndex(max(index, 0))
         self.role.setCurrentIndex(max(self.role.findData(b.decision_maker_role), 0))
         self.no_need.setChecked(b.no_need)
         if b.requalify_on is not None and b.requalify_on > self.data.today:
             self.requalify.setDate(qdate(b.requalify_on))
+        for part, status in b.statuses().items():  # last: choosing a decision maker above says 'yes'
+            self.rows[part].set_status(status)
 
     def statuses(self) -> dict:
         return {part: row.status() for part, row in self.rows.items()}
