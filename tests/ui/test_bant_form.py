@@ -201,7 +201,8 @@ def test_a_new_decision_maker_typed_in_the_form_joins_the_account(qtbot, db, det
         form.save()
     boss = contacts.get_contact(db, saved.args[0].decision_maker_id)
     assert (boss.display_name, boss.job_title, boss.account_id) == ("Selin Aydin", "COO", acme.id)
-    assert bant.get_latest_bant(db, lead.id).decision_maker_id == boss.id
+    got = bant.get_latest_bant(db, lead.id)
+    assert (got.decision_maker_id, got.decision_maker_role.value) == (boss.id, "economic_buyer")
 
 
 def test_an_opportunity_without_a_primary_contact_says_so(qtbot, db, acme, no_dialogs):
@@ -245,8 +246,8 @@ def test_negative_shows_live_and_the_next_bant_starts_from_the_last(qtbot, db, d
 def test_the_form_keeps_a_partial_authority_with_its_named_decision_maker(qtbot, db, detail, lead, acme):
     boss = contacts.create_contact(db, given_name="Selin", family_name="Aydin", job_title="COO", account_id=acme.id)
     bant.record_bant(db, lead.id, authority_status="partial", decision_maker_id=boss.id, budget_status="yes",
-                     budget_amount="900", budget_currency="EUR")
+                     budget_amount="900", budget_currency="EUR", decision_maker_role="champion")
     form = open_by_ctrl_b(qtbot, detail)
-    assert form.who.currentText() == "Selin Aydin — COO"
+    assert (form.who.currentText(), form.role.currentText()) == ("Selin Aydin — COO", "Champion")
     assert form.rows["authority"].status().value == "partial"  # naming someone did not turn it into 'yes'
     assert form.banner.text().startswith("Incomplete: authority partial, need unknown, timing unknown")

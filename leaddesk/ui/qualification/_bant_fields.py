@@ -108,11 +108,12 @@ class BantFields:
         if b.budget_currency:
             self.currency.setCurrentText(b.budget_currency)
         if b.decision_maker_id:
-            index = self.who.findData(b.decision_maker_id)
+            index = next((i for i in range(self.who.count()) if self.who.itemData(i) == b.decision_maker_id), 0)
         else:
             index = self.who.findData(THE_CONTACT) if b.authority is Authority.DECISION_MAKER else 0
         self.who.setCurrentIndex(max(index, 0))
-        self.role.setCurrentIndex(max(self.role.findData(b.decision_maker_role), 0))
+        self.role.setCurrentIndex(next((i for i in range(self.role.count())
+                                        if self.role.itemData(i) == b.decision_maker_role), 0))
         self.no_need.setChecked(b.no_need)
         if b.requalify_on is not None and b.requalify_on > self.data.today:
             self.requalify.setDate(qdate(b.requalify_on))
