@@ -251,3 +251,18 @@ def test_the_form_keeps_a_partial_authority_with_its_named_decision_maker(qtbot,
     assert (form.who.currentText(), form.role.currentText()) == ("Selin Aydin — COO", "Champion")
     assert form.rows["authority"].status().value == "partial"  # naming someone did not turn it into 'yes'
     assert form.banner.text().startswith("Incomplete: authority partial, need unknown, timing unknown")
+
+
+def test_escape_on_a_filled_in_bant_asks_before_discarding(qtbot, db, detail, lead, monkeypatch):
+    from leaddesk.ui.widgets.form_guard import DiscardGuard
+
+    asked = []
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(self.what) or False)  # "Keep editing"
+    form = open_by_ctrl_b(qtbot, detail)
+    qtbot.keyClick(form.rows["budget"], Qt.Key.Key_Escape)  # nothing typed yet: closes at once
+    assert asked == [] and not form.isVisible()
+    qtbot.waitUntil(lambda: detail.lead.findChild(BantForm) is None)
+    form = open_by_ctrl_b(qtbot, detail)
+    key(qtbot, Qt.Key.Key_Y)
+    qtbot.keyClick(form.rows["budget"], Qt.Key.Key_Escape)
+    assert asked == ["this BANT"] and form.isVisible()

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from leaddesk.errors import LeadDeskError, ValidationError
@@ -33,6 +34,7 @@ from leaddesk.ui.formatting import format_money
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.qualification._bant_fields import BantFields, qdate
 from leaddesk.ui.qualification._bant_rows import PartRow
+from leaddesk.ui.widgets.form_guard import DiscardGuard, widget_value
 from leaddesk.ui.widgets.stage_badges import stage_long_label
 BANNER = {BantResult.POSITIVE: "background: #e8f5e9; color: #1b5e20; border: 1px solid #2e7d32;",
           BantResult.INCOMPLETE: "background: #fff8e1; color: #6d4c00; border: 1px solid #b26a00;",
@@ -60,6 +62,7 @@ class BantForm(BantFields, QDialog):
         self.outcome: BantOutcome | None = None
         self.setWindowTitle(self.tr("Qualify (BANT)"))
         self._build()
+        self.guard = DiscardGuard(self, self._snapshot, what=self.tr("this BANT"))
         self.setEnabled(False)
         run_read(self, lambda: bant.form_data(db, contact_id, opportunity_id=opportunity_id)).success(
             self._on_loaded).failure(self._on_load_failed).run()
@@ -127,6 +130,15 @@ class BantForm(BantFields, QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(640)
 
+    def _snapshot(self) -> tuple:
+        fields = [w for kind in (QLineEdit, QComboBox, QCheckBox, QDateEdit) for w in self.findChildren(kind)]
+        return tuple(self.statuses().values()) + tuple(widget_value(w) for w in fields)
+
+    def reject(self) -> None:
+        """Esc, Cancel or the close box: a filled-in, unsaved BANT asks first."""
+        if self.outcome is not None or self.guard.confirm_discard():
+            super().reject()
+
     # --- loading ----------------------------------------------------------------------
     def _on_loaded(self, d: bant.BantFormData) -> None:
         self.data = d
@@ -141,6 +153,7 @@ class BantForm(BantFields, QDialog):
             self._fill(d.latest)
         self.setEnabled(True)
         self.update_outcome()
+        self.guard.mark_clean()
         self.rows["budget"].setFocus()
 
     def _on_load_failed(self, exc: BaseException) -> None:
