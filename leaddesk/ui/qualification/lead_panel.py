@@ -126,9 +126,10 @@ class LeadPanel(QWidget):
         self.bant_button.setAutoDefault(False)
         self.bant_button.setToolTip(self.tr("Budget, authority, need and timing, by keyboard during the call (Ctrl+B)"))
         self.bant_button.clicked.connect(self.open_bant)
+        self.bant_parts = self._label("leadBantParts")  # beside the button: the parts it edits
         row = QHBoxLayout()
-        row.addWidget(self.bant_button)
-        row.addStretch(1)
+        row.addWidget(self.bant_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.bant_parts, 1)
         layout.addLayout(row)
 
     def open_bant(self) -> BantForm | None:
@@ -208,6 +209,7 @@ class LeadPanel(QWidget):
         else:
             self._set(self.indicators, self.tr("The team has named no HPIs yet."))
         self._set(self.bant, self.bant_text(v))
+        self.bant_parts.setText(self.bant_parts_text(v.bant) if v.bant is not None else "")
         owner = v.owner_name or self.tr("Unassigned")
         if v.owner_name and v.assigned_at is not None:
             owner = self.tr("{0}, assigned {1}").format(owner, isolated(format_moment(v.assigned_at)))
@@ -259,8 +261,7 @@ class LeadPanel(QWidget):
         verdict = {BantResult.POSITIVE: self.tr("Positive"), BantResult.INCOMPLETE: self.tr("Incomplete"),
                    BantResult.NEGATIVE: self.tr("Negative")}[BantResult(b.result)]
         text = f"{verdict}: {', '.join(b.problems)}" if b.problems else verdict
-        text = self.tr("{0} ({1})").format(text, when) if when else text
-        return text + "\n" + self.bant_parts_text(b)
+        return self.tr("{0} ({1})").format(text, when) if when else text
 
     def bant_parts_text(self, b) -> str:
         """``"B yes · A partial · N yes · T unknown · re-qualify on 2027-03-06"``."""
