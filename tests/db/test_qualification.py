@@ -39,8 +39,9 @@ def test_bant_incomplete_goes_to_nurture_saying_what_is_missing(db, lead):
     out = qualification.record_bant(db, lead.id, budget_confirmed=False, authority="decision_maker",
                                     need="Too many mis-picks")
     assert out.bant.result is BantResult.INCOMPLETE
-    assert out.reason == "BANT incomplete: no confirmed budget, timing unknown"
-    assert out.bant.problems == ("no confirmed budget", "timing unknown")
+    assert out.requalify_on == out.bant.requalify_on == dt.datetime.now(UTC).date() + dt.timedelta(days=90)
+    assert out.reason == f"BANT incomplete: budget unknown, timing unknown; re-qualify on {out.requalify_on}"
+    assert out.bant.problems == ("budget unknown", "timing unknown")
     after = contacts.get_contact(db, lead.id)
     assert (after.lifecycle_stage, after.stage_reason) == (LifecycleStage.NURTURE, out.reason)
     assert contacts.lifecycle_history(db, lead.id)[-1].reason == out.reason
@@ -48,8 +49,8 @@ def test_bant_incomplete_goes_to_nurture_saying_what_is_missing(db, lead):
 
 def test_bant_nothing_known_lists_all_four_gaps(db, lead):
     out = qualification.record_bant(db, lead.id)
-    assert out.reason == ("BANT incomplete: no confirmed budget, decision maker unknown, need not stated, "
-                          "timing unknown")
+    assert out.reason.startswith("BANT incomplete: budget unknown, authority unknown, need unknown, "
+                                 "timing unknown; re-qualify on ")
 
 
 def test_bant_named_decision_maker_satisfies_authority(db, lead):
@@ -63,11 +64,11 @@ def test_bant_named_decision_maker_satisfies_authority(db, lead):
 def test_bant_negative_no_budget_or_no_need(db, lead):
     out = qualification.record_bant(db, lead.id, **{**COMPLETE, "budget_amount": "0", "budget_currency": None})
     assert (out.bant.result, out.stage, out.reason) == (BantResult.NEGATIVE, LifecycleStage.NURTURE,
-                                                        "BANT negative: no budget")
+                                                        f"BANT negative: no budget; re-qualify on {out.requalify_on}")
     again = qualification.record_bant(db, lead.id, **COMPLETE, no_need=True)
-    assert again.reason == "BANT negative: no need"
+    assert again.reason == f"BANT negative: no need; re-qualify on {again.requalify_on}"
     assert not again.stage_changed  # already in nurture: the reason is updated, no new event
-    assert contacts.get_contact(db, lead.id).stage_reason == "BANT negative: no need"
+    assert contacts.get_contact(db, lead.id).stage_reason == again.reason
     assert [b.problems for b in qualification.bant_history(db, lead.id)] == [("no budget",), ("no need",)]
 
 

@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 from leaddesk.models.enums import (
     Authority,
+    BantPartStatus,
     BantResult,
+    BuyingRole,
     LifecycleStage,
     ScoreFamily,
     Seniority,
@@ -57,6 +59,25 @@ class BantDetail:
     assessed_by: uuid.UUID | None
     #: Why the result is not positive (empty when positive).
     problems: tuple[str, ...]
+    # --- per part (revision 0009); an old row's statuses are read from its fields ---------
+    budget_status: BantPartStatus = BantPartStatus.UNKNOWN
+    budget_source: str | None = None
+    budget_note: str | None = None
+    authority_status: BantPartStatus = BantPartStatus.UNKNOWN
+    decision_maker_role: BuyingRole = BuyingRole.UNKNOWN
+    need_status: BantPartStatus = BantPartStatus.UNKNOWN
+    need_offer: str | None = None
+    need_note: str | None = None
+    no_need: bool = False
+    timing_status: BantPartStatus = BantPartStatus.UNKNOWN
+    timing_driver: str | None = None
+    timing_note: str | None = None
+    requalify_on: dt.date | None = None
+
+    def statuses(self) -> dict[str, BantPartStatus]:
+        """``{"budget": yes, "authority": partial, ...}``."""
+        return {"budget": self.budget_status, "authority": self.authority_status, "need": self.need_status,
+                "timing": self.timing_status}
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,10 @@ class BantOutcome:
     stage_changed: bool
     reason: str
     contact_version: int
+    #: When to qualify again (not positive), else None.
+    requalify_on: dt.date | None = None
+    #: The decision maker created on the spot, if one was.
+    decision_maker_id: uuid.UUID | None = None
 
 
 # --- personas ----------------------------------------------------------------------------

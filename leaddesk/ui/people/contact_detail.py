@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -143,6 +144,8 @@ class ContactDetail(QWidget):
         inner.addLayout(stage_row)
         inner.addWidget(self.stage_reason)
         self.lead = LeadPanel(self.db)
+        bant_key = QShortcut(QKeySequence("Ctrl+B"), self, self.lead.open_bant)  # the BANT form
+        bant_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         inner.addSpacing(6)
         inner.addWidget(self.lead)
         inner.addSpacing(6)

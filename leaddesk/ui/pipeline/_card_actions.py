@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QMenu
 from leaddesk.errors import ValidationError
 from leaddesk.services.pipeline import opportunities
 from leaddesk.services.pipeline.board import BoardCard
+from leaddesk.ui import errors as error_boxes
 from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.ui.jobs import run_read
 from leaddesk.ui.pipeline._board_widgets import LOST, OPEN, WON
 from leaddesk.ui.pipeline._card_list_view import CardListView
 from leaddesk.ui.pipeline.board_commands import (
@@ -30,6 +32,7 @@ from leaddesk.ui.pipeline.board_commands import (
 from leaddesk.ui.pipeline.board_model import new_card
 from leaddesk.ui.pipeline._new_opportunity_dialog import Created
 from leaddesk.ui.pipeline.opportunity_dialogs import EditOpportunityDialog, LostDialog, NextStepDialog, ValuesDialog
+from leaddesk.ui.qualification.bant_form import open_bant_form
 
 
 class CardActions:
@@ -202,6 +205,19 @@ class CardActions:
         dialog.reject()
         return False
 
+    def qualify(self, card_id) -> None:
+        """The BANT form for this opportunity, on its primary contact."""
+        db = self.db
+
+        def opened(opp) -> None:
+            if opp.primary_contact_id is None:
+                text = self.tr("“{0}” has no primary contact: choose one with Edit… first.").format(opp.name)
+                error_boxes.show_error(self, ValidationError(text, field="primary_contact_id"))
+                return
+            self.bant_form = open_bant_form(self, db, opp.primary_contact_id, opportunity_id=opp.id)
+
+        run_read(self, lambda: opportunities.get_opportunity(db, card_id)).success(opened).run()
+
     # --- context menu ---------------------------------------------------------------------------
     def context_menu(self, card: BoardCard) -> QMenu:
         menu = QMenu(self)
@@ -209,6 +225,7 @@ class CardActions:
         menu.addAction(self.tr("&Edit…") + "\t" + QKeySequence(Qt.Key.Key_Return).toString(
             QKeySequence.SequenceFormat.NativeText), lambda: self.edit_card(card.id))
         menu.addAction(self.tr("Set &next step…"), lambda: self.set_next_step(card.id))
+        menu.addAction(self.tr("&Qualify (BANT)…"), lambda: self.qualify(card.id))
         move = menu.addMenu(self.tr("&Move to stage"))
         move.setEnabled(is_open)
         for stage in self.stages:

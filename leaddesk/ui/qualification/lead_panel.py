@@ -19,7 +19,7 @@ import html
 import uuid
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from leaddesk.db import Database
 from leaddesk.errors import NotFound
@@ -28,6 +28,7 @@ from leaddesk.services.qualification.lead_view import LeadReason, LeadView, lead
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read
+from leaddesk.ui.qualification.bant_form import BantForm, open_bant_form
 from leaddesk.ui.qualification.temperature import grade_badge_style_sheet, grade_label, quadrant_action, quadrant_label
 from leaddesk.ui.widgets.stage_badges import isolated, stage_long_label
 
@@ -115,13 +116,28 @@ class LeadPanel(QWidget):
         layout.addWidget(self.quadrant)
         layout.addWidget(self.reasons)
         layout.addLayout(form)
+        self._add_bant_button(layout)
         self._add_reassign_button(layout)
         self.setVisible(False)
 
+    def _add_bant_button(self, layout: QVBoxLayout) -> None:
+        """The BANT form, opened on this contact (Ctrl+B in the contact detail)."""
+        self.bant_button = QPushButton(self.tr("Qualify (BANT)…"))
+        self.bant_button.setObjectName("qualifyBant")
+        self.bant_button.setAutoDefault(False)
+        self.bant_button.setToolTip(self.tr("Budget, authority, need and timing, by keyboard during the call (Ctrl+B)"))
+        self.bant_button.clicked.connect(self.open_bant)
+        self.bant_parts = self._label("leadBantParts")  # beside the button: the parts it edits
+        row = QHBoxLayout()
+        row.addWidget(self.bant_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.bant_parts, 1)
+        layout.addLayout(row)
+
+    def open_bant(self) -> BantForm | None:
+        return open_bant_form(self, self.db, self.contact_id) if self.contact_id is not None else None
+
     def _add_reassign_button(self, layout) -> None:
         """"Reassign…" under the owner: opens the rep chooser (ui/qualification/reassign_dialog.py)."""
-        from PySide6.QtWidgets import QPushButton
-
         self.reassign_button = QPushButton(self.tr("Reassign…"))
         self.reassign_button.setObjectName("leadReassign")
         self.reassign_button.setToolTip(self.tr("Give this lead to another rep, saying why"))
@@ -211,6 +227,7 @@ class LeadPanel(QWidget):
         self._fill_persona(v)
         self._set(self.indicators, self.hpi_text(v))
         self._set(self.bant, self.bant_text(v))
+        self.bant_parts.setText(self.bant_parts_text(v.bant) if v.bant is not None else "")
         owner = v.owner_name or self.tr("Unassigned")
         if v.owner_name and v.assigned_at is not None:
             owner = self.tr("{0}, assigned {1}").format(owner, isolated(format_moment(v.assigned_at)))
@@ -273,6 +290,13 @@ class LeadPanel(QWidget):
                    BantResult.NEGATIVE: self.tr("Negative")}[BantResult(b.result)]
         text = f"{verdict}: {', '.join(b.problems)}" if b.problems else verdict
         return self.tr("{0} ({1})").format(text, when) if when else text
+
+    def bant_parts_text(self, b) -> str:
+        """``"B yes · A partial · N yes · T unknown · re-qualify on 2027-03-06"``."""
+        parts = " · ".join(f"{part[0].upper()} {status.value}" for part, status in b.statuses().items())
+        if b.requalify_on is not None and BantResult(b.result) is not BantResult.POSITIVE:
+            parts += " · " + self.tr("re-qualify on {0}").format(b.requalify_on.isoformat())
+        return parts
 
     def _set(self, label: QLabel, text: str) -> None:
         label.setText(text)
