@@ -64,7 +64,7 @@ PARAM_FIELDS: dict[str, tuple[str, tuple[ParamField, ...]]] = {
     "competitor_domain": ("E-mail at a competitor's domain", (
         ParamField("domains", DOMAINS, "Competitors' domains", "Comma-separated, e.g. rival.com.",
                    required=False),)),
-    "engagement": ("Engagement (what the lead did)", (
+    "engagement": ("Engagement", (
         ParamField("kind", CHOICE, "Kind", choices=tuple(k.value for k in EngagementKind)),
         ParamField("min_count", WHOLE, "At least (times)", minimum=1),
         ParamField("within_days", WHOLE, "In the last (days)", "Leave empty for ever.", required=False, minimum=1))),

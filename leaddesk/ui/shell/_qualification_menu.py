@@ -16,7 +16,9 @@ class QualificationMenu:
 
     #: (menu text, module under leaddesk.ui, function, shortcut or None), in menu order.
     #: Each entry is one screen; add yours here.
-    QUALIFICATION_SCREENS: tuple[tuple[str, str, str, str | None], ...] = ()
+    QUALIFICATION_SCREENS: tuple[tuple[str, str, str, str | None], ...] = (
+        ("Scoring rules…", "qualification.rule_editor", "open_rule_editor", None),
+    )
 
     def _build_qualification_menu(self, bar) -> None:
         menu = bar.addMenu(self.tr("&Qualification"))
