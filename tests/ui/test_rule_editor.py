@@ -180,3 +180,17 @@ def test_saving_a_contact_in_its_editor_requalifies_it(qtbot, db, leads, page):
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cell(page, "Sam Small", SCORE_COLUMN) == "30", timeout=5000)  # +20 director
     assert scoring.score_contact(db, sam.id).reasons[0].name == "Director"
+
+
+def test_changing_a_stage_requalifies_the_contact(qtbot, db, leads, page):
+    scoring.create_rule(db, name="Nurtured", criterion="lifecycle_in", points=-40, params={"values": ["nurture"]})
+    _pricing, deniz, _sam = leads
+    rows = {page.model.index(r, 0).data(): r for r in range(page.model.rowCount())}
+    page.table.selectRow(rows["Deniz Kaya"])
+    qtbot.waitUntil(lambda: page.detail.contact is not None and page.detail.contact.id == deniz.id)
+    dialog = page.detail.change_stage()
+    item = dialog.stages.findItems("Nurture", Qt.MatchFlag.MatchExactly)[0]
+    dialog.stages.setCurrentItem(item)
+    qtbot.keyClicks(dialog.reason, "Not before Q3")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cell(page, "Deniz Kaya", SCORE_COLUMN) == "5", timeout=5000)  # 45 - 40
