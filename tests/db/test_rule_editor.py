@@ -223,3 +223,9 @@ def test_scores_equal_the_engine(db):
     for r in result.contacts:
         assert (r.score.fit, r.score.interest) == stored(db)[r.contact_id][:2]
         assert r.score == scoring.score_contact(db, r.contact_id, now=NOW)
+
+
+def test_requalify_never_assigns_an_avoid_profile(db):
+    personas.create_persona(db, name="Lost: students", job_titles=["Student"], avoid=True)
+    c = contacts.create_contact(db, given_name="Sam", job_title="Student")
+    assert requalify.requalify(db, [c.id], now=NOW).of(c.id).persona_id is None

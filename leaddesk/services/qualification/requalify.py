@@ -13,9 +13,9 @@ per event would multiply the work; re-matching the persona on every page visit w
 overwrite a persona a rep picked by hand; and once hand-off hangs off
 :func:`after_requalify` (assignment, caps), marketing would depend on all of that.
 
-Persona: the contact's best match among the live personas (``personas.best_match``, at
-least ``BEST_MATCH_MINIMUM`` points, as the demo assigns them); none close enough clears
-it. Score: ``scoring_criteria.evaluate`` with the team's rules and thresholds; stored
+Persona: the contact's best match among the live buyer personas (avoid-profiles are not
+assigned; ``personas.best_match``, at least ``BEST_MATCH_MINIMUM`` points, as the demo
+assigns them); none close enough clears it. Score: ``scoring_criteria.evaluate`` with the team's rules and thresholds; stored
 fit/interest are written only when they change (through ORM objects: journalled).
 
 What follows a new score (hand-off to sales when a lead turns hot, issue #12 point 4) goes
@@ -96,7 +96,7 @@ def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None =
         return RequalifyResult((), limits, Changes())
     rules = _scoring_rules(s)
     keys = engagement_keys(rules)
-    personas = live_personas(s)
+    personas = [p for p in live_personas(s) if not p.avoid]  # an avoid-profile is not assigned
     rows = {r.id: r for r in s.execute(_contacts_query().where(Contact.id.in_(ids)))}
     missing = [i for i in ids if i not in rows]
     if missing:
@@ -130,8 +130,9 @@ def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None =
 
 def after_requalify(s: Session, result: RequalifyResult) -> None:
     """THE hook for what a new score sets off, run in the same transaction right after the
-    scores are stored: hand-off when a lead turns hot (``r.grade_changed and r.score.grade
-    is Grade.HOT``, team setting ``auto_handoff``), assignment ... Nothing yet."""
+    personas and scores are stored (flushed): hand-off when a lead turns hot (e.g.
+    ``handoff_in(s, [r.contact_id for r in result.contacts if r.score.grade is Grade.HOT],
+    now=..., by_user_id=...)``; team setting ``auto_handoff``), assignment ... Nothing yet."""
     return None
 
 

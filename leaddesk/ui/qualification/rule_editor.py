@@ -232,7 +232,7 @@ class RuleEditorDialog(QDialog):
         self.warm.setValue(limits.warm)
         self.hot.setValue(limits.hot)
         row = self.model.row_of(keep) if keep is not None else -1
-        if row < 0 and self.model.rowCount() and (self.rule is not None or keep is not None or not self.editable):
+        if row < 0 and self.model.rowCount():
             row = 0
         if row >= 0:
             self.table.selectRow(row)
