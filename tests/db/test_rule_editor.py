@@ -74,6 +74,7 @@ def test_every_criterion_has_an_editor_form():
     assert set(FORMS) == set(CRITERIA) == set(rule_forms.PARAM_FIELDS)
     for name in CRITERIA:
         assert {f.key for f in rule_forms.param_fields(name)} == set(CRITERIA[name].keys)
+        assert rule_forms.criterion_help(name)[0].isupper() and "_" not in rule_forms.criterion_help(name)
 
 
 @pytest.mark.parametrize("criterion", sorted(FORMS))

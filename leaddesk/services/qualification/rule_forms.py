@@ -74,6 +74,19 @@ PARAM_FIELDS: dict[str, tuple[str, tuple[ParamField, ...]]] = {
 }
 
 
+#: The criterion's sentence for the editor where ``Criterion.help`` names parameter keys.
+HELP = {
+    "engagement": "at least so many engagements of the kind, in the last so many days (or ever)",
+    "employees_between": "the contact's company has between the two numbers of employees",
+    "competitor_domain": "an e-mail address is at one of the competitors' domains listed here",
+}
+
+
+def criterion_help(criterion: str) -> str:
+    text = HELP.get(criterion) or (CRITERIA[criterion].help if criterion in CRITERIA else "")
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
 def criterion_label(criterion: str) -> str:
     found = PARAM_FIELDS.get(criterion)
     return found[0] if found else criterion.replace("_", " ").capitalize()

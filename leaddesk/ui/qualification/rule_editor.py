@@ -264,7 +264,7 @@ class RuleEditorDialog(QDialog):
         self.active.setChecked(rule.active if rule else True)
         for w in (self.name, self.family, self.criterion, self.points, self.active):
             w.blockSignals(False)
-        self.criterion_help.setText(CRITERIA[criterion].help.capitalize() + ".")
+        self.criterion_help.setText(rule_forms.criterion_help(criterion))
         self.params.set_criterion(criterion, rule.params if rule else None, self.persona_choices)
         self.params.set_read_only(not self.editable)
         self._update_buttons()
@@ -278,7 +278,7 @@ class RuleEditorDialog(QDialog):
     # --- editing and preview ------------------------------------------------------------
     def _criterion_changed(self, _index: int) -> None:
         criterion = self.criterion.currentData()
-        self.criterion_help.setText(CRITERIA[criterion].help.capitalize() + ".")
+        self.criterion_help.setText(rule_forms.criterion_help(criterion))
         self.family.setCurrentIndex(self.family.findData(str(CRITERIA[criterion].family)))
         same = self.rule is not None and self.rule.criterion == criterion
         self.params.set_criterion(criterion, self.rule.params if same else None, self.persona_choices)
