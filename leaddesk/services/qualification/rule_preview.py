@@ -82,12 +82,16 @@ def preview_rule(db: Database, data: dict, *, rule_id=None, now: dt.datetime | N
         rule = edited_rule(data, rule_id=rid)
         _check_persona(s, rule.params)
         before_rules = _scoring_rules(s)
-        after_rules = [r for r in before_rules if r.id != rid] + ([rule] if rule.active else [])
         total = s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted.is_(False))) or 0
     keys = sorted(set(engagement_keys(before_rules)) | set(engagement_keys([dataclasses.replace(rule, active=True)])),
                   key=lambda k: (k[0], k[1] or 0))
-    before, after = Scorer(before_rules), Scorer(after_rules)
-    probe = Scorer([dataclasses.replace(rule, points=1, active=True, family=CRITERIA[rule.criterion].family)])
+    # Only the edited rule's points differ between before and after: the other rules' sum
+    # is computed only for the contacts where the old or the new rule hits.
+    old = next((r for r in before_rules if r.id == rid), None) if rid else None
+    others = Scorer([r for r in before_rules if r.id != rid])
+    old_probe = _probe(old) if old is not None else None
+    new_probe = _probe(rule)
+    old_points, new_points = (old.points if old is not None else 0), (rule.points if rule.active else 0)
     hits = done = 0
     moves: Counter = Counter()
     last = None
@@ -106,15 +110,25 @@ def preview_rule(db: Database, data: dict, *, rule_id=None, now: dt.datetime | N
             facts = _load_facts(s, rows, keys, now, raw=True)
         for r in rows:
             f = facts[r.id]
-            hits += probe.score(f) != (0, 0)
-            old, new = grade_of(sum(before.score(f)), limits), grade_of(sum(after.score(f)), limits)
-            if old is not new:
-                moves[(old, new)] += 1
+            hit = new_probe.score(f) != (0, 0)
+            hits += hit
+            was = old_points if old_probe is not None and old_probe.score(f) != (0, 0) else 0
+            now_ = new_points if hit else 0
+            if was != now_:
+                base = sum(others.score(f))
+                before, after = grade_of(base + was, limits), grade_of(base + now_, limits)
+                if before is not after:
+                    moves[(before, after)] += 1
         last = uuid.UUID(str(rows[-1].id))
         done += len(rows)
         if progress:
             progress(done, max(total, done))
     return RulePreview(done, hits, sum(moves.values()), dict(moves))
+
+
+def _probe(rule: RuleInfo) -> Scorer:
+    """A scorer that gives 1 point where ``rule``'s criterion matches (whatever its points)."""
+    return Scorer([dataclasses.replace(rule, points=1, active=True, family=CRITERIA[rule.criterion].family)])
 
 
 # --- who may change the rules, and the thresholds ------------------------------------------

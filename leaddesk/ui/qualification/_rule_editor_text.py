@@ -1,4 +1,5 @@
-"""The rule editor's sentences about a preview and a finished rescore."""
+"""The rule editor's sentences about a preview and a rescore, and its rescore progress
+(a mixin of :class:`~leaddesk.ui.qualification.rule_editor.RuleEditorDialog`)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,24 @@ def rescore_text(result) -> str:
         return _tr("Rescoring was stopped.")
     return _tr("All {0} leads rescored with the current rules: {1} scores changed.").format(
         f"{result.scored:,}", f"{result.changed:,}")
+
+
+class RescoreStatus:
+    """The progress bar and status line of the background rescore (mixed into the dialog)."""
+
+    def _on_rescore_started(self) -> None:
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText(_tr("Rescoring all leads with the new rules…"))
+
+    def _on_rescore_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.show()
+        self.status.setText(_tr("Rescoring all leads: {0} of {1}…").format(f"{done:,}", f"{total:,}"))
+
+    def _on_rescore_finished(self, result) -> None:
+        self.progress.hide()
+        self.status.setText(rescore_text(result))
+        if isinstance(result, BaseException):
+            self._failed(result)

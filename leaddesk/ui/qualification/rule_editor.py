@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,7 +41,7 @@ from leaddesk.services.qualification import personas, rule_forms, rule_preview, 
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, MAX_POINTS
 from leaddesk.ui.jobs import run_read, run_write
 from leaddesk.ui.qualification._param_form import ParamForm
-from leaddesk.ui.qualification._rule_editor_text import preview_text, rescore_text
+from leaddesk.ui.qualification._rule_editor_text import RescoreStatus, preview_text
 from leaddesk.ui.qualification._rule_model import RulesModel, family_label
 from leaddesk.ui.qualification.rescoring import rescorer
 from leaddesk.ui.itemmodels.roles import Roles
@@ -50,7 +50,10 @@ from leaddesk.ui.widgets.form_errors import FormErrors
 PREVIEW_DELAY_MS = 350
 
 
-class RuleEditorDialog(QDialog):
+class RuleEditorDialog(RescoreStatus, QDialog):
+    #: (preview token, contacts done, total): emitted on the worker, shown on the UI thread
+    preview_progress = Signal(int, int, int)
+
     def __init__(self, db: Database, parent=None):
         super().__init__(parent)
         self.db = db
@@ -65,6 +68,7 @@ class RuleEditorDialog(QDialog):
         self._build()
         self.preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self.preview_timer.timeout.connect(self.preview_now)
+        self.preview_progress.connect(self._on_preview_progress)
         rescorer.started.connect(self._on_rescore_started)
         rescorer.progress.connect(self._on_rescore_progress)
         rescorer.finished.connect(self._on_rescore_finished)
@@ -305,8 +309,19 @@ class RuleEditorDialog(QDialog):
             data["name"] = "(new rule)"
         rule_id = self.rule.id if self.rule is not None and not self.rule.deleted else None
         self.preview_label.setText(self.tr("Preview: counting…"))
-        run_read(self, lambda: rule_preview.preview_rule(self.db, data, rule_id=rule_id, cancel=cancel)).success(
+        report = self.preview_progress.emit
+
+        def work():
+            return rule_preview.preview_rule(self.db, data, rule_id=rule_id, cancel=cancel,
+                                             progress=lambda done, total: report(token, done, total))
+
+        run_read(self, work).success(
             lambda p: self._previewed(token, p)).failure(lambda exc: self._previewed(token, exc)).run()
+
+    def _on_preview_progress(self, token: int, done: int, total: int) -> None:
+        if token == self._preview_token and done < total:
+            self.preview_label.setText(self.tr("Preview: counting… {0} of {1} leads").format(
+                f"{done:,}", f"{total:,}"))
 
     def _previewed(self, token: int, result) -> None:
         if token != self._preview_token:
@@ -360,25 +375,6 @@ class RuleEditorDialog(QDialog):
             from leaddesk.ui.errors import show_error
 
             show_error(self, exc)
-
-    # --- background rescore -------------------------------------------------------------
-    def _on_rescore_started(self) -> None:
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.status.setText(self.tr("Rescoring all leads with the new rules…"))
-
-    def _on_rescore_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.show()
-        self.status.setText(self.tr("Rescoring all leads: {0} of {1}…").format(f"{done:,}", f"{total:,}"))
-
-    def _on_rescore_finished(self, result) -> None:
-        self.progress.hide()
-        self.status.setText(rescore_text(result))
-        if isinstance(result, BaseException):
-            self._failed(result)
-
 
 def open_rule_editor(window) -> RuleEditorDialog:
     """Qualification ▸ Scoring rules…"""
