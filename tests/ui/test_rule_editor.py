@@ -75,7 +75,11 @@ def open_editor(qtbot, db) -> rule_editor.RuleEditorDialog:
 
 
 def select_rule(qtbot, dialog, name: str) -> None:
-    row = [dialog.model.index(r, 0).data() for r in range(dialog.model.rowCount())].index(name)
+    def names():
+        return [dialog.model.index(r, 0).data() for r in range(dialog.model.rowCount())]
+
+    qtbot.waitUntil(lambda: name in names(), timeout=5000)
+    row = names().index(name)
     rect = dialog.table.visualRect(dialog.model.index(row, 0))
     qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: dialog.rule is not None and dialog.rule.name == name)
@@ -134,6 +138,15 @@ def test_edit_a_rule_see_the_preview_save_and_see_the_list_change(qtbot, db, lea
     with qtbot.waitSignal(rescorer.finished, timeout=10000):
         qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cell(page, "Sam Small", SCORE_COLUMN) == "25", timeout=5000)
+
+    # and restore it from the deleted rules: Sam loses them again
+    dialog.show_deleted.setChecked(True)
+    select_rule(qtbot, dialog, "Entry level")
+    assert dialog.restore_button.isEnabled() and not dialog.delete_button.isEnabled()
+    with qtbot.waitSignal(rescorer.finished, timeout=10000):
+        qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: cell(page, "Sam Small", SCORE_COLUMN) == "-5", timeout=5000)
+    assert [r.name for r in scoring.list_rules(db)][-1] == "Entry level"
 
 
 def test_a_bad_parameter_is_shown_on_its_field(qtbot, db, leads, no_dialogs):
