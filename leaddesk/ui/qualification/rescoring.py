@@ -53,7 +53,8 @@ class Rescorer(QObject):
         report = self.progress.emit
 
         def done(result) -> None:
-            app_signals.data_changed.emit(Changes(frozenset({"contact"})), None)
+            # stored scores of any contact may have changed, after a rule change: both said
+            app_signals.data_changed.emit(Changes(frozenset({"contact", "scoring_rule"})), None)
             self._finish(result)
 
         run_background(None, lambda: scoring.rescore_all(db, progress=report, cancel=cancel)).success(
