@@ -230,3 +230,17 @@ def test_requalify_never_assigns_an_avoid_profile(db):
     personas.create_persona(db, name="Lost: students", job_titles=["Student"], avoid=True)
     c = contacts.create_contact(db, given_name="Sam", job_title="Student")
     assert requalify.requalify(db, [c.id], now=NOW).of(c.id).persona_id is None
+
+
+def test_parameters_are_said_in_words():
+    say = rule_forms.describe_params
+    assert say("seniority_in", {"values": ["director", "vp", "c_level"]}) == "director, VP, C-level"
+    assert say("employees_between", {"min": 50, "max": 5000}) == "50–5,000"
+    assert say("employees_between", {"min": None, "max": 20}) == "at most 20"
+    assert say("engagement", {"kind": "site_visit", "min_count": 3, "within_days": 30}) == "site visit ×3 in 30 days"
+    assert say("engagement", {"kind": "webinar", "min_count": 1, "within_days": None}) == "webinar ×1 (ever)"
+    assert say("email_domain_in", {"domains": ["edu", "ac.uk"]}) == "edu, ac.uk"
+    assert say("free_email", {}).endswith("(built-in list)")
+    assert say("persona_match", {"persona_id": "x"}, persona_names={"x": "Ops"}) == "Ops"
+    assert rule_forms.params_from_form("engagement", {"kind": "download", "min_count": "", "within_days": ""}) == {
+        "kind": "download", "min_count": 1}

@@ -123,6 +123,10 @@ def params_from_form(criterion: str, form: Mapping[str, object]) -> dict:
     return {k: v for k, v in params.items() if k in CRITERIA[criterion].keys}
 
 
+#: Values said differently from their stored form.
+SAID = {"c_level": "C-level", "vp": "VP", "mql": "MQL", "sql": "SQL", "iql": "IQL"}
+
+
 def _join(values) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -150,6 +154,7 @@ def describe_params(criterion: str, params: Mapping | None, *, persona_names: Ma
     parts = []
     for key in sorted(p):
         value = p[key]
-        parts.append(_join(v.replace("_", " ") if isinstance(v, str) and key != "domains" else v for v in value)
+        parts.append(_join(SAID.get(v, v.replace("_", " ")) if isinstance(v, str) and key != "domains" else v
+                           for v in value)
                      if isinstance(value, (list, tuple)) else f"{key}={value}")
     return "; ".join(parts)

@@ -27,7 +27,7 @@ class _Choices(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         for i, value in enumerate(choices):
-            box = QCheckBox(_words(value).replace("C level", "C-level").replace("Vp", "VP"))
+            box = QCheckBox(rf.SAID.get(value, _words(value)))
             box.toggled.connect(self.changed)
             grid.addWidget(box, i // CHOICES_PER_ROW, i % CHOICES_PER_ROW)
             self.boxes[value] = box

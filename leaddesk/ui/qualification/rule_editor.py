@@ -376,6 +376,14 @@ class RuleEditorDialog(RescoreStatus, QDialog):
 
             show_error(self, exc)
 
+    def done(self, result: int) -> None:
+        """Closing stops a preview still counting (its worker would count for nobody)."""
+        if self._preview_cancel is not None:
+            self._preview_cancel.set()
+        self.preview_timer.stop()
+        super().done(result)
+
+
 def open_rule_editor(window) -> RuleEditorDialog:
     """Qualification ▸ Scoring rules…"""
     dialog = RuleEditorDialog(window.db, window)
