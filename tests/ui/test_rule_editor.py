@@ -207,3 +207,22 @@ def test_changing_a_stage_requalifies_the_contact(qtbot, db, leads, page):
     qtbot.keyClicks(dialog.reason, "Not before Q3")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: cell(page, "Deniz Kaya", SCORE_COLUMN) == "5", timeout=5000)  # 45 - 40
+
+
+def test_unsaved_edits_are_not_lost_by_clicking_another_rule(qtbot, db, leads, monkeypatch):
+    from leaddesk.ui.widgets.form_guard import DiscardGuard
+
+    dialog = open_editor(qtbot, db)
+    select_rule(qtbot, dialog, "Director")
+    dialog.points.setValue(33)
+    asked = []
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(1) or False)  # "Keep editing"
+    rows = [dialog.model.index(r, 0).data() for r in range(dialog.model.rowCount())]
+    rect = dialog.table.visualRect(dialog.model.index(rows.index("Logistics"), 0))
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert asked == [1] and dialog.rule.name == "Director" and dialog.points.value() == 33
+    assert dialog.table.currentIndex().row() == rows.index("Director")
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: True)  # "Discard"
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialog.rule.name == "Logistics" and dialog.points.value() == 15
+    assert scoring.list_rules(db)[0].points == 20  # nothing was saved

@@ -39,18 +39,20 @@ from leaddesk.db import Database
 from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.qualification import personas, rule_forms, rule_preview, scoring
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, MAX_POINTS
-from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.jobs import run_read
 from leaddesk.ui.qualification._param_form import ParamForm
 from leaddesk.ui.qualification._rule_editor_text import RescoreStatus, preview_text
+from leaddesk.ui.qualification._rule_editor_writes import RuleWrites
 from leaddesk.ui.qualification._rule_model import RulesModel, family_label
 from leaddesk.ui.qualification.rescoring import rescorer
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.widgets.form_errors import FormErrors
+from leaddesk.ui.widgets.form_guard import DiscardGuard
 
 PREVIEW_DELAY_MS = 350
 
 
-class RuleEditorDialog(RescoreStatus, QDialog):
+class RuleEditorDialog(RuleWrites, RescoreStatus, QDialog):
     #: (preview token, contacts done, total): emitted on the worker, shown on the UI thread
     preview_progress = Signal(int, int, int)
 
@@ -88,7 +90,7 @@ class RuleEditorDialog(RescoreStatus, QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
+        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.new_button = QPushButton(self.tr("&New rule"))
         self.delete_button = QPushButton(self.tr("&Delete"))
         self.restore_button = QPushButton(self.tr("&Restore"))
@@ -202,6 +204,7 @@ class RuleEditorDialog(RescoreStatus, QDialog):
                                         "family": self.family, "score_hot": self.hot, "score_warm": self.warm},
                                  resolve=lambda f: self.params.widget_for(f.split(".", 1)[-1]))
         self.errors.install(layout)
+        self.guard = DiscardGuard(self, lambda: self.rule_data(), what=self.tr("the scoring rule"))
 
     def _set_editable(self) -> None:
         ro = not self.editable
@@ -251,6 +254,19 @@ class RuleEditorDialog(RescoreStatus, QDialog):
         self.delete_button.setEnabled(self.rule is not None and not deleted)
         self.save_button.setEnabled(not deleted)
 
+    def _row_chosen(self, current, previous) -> None:
+        """Another rule clicked: ask first when the form holds unsaved edits."""
+        if self.guard.confirm_discard():
+            self._show_row(current.row())
+        else:  # keep editing: the list goes back to the rule being edited
+            model = self.table.selectionModel()
+            model.blockSignals(True)
+            if previous.isValid():
+                self.table.selectRow(previous.row())
+            else:
+                self.table.clearSelection()
+            model.blockSignals(False)
+
     def _show_row(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
             self._show_rule(self.model.index(row, 0).data(Roles.ROW))
@@ -272,10 +288,15 @@ class RuleEditorDialog(RescoreStatus, QDialog):
         self.params.set_criterion(criterion, rule.params if rule else None, self.persona_choices)
         self.params.set_read_only(not self.editable)
         self._update_buttons()
+        self.guard.mark_clean()
         self.preview_now()
 
     def new_rule(self) -> None:
+        if not self.guard.confirm_discard():
+            return
+        self.table.selectionModel().blockSignals(True)
         self.table.clearSelection()
+        self.table.selectionModel().blockSignals(False)
         self._show_rule(None)
         self.name.setFocus()
 
@@ -329,52 +350,10 @@ class RuleEditorDialog(RescoreStatus, QDialog):
         self.preview = result
         self.preview_label.setText(preview_text(result))
 
-    # --- saving -------------------------------------------------------------------------
-    def save_rule(self) -> None:
-        self.errors.clear()
-        data, rule = self.rule_data(), self.rule
-        if rule is None:
-            work = lambda: scoring.create_rule(self.db, **data)  # noqa: E731
-        else:
-            work = lambda: scoring.update_rule(self.db, rule.id, expected_version=rule.version, **data)  # noqa: E731
-        run_write(self, work).success(self._rule_saved).failure(self._failed).run()
-
-    def _rule_saved(self, rule) -> None:
-        self.rule = rule
-        self.status.setText(self.tr("Saved “{0}”.").format(rule.name))
-        self.reload(select=rule.id)
-        rescorer.request(self.db)
-
-    def delete_rule(self) -> None:
-        rule = self.rule
-        if rule is not None:
-            run_write(self, lambda: scoring.delete_rule(self.db, rule.id, expected_version=rule.version)).success(
-                lambda _c: self._changed_list(self.tr("Deleted “{0}”.").format(rule.name))).failure(self._failed).run()
-
-    def restore_rule(self) -> None:
-        rule = self.rule
-        if rule is not None and rule.deleted:
-            run_write(self, lambda: scoring.restore_rule(self.db, rule.id, expected_version=rule.version)).success(
-                lambda _c: self._changed_list(self.tr("Restored “{0}”.").format(rule.name))).failure(self._failed).run()
-
-    def _changed_list(self, text: str) -> None:
-        self.status.setText(text)
-        self.rule = None
-        self.reload()
-        rescorer.request(self.db)
-
-    def save_thresholds(self) -> None:
-        self.errors.clear()
-        hot, warm = self.hot.value(), self.warm.value()
-        run_write(self, lambda: rule_preview.set_thresholds(self.db, hot=hot, warm=warm)).success(
-            lambda t: self.status.setText(self.tr("Thresholds saved: warm from {0}, hot from {1}.").format(
-                t.warm, t.hot))).failure(self._failed).run()
-
-    def _failed(self, exc) -> None:
-        if not self.errors.show(exc):
-            from leaddesk.ui.errors import show_error
-
-            show_error(self, exc)
+    def reject(self) -> None:
+        """Esc, Close and the window's close button: ask first if a rule was edited."""
+        if not self.editable or self.guard.confirm_discard():
+            super().reject()
 
     def done(self, result: int) -> None:
         """Closing stops a preview still counting (its worker would count for nobody)."""
