@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QAbstractItemModelTester
 
 from leaddesk.models.access import Subject
@@ -97,10 +98,19 @@ def test_the_rules_model_passes_the_model_tester(qtbot, db, leads):
     assert model.rowCount() == 0
 
 
-def test_the_menu_opens_the_editor():
+def test_the_menu_opens_the_editor(qtbot, db, leads):
+    from leaddesk.ui.shell.main_window import MainWindow
+
     assert ("Scoring rules…", "qualification.rule_editor", "open_rule_editor", None) in \
         QualificationMenu.QUALIFICATION_SCREENS
-    assert callable(rule_editor.open_rule_editor)
+    window = MainWindow(db, user_label="Ada")
+    qtbot.addWidget(window)
+    action = window.findChild(QAction, "action_open_rule_editor")
+    assert action is not None and action.text() == "Scoring rules…"
+    action.trigger()
+    dialog = window.findChild(rule_editor.RuleEditorDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.model.rowCount() == 3
+    dialog.close()
 
 
 @pytest.mark.real_pools
