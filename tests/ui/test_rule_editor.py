@@ -139,8 +139,10 @@ def test_edit_a_rule_see_the_preview_save_and_see_the_list_change(qtbot, db, lea
     dialog.params.widget_for("values").boxes["entry"].setChecked(True)
     dialog.points.setValue(-30)
     qtbot.waitUntil(lambda: "hits <b>1</b> of 2" in dialog.preview_label.text(), timeout=5000)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
     with qtbot.waitSignal(rescorer.finished, timeout=10000):
-        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(dialog.name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Ctrl+S saves
     qtbot.waitUntil(lambda: cell(page, "Sam Small", SCORE_COLUMN) == "-5", timeout=5000)
 
     # delete it again: the rescore gives Sam his points back

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -141,6 +142,8 @@ class RuleEditorDialog(RuleWrites, RescoreStatus, QDialog):
         self.save_button.setDefault(True)
         self.revert_button = QPushButton(self.tr("Re&vert"))
         self.save_button.clicked.connect(self.save_rule)
+        self.save_button.setToolTip(self.tr("Save the rule (Ctrl+S); then every lead is rescored"))
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.editable and self.save_rule())
         self.revert_button.clicked.connect(lambda: self._show_rule(self.rule))
         rule_buttons = QHBoxLayout()
         rule_buttons.addStretch(1)
