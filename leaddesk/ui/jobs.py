@@ -177,6 +177,7 @@ DTO_ENTITIES = {
     "PipelineInfo": "pipeline",
     "StageInfo": "pipeline_stage",
     "LostReasonInfo": "lost_reason",
+    "RuleInfo": "scoring_rule",
 }
 
 

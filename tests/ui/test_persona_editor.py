@@ -4,6 +4,8 @@ re-match; a rep sees the editor read-only. Both engines."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction
+
 import datetime as dt
 import threading
 
@@ -50,7 +52,7 @@ def test_manager_edits_titles_sees_the_count_saves_and_the_contact_list_follows(
     qtbot.waitUntil(lambda: _persona_column(page).get("Ekin Test") == "")
     assert _persona_column(page)["Lena Test"] == "Warehouse Wendy"
 
-    window.qualification_menu.actions()[0].trigger()
+    window.findChild(QAction, "action_open_persona_editor").trigger()
     dialog = window._persona_editor
     assert isinstance(dialog, PersonaEditorDialog) and dialog.isVisible()
     QAbstractItemModelTester(dialog.model, QAbstractItemModelTester.FailureReportingMode.Fatal)

@@ -337,5 +337,8 @@ class ContactDetail(QWidget):
         def done(result: SavedContact) -> None:
             dialog.accept()
             self.stage_changed.emit(result.detail)
+            from leaddesk.ui.qualification.rescoring import requalify_later
+
+            requalify_later(db, [ident])  # a lifecycle rule may count the new stage
 
         run_write(self, work).success(done).failure(failed).run()

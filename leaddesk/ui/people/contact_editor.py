@@ -305,7 +305,14 @@ class ContactEditorDialog(ContactFormChecks, QDialog):
         self.contact_id = result.detail.id
         self.version = result.detail.version
         self.saved.emit(result.detail)
+        self._requalify(result.detail.id)
         self.accept()
+
+    def _requalify(self, contact_id) -> None:
+        """Persona and score again, in a worker after the save (the lists refresh when done)."""
+        from leaddesk.ui.qualification.rescoring import requalify_later
+
+        requalify_later(self.db, [contact_id])
 
     def _on_save_failed(self, exc: BaseException, allow_duplicate: bool) -> None:
         if isinstance(exc, UnknownCompany):

@@ -17,10 +17,11 @@ class QualificationMenu:
     #: (menu text, module under leaddesk.ui, function, shortcut or None), in menu order.
     #: Each entry is one screen; add yours here.
     QUALIFICATION_SCREENS: tuple[tuple[str, str, str, str | None], ...] = (
-        ("Buyer personas…", "qualification.persona_editor", "open_persona_editor", None),
-        ("&Assignment && caps…", "qualification.assignment_screen", "open_assignment", None),
-        ("Learn from won/lost…", "qualification.learning_dialog", "open_learning", None),
+        ("&Scoring rules…", "qualification.rule_editor", "open_rule_editor", None),
         ("High-probability &indicators…", "qualification.indicator_editor", "open_indicator_editor", None),
+        ("Buyer &personas…", "qualification.persona_editor", "open_persona_editor", None),
+        ("&Assignment && caps…", "qualification.assignment_screen", "open_assignment", None),
+        ("&Learn from won/lost…", "qualification.learning_dialog", "open_learning", None),
         ("&Team settings && pipelines…", "team.settings_dialog", "open_team_settings", None),
     )
 

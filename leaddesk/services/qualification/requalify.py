@@ -1,0 +1,143 @@
+"""Qualify given contacts again after something about them changed: their persona first
+(persona match is a scoring factor), then their score, in one unit of work.
+
+The app calls :func:`requalify` in a worker after a contact is saved, and records an
+engagement with :func:`record_engagement` (the marketing service, then requalify). A whole
+rescore after a rule changed is ``scoring.rescore_all`` (set-based, in batches).
+
+Why ``marketing.campaigns.record_engagement`` does not requalify by itself (the import
+would be allowed: marketing and qualification import nothing of each other, so the
+acyclic-siblings contract holds either way): it is the insert primitive that bulk paths
+(imports, the hub, tests that build histories) call once per event, where one requalify
+per event would multiply the work; re-matching the persona on every page visit would
+overwrite a persona a rep picked by hand; and once hand-off hangs off
+:func:`after_requalify` (assignment, caps), marketing would depend on all of that.
+
+Persona: the contact's best match among the live buyer personas (avoid-profiles are not
+assigned; ``personas.best_match``, at least ``BEST_MATCH_MINIMUM`` points, as the demo
+assigns them); none close enough clears it. Score: ``scoring_criteria.evaluate`` with the team's rules and thresholds; stored
+fit/interest are written only when they change (through ORM objects: journalled).
+
+What follows a new score (hand-off to sales when a lead turns hot, issue #12 point 4) goes
+in ONE place: :func:`after_requalify`, which sees every contact's grade before and after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
+
+from leaddesk.db import Database
+from leaddesk.errors import NotFound
+from leaddesk.models import Contact
+from leaddesk.models.enums import Seniority
+from leaddesk.services import settings as team_settings
+from leaddesk.services.marketing import campaigns
+from leaddesk.services.qualification.dto import Grade, ScoreBreakdown, Thresholds
+from leaddesk.services.qualification.personas import best_match, live_personas
+from leaddesk.services.qualification.rule_preview import grade_of
+from leaddesk.services.qualification.scoring import _contacts_query, _load_facts, _scoring_rules
+from leaddesk.services.qualification.scoring_criteria import engagement_keys, evaluate
+from leaddesk.services.records import Changes, as_uuid
+
+
+@dataclass(frozen=True)
+class Requalified:
+    contact_id: uuid.UUID
+    persona_before: uuid.UUID | None
+    persona_id: uuid.UUID | None
+    #: the stored total before (None: never scored) and the grade it gave
+    total_before: int | None
+    grade_before: Grade | None
+    score: ScoreBreakdown
+
+    @property
+    def grade_changed(self) -> bool:
+        return self.grade_before is not self.score.grade
+
+
+@dataclass(frozen=True)
+class RequalifyResult:
+    contacts: tuple[Requalified, ...]
+    thresholds: Thresholds
+    changes: Changes
+
+    def of(self, contact_id) -> Requalified:
+        cid = as_uuid(contact_id)
+        return next(r for r in self.contacts if r.contact_id == cid)
+
+
+def requalify(db: Database, contact_ids: Iterable, *, now: dt.datetime | None = None) -> RequalifyResult:
+    """Re-match the persona, then rescore, each of ``contact_ids`` (live contacts; a
+    deleted or unknown one raises NotFound), in one unit of work."""
+    with db.unit_of_work() as s:
+        return requalify_in(s, contact_ids, now=now)
+
+
+def record_engagement(db: Database, contact_id, kind, occurred_at: dt.datetime, *, detail: str | None = None,
+                      campaign_id=None, now: dt.datetime | None = None) -> RequalifyResult:
+    """Record an engagement (``campaigns.record_engagement``), then requalify its contact."""
+    campaigns.record_engagement(db, contact_id, kind, occurred_at, detail=detail, campaign_id=campaign_id)
+    return requalify(db, [contact_id], now=now)
+
+
+def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None = None) -> RequalifyResult:
+    """:func:`requalify` inside the caller's open write session."""
+    ids = sorted({as_uuid(c, field="contact_ids") for c in contact_ids})
+    now = now or dt.datetime.now(dt.timezone.utc)
+    limits = Thresholds(**{k[6:]: int(v) for k, v in team_settings.read_in(s, "score_hot", "score_warm").items()})
+    if not ids:
+        return RequalifyResult((), limits, Changes())
+    rules = _scoring_rules(s)
+    keys = engagement_keys(rules)
+    personas = [p for p in live_personas(s) if not p.avoid]  # an avoid-profile is not assigned
+    rows = {r.id: r for r in s.execute(_contacts_query().where(Contact.id.in_(ids)))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise NotFound("contact", missing[0])
+    objs = {o.id: o for o in s.scalars(select(Contact).where(Contact.id.in_(ids))
+                                       .options(lazyload(Contact.emails), lazyload(Contact.phones)))}
+    out = []
+    for cid in ids:
+        row = rows[cid]
+        match = best_match(personas, job_title=row.job_title, seniority=_seniority(row.seniority),
+                           department=row.department, industry=row.industry, employees=row.employees)
+        persona = match.persona.id if match else None
+        # Facts of one contact by id: _load_facts reads an id range, which is one id here
+        # (a range over scattered ids would read the contacts between them).
+        facts = dataclasses.replace(_load_facts(s, [row], keys, now)[cid], persona_id=persona)
+        score = evaluate(rules, facts, limits)
+        obj = objs[cid]
+        if obj.persona_id != persona:
+            obj.persona_id = persona
+        if (obj.fit_score, obj.interest_score) != (score.fit, score.interest):
+            obj.fit_score, obj.interest_score = score.fit, score.interest
+        before = None if row.fit_score is None and row.interest_score is None else \
+            (row.fit_score or 0) + (row.interest_score or 0)
+        out.append(Requalified(cid, row.persona_id, persona, before,
+                               None if before is None else grade_of(before, limits), score))
+    s.flush()
+    result = RequalifyResult(tuple(out), limits, Changes(frozenset({"contact"}), frozenset(ids)))
+    after_requalify(s, result)
+    return result
+
+
+def after_requalify(s: Session, result: RequalifyResult) -> None:
+    """THE hook for what a new score sets off, run in the same transaction right after the
+    personas and scores are stored (flushed): hand-off when a lead turns hot (e.g.
+    ``handoff_in(s, [r.contact_id for r in result.contacts if r.score.grade is Grade.HOT],
+    now=..., by_user_id=...)``; team setting ``auto_handoff``), assignment ... Nothing yet."""
+    return None
+
+
+def _seniority(value) -> Seniority | None:
+    try:
+        return Seniority(value) if value else None
+    except ValueError:
+        return None
