@@ -24,7 +24,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--owner", metavar="EMAIL", help="only the leads this user owns")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N leads (default 50; 0: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output (one JSON list)")
-    sub.add_parser("rescore", help="recompute every contact's score with the current scoring rules")
+    p = sub.add_parser("rescore", help="recompute every contact's score with the current scoring rules, then "
+                       "hand the leads that turned hot to sales (MQL, round-robin within the caps)")
+    p.add_argument("--no-handoff", action="store_true",
+                   help="only rescore; leave hot leads where they are (the team setting auto_handoff also can)")
 
 
 def cmd_leads(args) -> int:
@@ -68,9 +71,18 @@ def cmd_rescore(args) -> int:
             print(f"\r  rescoring: {done:,}/{total:,}".ljust(60), end="", file=sys.stderr, flush=True)
             _progress_open[0] = True
 
+    from leaddesk.services.qualification import handoff
+    from leaddesk.services.qualification.assignment import LeadCapReached
+
     started = time.perf_counter()
+    handed, refused = None, None
     try:
         result = scoring.rescore_all(db, progress=progress)
+        if not args.no_handoff:
+            try:
+                handed = handoff.hand_off_hot_leads(db)
+            except LeadCapReached as exc:
+                refused = str(exc)
     finally:
         db.dispose()
     if _progress_open[0]:
@@ -78,4 +90,9 @@ def cmd_rescore(args) -> int:
         _progress_open[0] = False
     _say(f"Rescored {result.scored:,} contacts in {time.perf_counter() - started:.1f} s: "
          f"{result.changed:,} scores changed.")
+    if handed is not None:
+        _say(handed.summary())
+    if refused is not None:
+        print(f"leaddesk: hot leads not handed off: {refused}", file=sys.stderr)
+        return 1
     return 0

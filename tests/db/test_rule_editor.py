@@ -16,7 +16,7 @@ from leaddesk.models.access import Subject
 from leaddesk.models.enums import Role
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import accounts, contacts
-from leaddesk.services.qualification import personas, requalify, rule_forms, rule_preview, scoring
+from leaddesk.services.qualification import indicators, personas, requalify, rule_forms, rule_preview, scoring
 from leaddesk.services.qualification.dto import Grade, Thresholds
 from leaddesk.services.qualification.scoring_criteria import CRITERIA
 from leaddesk.services.team import setup, users
@@ -67,6 +67,7 @@ FORMS = {
     "engagement": {"kind": "pricing_page_visit", "min_count": 2, "within_days": 30},
     "persona_match": {"persona_id": None},  # filled in with the persona
     "lifecycle_in": {"values": ["mql"]},
+    "hpi_met": {"indicator_id": None, "min_count": ""},  # filled in with an HPI the first one meets
 }
 
 
@@ -81,14 +82,33 @@ def test_every_criterion_has_an_editor_form():
 def test_each_criterion_saved_through_the_editor_scores_a_rescore(db, criterion):
     hit, miss, ops = _people(db)
     form = dict(FORMS[criterion], persona_id=str(ops.id)) if criterion == "persona_match" else FORMS[criterion]
+    if criterion == "hpi_met":
+        hpi = indicators.create_indicator(db, name="Runs 100+ staff", criterion="employees_between",
+                                          params={"min": 100})
+        form = dict(form, indicator_id=str(hpi.id))
     params = rule_forms.params_from_form(criterion, form)
     rule = scoring.create_rule(db, name=f"Rule {criterion}", criterion=criterion, points=-7, params=params)
-    assert rule.points == -7 and rule_forms.describe_params(criterion, rule.params, persona_names={str(ops.id): "Ops"})
+    assert rule.points == -7 and rule_forms.describe_params(criterion, rule.params, persona_names={str(ops.id): "Ops"},
+                                                            indicator_names={str(hpi.id): "Runs 100+ staff"}
+                                                            if criterion == "hpi_met" else None)
     scoring.rescore_all(db, now=NOW)
     got = stored(db)
     family_of_hit = got[hit.id][0] if rule.family == "fit" else got[hit.id][1]
     assert family_of_hit == -7  # negative points are kept as they are
     assert got[miss.id][:2] == (0, 0)
+
+
+def test_an_hpi_count_rule_from_the_editor_form(db):
+    hit, miss, _ops = _people(db)
+    for name, params in (("Big firm", {"min": 100}), ("Logistics", {"values": ["logistics"]})):
+        indicators.create_indicator(db, name=name, criterion="employees_between" if "min" in params
+                                    else "industry_in", params=params)
+    params = rule_forms.params_from_form("hpi_met", {"indicator_id": None, "min_count": "2"})
+    rule = scoring.create_rule(db, name="Two HPIs", criterion="hpi_met", points=12, params=params)
+    assert {k: v for k, v in rule.params.items() if not k.startswith("_")} == {"min_count": 2}
+    assert rule_forms.describe_params("hpi_met", rule.params) == "at least 2 of the team's HPIs"
+    scoring.rescore_all(db, now=NOW)
+    assert stored(db)[hit.id][0] == 12 and stored(db)[miss.id][0] == 0
 
 
 def test_negative_points_make_a_lead_colder(db):

@@ -18,8 +18,13 @@ assigned; ``personas.best_match``, at least ``BEST_MATCH_MINIMUM`` points, as th
 assigns them); none close enough clears it. Score: ``scoring_criteria.evaluate`` with the team's rules and thresholds; stored
 fit/interest are written only when they change (through ORM objects: journalled).
 
-What follows a new score (hand-off to sales when a lead turns hot, issue #12 point 4) goes
-in ONE place: :func:`after_requalify`, which sees every contact's grade before and after.
+What follows a new score goes in ONE place: :func:`after_requalify`, which sees every
+contact's grade before and after, and hands the hot leads and IQLs to sales
+(``handoff.handoff_in``: MQL with the reasons, round-robin within the caps; the team setting
+``auto_handoff`` turns it off). When every rep of the team is at her cap the hand-off is
+refused as a whole *before* it writes anything; the save and the new score stand, the lead
+stays where it was, and the result says why (``handoff_refused``), so saving a contact never
+fails because the team is full.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ from sqlalchemy.orm import Session, lazyload
 from leaddesk.db import Database
 from leaddesk.errors import NotFound
 from leaddesk.models import Contact
-from leaddesk.models.enums import Seniority
 from leaddesk.services import settings as team_settings
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.qualification.dto import Grade, ScoreBreakdown, Thresholds
-from leaddesk.services.qualification.personas import best_match, live_personas
+from leaddesk.services.qualification.assignment import LeadCapReached
+from leaddesk.services.qualification.handoff import HandoffResult, handoff_in
+from leaddesk.services.qualification.personas import match_in_session
 from leaddesk.services.qualification.rule_preview import grade_of
 from leaddesk.services.qualification.scoring import _contacts_query, _load_facts, _scoring_rules
 from leaddesk.services.qualification.scoring_criteria import engagement_keys, evaluate
@@ -67,6 +73,10 @@ class RequalifyResult:
     contacts: tuple[Requalified, ...]
     thresholds: Thresholds
     changes: Changes
+    #: what the hand-off did (None: no lead turned hot, or nothing to hand off)
+    handoff: HandoffResult | None = None
+    #: why the hand-off was refused (every rep at her cap), else None
+    handoff_refused: str | None = None
 
     def of(self, contact_id) -> Requalified:
         cid = as_uuid(contact_id)
@@ -96,26 +106,23 @@ def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None =
         return RequalifyResult((), limits, Changes())
     rules = _scoring_rules(s)
     keys = engagement_keys(rules)
-    personas = [p for p in live_personas(s) if not p.avoid]  # an avoid-profile is not assigned
     rows = {r.id: r for r in s.execute(_contacts_query().where(Contact.id.in_(ids)))}
     missing = [i for i in ids if i not in rows]
     if missing:
         raise NotFound("contact", missing[0])
+    # The best non-avoid persona (countries included), set through the ORM (journalled).
+    matched = match_in_session(s, ids)
     objs = {o.id: o for o in s.scalars(select(Contact).where(Contact.id.in_(ids))
                                        .options(lazyload(Contact.emails), lazyload(Contact.phones)))}
     out = []
     for cid in ids:
         row = rows[cid]
-        match = best_match(personas, job_title=row.job_title, seniority=_seniority(row.seniority),
-                           department=row.department, industry=row.industry, employees=row.employees)
-        persona = match.persona.id if match else None
+        persona = matched.get(cid)
         # Facts of one contact by id: _load_facts reads an id range, which is one id here
         # (a range over scattered ids would read the contacts between them).
         facts = dataclasses.replace(_load_facts(s, [row], keys, now)[cid], persona_id=persona)
         score = evaluate(rules, facts, limits)
         obj = objs[cid]
-        if obj.persona_id != persona:
-            obj.persona_id = persona
         if (obj.fit_score, obj.interest_score) != (score.fit, score.interest):
             obj.fit_score, obj.interest_score = score.fit, score.interest
         before = None if row.fit_score is None and row.interest_score is None else \
@@ -124,20 +131,21 @@ def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None =
                                None if before is None else grade_of(before, limits), score))
     s.flush()
     result = RequalifyResult(tuple(out), limits, Changes(frozenset({"contact"}), frozenset(ids)))
-    after_requalify(s, result)
-    return result
+    return after_requalify(s, result, now=now)
 
 
-def after_requalify(s: Session, result: RequalifyResult) -> None:
-    """THE hook for what a new score sets off, run in the same transaction right after the
-    personas and scores are stored (flushed): hand-off when a lead turns hot (e.g.
-    ``handoff_in(s, [r.contact_id for r in result.contacts if r.score.grade is Grade.HOT],
-    now=..., by_user_id=...)``; team setting ``auto_handoff``), assignment ... Nothing yet."""
-    return None
-
-
-def _seniority(value) -> Seniority | None:
+def after_requalify(s: Session, result: RequalifyResult, *, now: dt.datetime) -> RequalifyResult:
+    """THE hook for what a new score sets off, in the same transaction right after the
+    personas and scores are stored (flushed): the hot leads and IQLs go to sales
+    (``handoff_in`` looks at the stage and ``auto_handoff`` itself)."""
+    hot = [r.contact_id for r in result.contacts if r.score.grade is Grade.HOT]
+    if not hot:
+        return result
+    write = s.info.get("write")
     try:
-        return Seniority(value) if value else None
-    except ValueError:
-        return None
+        handed = handoff_in(s, hot, now=now, by_user_id=getattr(write, "actor_id", None))
+    except LeadCapReached as exc:  # refused before anything of the hand-off was written
+        return dataclasses.replace(result, handoff_refused=str(exc))
+    if handed.handed_off:
+        s.flush()
+    return dataclasses.replace(result, handoff=handed)

@@ -18,9 +18,10 @@ from leaddesk.models.enums import EngagementKind, LifecycleStage, Seniority
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, criterion_of
 
 #: Field kinds: free words (comma-separated), e-mail domains, a set of enum choices, ISO
-#: country codes, a whole number, one enum choice, a persona (chosen from the live ones).
-WORDS, DOMAINS, CHOICES, COUNTRIES, WHOLE, CHOICE, PERSONA = (
-    "words", "domains", "choices", "countries", "whole", "choice", "persona")
+#: country codes, a whole number, one enum choice, a persona (chosen from the live ones), a
+#: high-probability indicator (chosen from the team's, or none).
+WORDS, DOMAINS, CHOICES, COUNTRIES, WHOLE, CHOICE, PERSONA, INDICATOR = (
+    "words", "domains", "choices", "countries", "whole", "choice", "persona", "indicator")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ PARAM_FIELDS: dict[str, tuple[str, tuple[ParamField, ...]]] = {
         ParamField("min_count", WHOLE, "At least (times)", minimum=1),
         ParamField("within_days", WHOLE, "In the last (days)", "Leave empty for ever.", required=False, minimum=1))),
     "persona_match": ("Matches the persona", (ParamField("persona_id", PERSONA, "Persona"),)),
+    "hpi_met": ("High-probability indicators met", (
+        ParamField("indicator_id", INDICATOR, "Indicator", "One HPI; or none, and count how many are met.",
+                   required=False),
+        ParamField("min_count", WHOLE, "Or at least (HPIs met)", "Used when no single HPI is chosen.",
+                   required=False, minimum=1))),
     "lifecycle_in": ("Lifecycle stage is one of", (
         ParamField("values", CHOICES, "Stages", choices=tuple(s.value for s in LifecycleStage)),)),
 }
@@ -79,6 +85,7 @@ HELP = {
     "engagement": "at least so many engagements of the kind, in the last so many days (or ever)",
     "employees_between": "the contact's company has between the two numbers of employees",
     "competitor_domain": "an e-mail address is at one of the competitors' domains listed here",
+    "hpi_met": "the lead meets the chosen high-probability indicator, or at least so many of the team's active ones",
 }
 
 
@@ -118,6 +125,8 @@ def params_from_form(criterion: str, form: Mapping[str, object]) -> dict:
                 params[f.key] = value if value not in (None, "") else []
             continue
         params[f.key] = list(value) if isinstance(value, tuple) else value
+    if criterion == "hpi_met":  # one HPI, or a count of them: never both
+        params.pop("min_count", None) if params.get("indicator_id") else params.setdefault("min_count", 1)
     if criterion not in CRITERIA:
         return params
     return {k: v for k, v in params.items() if k in CRITERIA[criterion].keys}
@@ -131,9 +140,15 @@ def _join(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def describe_params(criterion: str, params: Mapping | None, *, persona_names: Mapping | None = None) -> str:
+def describe_params(criterion: str, params: Mapping | None, *, persona_names: Mapping | None = None,
+                    indicator_names: Mapping | None = None) -> str:
     """A rule's parameters in words, e.g. ``pricing page visit ×1 in 30 days`` or ``50–5,000``."""
-    p = dict(params or {})
+    p = {k: v for k, v in (params or {}).items() if not str(k).startswith("_")}  # bound HPI checks
+    if criterion == "hpi_met":
+        ident = p.get("indicator_id")
+        if ident:
+            return str((indicator_names or {}).get(str(ident), "an HPI no longer there"))
+        return f"at least {p.get('min_count', 1)} of the team's HPIs"
     if criterion == "employees_between":
         low, high = p.get("min"), p.get("max")
         if low is not None and high is not None:

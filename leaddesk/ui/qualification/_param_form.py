@@ -52,6 +52,8 @@ class ParamForm(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.widgets: dict[str, QWidget] = {}
         self.fields: tuple[rf.ParamField, ...] = ()
+        #: (name, id) of the team's HPIs, for an INDICATOR field (set by the editor)
+        self.indicators: list[tuple[str, str]] = []
 
     def set_criterion(self, criterion: str, params: dict | None, personas: list[tuple[str, str]]) -> None:
         while self.layout_.rowCount():
@@ -74,9 +76,11 @@ class ParamForm(QWidget):
             widget.set_value(value)
             widget.changed.connect(self.changed)
             return widget
-        if f.kind in (rf.CHOICE, rf.PERSONA):
+        if f.kind in (rf.CHOICE, rf.PERSONA, rf.INDICATOR):
             widget = QComboBox()
             options = [(_words(c), c) for c in f.choices] if f.kind == rf.CHOICE else personas
+            if f.kind == rf.INDICATOR:
+                options = [(self.tr("(none: count the HPIs met)"), None), *self.indicators]
             if f.kind == rf.PERSONA and not options:
                 widget.addItem(self.tr("(no persona yet: add one first)"), None)
             for text, data in options:

@@ -26,12 +26,15 @@ class RulesModel(QAbstractTableModel):
         super().__init__(parent)
         self.rules: list[RuleInfo] = []
         self.persona_names: dict[str, str] = {}
+        self.indicator_names: dict[str, str] = {}
         self.headers = [_tr("Rule"), _tr("Family"), _tr("Criterion"), _tr("Parameters"), _tr("Points"), _tr("Active")]
 
-    def set_rules(self, rules: list[RuleInfo], persona_names: dict[str, str]) -> None:
+    def set_rules(self, rules: list[RuleInfo], persona_names: dict[str, str],
+                  indicator_names: dict[str, str] | None = None) -> None:
         self.beginResetModel()
         self.rules = list(rules)
         self.persona_names = dict(persona_names)
+        self.indicator_names = dict(indicator_names or {})
         self.endResetModel()
 
     def row_of(self, rule_id) -> int:
@@ -80,7 +83,8 @@ class RulesModel(QAbstractTableModel):
         if column == CRITERION:
             return rule_forms.criterion_label(rule.criterion)
         if column == PARAMS:
-            return rule_forms.describe_params(rule.criterion, rule.params, persona_names=self.persona_names)
+            return rule_forms.describe_params(rule.criterion, rule.params, persona_names=self.persona_names,
+                                              indicator_names=self.indicator_names)
         if column == POINTS:
             return f"{rule.points:+d}"
         return _tr("Yes") if rule.active else _tr("No")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from leaddesk.db import Database
 from leaddesk.services.qualification import requalify, scoring
@@ -23,7 +24,29 @@ from leaddesk.ui.jobs import app_signals, run_background, run_write
 
 def requalify_later(db: Database, contact_ids: Iterable, parent: QObject | None = None):
     ids = list(contact_ids)
-    return run_write(parent, lambda: requalify.requalify(db, ids)).run()
+    return (run_write(parent, lambda: requalify.requalify(db, ids))
+            .success(lambda result: tell(handoff_message(result)))
+            .failure(lambda exc: tell(QCoreApplication.translate("rescoring", "The new score was not saved: {0}")
+                                      .format(exc)))
+            .run())
+
+
+def handoff_message(result: requalify.RequalifyResult) -> str | None:
+    """What the rep should hear about the hand-off a save set off (None: nothing happened)."""
+    if result.handoff_refused:
+        return QCoreApplication.translate("rescoring", "Hot, but not handed off: {0}").format(result.handoff_refused)
+    if result.handoff is not None and result.handoff.handed_off:
+        return result.handoff.summary()
+    return None
+
+
+def tell(text: str | None) -> None:
+    """Show ``text`` in the main window's status bar for a while (nothing when None)."""
+    if not text:
+        return
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMainWindow):
+            widget.statusBar().showMessage(text, 15000)
 
 
 class Rescorer(QObject):

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.db import Database
 from leaddesk.models.enums import ScoreFamily
-from leaddesk.services.qualification import personas, rule_forms, rule_preview, scoring
+from leaddesk.services.qualification import indicators, personas, rule_forms, rule_preview, scoring
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, MAX_POINTS
 from leaddesk.ui.jobs import run_read
 from leaddesk.ui.qualification._param_form import ParamForm
@@ -226,15 +226,16 @@ class RuleEditorDialog(RuleWrites, RescoreStatus, QDialog):
 
         def work():
             return (scoring.list_rules(self.db, deleted=deleted), personas.list_personas(self.db),
-                    scoring.thresholds(self.db))
+                    scoring.thresholds(self.db), indicators.list_indicators(self.db))
 
         keep = select if select is not None else (self.rule.id if self.rule is not None else None)
         run_read(self, work).success(lambda loaded: self._loaded(loaded, keep)).run()
 
     def _loaded(self, loaded, keep) -> None:
-        rules, people, limits = loaded
+        rules, people, limits, hpis = loaded
         self.persona_choices = [(p.name, str(p.id)) for p in people]
-        self.model.set_rules(rules, {str(p.id): p.name for p in people})
+        self.params.indicators = [(h.name, str(h.id)) for h in hpis if h.criterion]
+        self.model.set_rules(rules, {str(p.id): p.name for p in people}, {str(h.id): h.name for h in hpis})
         self.table.resizeColumnsToContents()
         for column, widest in ((0, 250), (2, 190)):  # long names elide; the parameters get the room
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
