@@ -26,8 +26,11 @@ REPS = ("Ana", "Ben", "Cem", "Dee")
 
 @pytest.fixture
 def team(empty_db):
+    return make_team(empty_db)
+
+
+def make_team(db):
     """North: four reps and a manager; South: one rep. Two rules: VP title +40, pricing page +25."""
-    db = empty_db
     setup.initialize(db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
     north = users.create_team(db, "North")
     south = users.create_team(db, "South")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from sqlalchemy import update
 
 from leaddesk.cli import main as cli_main
@@ -15,7 +17,12 @@ from leaddesk.services import settings as team_settings
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import contacts
 from leaddesk.services.qualification import requalify, scoring
-from tests.db.test_handoff import NOW, REPS, as_user, row, team  # noqa: F401  (the fixture)
+from tests.db.test_handoff import NOW, REPS, as_user, make_team, row
+
+
+@pytest.fixture
+def team(empty_db):
+    return make_team(empty_db)
 
 
 def _warm_vp(db, name, owner=None):
