@@ -99,3 +99,36 @@ def test_cli_rescore_hands_off_what_a_rule_change_made_hot(team, db_url, tmp_pat
     c = row(db, cid)
     assert (c.lifecycle_stage, c.owner_id) == (LifecycleStage.MQL, ids["Ana"])  # owned: keeps its rep
     assert cli_main(["--db", url, "rescore", "--no-handoff"]) == 0
+
+
+def _bant_yes(db, cid):
+    from leaddesk.services.qualification import bant
+
+    return bant.record_bant(db, cid, budget_status="yes", budget_amount=50000, budget_currency="EUR",
+                            authority_status="yes", authority="decision_maker", need_status="yes",
+                            need="Counts are wrong", timing_status="yes", timing="Q3", now=NOW)
+
+
+def test_a_positive_bant_assigns_a_pool_lead_round_robin(team):
+    db, ids = team
+    as_user(db, ids["Mia"])
+    cid = _warm_vp(db, "Max")
+    out = _bant_yes(db, cid)
+    c = row(db, cid)
+    assert out.stage is LifecycleStage.SQL and out.assigned_to == c.owner_id
+    assert c.owner_id in {ids[n] for n in REPS} and c.assignment_reason.startswith("BANT positive")
+
+
+def test_a_positive_bant_on_a_full_team_keeps_the_lead_in_the_pool_and_says_why(team):
+    db, ids = team
+    as_user(db, ids["ada"])
+    with db.unit_of_work() as s:
+        s.execute(update(Team).where(Team.id == ids["north"]).values(lead_cap=1))
+    for name in REPS:
+        _warm_vp(db, f"Held {name}", owner=ids[name])
+    as_user(db, ids["Mia"])
+    cid = _warm_vp(db, "Noor")
+    out = _bant_yes(db, cid)
+    c = row(db, cid)
+    assert (c.lifecycle_stage, c.owner_id) == (LifecycleStage.SQL, None)
+    assert out.assigned_to is None and "cap" in out.assignment_refused

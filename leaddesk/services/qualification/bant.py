@@ -35,7 +35,9 @@ from leaddesk.services.qualification._bant_rule import (
     part_status,
     required_parts,
 )
+from leaddesk.services.qualification.assignment import LeadCapReached
 from leaddesk.services.qualification.dto import BantAssessment, BantDetail, BantOutcome
+from leaddesk.services.qualification.handoff import assign_pool_in
 from leaddesk.services.records import as_uuid, check_version, get_row, to_dto
 from leaddesk.services.validation import choice, date_value
 
@@ -247,9 +249,25 @@ def record_bant(
             changed = move_contact(s, contact, target_stage(verdict.result), reason=reason, at=now,
                                    by_user_id=db.write.actor_id)
         s.flush()
+        assigned_to, refused = _assign_if_pooled(s, contact, positive and changed, now, db.write.actor_id)
         return BantOutcome(bant=_detail(row, required_parts(rule["bant_required"])), stage=contact.lifecycle_stage,
                            stage_changed=changed, reason=reason, contact_version=contact.version,
-                           requalify_on=values["requalify_on"], decision_maker_id=created.id if created else None)
+                           requalify_on=values["requalify_on"], decision_maker_id=created.id if created else None,
+                           assigned_to=assigned_to, assignment_refused=refused)
+
+
+def _assign_if_pooled(s: Session, contact: Contact, became_sql: bool, now: dt.datetime,
+                      actor_id) -> tuple[uuid.UUID | None, str | None]:
+    """A pool lead that a positive BANT made SQL goes round-robin to a rep of the team (as a
+    hot lead does); when every rep is at her cap it stays in the pool and the outcome says
+    why (the BANT and the stage stand: the refusal comes before anything is assigned)."""
+    if not became_sql or contact.owner_id is not None:
+        return None, None
+    try:
+        owners = assign_pool_in(s, [contact.id], now=now, by_user_id=actor_id, reason="BANT positive: sales-qualified")
+    except LeadCapReached as exc:
+        return None, str(exc)
+    return owners.get(contact.id), None
 
 
 def _bants(contact_id, opportunity_id):

@@ -93,6 +93,10 @@ class BantOutcome:
     requalify_on: dt.date | None = None
     #: The decision maker created on the spot, if one was.
     decision_maker_id: uuid.UUID | None = None
+    #: The rep a pool lead went to when the BANT made it SQL (round-robin within the caps).
+    assigned_to: uuid.UUID | None = None
+    #: Why a pool lead the BANT made SQL stayed unassigned (every rep at her cap).
+    assignment_refused: str | None = None
 
 
 # --- personas ----------------------------------------------------------------------------

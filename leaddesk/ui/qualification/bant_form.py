@@ -212,7 +212,12 @@ class BantForm(BantFields, QDialog):
         out = self.outcome = saved.outcome
         stage = {LifecycleStage.SQL: self.tr("sales-qualified (SQL)"),
                  LifecycleStage.NURTURE: self.tr("in nurture")}.get(out.stage, stage_long_label(out.stage))
-        self.banner.setText(self.tr("Saved: {0} is {1}. {2}").format(self.data.contact_name, stage, out.reason))
+        text = self.tr("Saved: {0} is {1}. {2}").format(self.data.contact_name, stage, out.reason)
+        if out.assigned_to is not None:
+            text += " " + self.tr("Assigned round-robin to a rep of the team.")
+        elif out.assignment_refused:
+            text += " " + self.tr("Still unassigned: {0}").format(out.assignment_refused)
+        self.banner.setText(text)
         for row in self.rows.values():
             row.setEnabled(False)
         self.requalify.setEnabled(False)
