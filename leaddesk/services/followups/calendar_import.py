@@ -15,7 +15,8 @@ linked to someone (add the contact first, or name one with ``contact_id``).
 **Re-import updates, never duplicates**: the activity table has no column for a calendar
 UID, so the activity's id is derived from the invitation's UID with ``uuid5`` (namespace
 :data:`UID_NAMESPACE`); importing the same invitation again (an update from the organizer,
-a higher SEQUENCE) finds that row and changes it. A cancellation (``METHOD:CANCEL`` or
+a higher SEQUENCE) finds that row and changes it (its kind stays: a call exported by us and
+imported back remains a call). A cancellation (``METHOD:CANCEL`` or
 ``STATUS:CANCELLED``) deletes the meeting; a meeting already done is left as it is.
 Our own exports (UIDs ``<activity id>@leaddesk``) map back to their activity.
 
@@ -223,13 +224,13 @@ def _store(s, event, uid, subject, begin, minutes, cancelled, owner, contact_id)
         who = ", ".join(shown) or "nobody"
         raise ValidationError(f"'{subject}': none of the people invited ({who}) is a contact; add the contact "
                               "first so the meeting can be linked to them.", field="contact_id")
-    values = {"kind": ActivityKind.MEETING, "subject": subject, "body": _body(event, shown), "due_at": begin,
+    values = {"subject": subject, "body": _body(event, shown), "due_at": begin,
               "duration_minutes": minutes, "deleted": False}
     if contact is not None:
         person = get_row(s, Contact, contact)
         values.update(contact_id=person.id, account_id=person.account_id)
     if act is None:
-        s.add(Activity(id=act_id, owner_id=owner, **values))
+        s.add(Activity(id=act_id, kind=ActivityKind.MEETING, owner_id=owner, **values))
         return result("created", values.get("contact_id"))
     changed = {k: val for k, val in values.items() if getattr(act, k) != val}
     for key, val in changed.items():
