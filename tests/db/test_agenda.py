@@ -98,6 +98,21 @@ def test_fall_back_day_has_25_hours(db, rep):
     assert day.today[0].local_due.strftime("%H:%M %Z") == "02:30 CET"
 
 
+def test_a_day_whose_midnight_is_skipped_starts_at_the_jump(db, rep):
+    rita = rep[0]
+    # Santiago, 6 September 2026: 00:00 -04 becomes 01:00 -03 (04:00 UTC); 03:30 UTC is still the 5th
+    now = at(2026, 9, 6, 12, 0)
+    plan(db, rep, "Saturday 23:30", at(2026, 9, 6, 3, 30))
+    plan(db, rep, "Sunday 01:30", at(2026, 9, 6, 4, 30))
+    plan(db, rep, "Sunday 23:30", at(2026, 9, 7, 2, 30))
+    day = agenda.day_agenda(db, rita.id, tz="America/Santiago", now=at(2026, 9, 6, 0, 0))  # Sat 20:00
+    assert buckets(day) == ([], ["Saturday 23:30"], ["Sunday 01:30", "Sunday 23:30"])
+    assert day.day == dt.date(2026, 9, 5)
+    assert agenda.local_midnight(dt.date(2026, 9, 6), ZoneInfo("America/Santiago")) == at(2026, 9, 6, 4, 0)
+    late = agenda.day_agenda(db, rita.id, tz="America/Santiago", now=now)
+    assert [i.overdue for i in late.overdue] == ["overdue by 8 h 30 min", "overdue by 7 h 30 min"]
+
+
 def test_a_rep_who_changes_zone_gets_her_new_local_day(db, rep):
     rita = rep[0]
     now = at(2026, 6, 10, 20, 0)  # 22:00 in Berlin, 16:00 in New York

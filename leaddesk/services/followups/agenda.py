@@ -69,15 +69,10 @@ def zone_name(tz: dt.tzinfo) -> str:
 
 
 def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The UTC instant local ``day`` starts at in ``tz`` (a midnight skipped by DST starts
-    at the first local time that exists)."""
-    naive = dt.datetime.combine(day, dt.time())
-    local = naive.replace(tzinfo=tz)
-    utc = local.astimezone(UTC)
-    # A non-existent local time round-trips to another wall time: take the later one.
-    if utc.astimezone(tz).replace(tzinfo=None) != naive:
-        utc = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    return utc
+    """The UTC instant local ``day`` starts at in ``tz``. Where DST skips midnight (Santiago,
+    early September: 00:00 -> 01:00) that is the moment of the jump (``fold=0`` takes the
+    offset before the gap, PEP 495); where midnight happens twice, the first one."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC)
 
 
 def overdue_text(due: dt.datetime, now: dt.datetime) -> str:
