@@ -142,3 +142,16 @@ def test_one_bad_event_writes_none_of_the_file(db, people):
     with pytest.raises(ValidationError, match="Event 2"):
         imp.import_invitation(db, two, owner_id=people[0].id)
     assert count(db) == 0
+
+
+def test_windows_zone_names_without_vtimezone_and_unknown_zones(db, people):
+    rita = people[0]
+    event = ("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Call\r\n"
+             "DTSTART;TZID={tzid}:20260115T090000\r\nDURATION:PT30M\r\n"
+             "ATTENDEE:MAILTO:deniz.kaya@acme-logistics.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    [pacific] = imp.import_invitation(db, event.format(uid="p", tzid="Pacific Standard Time"), owner_id=rita.id)
+    assert (pacific.due_at, pacific.duration_minutes) == (dt.datetime(2026, 1, 15, 17, 0, tzinfo=UTC), 30)
+    # a zone nobody knows is read as the rep's own local time (like a floating time)
+    [unknown] = imp.import_invitation(db, event.format(uid="u", tzid="Nowhere/Land"), owner_id=rita.id,
+                                      tz="Asia/Tokyo")
+    assert unknown.due_at == dt.datetime(2026, 1, 15, 0, 0, tzinfo=UTC)

@@ -4,8 +4,9 @@ Each ``VEVENT`` of the file becomes a meeting owned by the importing rep: its SU
 subject, DESCRIPTION (with LOCATION and the attendee list) the body, DTSTART the due time and
 DTEND or DURATION the length. Times with a ``TZID`` are read with the file's ``VTIMEZONE``
 or the zone database (the icalendar library also knows Outlook's Windows zone names such as
-``W. Europe Standard Time``); floating times and all-day events are read in the rep's zone
-(an all-day event starts at local midnight and lasts whole days).
+``W. Europe Standard Time``, also without a VTIMEZONE); floating times, times in a zone
+nobody knows, and all-day events are read in the rep's zone (an all-day event starts at
+local midnight and lasts whole days).
 
 The meeting is linked to the first attendee, then the organizer, whose e-mail (normalised:
 ``MAILTO:`` dropped, case-folded, IDNA domain) is a contact's; its account comes with it.
