@@ -31,8 +31,9 @@ from leaddesk.models.enums import ActivityKind
 from leaddesk.services.records import as_uuid
 
 UTC = dt.timezone.utc
-#: At most this many rows per bucket (a rep with thousands of overdue items sees the oldest).
-DEFAULT_LIMIT = 500
+#: At most this many rows per bucket: a screenful and more (a rep with thousands of overdue
+#: items sees the oldest 200; the rest come as the first ones are dealt with).
+DEFAULT_LIMIT = 200
 
 
 def zone(name: str | None = None) -> dt.tzinfo:
