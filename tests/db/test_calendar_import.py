@@ -54,7 +54,7 @@ def test_outlook_invitation_with_windows_zone_becomes_a_meeting(db, people):
     assert act.body.startswith("Let's go through the rollout plan.\n\nAgenda:\n- scope\n- timing")
     assert "Location: Microsoft Teams Meeting" in act.body and "Deniz Kaya <Deniz.Kaya@ACME-Logistics.com>" in act.body
     uid = "040000008200E00074C5B7101A82E00800000000D0C2E0A1C7A0DC01000000000000000010000000A1B2C3D4E5F6"
-    assert m.activity_id == uuid.uuid5(imp.UID_NAMESPACE, uid)
+    assert m.activity_id == uuid.uuid5(imp.UID_NAMESPACE, f"{rita.id}|{uid}")
     # winter time: the same zone is one hour from UTC
     [w] = imp.import_invitation(db, outlook("20261103T093000", "20261103T100000").replace(b"A1B2C3", b"FFFFFF"),
                                 owner_id=rita.id)
@@ -76,6 +76,20 @@ def test_reimport_updates_instead_of_duplicating_and_a_cancellation_deletes(db, 
     assert a.list_activities(db, owner_id=rita.id) == []
     [back] = imp.import_invitation(db, outlook(sequence=3), owner_id=rita.id)  # re-invited
     assert back.action == "updated" and not a.get_activity(db, first.activity_id).deleted and count(db) == 1
+
+
+def test_two_reps_invited_to_the_same_meeting_each_get_their_own(db, people):
+    rita = people[0]
+    otto = users.create_user(db, "Otto Other", "otto@example.com", role=Role.REP)
+    [mine] = imp.import_invitation(db, outlook(), owner_id=rita.id)
+    [his] = imp.import_invitation(db, outlook(), owner_id=otto.id)
+    assert his.action == "created" and his.activity_id != mine.activity_id and count(db) == 2
+    assert a.get_activity(db, mine.activity_id).owner_id == rita.id
+    assert a.get_activity(db, his.activity_id).owner_id == otto.id
+    # Rita's own export imported by Otto does not touch Rita's activities
+    [copy] = imp.import_invitation(db, calendar_export.export_calendar(db, rita.id), owner_id=otto.id,
+                                   contact_id=people[2].id)  # our export names no attendees
+    assert copy.action == "created" and copy.activity_id != mine.activity_id and count(db) == 3
 
 
 def test_a_meeting_already_done_is_not_changed_by_a_late_update(db, people):

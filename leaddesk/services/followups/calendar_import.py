@@ -14,12 +14,16 @@ An invitation in which nobody is a known contact is refused, since an activity m
 linked to someone (add the contact first, or name one with ``contact_id``).
 
 **Re-import updates, never duplicates**: the activity table has no column for a calendar
-UID, so the activity's id is derived from the invitation's UID with ``uuid5`` (namespace
-:data:`UID_NAMESPACE`); importing the same invitation again (an update from the organizer,
-a higher SEQUENCE) finds that row and changes it (its kind stays: a call exported by us and
-imported back remains a call). A cancellation (``METHOD:CANCEL`` or
-``STATUS:CANCELLED``) deletes the meeting; a meeting already done is left as it is.
-Our own exports (UIDs ``<activity id>@leaddesk``) map back to their activity.
+UID, so the activity's id is derived with ``uuid5`` (namespace :data:`UID_NAMESPACE`) from
+the importing rep's id and the invitation's UID; importing the same invitation again (an
+update from the organizer, a higher SEQUENCE) finds that row and changes it. Two reps
+invited to the same meeting each get their own activity (the UID is the same for every
+attendee), and the same rep importing it on two laptops makes the same id, which sync
+merges as one row. A cancellation (``METHOD:CANCEL`` or ``STATUS:CANCELLED``) deletes the
+meeting; a meeting already done is left as it is. Our own exports (UIDs
+``<activity id>@leaddesk``) map back to the rep's own activity (its kind stays: a call
+exported by us and imported back remains a call). The organizer's SEQUENCE is not stored
+(no column), so an older update imported after a newer one wins.
 
 A file that is not UTF-8, not iCalendar, has no VEVENT, or an event without DTSTART raises
 :class:`ValidationError` naming the problem; nothing is written (one transaction for all).
@@ -61,16 +65,20 @@ class ImportedMeeting:
     action: str  #: "created", "updated", "cancelled", "unchanged" (already done)
 
 
-def activity_id_for_uid(uid: str) -> uuid.UUID:
-    """The activity id an invitation's UID maps to (our own UIDs give back their id)."""
-    uid = uid.strip()
-    head, _, domain = uid.rpartition("@")
-    if domain == UID_DOMAIN:
-        try:
-            return uuid.UUID(head)
-        except ValueError:
-            pass
-    return uuid.uuid5(UID_NAMESPACE, uid)
+def activity_id_for_uid(uid: str, owner_id: uuid.UUID | None) -> uuid.UUID:
+    """The id of ``owner_id``'s activity for an invitation's UID."""
+    return uuid.uuid5(UID_NAMESPACE, f"{owner_id}|{uid.strip()}")
+
+
+def _own_activity_id(uid: str) -> uuid.UUID | None:
+    """The activity id in one of our own UIDs (``<id>@leaddesk``), else None."""
+    head, _, domain = uid.strip().rpartition("@")
+    if domain != UID_DOMAIN:
+        return None
+    try:
+        return uuid.UUID(head)
+    except ValueError:
+        return None
 
 
 def _parse(data: bytes | str) -> Calendar:
@@ -206,10 +214,15 @@ def import_invitation(db: Database, data: bytes | str, *, owner_id=None, tz: dt.
 
 
 def _store(s, event, uid, subject, begin, minutes, cancelled, owner, contact_id) -> ImportedMeeting:
-    act_id = activity_id_for_uid(uid)
+    act_id, act = activity_id_for_uid(uid, owner), None
+    own = _own_activity_id(uid)
+    if own is not None:
+        mine = s.get(Activity, own)
+        if mine is not None and mine.owner_id == owner:
+            act_id, act = own, mine
+    act = act or s.get(Activity, act_id)
     found, shown = _match_contact(s, event)
     contact = as_uuid(contact_id, field="contact_id") if contact_id else found
-    act = s.get(Activity, act_id)
 
     def result(action: str, row_contact) -> ImportedMeeting:
         return ImportedMeeting(act_id, uid, subject, begin, minutes, row_contact, action)
