@@ -64,11 +64,14 @@ def old_team_database():
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     cfg = migrate.alembic_config()
-    with engine.begin() as conn:  # the schema as it was before revision 0008
+    with engine.begin() as conn:  # today's schema, for today's services to write the team
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
+        command.upgrade(cfg, "head")
     db = Database(engine, WriteContext(node=uuid.uuid4()))
     ids = population(db)
+    with engine.begin() as conn:  # then the schema as it was before revision 0008
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
     login = f"ld_old_{uuid.uuid4().hex[:6]}"
     with engine.begin() as conn:
         conn.execute(text(LEGACY))

@@ -135,7 +135,7 @@ class AccountView(QWidget):
                                                 "chosen one"))
         self.pipeline_switch.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.pipeline_switch.currentIndexChanged.connect(lambda _i: self._pipeline_chosen())
-        caption = QLabel(self.tr("&Pipeline:"))
+        caption = QLabel(self.tr("Pipe&line:"))
         caption.setBuddy(self.pipeline_switch)
         bar = self.board.top_bar  # beside the board's own "Show closed" and totals
         bar.insertWidget(0, caption)
