@@ -13,14 +13,19 @@ slower) until it is listed here.
 
 The verdicts are those of the same tests ``evaluate`` uses; tests/db/test_rescore_bulk.py
 compares both on every criterion.
+
+:class:`Matcher` does the same for persona matching (``personas.best_match``, remembered
+per combination of the traits it reads), and :class:`Facts` is a light ``ContactFacts``.
+The set-based reading of the facts is in ``_rescore_facts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leaddesk.models.enums import ScoreFamily
+from leaddesk.models.enums import ScoreFamily, Seniority
 from leaddesk.services.qualification.dto import ContactFacts, RuleInfo
+from leaddesk.services.qualification.personas import best_match
 from leaddesk.services.qualification.scoring_criteria import CRITERIA
 
 #: criterion -> the one ContactFacts field its test reads.
@@ -81,3 +86,41 @@ class Scorer:
                 else:
                     interest += rule.points
         return fit, interest
+
+
+class Facts:
+    """A contact's facts as ``Scorer`` reads them: the attributes of ``ContactFacts``, made
+    without a frozen dataclass's per-field ``__setattr__`` (100,000 of them per rescore)."""
+
+    __slots__ = ("job_title", "seniority", "department", "country", "lifecycle_stage", "persona_id", "industry",
+                 "employees", "email_domains", "engagement")
+
+    def __init__(self, job_title, seniority, department, country, lifecycle_stage, persona_id, industry,
+                 employees, email_domains, engagement):
+        self.job_title, self.seniority, self.department, self.country = job_title, seniority, department, country
+        self.lifecycle_stage, self.persona_id, self.industry = lifecycle_stage, persona_id, industry
+        self.employees, self.email_domains, self.engagement = employees, email_domains, engagement
+
+
+class Matcher:
+    """``Matcher(personas).best(...)`` == the id of ``personas.best_match(...)`` (or None),
+    remembered per combination of the traits it reads: across 100,000 leads few differ."""
+
+    def __init__(self, personas: Iterable):
+        self._personas = list(personas)
+        self._seen: dict = {}
+
+    def best(self, job_title, seniority, department, industry, employees):
+        key = (job_title, seniority, department, industry, employees)
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        found = None
+        if self._personas:
+            level = None if seniority is None else Seniority(seniority)
+            match = best_match(self._personas, job_title=job_title, seniority=level, department=department,
+                               industry=industry, employees=employees)
+            found = match.persona.id if match else None
+        self._seen[key] = found
+        return found

@@ -13,6 +13,7 @@ lead with fit >= 30 and interest >= 30 is hot, and sits in "sales now".
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import uuid
 from collections import defaultdict
@@ -25,7 +26,8 @@ from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
-from leaddesk.services.qualification._bulk_scores import Scorer
+from leaddesk.services.qualification._bulk_scores import Matcher, Scorer
+from leaddesk.services.qualification._rescore_facts import FactsReader
 from leaddesk.services.qualification.dto import (
     ContactFacts,
     RescoreResult,
@@ -33,6 +35,7 @@ from leaddesk.services.qualification.dto import (
     ScoreBreakdown,
     Thresholds,
 )
+from leaddesk.services.qualification.personas import live_personas
 from leaddesk.services.qualification.scoring_criteria import (
     CRITERIA,
     clean_params,
@@ -232,46 +235,59 @@ def rescore_all(
     db: Database, *, progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
     batch_size: int = BATCH_SIZE, now: dt.datetime | None = None,
 ) -> RescoreResult:
-    """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
-    cancel keeps the batches done, and SQLite's write lock is never held for long).
-    Per batch: one contact query, one e-mail query, one engagement query, then the changed
-    scores are written set-based by :func:`bulk_writes.bulk_update` (one UPDATE guarded by the
-    versions read with the contacts; journaled field by field as ORM saves would be; the
-    same write permissions apply). Fit and interest come from ``_bulk_scores.Scorer``,
-    which equals ``evaluate``. ``progress(done, total)`` is called after each batch."""
+    """Re-match every live contact's persona and recompute its score, ``batch_size``
+    contacts per transaction (so a cancel keeps the batches done, and SQLite's write lock is
+    never held for long).
+
+    The persona first: the best of the live buyer personas (avoid-profiles are not matched:
+    ``personas.best_match``, at least its minimum score), or none; then fit and interest
+    with that persona (a persona match is a scoring factor), as ``evaluate`` gives them
+    (``_bulk_scores.Scorer``). Per batch: three set-based reads (``_rescore_facts``), then
+    the rows whose persona or scores differ are written by :func:`bulk_writes.bulk_update`
+    (one UPDATE guarded by the versions read with the contacts; journaled field by field as
+    ORM saves would be, only the fields that changed; the same write permissions apply).
+    ``progress(done, total)`` is called after each batch. ``changed`` counts the contacts
+    written."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
+        buyers = [p for p in live_personas(s) if not p.avoid]
         total = s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted.is_(False))) or 0
     keys = engagement_keys(rules)
-    scorer = Scorer(rules)
+    scorer, matcher = Scorer(rules), Matcher(buyers)
     done = changed = 0
-    last: uuid.UUID | None = None
+    last: str | None = None
     if progress:
         progress(0, total)
-    while True:
-        if cancel is not None and cancel.is_set():
-            return RescoreResult(done, changed, True)
-        with db.unit_of_work() as s:
-            stmt = _contacts_query(_ids(s, Contact.id, raw=True)).order_by(Contact.id).limit(batch_size)
-            if last is not None:
-                stmt = stmt.where(Contact.id > last)
-            rows = s.execute(stmt).all()
-            if not rows:
-                break
-            facts = _load_facts(s, rows, keys, now, raw=True)
-            new, read = {}, {}
-            for r in rows:
-                fit, interest = scorer.score(facts[r.id])
-                if (fit, interest) != (r.fit_score, r.interest_score):
-                    cid = uuid.UUID(r.id)
-                    new[cid], read[cid] = {"fit_score": fit, "interest_score": interest}, r
-            bulk_writes.bulk_update(s, Contact, new, current=read)
-        last = uuid.UUID(rows[-1].id)
-        done += len(rows)
-        changed += len(new)
-        if progress:
-            progress(done, max(total, done))
+    gc_was = gc.isenabled()
+    gc.disable()  # about a million short-lived, acyclic objects: no sweeps over them
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                return RescoreResult(done, changed, True)
+            with db.unit_of_work() as s:
+                rows = FactsReader(s.connection(), keys, now).batch(last, batch_size)
+                if not rows:
+                    break
+                new, read = {}, {}
+                for r in rows:
+                    f = r.facts
+                    f.persona_id = persona = matcher.best(f.job_title, f.seniority, f.department, f.industry,
+                                                          f.employees)
+                    fit, interest = scorer.score(f)
+                    if fit != r.fit_score or interest != r.interest_score or persona != r.persona_id:
+                        cid = uuid.UUID(r.id)
+                        new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
+                        read[cid] = r
+                bulk_writes.bulk_update(s, Contact, new, current=read)
+            last = rows[-1].id
+            done += len(rows)
+            changed += len(new)
+            if progress:
+                progress(done, max(total, done))
+    finally:
+        if gc_was:
+            gc.enable()
     return RescoreResult(done, changed, False)
 
 
