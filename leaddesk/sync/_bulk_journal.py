@@ -70,12 +70,11 @@ def write_replica(conn, entity: str, changes: Sequence[tuple], hlc: int, ctx, at
     node, actor = ctx.node.hex, ctx.actor_id.hex if ctx.actor_id is not None else None
     enc = encoder()
     ids = change_ids(len(changes))
-    hexes: dict = {}
+    last = rid = None
     outbox, clocks = [], []
     for cid, (row_id, field, value) in zip(ids, changes):
-        rid = hexes.get(row_id)
-        if rid is None:
-            rid = hexes[row_id] = row_id.hex
+        if row_id is not last:  # a row's changes come together
+            last, rid = row_id, row_id.hex
         outbox.append((cid, entity, rid, field, enc(value), hlc, node, actor, None, created))
         clocks.append((entity, rid, field, hlc, node))
     conn.exec_driver_sql(

@@ -53,11 +53,14 @@ def _convert(value, proc):
 def _sqlite_update(conn, table, fields: list[str], params: list[tuple], stamps: tuple) -> int:
     """params: (id, version, *values); one executemany guarded by the versions read."""
     q = conn.dialect.identifier_preparer.quote
-    procs = _converters(conn, [table.c.id, *(table.c[f] for f in fields)])
+    procs = _converters(conn, [table.c.id, table.c.version, *(table.c[f] for f in fields)])
+    columns = list(zip(*params))  # converted column by column
+    for i, proc in enumerate(procs):
+        if proc is not None:
+            columns[i] = [proc(v) if v is not None else v for v in columns[i]]
     at, by = _converters(conn, [table.c.updated_at, table.c.updated_by])
-    stamp = (_convert(stamps[0], at), _convert(stamps[1], by))
-    rows = [(*(_convert(v, p) for v, p in zip(values, procs[1:])), *stamp, _convert(row_id, procs[0]), version)
-            for row_id, version, *values in params]
+    n = len(params)
+    rows = list(zip(*columns[2:], [_convert(stamps[0], at)] * n, [_convert(stamps[1], by)] * n, *columns[:2]))
     sets = ", ".join(f"{q(f)} = ?" for f in fields)
     sql = (f"UPDATE {q(table.name)} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
            "WHERE id = ? AND version = ?")
@@ -110,45 +113,44 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     if current is None or check:
         cols = list(table.c) if check else [table.c.id, table.c.version, table.c.hlc, *(table.c[f] for f in fields)]
         current = {r.id: r for r in conn.execute(select(*cols).where(table.c.id.in_(list(new_values))))}
-    changed: dict[Any, dict[str, Any]] = {}
-    checked: set = set()  # values already found free of forbidden characters
+    changed: list[tuple[Any, Any, dict[str, Any]]] = []  # (id, row as read, {field: new value})
     for row_id, wanted in new_values.items():
         row = current.get(row_id)
         if row is None:
             continue
         diff = {f: v for f, v in wanted.items() if getattr(row, f) != v}
         for f, v in diff.items():
-            if (f, v) not in checked:
+            if isinstance(v, (str, dict, list, tuple)):  # what can hold a forbidden character
                 refuse_forbidden(f, v)
-                if v is None or isinstance(v, (int, float)) or hasattr(v, "hex"):
-                    checked.add((f, v))
         if diff:
-            changed[row_id] = diff
+            changed.append((row_id, row, diff))
     if not changed:
         return 0
     if check:
         lookup = _lookup(session)
-        for row_id, diff in changed.items():
-            before = dict(current[row_id]._mapping)
+        for _, row, diff in changed:
+            before = dict(row._mapping)
             if not (access.can_write(subject, table.name, before, lookup)
                     and access.can_write(subject, table.name, {**before, **diff}, lookup)):
                 raise PermissionDenied(access.denial(table.name))
     if ctx.hub:
-        rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=current[i].hlc) for i in changed]
+        rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=row.hlc) for i, row, _ in changed]
         now, hlc = _hub_stamp(session, ctx, rows)
     else:
         now, hlc = utcnow(), ctx.clock.tick()
-    params = [(i, current[i].version, *(diff[f] if f in diff else getattr(current[i], f) for f in fields))
-              for i, diff in changed.items()]
+    params = [(i, row.version, *(diff[f] if f in diff else getattr(row, f) for f in fields))
+              for i, row, diff in changed]
     pg = conn.dialect.name == "postgresql"
     count = (_pg_update if pg else _sqlite_update)(conn, table, fields, params, (now, ctx.actor_id))
     if count != len(params):  # another transaction saved one of them meanwhile, or RLS hid it
-        moved = dict(conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(list(changed)))).all())
-        for row_id in changed:
-            if row_id in moved and moved[row_id] != current[row_id].version:
-                raise Conflict(table.name, row_id, current[row_id].version, moved[row_id])
+        moved = dict(conn.execute(select(table.c.id, table.c.version).where(
+            table.c.id.in_([i for i, _, _ in changed]))).all())
+        for row_id, row, _ in changed:
+            if row_id in moved and moved[row_id] != row.version:
+                raise Conflict(table.name, row_id, row.version, moved[row_id])
         raise PermissionDenied(access.denial(table.name))
     after = session.info["hub_now"] if ctx.hub else utcnow()
-    changes = [(i, f, v) for i, diff in changed.items() for f, v in diff.items()]
-    (_bulk_journal.write_hub if ctx.hub else _bulk_journal.write_replica)(conn, table.name, changes, hlc, ctx, after)
+    changes = [(i, f, v) for i, _, diff in changed for f, v in diff.items()]
+    entity = str(table.name)  # not SQLAlchemy's quoted_name: the driver probes such a str per value
+    (_bulk_journal.write_hub if ctx.hub else _bulk_journal.write_replica)(conn, entity, changes, hlc, ctx, after)
     return len(changed)

@@ -72,19 +72,62 @@ class _Rule:
 
 
 class Scorer:
-    """``Scorer(rules).score(facts)`` == ``(evaluate(rules, facts).fit, .interest)``."""
+    """``Scorer(rules).score(facts)`` == ``(evaluate(rules, facts).fit, .interest)``.
+
+    Rules reading one field are summed per value of that field (one look-up per field and
+    contact, not one per rule); engagement rules are looked up from the contact's counts
+    (most leads have a few, or none); any other criterion is tested on the whole facts."""
 
     def __init__(self, rules: Iterable[RuleInfo]):
-        self._rules = [_Rule(r) for r in rules if r.active and r.points and r.criterion in CRITERIA]
+        rules = [_Rule(r) for r in rules if r.active and r.points and r.criterion in CRITERIA]
+        self._whole = [r for r in rules if r.count_key is None and r.field is None]
+        fields: dict[str, list[_Rule]] = {}
+        for r in rules:
+            if r.count_key is None and r.field is not None:
+                fields.setdefault(r.field, []).append(r)
+        self._fields = [(field, group, {}) for field, group in fields.items()]
+        self._base = [0, 0]  # engagement rules that need no event at all (at least 0)
+        self._by_key: dict[tuple, list[tuple[int, bool, int]]] = {}
+        for r in rules:
+            if r.count_key is not None:
+                if r.min_count <= 0:
+                    self._base[0 if r.fit else 1] += r.points
+                else:
+                    self._by_key.setdefault(r.count_key, []).append((r.min_count, r.fit, r.points))
 
-    def score(self, facts: ContactFacts) -> tuple[int, int]:
+    @staticmethod
+    def _sum(group: list[_Rule], facts) -> tuple[int, int]:
         fit = interest = 0
-        for rule in self._rules:
+        for rule in group:
             if rule.hits(facts):
                 if rule.fit:
                     fit += rule.points
                 else:
                     interest += rule.points
+        return fit, interest
+
+    def score(self, facts) -> tuple[int, int]:
+        fit, interest = self._base
+        for field, group, sums in self._fields:
+            value = getattr(facts, field)
+            got = sums.get(value)
+            if got is None:
+                got = sums[value] = self._sum(group, facts)
+            fit += got[0]
+            interest += got[1]
+        if facts.engagement:
+            by_key = self._by_key
+            for key, count in facts.engagement.items():
+                for least, is_fit, points in by_key.get(key, ()):
+                    if count >= least:
+                        if is_fit:
+                            fit += points
+                        else:
+                            interest += points
+        if self._whole:
+            got = self._sum(self._whole, facts)
+            fit += got[0]
+            interest += got[1]
         return fit, interest
 
 

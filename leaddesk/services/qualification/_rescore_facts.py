@@ -20,6 +20,8 @@ from collections import defaultdict
 from leaddesk.models import EngagementEvent
 from leaddesk.services.qualification._bulk_scores import Facts
 
+none_counts: dict = {}  # shared, never written: a lead without events
+
 _CONTACTS = """SELECT {id}, c.job_title, c.seniority, c.department, c.country, c.lifecycle_stage, {persona},
   c.fit_score, c.interest_score, c.version, c.hlc, a.industry, a.employees, a.country
 FROM contact c LEFT JOIN account a ON a.id = c.account_id AND a.deleted = false
@@ -30,11 +32,21 @@ _EVENTS = """SELECT {contact_id}, kind{flags} FROM engagement_event
 WHERE contact_id BETWEEN {lo} AND {hi} AND deleted = false AND kind IN ({kinds}){since}"""
 
 
-class Row:
-    """One contact as read: its id (database text), the scoring facts, and what the
-    write needs (version, creation clock, the stored fit, interest and persona)."""
+class Lead(Facts):
+    """One contact as read: its scoring facts (``persona_id`` is the persona it is scored
+    with), its id (database text) and what the write needs (version, creation clock, the
+    stored fit, interest and persona). One object per contact, not two."""
 
-    __slots__ = ("id", "facts", "version", "hlc", "fit_score", "interest_score", "persona_id")
+    __slots__ = ("id", "version", "hlc", "fit_score", "interest_score", "stored_persona")
+
+    def __init__(self, cid, title, seniority, department, country, stage, persona, fit, interest, version, hlc,
+                 industry, employees, firm_country, email_domains, engagement):
+        self.id, self.version, self.hlc, self.fit_score, self.interest_score = cid, version, hlc, fit, interest
+        self.stored_persona = self.persona_id = persona
+        self.job_title, self.seniority, self.department, self.country = title, seniority, department, \
+            country or firm_country
+        self.lifecycle_stage, self.industry, self.employees = stage, industry, employees
+        self.email_domains, self.engagement = email_domains, engagement
 
 
 class FactsReader:
@@ -84,7 +96,7 @@ class FactsReader:
             out = self._uuids[raw] = uuid.UUID(raw)
             return out
 
-    def batch(self, after: str | None, n: int) -> list[Row]:
+    def batch(self, after: str | None, n: int) -> list[Lead]:
         sql = self._contacts.format(after=self._after if after is not None else "")
         params = {"n": n} if after is None else {"n": n, "last": after}
         rows = self._run(sql, params)
@@ -106,19 +118,16 @@ class FactsReader:
                         mine[key] = mine.get(key, 0) + 1
         none: frozenset = frozenset()
         sets: dict = {}  # one frozenset per distinct set of domains
+        uuids = self._uuids
         out = []
-        for (cid, title, seniority, department, country, stage, persona, fit, interest, version, hlc,
-             industry, employees, firm_country) in rows:
+        for row in rows:
+            cid, persona = row[0], row[6]
             mail = domains.get(cid)
             if mail is None:
                 mail = none
             else:
                 key = tuple(sorted(mail))
                 mail = sets.get(key) or sets.setdefault(key, frozenset(mail))
-            row = Row()
-            row.id, row.version, row.hlc, row.fit_score, row.interest_score = cid, version, hlc, fit, interest
-            row.persona_id = self._uuid(persona)
-            row.facts = Facts(title, seniority, department, country or firm_country, stage, row.persona_id,
-                              industry, employees, mail, counts.get(cid, {}))
-            out.append(row)
+            stored = uuids.get(persona) if persona in uuids else self._uuid(persona)
+            out.append(Lead(cid, *row[1:6], stored, *row[7:], mail, counts.get(cid, none_counts)))
         return out

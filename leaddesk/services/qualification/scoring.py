@@ -16,7 +16,7 @@ import datetime as dt
 import gc
 import threading
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import String, and_, case, cast, func, select, type_coerce
@@ -48,6 +48,8 @@ from leaddesk.services.records import seed_id
 from leaddesk.sync import bulk_writes
 
 BATCH_SIZE = 2000
+#: A contact as rescore_all read it, as bulk_update compares and guards it.
+_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
 #: University domains (a student is rarely a buyer): the seeded negative rule.
 STUDENT_DOMAINS = ("edu", "ac.uk", "edu.tr", "ac.ir", "ac.th", "edu.sa", "edu.eg")
 
@@ -270,15 +272,14 @@ def rescore_all(
                 if not rows:
                     break
                 new, read = {}, {}
+                best, score = matcher.best, scorer.score
                 for r in rows:
-                    f = r.facts
-                    f.persona_id = persona = matcher.best(f.job_title, f.seniority, f.department, f.industry,
-                                                          f.employees)
-                    fit, interest = scorer.score(f)
-                    if fit != r.fit_score or interest != r.interest_score or persona != r.persona_id:
+                    r.persona_id = persona = best(r.job_title, r.seniority, r.department, r.industry, r.employees)
+                    fit, interest = score(r)
+                    if fit != r.fit_score or interest != r.interest_score or persona != r.stored_persona:
                         cid = uuid.UUID(r.id)
                         new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
-                        read[cid] = r
+                        read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
                 bulk_writes.bulk_update(s, Contact, new, current=read)
             last = rows[-1].id
             done += len(rows)
