@@ -85,6 +85,22 @@ def _pg_update(conn, table, fields: list[str], params: list[tuple], stamps: tupl
         {"at": stamps[0], "by": stamps[1]}).rowcount
 
 
+def _why_not_all(conn, table, changed: list, now, actor) -> None:
+    """The UPDATE missed rows: :class:`Conflict` if another transaction saved one since it
+    was read, else :class:`PermissionDenied` (the hub's row-level security refused them:
+    still at the version read, or not visible at all)."""
+    found = {r.id: r for r in conn.execute(select(table.c.id, table.c.version, table.c.updated_at,
+                                                  table.c.updated_by)
+                                           .where(table.c.id.in_([i for i, _, _ in changed])))}
+    for row_id, row, _ in changed:
+        now_at = found.get(row_id)
+        if now_at is None or now_at.version == row.version:
+            continue
+        if not (now_at.version == row.version + 1 and now_at.updated_at == now and now_at.updated_by == actor):
+            raise Conflict(table.name, row_id, row.version, now_at.version)
+    raise PermissionDenied(access.denial(table.name))
+
+
 def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
                 current: Mapping[Any, Any] | None = None) -> int:
     """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
@@ -142,13 +158,8 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
               for i, row, diff in changed]
     pg = conn.dialect.name == "postgresql"
     count = (_pg_update if pg else _sqlite_update)(conn, table, fields, params, (now, ctx.actor_id))
-    if count != len(params):  # another transaction saved one of them meanwhile, or RLS hid it
-        moved = dict(conn.execute(select(table.c.id, table.c.version).where(
-            table.c.id.in_([i for i, _, _ in changed]))).all())
-        for row_id, row, _ in changed:
-            if row_id in moved and moved[row_id] != row.version:
-                raise Conflict(table.name, row_id, row.version, moved[row_id])
-        raise PermissionDenied(access.denial(table.name))
+    if count != len(params):
+        _why_not_all(conn, table, changed, now, ctx.actor_id)
     after = session.info["hub_now"] if ctx.hub else utcnow()
     changes = [(i, f, v) for i, _, diff in changed for f, v in diff.items()]
     entity = str(table.name)  # not SQLAlchemy's quoted_name: the driver probes such a str per value
