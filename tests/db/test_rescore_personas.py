@@ -6,15 +6,23 @@ into its change log, a laptop into its outbox)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from leaddesk.models import Account, ChangeLog, Contact, Outbox
 from leaddesk.services.people import contacts
 from leaddesk.services.qualification import personas, scoring
-from tests.db.test_rescore_bulk import db  # noqa: F401 - initialised without the default rules
+from leaddesk.services.team import setup
 from tests.db.test_scoring import NOW, _population
 
 FIELDS = ("persona_id", "fit_score", "interest_score")
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default rules: each test adds its own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def _personas(db):
@@ -61,7 +69,7 @@ def _one_by_one(db, people) -> None:
         scoring.score_contact(db, c.id, now=NOW)
 
 
-def test_bulk_rescore_writes_the_personas_and_scores_of_the_one_contact_path(db):  # noqa: F811
+def test_bulk_rescore_writes_the_personas_and_scores_of_the_one_contact_path(db):
     scoring.seed_default_rules(db)
     buyer, procurement, student = _personas(db)
     for persona, points in ((buyer, 25), (procurement, 15), (student, -40)):
@@ -94,7 +102,7 @@ def test_bulk_rescore_writes_the_personas_and_scores_of_the_one_contact_path(db)
     assert _journal(db) == again
 
 
-def test_a_changed_persona_rescores_its_leads_and_the_unmatched_lose_it(db):  # noqa: F811
+def test_a_changed_persona_rescores_its_leads_and_the_unmatched_lose_it(db):
     buyer, _, _ = _personas(db)
     scoring.create_rule(db, name="Finance lead", criterion="persona_match", points=30,
                         params={"persona_id": str(buyer.id)})
