@@ -36,7 +36,7 @@ from leaddesk.models import access
 from leaddesk.sync import _bulk_journal
 from leaddesk.sync._hub_journal import _hub_stamp
 from leaddesk.sync._journal_permissions import _lookup
-from leaddesk.sync._row_writes import _copy, _temp_table
+from leaddesk.sync._row_writes import _temp_table
 from leaddesk.sync.field_values import refuse_forbidden
 from leaddesk.sync.journal import _payload_columns, _write_context, utcnow
 
@@ -77,7 +77,8 @@ def _pg_update(conn, table, fields: list[str], params: list[tuple], stamps: tupl
     procs = _converters(conn, [table.c.id, table.c.version, *(table.c[f] for f in fields)])
     if any(procs):
         params = [tuple(_convert(v, p) for v, p in zip(row, procs)) for row in params]
-    _copy(conn, temp, names, params)
+    text = _bulk_journal.copy_text
+    _bulk_journal.copy_lines(conn, temp, names, ["\t".join(map(text, row)) + "\n" for row in params])
     sets = ", ".join(f"{q(f)} = x.b_{i}" for i, f in enumerate(fields))
     return conn.exec_driver_sql(
         f"UPDATE {q(table.name)} AS t SET {sets}, version = t.version + 1, updated_at = %(at)s, updated_by = %(by)s "

@@ -131,3 +131,21 @@ def test_a_reps_rescore_writes_only_what_the_rep_may(db, make_db):
     written, bumps, _, scores = _effects(before, _state(db))
     assert set(bumps) == {his.id, pool.id} and scores[his.id] == scores[pool.id] == (10, 0)
     assert {e.actor_id for cid, e in _state(db)[0].items() if cid not in before[0]} == {bob.id}
+
+
+def test_bulk_update_keeps_text_exact_through_copy(db):
+    """On PostgreSQL the rows and the change log travel as COPY text: tabs, newlines,
+    backslashes and a literal \\N must arrive as they were (on SQLite, bound as is)."""
+    import json
+
+    from leaddesk.sync.field_values import encode
+
+    a = contacts.create_contact(db, given_name="Ann")
+    note = "tab\there\nline\\back \\N end\r"
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"notes": note, "job_title": None}}) == 1
+    log = ChangeLog if db.hub_mode else Outbox
+    with db.reader() as s:
+        assert s.scalar(select(Contact.notes).where(Contact.id == a.id)) == note
+        value = s.scalar(select(log.value).where(log.row_id == a.id, log.field == "notes"))
+    assert value == encode(note) and json.loads(value) == note
