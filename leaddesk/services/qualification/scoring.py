@@ -47,7 +47,7 @@ from leaddesk.services.records import Changes, as_uuid, assign, check_version, g
 from leaddesk.services.records import seed_id
 from leaddesk.sync import bulk_writes
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 #: A contact as rescore_all read it, as bulk_update compares and guards it.
 _Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
 #: University domains (a student is rarely a buyer): the seeded negative rule.
