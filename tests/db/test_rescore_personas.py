@@ -119,3 +119,21 @@ def test_a_changed_persona_rescores_its_leads_and_the_unmatched_lose_it(db):
     assert (got.persona_id, got.fit_score) == (None, 0)
     assert (moved.persona_id, moved.fit_score) == (buyer.id, 30)
     assert (got.version, moved.version) == (3, 2)  # one write per rescore that changed it
+
+
+@pytest.mark.sqlite_only  # the demo's generator is the same on both engines; one is enough here
+def test_a_fresh_demo_has_nothing_to_rescore_or_rematch(empty_db):
+    """The demo matches and scores with the same rules (buyer personas only): rescore_all
+    over it changes no persona and no score."""
+    import datetime as dt
+
+    from leaddesk.services.demo import generate as demo
+
+    now = dt.datetime.now(dt.timezone.utc)
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com")
+    demo.generate(empty_db, scale="small", seed=7, now=now)
+    avoid = {p.id for p in personas.list_personas(empty_db, avoid=True)}
+    stored = _stored(empty_db)
+    assert avoid and not {p for p, _, _ in stored.values()} & avoid
+    assert sum(1 for p, _, _ in stored.values() if p) > 100
+    assert scoring.rescore_all(empty_db, now=now).changed == 0
