@@ -149,3 +149,23 @@ def test_bulk_update_keeps_text_exact_through_copy(db):
         assert s.scalar(select(Contact.notes).where(Contact.id == a.id)) == note
         value = s.scalar(select(log.value).where(log.row_id == a.id, log.field == "notes"))
     assert value == encode(note) and json.loads(value) == note
+
+
+def test_bulk_update_over_a_row_saved_meanwhile_is_a_conflict_and_writes_nothing(db):
+    """Rows read, then one saved by someone else before the bulk write: Conflict naming it,
+    and none of the batch (nor its journal) is written."""
+    from types import SimpleNamespace
+
+    from leaddesk.errors import Conflict
+
+    a = contacts.create_contact(db, given_name="Ann")
+    b = contacts.create_contact(db, given_name="Ben")
+    with db.reader() as s:
+        read = {r.id: SimpleNamespace(id=r.id, version=r.version, hlc=r.hlc, fit_score=r.fit_score)
+                for r in s.execute(select(Contact.id, Contact.version, Contact.hlc, Contact.fit_score))}
+    contacts.update_contact(db, b.id, expected_version=None, notes="saved meanwhile")
+    before = _state(db)
+    with pytest.raises(Conflict) as err, db.unit_of_work() as s:
+        bulk_writes.bulk_update(s, Contact, {a.id: {"fit_score": 7}, b.id: {"fit_score": 7}}, current=read)
+    assert (err.value.ident, err.value.expected, err.value.actual) == (b.id, 1, 2)
+    assert _state(db) == before
