@@ -3,7 +3,8 @@
 Each :class:`~leaddesk.models.ScoringRule` gives its ``points`` (negative allowed) when its
 criterion matches. :func:`~leaddesk.services.qualification.scoring_criteria.evaluate` is
 pure; :func:`score_contact` and :func:`rescore_all` gather the facts from the database and
-store ``fit_score``/``interest_score`` on contacts.
+store ``fit_score``/``interest_score`` on contacts; :func:`rescore_all` first re-matches each
+contact's persona (its best buyer persona), which the scores then count with.
 
 Grades come from the team settings ``score_hot``/``score_warm`` applied to fit + interest.
 Fit (or interest) is **high** when it reaches half of ``score_hot``: with the default 60, a
