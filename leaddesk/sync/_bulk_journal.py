@@ -20,6 +20,8 @@ itself (about 6 µs for an id, 3 µs for an encoded number, per field). Here:
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -99,6 +101,10 @@ def copy_text(v) -> str:
         return v.translate(_COPY_ESCAPES)
     if isinstance(v, dt.datetime):
         return v.isoformat()
+    if isinstance(v, enum.Enum):
+        return copy_text(v.value)
+    if isinstance(v, (dict, list)):  # a JSON column's value
+        return copy_text(json.dumps(v, ensure_ascii=False))
     return str(v)
 
 

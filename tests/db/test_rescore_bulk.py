@@ -169,3 +169,15 @@ def test_bulk_update_over_a_row_saved_meanwhile_is_a_conflict_and_writes_nothing
         bulk_writes.bulk_update(s, Contact, {a.id: {"fit_score": 7}, b.id: {"fit_score": 7}}, current=read)
     assert (err.value.ident, err.value.expected, err.value.actual) == (b.id, 1, 2)
     assert _state(db) == before
+
+
+def test_bulk_update_of_an_enum_field_stores_its_value(db):
+    from leaddesk.models.enums import Seniority
+
+    a = contacts.create_contact(db, given_name="Ann")
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"seniority": Seniority.DIRECTOR}}) == 1
+    assert contacts.get_contact(db, a.id).seniority == Seniority.DIRECTOR
+    log = ChangeLog if db.hub_mode else Outbox
+    with db.reader() as s:
+        assert s.scalar(select(log.value).where(log.row_id == a.id, log.field == "seniority")) == '"director"'
