@@ -7,17 +7,22 @@ Each engine gets its own database, built here and dropped (PostgreSQL) or kept
 (industries, sizes, countries), one or two e-mails each (work, free-mail, university),
 and about three engagement events each (pricing page, trial, replies, site visits,
 careers page, ...; over the last 200 days), loaded with ``journal.bulk_insert`` as a
-snapshot (scores 0). The default scoring rules of ``init`` are seeded.
+snapshot (scores 0, no persona). The default scoring rules of ``init`` are seeded, plus
+three personas (two buyer personas and an avoid-profile) and a ``persona_match`` rule for
+each buyer persona, so the persona found changes the score.
 
-* **first run**: ``scoring.rescore_all`` when (nearly) every score changes: facts read
-  set-based, scores computed in Python, the changes written by ``bulk_writes.bulk_update``
-  (versions, outbox and field clocks on SQLite; on PostgreSQL, a team hub opened
-  directly, change log and hub clocks).
-* **second run**: the same with nothing to change (reading and computing only).
-* **raw floor**: the same new scores written back (after setting them to 0 again) by one
-  ``WITH v(id, fit, interest) AS (VALUES ...) UPDATE contact ... FROM v`` through the bare
-  driver (sqlite3 / psycopg): no stamping, no journal, no Python scoring. The ratio is
-  first run / floor.
+* **first run**: ``scoring.rescore_all`` when (nearly) every lead changes: each lead's
+  best buyer persona matched, then its fit and interest with that persona, facts read
+  set-based, the changed fields written by ``bulk_writes.bulk_update`` (versions, outbox
+  and field clocks on SQLite; on PostgreSQL, a team hub opened directly, change log and
+  hub clocks).
+* **second run**: the same with nothing to change (reading, matching and scoring only).
+* **raw floor**: the same new values (fit, interest, persona) written back, after setting
+  them to 0 / NULL again, by one ``WITH v(id, fit, interest, persona) AS (VALUES ...)
+  UPDATE contact ... FROM v`` through the bare driver (sqlite3 / psycopg): no stamping, no
+  journal, no Python matching or scoring. On PostgreSQL the contact table's statement-level
+  triggers (search index, notify) run for it as for LeadDesk's UPDATE. The ratio is first
+  run / floor.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from leaddesk.db import make_engine  # noqa: E402
 from leaddesk.ids import new_id  # noqa: E402
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent  # noqa: E402
 from leaddesk.services.bulk import bulk_load  # noqa: E402
-from leaddesk.services.qualification import scoring  # noqa: E402
+from leaddesk.services.qualification import personas, scoring  # noqa: E402
 from leaddesk.services.team import setup  # noqa: E402
 from leaddesk.sync import journal  # noqa: E402
 
@@ -98,22 +103,37 @@ def build(db, n: int, now: dt.datetime, seed: int = 12) -> None:
                 journal.bulk_insert(s, model, rows[start:start + 5000], journal=False)
 
 
+def add_personas(db) -> None:
+    """Two buyer personas, each worth points when matched, and an avoid-profile."""
+    logistics = personas.create_persona(db, name="Head of logistics", job_titles=["Head of Logistics"],
+                                        seniorities=["director", "vp"], industries=["Logistics", "Wholesale"])
+    finance = personas.create_persona(db, name="Finance", job_titles=["CFO"], company_size_min=50,
+                                      company_size_max=5000)
+    personas.create_persona(db, name="Student", job_titles=["Working Student"], avoid=True)
+    for persona, points in ((logistics, 20), (finance, 15)):
+        scoring.create_rule(db, name=f"Persona {persona.name}", criterion="persona_match", points=points,
+                            params={"persona_id": str(persona.id)})
+
+
 def raw_floor(url: str) -> tuple[float, int]:
-    """Write the stored scores back with one UPDATE ... FROM (VALUES ...) through the driver."""
+    """Write the stored values back with one UPDATE ... FROM (VALUES ...) through the driver."""
     engine = make_engine(url)
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("SELECT id, fit_score, interest_score FROM contact WHERE deleted = false "
-                    "AND (fit_score <> 0 OR interest_score <> 0)")
+        cur.execute("SELECT id, fit_score, interest_score, persona_id FROM contact WHERE deleted = false "
+                    "AND (fit_score <> 0 OR interest_score <> 0 OR persona_id IS NOT NULL)")
         rows = cur.fetchall()
-        cur.execute("UPDATE contact SET fit_score = 0, interest_score = 0")
+        cur.execute("UPDATE contact SET fit_score = 0, interest_score = 0, persona_id = NULL")
         raw.commit()
         pg = engine.dialect.name == "postgresql"
         cast = "::uuid" if pg else ""
-        tuples = ",".join(f"('{i}'{cast}, {f}, {t})" for i, f, t in rows)
-        sql = (f"WITH v(id, fit, interest) AS (VALUES {tuples}) UPDATE contact SET fit_score = v.fit, "
-               "interest_score = v.interest FROM v WHERE contact.id = v.id")
+        def uid(value) -> str:
+            return f"NULL{cast}" if value is None else f"'{value}'{cast}"
+
+        tuples = ",".join(f"({uid(i)}, {f}, {t}, {uid(p)})" for i, f, t, p in rows)
+        sql = (f"WITH v(id, fit, interest, persona) AS (VALUES {tuples}) UPDATE contact SET fit_score = v.fit, "
+               "interest_score = v.interest, persona_id = v.persona FROM v WHERE contact.id = v.id")
         t0 = time.perf_counter()
         cur.execute(sql)
         raw.commit()
@@ -136,6 +156,7 @@ def run(kind: str, n: int, batch: int) -> dict:
         scoring.seed_default_rules(db)
         t0 = time.perf_counter()
         build(db, n, now)
+        add_personas(db)
         print(f"  {kind}: {n:,} leads built in {time.perf_counter() - t0:.1f} s (hub mode: {db.hub_mode})", flush=True)
         t0 = time.perf_counter()
         first = scoring.rescore_all(db, batch_size=batch, now=now)
@@ -143,13 +164,16 @@ def run(kind: str, n: int, batch: int) -> dict:
         t0 = time.perf_counter()
         second = scoring.rescore_all(db, batch_size=batch, now=now)
         t_second = time.perf_counter() - t0
+        with db.reader() as s:
+            matched = s.scalar(text("SELECT count(*) FROM contact WHERE persona_id IS NOT NULL"))
     finally:
         db.dispose()
     floor, floor_rows = raw_floor(url)
     if kind == "postgres":
         _drop_pg()
     return {"engine": kind, "scored": first.scored, "changed": first.changed, "first": t_first,
-            "second_changed": second.changed, "second": t_second, "floor": floor, "floor_rows": floor_rows}
+            "second_changed": second.changed, "second": t_second, "floor": floor, "floor_rows": floor_rows,
+            "matched": matched}
 
 
 def main() -> None:
@@ -163,7 +187,7 @@ def main() -> None:
     for kind in args.engines.split(","):
         r = run(kind.strip(), args.contacts, args.batch)
         print(f"{r['engine']:8} first run {r['first']:6.2f} s ({r['changed']:,} of {r['scored']:,} changed)  "
-              f"second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
+              f"({r['matched']:,} with a persona)  second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
               f"raw floor {r['floor']:5.2f} s ({r['floor_rows']:,} rows)  ratio {r['first'] / r['floor']:.1f}x",
               flush=True)
     print(f"load average after: {os.getloadavg()}")

@@ -9,71 +9,97 @@ does row by row (journal.py's ``before_flush``/``after_flush``) is done for a wh
 * one clock for the batch (one flush has one): this replica's next tick, or on a hub the
   server's time moved past the rows' clocks (``_hub_stamp``);
 * the rows get ``version + 1`` and the stamps, guarded by the versions read (a moved
-  version is a :class:`Conflict`): on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` (its
+  version is a :class:`Conflict`): on PostgreSQL one ``UPDATE ... FROM`` (its
   statement-level triggers, search and notify, run once), on SQLite one executemany;
 * one outbox row per changed field and the field clocks (on a hub: change log and hub
-  clocks, through ``_write_hub``).
+  clocks), written as whole batches by ``_bulk_journal``.
 
-The driver executemany here skips SQLAlchemy's per-row parameter bookkeeping (the bind
-processors of the column types still convert every value): with 100,000 rows that
-bookkeeping cost more than the writes.
+The writes go through the driver (an executemany on SQLite; on PostgreSQL ``COPY`` into a
+temporary table, then one ``UPDATE ... FROM`` it), each value converted as its column's
+type would bind it: SQLAlchemy's per-row parameter bookkeeping cost more than the writes
+with 100,000 rows. On a hub, a row the server's row-level security hides from the UPDATE
+is not written, and then nothing of the batch is (:class:`PermissionDenied`): the in-app
+rules refuse such a batch first, the server is the backstop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, cast, column, insert, select, update, values
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaddesk.errors import Conflict, PermissionDenied
 from leaddesk.models import access
-from leaddesk.sync._hub_journal import _hub_stamp, _write_hub
+from leaddesk.sync import _bulk_journal
+from leaddesk.sync._hub_journal import _hub_stamp
 from leaddesk.sync._journal_permissions import _lookup
-from leaddesk.sync.field_values import encode, refuse_forbidden
-from leaddesk.sync.journal import (
-    _change,
-    _field_version,
-    _outbox,
-    _payload_columns,
-    _write_context,
-    utcnow,
-)
+from leaddesk.sync._row_writes import _temp_table
+from leaddesk.sync.field_values import refuse_forbidden
+from leaddesk.sync.journal import _payload_columns, _write_context, utcnow
 
 
-def _executemany(conn, stmt, rows: Sequence[Mapping[str, Any]]) -> int:
-    """``conn.execute(stmt, rows)`` through the driver's executemany: compiled once, each
-    value through its type's bind processor. Returns the rows the driver counted."""
-    if not rows:
-        return 0
-    keys = list(rows[0])
-    compiled = stmt.compile(dialect=conn.dialect, column_keys=keys)
-    procs = compiled._bind_processors
-    names = compiled.positiontup if compiled.positional else list(compiled.binds)
-    columns = []  # column by column: one conversion loop per column, not per value
-    for n in names:
-        proc = procs.get(n)
-        if n in keys:
-            col = [r[n] for r in rows]
-            columns.append([proc(v) if v is not None else v for v in col] if proc is not None else col)
-        else:  # a value written into the statement (the stamps): converted once
-            v = compiled.binds[n].value
-            columns.append([proc(v) if proc is not None and v is not None else v] * len(rows))
-    params = list(zip(*columns))
-    if not compiled.positional:
-        params = [dict(zip(names, t)) for t in params]
-    return conn.exec_driver_sql(compiled.string, params).rowcount
+def _converters(conn, columns) -> list:
+    """Each column's bind processor on this connection's dialect (None: as is)."""
+    return [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
 
 
-def _upsert_clocks(conn, rows: Sequence[dict]) -> None:
-    latest = {(r["entity"], r["row_id"], r["field"]): r for r in rows}
-    ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_field_version)
-    stmt = ins.on_conflict_do_update(index_elements=["entity", "row_id", "field"],
-                                     set_={"hlc": ins.excluded.hlc, "node": ins.excluded.node})
-    _executemany(conn, stmt, list(latest.values()))
+def _convert(value, proc):
+    return proc(value) if proc is not None and value is not None else value
+
+
+def _sqlite_update(conn, table, fields: list[str], params: list[tuple], stamps: tuple) -> int:
+    """params: (id, version, *values); one executemany guarded by the versions read."""
+    q = conn.dialect.identifier_preparer.quote
+    procs = _converters(conn, [table.c.id, table.c.version, *(table.c[f] for f in fields)])
+    columns = list(zip(*params))  # converted column by column
+    for i, proc in enumerate(procs):
+        if proc is not None:
+            columns[i] = [proc(v) if v is not None else v for v in columns[i]]
+    at, by = _converters(conn, [table.c.updated_at, table.c.updated_by])
+    n = len(params)
+    rows = list(zip(*columns[2:], [_convert(stamps[0], at)] * n, [_convert(stamps[1], by)] * n, *columns[:2]))
+    sets = ", ".join(f"{q(f)} = ?" for f in fields)
+    sql = (f"UPDATE {q(table.name)} SET {sets}, version = version + 1, updated_at = ?, updated_by = ? "
+           "WHERE id = ? AND version = ?")
+    return conn.exec_driver_sql(sql, rows).rowcount
+
+
+def _pg_update(conn, table, fields: list[str], params: list[tuple], stamps: tuple) -> int:
+    """``COPY`` of (id, version, values) into a temporary table, then one ``UPDATE ... FROM``
+    (statement-level triggers once per batch; under RLS only the rows the login may change)."""
+    q = conn.dialect.identifier_preparer.quote
+    names = ["b_id", "b_version", *(f"b_{i}" for i in range(len(fields)))]
+    temp = _temp_table(conn, ", ".join(["id AS b_id", "version AS b_version",
+                                        *(f"{q(f)} AS b_{i}" for i, f in enumerate(fields))]), q(table.name))
+    procs = _converters(conn, [table.c.id, table.c.version, *(table.c[f] for f in fields)])
+    if any(procs):
+        params = [tuple(_convert(v, p) for v, p in zip(row, procs)) for row in params]
+    text = _bulk_journal.copy_text
+    _bulk_journal.copy_lines(conn, temp, names, ["\t".join(map(text, row)) + "\n" for row in params])
+    sets = ", ".join(f"{q(f)} = x.b_{i}" for i, f in enumerate(fields))
+    return conn.exec_driver_sql(
+        f"UPDATE {q(table.name)} AS t SET {sets}, version = t.version + 1, updated_at = %(at)s, updated_by = %(by)s "
+        f"FROM {temp} AS x WHERE t.id = x.b_id AND t.version = x.b_version",
+        {"at": stamps[0], "by": stamps[1]}).rowcount
+
+
+def _why_not_all(conn, table, changed: list, now, actor) -> None:
+    """The UPDATE missed rows: :class:`Conflict` if another transaction saved one since it
+    was read, else :class:`PermissionDenied` (the hub's row-level security refused them:
+    still at the version read, or not visible at all)."""
+    found = {r.id: r for r in conn.execute(select(table.c.id, table.c.version, table.c.updated_at,
+                                                  table.c.updated_by)
+                                           .where(table.c.id.in_([i for i, _, _ in changed])))}
+    for row_id, row, _ in changed:
+        now_at = found.get(row_id)
+        if now_at is None or now_at.version == row.version:
+            continue
+        if not (now_at.version == row.version + 1 and now_at.updated_at == now and now_at.updated_by == actor):
+            raise Conflict(table.name, row_id, row.version, now_at.version)
+    raise PermissionDenied(access.denial(table.name))
 
 
 def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
@@ -81,11 +107,13 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
     the same rows in one flush would be (see the module's notes). Returns the rows changed.
 
-    ``new_values`` maps row id -> {field: value}. Rows that do not exist are skipped.
-    ``current`` may give each row as read in this transaction (attributes ``version``,
-    ``hlc`` and the fields), which saves reading them again (ignored when a permission
-    check needs the whole rows). A row whose version moved under the update raises
-    :class:`Conflict`. ORM objects of these rows already loaded in ``session`` are not
+    ``new_values`` maps row id (a UUID) -> {field: value}. Rows that do not exist are
+    skipped. ``current`` may give each row as read in this transaction (attributes
+    ``version``, ``hlc`` and the fields), which saves reading them again (ignored when a
+    permission check needs the whole rows). A row whose version moved under the update
+    raises :class:`Conflict`; a row the hub's row-level security does not let this login
+    change raises :class:`PermissionDenied` (nothing of the batch is written: the caller's
+    transaction rolls back). ORM objects of these rows already loaded in ``session`` are not
     refreshed.
     """
     ctx = _write_context(session)
@@ -102,55 +130,39 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     if current is None or check:
         cols = list(table.c) if check else [table.c.id, table.c.version, table.c.hlc, *(table.c[f] for f in fields)]
         current = {r.id: r for r in conn.execute(select(*cols).where(table.c.id.in_(list(new_values))))}
-    changed: dict[Any, dict[str, Any]] = {}
+    changed: list[tuple[Any, Any, dict[str, Any]]] = []  # (id, row as read, {field: new value})
     for row_id, wanted in new_values.items():
         row = current.get(row_id)
         if row is None:
             continue
         diff = {f: v for f, v in wanted.items() if getattr(row, f) != v}
         for f, v in diff.items():
-            refuse_forbidden(f, v)
+            if isinstance(v, (str, dict, list, tuple)):  # what can hold a forbidden character
+                refuse_forbidden(f, v)
         if diff:
-            changed[row_id] = diff
+            changed.append((row_id, row, diff))
     if not changed:
         return 0
     if check:
         lookup = _lookup(session)
-        for row_id, diff in changed.items():
-            before = dict(current[row_id]._mapping)
+        for _, row, diff in changed:
+            before = dict(row._mapping)
             if not (access.can_write(subject, table.name, before, lookup)
                     and access.can_write(subject, table.name, {**before, **diff}, lookup)):
                 raise PermissionDenied(access.denial(table.name))
     if ctx.hub:
-        rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=current[i].hlc) for i in changed]
+        rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=row.hlc) for i, row, _ in changed]
         now, hlc = _hub_stamp(session, ctx, rows)
     else:
         now, hlc = utcnow(), ctx.clock.tick()
-    params = [{"b_id": i, "b_version": current[i].version,
-               **{f"b_{f}": diff.get(f, getattr(current[i], f)) for f in fields}} for i, diff in changed.items()]
-    stamps = {"updated_at": now, "updated_by": ctx.actor_id}
-    if conn.dialect.name == "postgresql":
-        v = values(column("b_id", Uuid), column("b_version", Integer),
-                   *(column(f"b_{f}", table.c[f].type) for f in fields), name="v").data(
-            [tuple(p.values()) for p in params])
-        stmt = (update(table).where(table.c.id == v.c.b_id, table.c.version == v.c.b_version)
-                # cast: a VALUES column holding only NULLs (every persona_id cleared) is text
-                .values(version=v.c.b_version + 1, **stamps, **{f: cast(v.c[f"b_{f}"], table.c[f].type) for f in fields}))
-        count = conn.execute(stmt).rowcount
-    else:
-        stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                .values(version=bindparam("b_version") + 1, **stamps, **{f: bindparam(f"b_{f}") for f in fields}))
-        count = _executemany(conn, stmt, params)
-    if count != len(params):  # PostgreSQL: another transaction saved one of them meanwhile
-        moved = conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(list(changed)))).all()
-        row_id, now_at = next((i, v) for i, v in moved if v != current[i].version)
-        raise Conflict(table.name, row_id, current[row_id].version, now_at)
+    params = [(i, row.version, *(diff[f] if f in diff else getattr(row, f) for f in fields))
+              for i, row, diff in changed]
+    pg = conn.dialect.name == "postgresql"
+    count = (_pg_update if pg else _sqlite_update)(conn, table, fields, params, (now, ctx.actor_id))
+    if count != len(params):
+        _why_not_all(conn, table, changed, now, ctx.actor_id)
     after = session.info["hub_now"] if ctx.hub else utcnow()
-    changes = [_change(table.name, i, f, encode(v), hlc, ctx, after) for i, diff in changed.items() for f, v in diff.items()]
-    if ctx.hub:
-        _write_hub(conn, changes, after)
-    else:
-        _executemany(conn, insert(_outbox), changes)
-        _upsert_clocks(conn, [{"entity": c["entity"], "row_id": c["row_id"], "field": c["field"],
-                               "hlc": hlc, "node": ctx.node} for c in changes])
+    changes = [(i, f, v) for i, _, diff in changed for f, v in diff.items()]
+    entity = str(table.name)  # not SQLAlchemy's quoted_name: the driver probes such a str per value
+    (_bulk_journal.write_hub if ctx.hub else _bulk_journal.write_replica)(conn, entity, changes, hlc, ctx, after)
     return len(changed)

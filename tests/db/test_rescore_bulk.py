@@ -131,3 +131,53 @@ def test_a_reps_rescore_writes_only_what_the_rep_may(db, make_db):
     written, bumps, _, scores = _effects(before, _state(db))
     assert set(bumps) == {his.id, pool.id} and scores[his.id] == scores[pool.id] == (10, 0)
     assert {e.actor_id for cid, e in _state(db)[0].items() if cid not in before[0]} == {bob.id}
+
+
+def test_bulk_update_keeps_text_exact_through_copy(db):
+    """On PostgreSQL the rows and the change log travel as COPY text: tabs, newlines,
+    backslashes and a literal \\N must arrive as they were (on SQLite, bound as is)."""
+    import json
+
+    from leaddesk.sync.field_values import encode
+
+    a = contacts.create_contact(db, given_name="Ann")
+    note = "tab\there\nline\\back \\N end\r"
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"notes": note, "job_title": None}}) == 1
+    log = ChangeLog if db.hub_mode else Outbox
+    with db.reader() as s:
+        assert s.scalar(select(Contact.notes).where(Contact.id == a.id)) == note
+        value = s.scalar(select(log.value).where(log.row_id == a.id, log.field == "notes"))
+    assert value == encode(note) and json.loads(value) == note
+
+
+def test_bulk_update_over_a_row_saved_meanwhile_is_a_conflict_and_writes_nothing(db):
+    """Rows read, then one saved by someone else before the bulk write: Conflict naming it,
+    and none of the batch (nor its journal) is written."""
+    from types import SimpleNamespace
+
+    from leaddesk.errors import Conflict
+
+    a = contacts.create_contact(db, given_name="Ann")
+    b = contacts.create_contact(db, given_name="Ben")
+    with db.reader() as s:
+        read = {r.id: SimpleNamespace(id=r.id, version=r.version, hlc=r.hlc, fit_score=r.fit_score)
+                for r in s.execute(select(Contact.id, Contact.version, Contact.hlc, Contact.fit_score))}
+    contacts.update_contact(db, b.id, expected_version=None, notes="saved meanwhile")
+    before = _state(db)
+    with pytest.raises(Conflict) as err, db.unit_of_work() as s:
+        bulk_writes.bulk_update(s, Contact, {a.id: {"fit_score": 7}, b.id: {"fit_score": 7}}, current=read)
+    assert (err.value.ident, err.value.expected, err.value.actual) == (b.id, 1, 2)
+    assert _state(db) == before
+
+
+def test_bulk_update_of_an_enum_field_stores_its_value(db):
+    from leaddesk.models.enums import Seniority
+
+    a = contacts.create_contact(db, given_name="Ann")
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {a.id: {"seniority": Seniority.DIRECTOR}}) == 1
+    assert contacts.get_contact(db, a.id).seniority == Seniority.DIRECTOR
+    log = ChangeLog if db.hub_mode else Outbox
+    with db.reader() as s:
+        assert s.scalar(select(log.value).where(log.row_id == a.id, log.field == "seniority")) == '"director"'

@@ -58,3 +58,30 @@ def test_both_laptops_rescore_offline_and_converge(seeded, hub):
     want = synced_data(hub.engine)
     assert synced_data(a.engine) == want == synced_data(b.engine)
     assert scoring.rescore_all(a, now=NOW).changed == scoring.rescore_all(b, now=NOW).changed == 0
+
+
+def test_a_laptops_persona_rematch_reaches_the_other_laptop(seeded, hub):
+    """The re-matched personas travel with the scores: the other laptop receives both, and
+    its own rescore over the same facts finds nothing to change."""
+    from leaddesk.services.qualification import personas
+
+    a, b = seeded
+    buyer = personas.create_persona(a, name="Finance lead", job_titles=["CFO"])
+    personas.create_persona(a, name="Student", job_titles=["Working Student"], avoid=True)
+    scoring.create_rule(a, name="Finance lead", criterion="persona_match", points=25,
+                        params={"persona_id": str(buyer.id)})
+    people = _population(a, 20, seed=13)
+    _sync_all(hub, a, b)
+    result = scoring.rescore_all(a, batch_size=6, now=NOW)
+    cfos = [c for c in people if c.job_title == "CFO"]
+    assert cfos and result.changed >= len(cfos)
+    _sync_all(hub, a, b)
+    assert synced_data(a.engine) == synced_data(hub.engine) == synced_data(b.engine)
+    for c in people:
+        got = contacts.get_contact(b, c.id)
+        assert got.persona_id == (buyer.id if c.job_title == "CFO" else None), c.display_name  # never "Student"
+        single = scoring.score_contact(b, c.id, now=NOW)  # with the persona received: nothing to change
+        assert (single.fit, single.interest) == (got.fit_score, got.interest_score)
+        assert any(r.name == "Finance lead" for r in single.reasons) == (got.persona_id == buyer.id)
+    assert scoring.rescore_all(b, batch_size=6, now=NOW).changed == 0
+    assert outbox_count(a) == outbox_count(b) == 0

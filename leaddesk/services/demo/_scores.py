@@ -1,6 +1,6 @@
 """The demo's scores and personas, from the real engine over the demo's own data.
 
-Each demo contact gets its best persona (:func:`personas.best_match`, the rule behind
+Each demo contact gets its best buyer persona (:func:`personas.best_match`, the rule behind
 persona matching) and then its fit and interest from the team's scoring rules
 (:func:`scoring_criteria.evaluate`, the function ``rescore_all`` applies), computed from the
 rows about to be written: titles, seniority, departments, the accounts' industry and size,
@@ -32,7 +32,7 @@ class _ScorePlans:
                        emails: Iterable[dict], engagements: Iterable[dict]) -> None:
         """Set ``persona_id``, ``fit_score`` and ``interest_score`` on the contact rows."""
         rules = scoring.usable_rules(s)
-        personas = persona_rules.live_personas(s)
+        personas = [p for p in persona_rules.live_personas(s) if not p.avoid]  # as rescore_all matches
         firms = {a["id"]: (a.get("industry"), a.get("employees"), a.get("country")) for a in accounts}
         domains: dict = defaultdict(set)
         for e in emails:

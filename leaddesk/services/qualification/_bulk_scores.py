@@ -13,14 +13,19 @@ slower) until it is listed here.
 
 The verdicts are those of the same tests ``evaluate`` uses; tests/db/test_rescore_bulk.py
 compares both on every criterion.
+
+:class:`Matcher` does the same for persona matching (``personas.best_match``, remembered
+per combination of the traits it reads), and :class:`Facts` is a light ``ContactFacts``.
+The set-based reading of the facts is in ``_rescore_facts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leaddesk.models.enums import ScoreFamily
+from leaddesk.models.enums import ScoreFamily, Seniority
 from leaddesk.services.qualification.dto import ContactFacts, RuleInfo
+from leaddesk.services.qualification.personas import best_match
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, HPI_CHECKS
 
 #: criterion -> the one ContactFacts field its test reads.
@@ -67,21 +72,103 @@ class _Rule:
 
 
 class Scorer:
-    """``Scorer(rules).score(facts)`` == ``(evaluate(rules, facts).fit, .interest)``."""
+    """``Scorer(rules).score(facts)`` == ``(evaluate(rules, facts).fit, .interest)``.
+
+    Rules reading one field are summed per value of that field (one look-up per field and
+    contact, not one per rule); engagement rules are looked up from the contact's counts
+    (most leads have a few, or none); any other criterion is tested on the whole facts."""
 
     def __init__(self, rules: Iterable[RuleInfo]):
-        self._rules = [_HpiMet(r) if r.criterion == "hpi_met" else _Rule(r)
-                       for r in rules if r.active and r.points and r.criterion in CRITERIA]
+        rules = [r for r in rules if r.active and r.points and r.criterion in CRITERIA]
+        hpis = [_HpiMet(r) for r in rules if r.criterion == "hpi_met"]
+        rules = [_Rule(r) for r in rules if r.criterion != "hpi_met"]
+        self._whole = [r for r in rules if r.count_key is None and r.field is None] + hpis
+        fields: dict[str, list[_Rule]] = {}
+        for r in rules:
+            if r.count_key is None and r.field is not None:
+                fields.setdefault(r.field, []).append(r)
+        self._fields = [(field, group, {}) for field, group in fields.items()]
+        self._base = [0, 0]  # engagement rules that need no event at all (at least 0)
+        self._by_key: dict[tuple, list[tuple[int, bool, int]]] = {}
+        for r in rules:
+            if r.count_key is not None:
+                if r.min_count <= 0:
+                    self._base[0 if r.fit else 1] += r.points
+                else:
+                    self._by_key.setdefault(r.count_key, []).append((r.min_count, r.fit, r.points))
 
-    def score(self, facts: ContactFacts) -> tuple[int, int]:
+    @staticmethod
+    def _sum(group: list[_Rule], facts) -> tuple[int, int]:
         fit = interest = 0
-        for rule in self._rules:
+        for rule in group:
             if rule.hits(facts):
                 if rule.fit:
                     fit += rule.points
                 else:
                     interest += rule.points
         return fit, interest
+
+    def score(self, facts) -> tuple[int, int]:
+        fit, interest = self._base
+        for field, group, sums in self._fields:
+            value = getattr(facts, field)
+            got = sums.get(value)
+            if got is None:
+                got = sums[value] = self._sum(group, facts)
+            fit += got[0]
+            interest += got[1]
+        if facts.engagement:
+            by_key = self._by_key
+            for key, count in facts.engagement.items():
+                for least, is_fit, points in by_key.get(key, ()):
+                    if count >= least:
+                        if is_fit:
+                            fit += points
+                        else:
+                            interest += points
+        if self._whole:
+            got = self._sum(self._whole, facts)
+            fit += got[0]
+            interest += got[1]
+        return fit, interest
+
+
+class Facts:
+    """A contact's facts as ``Scorer`` reads them: the attributes of ``ContactFacts``, made
+    without a frozen dataclass's per-field ``__setattr__`` (100,000 of them per rescore)."""
+
+    __slots__ = ("job_title", "seniority", "department", "country", "lifecycle_stage", "persona_id", "industry",
+                 "employees", "email_domains", "engagement")
+
+    def __init__(self, job_title, seniority, department, country, lifecycle_stage, persona_id, industry,
+                 employees, email_domains, engagement):
+        self.job_title, self.seniority, self.department, self.country = job_title, seniority, department, country
+        self.lifecycle_stage, self.persona_id, self.industry = lifecycle_stage, persona_id, industry
+        self.employees, self.email_domains, self.engagement = employees, email_domains, engagement
+
+
+class Matcher:
+    """``Matcher(personas).best(...)`` == the id of ``personas.best_match(...)`` (or None),
+    remembered per combination of the traits it reads: across 100,000 leads few differ."""
+
+    def __init__(self, personas: Iterable):
+        self._personas = list(personas)
+        self._seen: dict = {}
+
+    def best(self, job_title, seniority, department, industry, employees, country=None):
+        key = (job_title, seniority, department, industry, employees, country)
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        found = None
+        if self._personas:
+            level = None if seniority is None else Seniority(seniority)
+            match = best_match(self._personas, job_title=job_title, seniority=level, department=department,
+                               industry=industry, employees=employees, country=country)
+            found = match.persona.id if match else None
+        self._seen[key] = found
+        return found
 
 
 # --- hpi_met (issue #12 point 6): each HPI the rule checks is remembered like a rule --------

@@ -3,7 +3,8 @@
 Each :class:`~leaddesk.models.ScoringRule` gives its ``points`` (negative allowed) when its
 criterion matches. :func:`~leaddesk.services.qualification.scoring_criteria.evaluate` is
 pure; :func:`score_contact` and :func:`rescore_all` gather the facts from the database and
-store ``fit_score``/``interest_score`` on contacts.
+store ``fit_score``/``interest_score`` on contacts; :func:`rescore_all` first re-matches each
+contact's persona (its best buyer persona), which the scores then count with.
 
 Grades come from the team settings ``score_hot``/``score_warm`` applied to fit + interest.
 Fit (or interest) is **high** when it reaches half of ``score_hot``: with the default 60, a
@@ -13,9 +14,10 @@ lead with fit >= 30 and interest >= 30 is hot, and sits in "sales now".
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import String, and_, case, cast, func, select, type_coerce
@@ -25,7 +27,8 @@ from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Indicator, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
-from leaddesk.services.qualification._bulk_scores import Scorer
+from leaddesk.services.qualification._bulk_scores import Matcher, Scorer
+from leaddesk.services.qualification._rescore_facts import FactsReader
 from leaddesk.services.qualification.indicators import active_hpis
 from leaddesk.services.qualification.dto import (
     ContactFacts,
@@ -34,6 +37,7 @@ from leaddesk.services.qualification.dto import (
     ScoreBreakdown,
     Thresholds,
 )
+from leaddesk.services.qualification.personas import live_personas
 from leaddesk.services.qualification.scoring_criteria import (
     CRITERIA,
     bind_hpis,
@@ -46,7 +50,9 @@ from leaddesk.services.records import Changes, as_uuid, assign, check_version, g
 from leaddesk.services.records import seed_id
 from leaddesk.sync import bulk_writes
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
+#: A contact as rescore_all read it, as bulk_update compares and guards it.
+_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
 #: University domains (a student is rarely a buyer): the seeded negative rule.
 STUDENT_DOMAINS = ("edu", "ac.uk", "edu.tr", "ac.ir", "ac.th", "edu.sa", "edu.eg")
 
@@ -255,46 +261,59 @@ def rescore_all(
     db: Database, *, progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
     batch_size: int = BATCH_SIZE, now: dt.datetime | None = None,
 ) -> RescoreResult:
-    """Recompute every live contact's score, ``batch_size`` contacts per transaction (so a
-    cancel keeps the batches done, and SQLite's write lock is never held for long).
-    Per batch: one contact query, one e-mail query, one engagement query, then the changed
-    scores are written set-based by :func:`bulk_writes.bulk_update` (one UPDATE guarded by the
-    versions read with the contacts; journaled field by field as ORM saves would be; the
-    same write permissions apply). Fit and interest come from ``_bulk_scores.Scorer``,
-    which equals ``evaluate``. ``progress(done, total)`` is called after each batch."""
+    """Re-match every live contact's persona and recompute its score, ``batch_size``
+    contacts per transaction (so a cancel keeps the batches done, and SQLite's write lock is
+    never held for long).
+
+    The persona first: the best of the live buyer personas (avoid-profiles are not matched:
+    ``personas.best_match``, at least its minimum score), or none; then fit and interest
+    with that persona (a persona match is a scoring factor), as ``evaluate`` gives them
+    (``_bulk_scores.Scorer``). Per batch: three set-based reads (``_rescore_facts``), then
+    the rows whose persona or scores differ are written by :func:`bulk_writes.bulk_update`
+    (one UPDATE guarded by the versions read with the contacts; journaled field by field as
+    ORM saves would be, only the fields that changed; the same write permissions apply).
+    ``progress(done, total)`` is called after each batch. ``changed`` counts the contacts
+    written."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
+        buyers = [p for p in live_personas(s) if not p.avoid]
         total = s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted.is_(False))) or 0
     keys = engagement_keys(rules)
-    scorer = Scorer(rules)
+    scorer, matcher = Scorer(rules), Matcher(buyers)
     done = changed = 0
-    last: uuid.UUID | None = None
+    last: str | None = None
     if progress:
         progress(0, total)
-    while True:
-        if cancel is not None and cancel.is_set():
-            return RescoreResult(done, changed, True)
-        with db.unit_of_work() as s:
-            stmt = _contacts_query(_ids(s, Contact.id, raw=True)).order_by(Contact.id).limit(batch_size)
-            if last is not None:
-                stmt = stmt.where(Contact.id > last)
-            rows = s.execute(stmt).all()
-            if not rows:
-                break
-            facts = _load_facts(s, rows, keys, now, raw=True)
-            new, read = {}, {}
-            for r in rows:
-                fit, interest = scorer.score(facts[r.id])
-                if (fit, interest) != (r.fit_score, r.interest_score):
-                    cid = uuid.UUID(r.id)
-                    new[cid], read[cid] = {"fit_score": fit, "interest_score": interest}, r
-            bulk_writes.bulk_update(s, Contact, new, current=read)
-        last = uuid.UUID(rows[-1].id)
-        done += len(rows)
-        changed += len(new)
-        if progress:
-            progress(done, max(total, done))
+    gc_was = gc.isenabled()
+    gc.disable()  # about a million short-lived, acyclic objects: no sweeps over them
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                return RescoreResult(done, changed, True)
+            with db.unit_of_work() as s:
+                rows = FactsReader(s.connection(), keys, now).batch(last, batch_size)
+                if not rows:
+                    break
+                new, read = {}, {}
+                best, score = matcher.best, scorer.score
+                for r in rows:
+                    r.persona_id = persona = best(r.job_title, r.seniority, r.department, r.industry, r.employees,
+                                                  r.country)
+                    fit, interest = score(r)
+                    if fit != r.fit_score or interest != r.interest_score or persona != r.stored_persona:
+                        cid = uuid.UUID(r.id)
+                        new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
+                        read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
+                bulk_writes.bulk_update(s, Contact, new, current=read)
+            last = rows[-1].id
+            done += len(rows)
+            changed += len(new)
+            if progress:
+                progress(done, max(total, done))
+    finally:
+        if gc_was:
+            gc.enable()
     return RescoreResult(done, changed, False)
 
 
