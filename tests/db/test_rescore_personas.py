@@ -137,3 +137,25 @@ def test_a_fresh_demo_has_nothing_to_rescore_or_rematch(empty_db):
     assert avoid and not {p for p, _, _ in stored.values()} & avoid
     assert sum(1 for p, _, _ in stored.values() if p) > 100
     assert scoring.rescore_all(empty_db, now=now).changed == 0
+
+
+def test_the_bulk_rescore_reads_countries_as_the_persona_engine_does(db):
+    """A persona limited to countries: the bulk pass gives each lead what ``match_in_session``
+    (the save path) gives it, the contact's own country first, else its account's."""
+    from leaddesk.services.people import accounts
+
+    dach = personas.create_persona(db, name="DACH ops", job_titles=["Warehouse Manager"], seniorities=["manager"],
+                                   countries=["DE", "AT", "CH"])
+    personas.create_persona(db, name="Ops anywhere", job_titles=["Warehouse Manager"])
+    berlin = accounts.create_account(db, name="Lager Berlin", country="DE")
+    izmir = accounts.create_account(db, name="Depo İzmir", country="TR")
+    ids = [contacts.create_contact(db, given_name=n, job_title=t, seniority="manager", account_id=a.id,
+                                   country=c).id
+           for n, t, a, c in (("Lena", "Lagerleiter", berlin, None), ("Ali", "Depo Müdürü", izmir, None),
+                              ("Eva", "Warehouse Manager", izmir, "AT"))]
+    scoring.rescore_all(db, now=NOW)
+    bulk = {cid: _stored(db)[cid][0] for cid in ids}
+    with db.unit_of_work() as s:
+        one_by_one = personas.match_in_session(s, ids)
+    assert bulk == one_by_one
+    assert bulk[ids[0]] == dach.id and bulk[ids[2]] == dach.id and bulk[ids[1]] != dach.id
