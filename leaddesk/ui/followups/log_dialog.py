@@ -109,9 +109,9 @@ class LogActivityDialog(QDialog):
         self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         done_form = QFormLayout()
         done_form.addRow(self.tr("&Kind:"), self.kind)
-        done_form.addRow(self.tr("&Subject:"), self.subject)
+        done_form.addRow(self.tr("S&ubject:"), self.subject)
         done_form.addRow(self.tr("&Outcome:"), self.outcome)
-        done_form.addRow(self.tr("N&otes:"), self.notes)
+        done_form.addRow(self.tr("No&tes:"), self.notes)
 
         self.book = QGroupBox(self.tr("&Book the next step"))
         self.book.setCheckable(True)
@@ -127,7 +127,7 @@ class LogActivityDialog(QDialog):
         self.set_next_due(default_next_step(local_now))
         book_form = QFormLayout(self.book)
         book_form.addRow(self.tr("K&ind:"), self.next_kind)
-        book_form.addRow(self.tr("Su&bject:"), self.next_subject)
+        book_form.addRow(self.tr("Subj&ect:"), self.next_subject)
         book_form.addRow(self.tr("&Due:"), self.next_due)
 
         self.error = QLabel()
