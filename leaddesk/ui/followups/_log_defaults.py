@@ -38,8 +38,7 @@ def outcome_label(kind: ActivityKind, outcome: ActivityOutcome | None) -> str:
     if outcome is None:
         return ""
     if outcome == O.COMPLETED:
-        return _tr("Meeting held") if kind == K.MEETING else _tr("Connected") if kind in (K.CALL, K.EMAIL) \
-            else _tr("Done")
+        return {K.MEETING: _tr("Meeting held"), K.CALL: _tr("Connected"), K.EMAIL: _tr("Sent")}.get(kind, _tr("Done"))
     return dict((o, label) for label, o in outcomes()).get(outcome, str(outcome))
 
 

@@ -90,8 +90,8 @@ class TimelineModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def state_text(self, e: TimelineEntry) -> str:
-        if e.done_at is not None:
-            return outcome_label(e.kind, e.outcome) or self.tr("Done")
+        if e.done_at is not None:  # a note has no outcome
+            return outcome_label(e.kind, e.outcome) or ("" if e.kind == ActivityKind.NOTE else self.tr("Done"))
         return self.tr("Overdue") if e.is_overdue(self.now()) else self.tr("Scheduled")
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):

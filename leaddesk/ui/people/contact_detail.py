@@ -195,9 +195,10 @@ class ContactDetail(QWidget):
     def _add_timeline(self, layout: QVBoxLayout) -> None:
         """The contact's activities (done and scheduled), below its lifecycle history."""
         self.timeline = TimelineView(self.db)
-        self.timeline.setMinimumHeight(180)
+        self.timeline.setMinimumHeight(230)
+        self.history.setMaximumHeight(130)  # a few lines; the timeline gets the room
         layout.addSpacing(6)
-        layout.addWidget(self.timeline, 2)
+        layout.addWidget(self.timeline, 3)
 
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:
