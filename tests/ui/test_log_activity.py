@@ -208,3 +208,30 @@ def test_account_timeline_is_capped_and_says_so(qtbot, db, deal):
     view.show_for(account_id=acme.id)
     assert _timeline_subjects(view) == ["Mail 0", "Mail 1", "Mail 2", "Mail 3"]
     assert view.count.text() == "The newest 4 of 6 activities."
+
+
+def test_account_view_shows_the_accounts_timeline_and_follows_new_activities(qtbot, db, deal):
+    from leaddesk.ui.people.account_view import AccountView
+
+    acme, lea, opp = deal
+    activities.log_activity(db, "call", "Intro", contact_id=lea.id, done_at=dt.datetime.now(UTC) - dt.timedelta(days=1))
+    view = _show(qtbot, AccountView(db, QUndoStack()))
+    view.show_account(acme.id)
+    assert _timeline_subjects(view.timeline) == ["Intro"]
+    dialog = LogActivityDialog(db, opportunity_id=opp.id, parent=view)
+    qtbot.addWidget(dialog)
+    dialog.book.setChecked(False)
+    qtbot.keyClicks(dialog.subject, "Pricing call")
+    dialog.submit()  # the account is filled in from the opportunity; the timeline reloads
+    assert _timeline_subjects(view.timeline) == ["Pricing call", "Intro"]
+
+
+@pytest.mark.real_pools
+def test_timeline_loads_in_a_worker(qtbot, db, deal):
+    acme, lea, _ = deal
+    activities.log_activity(db, "email", "Hello", contact_id=lea.id)
+    view = TimelineView(db)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        view.show_for(account_id=acme.id)
+    assert _timeline_subjects(view) == ["Hello"]
