@@ -178,6 +178,7 @@ def _dialogs(qtbot, db, data, tmp_path) -> list[QDialog]:
     team = users.list_teams(db)
     me = users.list_users(db)[0]
     from leaddesk.ui.team.conflict_inbox import ConflictInboxDialog
+    from leaddesk.ui.followups.log_dialog import LogActivityDialog
     from leaddesk.ui.people.duplicate_review import DuplicateReviewDialog
     from leaddesk.ui.shell.help_dialog import open_shortcuts
     from leaddesk.ui.team.history_panel import HistoryDialog
@@ -209,6 +210,7 @@ def _dialogs(qtbot, db, data, tmp_path) -> list[QDialog]:
         TrashDialog(db, window),
         HistoryDialog(db, "contact", data["contact"].id, "Ana Ruiz", window),
         window.search_dialog,
+        LogActivityDialog(db, contact_id=data["contact"].id, about="Ana Ruiz", parent=window),
         open_shortcuts(window),
     ]
     return dialogs

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from leaddesk.services.people import contacts
+from leaddesk.ui.followups.log_dialog import LogActivityDialog, open_log_dialog
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_write
 from leaddesk.ui.people.contact_editor import ContactEditorDialog
@@ -42,18 +43,35 @@ class ContactActions:
         self.find_action = QAction(self.tr("&Filter"), self)
         self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self.focus_filter)
+        self._build_log_action()
         for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action,
-                       self.find_action):
+                       self.find_action, self.log_action):
             action.setShortcutContext(ctx)
         # Ctrl+N, F5 and Ctrl+F work anywhere on the page; Delete only in the table (not
         # while reading the history list). Right-click on a row offers the same actions.
-        self.addActions([self.new_action, self.reload_action, self.find_action])
+        self.addActions([self.new_action, self.reload_action, self.find_action, self.log_action])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         separator = QAction(self)
         separator.setSeparator(True)
-        self.table.addActions([self.edit_action, self.stage_action, self.reassign_action, self.delete_action, separator,
-                               self.new_action])
+        self.table.addActions([self.edit_action, self.stage_action, self.log_action, self.reassign_action,
+                               self.delete_action, separator, self.new_action])
         self._update_actions()
+
+    def _build_log_action(self) -> None:
+        """Ctrl+L anywhere on the page (list or detail panel): log a touch on the contact."""
+        self.log_action = QAction(self.tr("&Log activity…"), self)
+        self.log_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.log_action.triggered.connect(lambda: self.log_activity())
+
+    def log_activity(self, contact_id=None) -> LogActivityDialog | None:
+        cid = self._target(contact_id)
+        if cid is None:
+            return None
+        shown = self.detail.contact if self.detail.contact is not None and self.detail.contact.id == cid else None
+        about = shown.display_name if shown is not None else ""
+        account_id = shown.account_id if shown is not None else None
+        self.log_dialog = open_log_dialog(self, self.db, contact_id=cid, account_id=account_id, about=about)
+        return self.log_dialog
 
     # --- actions ----------------------------------------------------------------------
     def on_row_activated(self, index: QModelIndex) -> None:

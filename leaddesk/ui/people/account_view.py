@@ -28,6 +28,7 @@ from leaddesk.services.people import accounts, contacts
 from leaddesk.services.pipeline import board as board_service
 from leaddesk.services.dto import AccountDetail
 from leaddesk.ui import state
+from leaddesk.ui.followups.timeline import TimelineView
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
@@ -103,6 +104,7 @@ class AccountView(QWidget):
         upper.addWidget(facts_box)
         upper.addWidget(self.contacts_table)
         upper.setStretchFactor(1, 1)
+        self._add_timeline(upper)
         self.board_host = QWidget()
         self.board_layout = QVBoxLayout(self.board_host)
         self.board_layout.setContentsMargins(0, 0, 0, 0)
@@ -118,6 +120,12 @@ class AccountView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
         app_signals.data_changed.connect(self._on_data_changed)
+
+    def _add_timeline(self, upper: QSplitter) -> None:
+        """The account's activities, capped to the newest (an account may have thousands)."""
+        self.timeline = TimelineView(self.db)
+        upper.addWidget(self.timeline)
+        upper.setStretchFactor(2, 1)
 
     def _make_board(self):
         from leaddesk.ui.pipeline.pipeline_page import PipelinePage
@@ -148,6 +156,7 @@ class AccountView(QWidget):
         run_read(self, lambda: accounts.get_account(self.db, account_id)).success(self._show).run()
         self.contacts_model.reload()
         self._load_pipelines(account_id, None)
+        self.timeline.show_for(account_id=account_id)
 
     def _load_pipelines(self, account_id, keep) -> None:
         """Read the account's pipelines; show ``keep`` (None: the one with most open deals)."""

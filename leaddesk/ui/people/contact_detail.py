@@ -32,6 +32,7 @@ from leaddesk.services.dto import ContactDetail as ContactDTO
 from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.followups.timeline import TimelineView
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.people._contact_detail_loader import DetailData, load_detail
@@ -153,6 +154,7 @@ class ContactDetail(QWidget):
         inner.addSpacing(6)
         inner.addWidget(history_title)
         inner.addWidget(self.history, 1)
+        self._add_timeline(inner)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -190,6 +192,14 @@ class ContactDetail(QWidget):
         layout.addWidget(self.stack)
         self.setMinimumWidth(280)
 
+    def _add_timeline(self, layout: QVBoxLayout) -> None:
+        """The contact's activities (done and scheduled), below its lifecycle history."""
+        self.timeline = TimelineView(self.db)
+        self.timeline.setMinimumHeight(230)
+        self.history.setMaximumHeight(130)  # a few lines; the timeline gets the room
+        layout.addSpacing(6)
+        layout.addWidget(self.timeline, 3)
+
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:
         """Load and show ``contact_id`` (None clears the panel)."""
@@ -198,11 +208,13 @@ class ContactDetail(QWidget):
         if self.contact_id is None:
             self.data = None
             self.lead.show_contact(None)
+            self.timeline.show_for()
             self.placeholder.setText(self.tr("Select a contact to see the details."))
             self.stack.setCurrentIndex(0)
             return
         if self.lead.contact_id != self.contact_id:  # the lead view reloads itself on changes
             self.lead.show_contact(self.contact_id)
+            self.timeline.show_for(contact_id=self.contact_id)  # so does the timeline
         generation, db, ident = self._generation, self.db, self.contact_id
         run_read(self, lambda: load_detail(db, ident)).success(lambda data: self._on_loaded(generation, data)).failure(
             lambda exc: self._on_load_failed(generation, exc)).run()

@@ -8,10 +8,12 @@ to an older answer.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from leaddesk.db import Database
 from leaddesk.services.people import search
+from leaddesk.ui.followups.log_dialog import LogActivityDialog, open_log_dialog
 from leaddesk.ui.people.search_hit_delegate import SearchHitDelegate
 from leaddesk.ui.people.search_results_model import SearchResultsModel
 from leaddesk.ui.jobs import run_read
@@ -51,6 +53,23 @@ class SearchDialog(QDialog):
         self.edit.textChanged.connect(lambda _t: self._timer.start())
         self.edit.installEventFilter(self)
         self._serial = 0
+        self._add_log_shortcut()
+
+    def _add_log_shortcut(self) -> None:
+        """Ctrl+L on a hit: log an activity on that contact, account or opportunity."""
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.log_activity)
+        self.log_dialog: LogActivityDialog | None = None
+
+    def log_activity(self) -> LogActivityDialog | None:
+        index = self.list.currentIndex()
+        if not index.isValid():
+            return None
+        hit = self.model.hit(index.row())
+        parent = self.parentWidget() or self
+        self.log_dialog = open_log_dialog(parent, self.db, **{f"{hit.entity}_id": hit.id},
+                                          about=" · ".join(p for p in (hit.title, hit.subtitle) if p))
+        self.accept()
+        return self.log_dialog
 
     def run_query(self) -> None:
         self._timer.stop()

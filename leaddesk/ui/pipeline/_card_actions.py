@@ -19,6 +19,7 @@ from leaddesk.services.pipeline.board import BoardCard
 from leaddesk.ui import errors as error_boxes
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import run_read
+from leaddesk.ui.followups.log_dialog import LogActivityDialog, open_log_dialog
 from leaddesk.ui.pipeline._board_widgets import LOST, OPEN, WON
 from leaddesk.ui.pipeline._card_list_view import CardListView
 from leaddesk.ui.pipeline.board_commands import (
@@ -218,6 +219,17 @@ class CardActions:
 
         run_read(self, lambda: opportunities.get_opportunity(db, card_id)).success(opened).run()
 
+    def log_activity(self, card_id) -> LogActivityDialog | None:
+        """Ctrl+L: log a touch on this opportunity (and book the next step); a done call
+        moves the card's last touch, so the board reloads once it is saved."""
+        card = self.model.card(card_id)
+        if card is None:
+            return None
+        self.log_dialog = open_log_dialog(self, self.db, opportunity_id=card.id, account_id=card.account_id,
+                                          about=f"{card.name} · {card.account_name}")
+        self.log_dialog.logged.connect(lambda _logged: self.reload_requested.emit())
+        return self.log_dialog
+
     # --- context menu ---------------------------------------------------------------------------
     def context_menu(self, card: BoardCard) -> QMenu:
         menu = QMenu(self)
@@ -226,6 +238,7 @@ class CardActions:
             QKeySequence.SequenceFormat.NativeText), lambda: self.edit_card(card.id))
         menu.addAction(self.tr("Set &next step…"), lambda: self.set_next_step(card.id))
         menu.addAction(self.tr("&Qualify (BANT)…"), lambda: self.qualify(card.id))
+        menu.addAction(self.act_log)
         move = menu.addMenu(self.tr("&Move to stage"))
         move.setEnabled(is_open)
         for stage in self.stages:

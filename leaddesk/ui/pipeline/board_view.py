@@ -105,6 +105,7 @@ class BoardView(CardActions, QWidget):
         self.act_down = self._action(self.tr("Move down"), lambda: self.move_selected_vertically(1), "Ctrl+Down")
         self.act_delete = self._action(self.tr("&Delete"), lambda: self._with_current(self.delete_card),
                                        QKeySequence.StandardKey.Delete)
+        self.act_log = self._action(self.tr("&Log activity…"), lambda: self._with_current(self.log_activity), "Ctrl+L")
 
     def _with_current(self, fn):
         card = self.current_card()

@@ -25,6 +25,7 @@ from leaddesk.services.pipeline import lost_reasons, opportunities
 from leaddesk.services.team import users
 from leaddesk.services.pipeline.board import BoardCard
 from leaddesk.services.dto import OpportunityDetail
+from leaddesk.ui.followups.timeline import TimelineView
 from leaddesk.ui.formatting import display_locale
 from leaddesk.ui.jobs import run_read
 from leaddesk.ui.pipeline._form_dialog import (
@@ -163,8 +164,16 @@ class EditOpportunityDialog(ValuesDialog):
         self.history_button.setToolTip(self.tr("Who changed what on this opportunity, and when"))
         self.history_button.clicked.connect(self.show_history)
         self.setMinimumWidth(460)
+        self._add_timeline()
         self.set_busy(True)
         self.load()
+
+    def _add_timeline(self) -> None:
+        """The deal's activities (done and booked), under its fields."""
+        self.timeline = TimelineView(self.db)
+        self.timeline.setMinimumHeight(160)
+        self.layout().insertWidget(1, self.timeline, 1)
+        self.timeline.show_for(opportunity_id=self.card.id)
 
     def show_history(self):
         """Open the opportunity's field history (its stage moves included) beside the dialog."""
