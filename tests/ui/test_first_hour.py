@@ -82,7 +82,8 @@ def _scopes(obj) -> list[tuple[str, QWidget]]:
     if not obj.isEnabled():
         return []
     if isinstance(obj, QShortcut):
-        widgets = [obj.parentWidget()]
+        parent = obj.parent()  # a QShortcut belongs to the widget it was made on
+        widgets = [parent] if isinstance(parent, QWidget) else []
         context = obj.context()
     else:
         widgets = [w for w in obj.associatedObjects() if isinstance(w, QWidget)]
