@@ -128,3 +128,38 @@ def test_a_custom_snooze_is_read_in_the_reps_zone(qtbot, db, lea):
     assert center.banner.isHidden()
     assert r.due_reminders(db, db.write.actor_id, T0 + dt.timedelta(minutes=59)) == []
     assert [x.id for x in r.due_reminders(db, db.write.actor_id, T0 + dt.timedelta(hours=1))] == [call.id]
+
+
+@pytest.mark.real_pools
+def test_the_check_and_the_mark_run_on_worker_threads(qtbot, db, lea, monkeypatch):
+    """With the app's real pools, the database work of a check happens off the UI thread
+    and the notification comes back on it."""
+    import threading
+
+    from leaddesk.ui.followups import reminders as ui_reminders
+
+    threads = []
+    real_due, real_mark = r.due_reminders, r.mark_shown
+
+    def due(*args, **kw):
+        threads.append(("due", threading.current_thread()))
+        return real_due(*args, **kw)
+
+    def mark(*args, **kw):
+        threads.append(("mark", threading.current_thread()))
+        return real_mark(*args, **kw)
+
+    monkeypatch.setattr(ui_reminders.reminders, "due_reminders", due)
+    monkeypatch.setattr(ui_reminders.reminders, "mark_shown", mark)
+    a.schedule_activity(db, "call", "Call Lea back", T0, contact_id=lea.id)
+    window = MainWindow(db, user_label="Ada")
+    qtbot.addWidget(window)
+    window.show()
+    center = window.start_reminders(clock=lambda: T0, tz=lambda: BERLIN, interval_ms=60_000, use_tray=False)
+    qtbot.waitUntil(lambda: center.banner.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: any(kind == "mark" for kind, _ in threads), timeout=5000)
+    qtbot.waitUntil(lambda: not center._busy, timeout=5000)
+    main = threading.main_thread()
+    assert {kind for kind, _ in threads} == {"due", "mark"}
+    assert all(t is not main for _, t in threads)
+    assert r.due_reminders(db, db.write.actor_id, T0) == []
