@@ -69,8 +69,10 @@ class CustomSnoozeDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(340)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Remind me again at:")))
+        zone = getattr(tz, "key", None) or str(tz)
+        layout.addWidget(QLabel(self.tr("Remind me again at (time in {0}):").format(zone)))
         layout.addWidget(self.edit)
         layout.addWidget(buttons)
 
