@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leaddesk.models.base import Base, Synced, str_enum
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.models.types import UTCDateTime
+
+#: An open activity whose reminder has not fired for its current ``due_at`` or was snoozed
+#: (the partial index's predicate; the reminder check repeats it word for word, as SQLite
+#: uses a partial index only then).
+PENDING_REMINDER_SQL = ("done_at IS NULL AND NOT deleted AND due_at IS NOT NULL AND "
+                        "(reminded_for IS NULL OR reminded_for <> due_at OR snoozed_until IS NOT NULL)")
+PENDING_REMINDER = text(PENDING_REMINDER_SQL)
 
 
 class Activity(Synced, Base):
@@ -28,10 +35,20 @@ class Activity(Synced, Base):
     opportunity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("opportunity.id"))
     account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("account.id"))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app_user.id"))
+    #: The ``due_at`` whose reminder was shown (or snoozed): a reminder fires once per
+    #: occurrence, and a new ``due_at`` (rescheduled) re-arms it. Synced, so a reminder shown
+    #: on one laptop is not shown again on the rep's other laptop.
+    reminded_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: A shown reminder comes back at this instant (UTC); NULL = not snoozed.
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_activity_contact_id", "contact_id"),
         Index("ix_activity_opportunity_id", "opportunity_id"),
         Index("ix_activity_account_id", "account_id"),
         Index("ix_activity_owner_due", "owner_id", "due_at"),
+        # Reminders still to fire (never shown for this due_at, or snoozed): the per-minute
+        # check reads only these, however many old open activities a rep has.
+        Index("ix_activity_reminder_pending", "owner_id", "due_at",
+              sqlite_where=PENDING_REMINDER, postgresql_where=PENDING_REMINDER),
     )

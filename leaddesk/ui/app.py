@@ -107,6 +107,7 @@ def run_gui(args) -> int:
         _exit_when_loaded(app, window, bench_page)
     else:
         window.load()
+        window.start_reminders()  # those missed while the app was closed, then once a minute
     watcher = ChangeWatcher(db)
     watcher.start()
     code = app.exec()

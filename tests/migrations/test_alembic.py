@@ -130,3 +130,40 @@ def test_0009_fills_each_bant_part_from_what_old_rows_hold(alembic_engine):
     assert parts("zero budget") == ("no", "unknown", "unknown", "unknown", False)
     assert parts("no need") == ("unknown", "no", "no", "unknown", True)
     assert {r.decision_maker_role for r in got.values()} == {"unknown"}
+
+
+def test_0010_upgrades_a_database_holding_activities(alembic_engine):
+    """Revision 0010 adds the reminder columns and the pending-reminder index to a table
+    that holds activities: old rows keep everything, read as never reminded, so an open
+    overdue one fires once (missed while closed) through today's services."""
+    import datetime as dt
+
+    from alembic import command
+
+    from leaddesk.services.followups import activities, reminders
+
+    cfg = migrate.alembic_config()
+    with alembic_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+    due = dt.datetime(2026, 6, 10, 8, 0, tzinfo=dt.timezone.utc)
+    with alembic_engine.begin() as conn:
+        acct = _insert_as_of(conn, "account", name="Old GmbH", name_key="old gmbh", country="DE")
+        open_id = _insert_as_of(conn, "activity", kind="call", subject="Old open call", due_at=due, account_id=acct)
+        done_id = _insert_as_of(conn, "activity", kind="call", subject="Old done call", due_at=due,
+                                done_at=due, outcome="completed", account_id=acct)
+    migrate.upgrade(alembic_engine)
+    indexes = {ix["name"] for ix in sa.inspect(alembic_engine).get_indexes("activity")}
+    assert "ix_activity_reminder_pending" in indexes
+    db = Database(alembic_engine, WriteContext(node=uuid.uuid4()))
+    setup.initialize(db, admin_name="Mig Rant", admin_email="mig@example.com")
+    me = db.write.actor_id
+    for ident in (open_id, done_id):
+        act = activities.get_activity(db, ident)
+        assert (act.subject, act.due_at) in {("Old open call", due), ("Old done call", due)}
+        activities.update_activity(db, ident, owner_id=me)
+    now = due + dt.timedelta(days=1)
+    [rem] = reminders.due_reminders(db, me, now)
+    assert (rem.id, rem.missed, rem.account) == (open_id, True, "Old GmbH")
+    reminders.mark_shown(db, [rem.id], now)
+    assert reminders.due_reminders(db, me, now) == []

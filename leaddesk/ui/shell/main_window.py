@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -92,7 +93,13 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         self.first_start.contact_requested.connect(self.new_contact)
         self.first_start.account_requested.connect(self.new_account)
         row.addWidget(self.first_start, 1)
-        self.setCentralWidget(central)
+        outer = QWidget()  # the reminder banner goes above everything (start_reminders)
+        self._top = QVBoxLayout(outer)
+        self._top.setContentsMargins(0, 0, 0, 0)
+        self._top.setSpacing(0)
+        self._top.addWidget(central, 1)
+        self.setCentralWidget(outer)
+        self.reminders = None
 
         self.search_dialog = SearchDialog(db, self)
         self.search_dialog.hit_chosen.connect(self.open_hit)
@@ -177,6 +184,21 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
 
             self._start_check = "running"  # any navigation before the answer cancels it
             run_read(self, lambda: first_start.is_empty(self.db)).success(self._on_emptiness).run()
+
+    def start_reminders(self, *, clock=None, tz=None, interval_ms: int | None = None, use_tray=None):
+        """Reminders of the user this installation acts as: checked now (those missed while
+        the app was closed) and once a minute, in a worker (ui/followups/reminders.py)."""
+        from leaddesk.ui.followups.reminders import CHECK_INTERVAL_MS, ReminderCenter
+
+        if self.reminders is None and self.db.write.actor_id is not None:
+            self.reminders = ReminderCenter(self.db, self.db.write.actor_id, clock=clock, tz=tz, use_tray=use_tray,
+                                            interval_ms=interval_ms or CHECK_INTERVAL_MS, parent=self)
+            self._top.insertWidget(0, self.reminders.banner)
+            self.reminders.open_record.connect(
+                lambda kind, ident: self.open_contact(ident) if kind == "contact" else self.open_account(ident))
+            self.reminders.raise_requested.connect(lambda: (self.showNormal(), self.raise_(), self.activateWindow()))
+            self.reminders.start()
+        return self.reminders
 
     # --- first start ----------------------------------------------------------------------
     def _may_load_demo(self, hub_url) -> bool:
@@ -332,6 +354,8 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         )
 
     def closeEvent(self, event) -> None:
+        if self.reminders is not None:
+            self.reminders.stop()
         state.save_window(self)
         name = self.current_page_name()
         state.set_value(state.LAST_PAGE_KEY, "accounts" if name == "account" else name)
