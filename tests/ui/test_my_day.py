@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
-from PySide6.QtWidgets import QApplication
 
 from leaddesk.models.enums import ActivityOutcome
 from leaddesk.services.followups import activities as a
