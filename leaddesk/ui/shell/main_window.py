@@ -228,8 +228,14 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
             panel.demo_failed(str(exc))
             show_error(self, exc)
 
-        return (run_write(self, lambda: demo.generate(self.db, "small", progress=panel.report))
-                .success(done).failure(failed).run())
+        from leaddesk.services.demo import my_day
+
+        def write():
+            summary = demo.generate(self.db, "small", progress=panel.report)
+            my_day.plan_my_day(self.db, summary.seed)  # the signed-in user's own day (My day)
+            return summary
+
+        return run_write(self, write).success(done).failure(failed).run()
 
     def refresh(self) -> None:
         self._loaded.clear()
