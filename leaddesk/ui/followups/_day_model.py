@@ -175,7 +175,10 @@ class DayModel(QAbstractTableModel):
 
     @staticmethod
     def with_text(item: AgendaItem) -> str:
-        return " · ".join(p for p in (item.contact, item.opportunity or None, item.account) if p)
+        """"Contact · Deal" (a deal's name already says its company), else "Contact ·
+        Account"; each part isolated (FSI ... PDI) so an Arabic name does not reorder the rest."""
+        parts = (item.contact, item.opportunity or item.account)
+        return " · ".join(f"\u2068{p}\u2069" for p in parts if p)
 
     def _status(self, row: _Row) -> str:
         item = row.item

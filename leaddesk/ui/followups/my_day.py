@@ -150,7 +150,8 @@ class MyDayPage(QWidget):
             if self.model.is_title(row):
                 self.table.setSpan(row, 0, 1, self.model.columnCount())
         counts = (len(day.overdue), len(day.today), len(day.upcoming))
-        self.summary.setText(self.tr("{0} overdue · {1} due today · {2} upcoming").format(*counts))
+        when = self.locale().toString(day.day, "dddd d MMMM")
+        self.summary.setText(self.tr("{0}: {1} overdue · {2} due today · {3} upcoming").format(when, *counts))
         wanted, self._pending_select = self._pending_select, None
         row = -1
         if wanted is not None:
