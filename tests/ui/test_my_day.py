@@ -194,3 +194,56 @@ def test_default_times_skip_weekends_and_keep_local_nine():
     assert choices["tomorrow"] == dt.datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # 9:00 CEST
     assert choices["next_week"] == dt.datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
     assert choices["hour"] == dt.datetime(2026, 3, 28, 11, 0, tzinfo=UTC)
+
+
+def test_ctrl_4_shows_my_day_in_the_main_window_and_its_keys_reach_the_page(qtbot, db, day):
+    from leaddesk.ui.shell.main_window import MainWindow
+
+    window = MainWindow(db, user_label="Ada")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    window.load()
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page_name() == "my_day"
+    page = window.my_day_page
+    qtbot.waitUntil(lambda: page.model.row_of(day["late_call"].id) >= 0, timeout=3000)
+    page.table.setCurrentIndex(page.model.index(page.model.row_of(day["late_call"].id), 1))
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert page.reschedule_menu is not None and page.reschedule_menu.isVisible()
+    page.reschedule_menu.close()
+    qtbot.keyClick(page.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert page.outcome_picker is not None and page.outcome_picker.isVisible()
+    qtbot.keyClick(page.outcome_picker, Qt.Key.Key_Escape)  # cancelled: nothing written
+    assert a.get_activity(db, day["late_call"].id).done_at is None
+    qtbot.keyClick(page.table, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page_name() == "contacts"
+    qtbot.waitUntil(lambda: window.contacts_page.detail.contact is not None, timeout=3000)
+    assert window.contacts_page.detail.contact.id == day["lea"].id
+
+
+@pytest.mark.real_pools
+def test_the_day_loads_on_a_worker_thread(qtbot, db, day):
+    import threading
+
+    from leaddesk.services.followups import agenda as agenda_service
+
+    threads = []
+    original = agenda_service.day_agenda
+
+    def spy(*args, **kw):
+        threads.append(threading.current_thread())
+        return original(*args, **kw)
+
+    page = MyDayPage(db, clock=Clock(NOW), tz=BERLIN)
+    qtbot.addWidget(page)
+    agenda_service.day_agenda = spy
+    try:
+        with qtbot.waitSignal(page.loaded, timeout=5000):
+            page.load()
+    finally:
+        agenda_service.day_agenda = original
+    assert threads and threads[0] is not threading.main_thread()
+    assert subjects(page, "today") == ["Product demo", "Send the proposal"]

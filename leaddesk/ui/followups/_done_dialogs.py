@@ -65,7 +65,9 @@ class OutcomePicker(QDialog):
             self.list.addItem(item)
         self.list.setCurrentRow(3 if meeting else 0)
         self.list.itemActivated.connect(lambda _i: self.accept())
-        self.list.setMinimumHeight(self.list.sizeHintForRow(0) * len(OUTCOMES) + 8)
+        rows = self.list.sizeHintForRow(0) * len(OUTCOMES) + 2 * self.list.frameWidth() + 4
+        self.list.setFixedHeight(rows)
+        self.setMinimumWidth(340)
         layout.addWidget(self.list)
         self.note = QLineEdit()
         self.note.setPlaceholderText(self.tr("Note (optional)"))
@@ -99,6 +101,7 @@ class NextStepDialog(QDialog):
         super().__init__(parent)
         self.tz = tz
         self.setWindowTitle(self.tr("Next step"))
+        self.setMinimumWidth(460)
         form = QFormLayout(self)
         self.subject = QLineEdit(subject)
         self.subject.selectAll()
@@ -133,6 +136,7 @@ class CustomTimeDialog(QDialog):
         super().__init__(parent)
         self.tz = tz
         self.setWindowTitle(self.tr("Reschedule"))
+        self.setMinimumWidth(320)
         form = QFormLayout(self)
         self.when = QDateTimeEdit(_qt_moment(due, tz))
         self.when.setCalendarPopup(True)
