@@ -247,3 +247,15 @@ def test_the_day_loads_on_a_worker_thread(qtbot, db, day):
         agenda_service.day_agenda = original
     assert threads and threads[0] is not threading.main_thread()
     assert subjects(page, "today") == ["Product demo", "Send the proposal"]
+
+
+def test_the_overdue_red_is_readable_on_light_and_dark_bases():
+    from PySide6.QtWidgets import QApplication
+
+    from leaddesk.ui.followups._day_model import overdue_colour
+    from leaddesk.ui.theme import _dark_palette
+
+    for palette in (QApplication.style().standardPalette(), _dark_palette()):
+        base = palette.color(palette.ColorRole.Base)
+        red = overdue_colour(palette)
+        assert red.red() > 180 and abs(red.lightness() - base.lightness()) > 90, palette

@@ -181,8 +181,13 @@ class MyDayPage(QWidget):
         return self.model.item_at(index.row()) if index.isValid() else None
 
     # --- done -----------------------------------------------------------------------------
-    def mark_done(self) -> None:
+    def _activity(self) -> agenda.AgendaItem | None:
+        """The current row if it is an activity (an SLA breach row may be a lead: open only)."""
         item = self.current_item()
+        return item if isinstance(item, agenda.AgendaItem) else None
+
+    def mark_done(self) -> None:
+        item = self._activity()
         if item is None:
             return
         from leaddesk.models.enums import ActivityKind
@@ -228,7 +233,7 @@ class MyDayPage(QWidget):
 
     # --- reschedule -----------------------------------------------------------------------
     def reschedule(self) -> QMenu | None:
-        item = self.current_item()
+        item = self._activity()
         if item is None:
             return None
         times = reschedule_choices(self.clock(), self.tz)
