@@ -277,4 +277,6 @@ class MyDayPage(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self.model.agenda is not None and self.clock() - self.model.agenda.now > dt.timedelta(seconds=30):
+            self.load()  # back on the page after a while: time moved
         self.table.setFocus()
