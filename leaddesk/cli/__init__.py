@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open the main window, wait for its first paint, print one line and exit 0 "
                    "(a check that the app starts on this desktop); with FILE.png, save a screenshot too")
     p = sub.add_parser("screenshot", help="render a view of the current database to a PNG, offscreen")
-    p.add_argument("--view", required=True, choices=["accounts", "account", "board", "contacts", "search", "sync",
+    p.add_argument("--view", required=True, choices=["accounts", "account", "board", "contacts", "my_day", "search", "sync",
                                                       "conflicts", "duplicates", "trash"],
                    help="sync: sync with the team server first, then show the window and its status bar; "
                    "conflicts/duplicates/trash: the Team dialog over the window")

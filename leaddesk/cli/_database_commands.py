@@ -101,8 +101,11 @@ def cmd_demo(args) -> int:
             print(f"\r  {step}: {done:,}/{total:,}".ljust(60), end="", file=sys.stderr, flush=True)
             _progress_open[0] = True
 
+    from leaddesk.services.demo import my_day
+
     try:
         summary = demo.generate(db, scale=args.scale, seed=args.seed, progress=progress, force=args.force)
+        day = my_day.plan_my_day(db, args.seed)  # the signed-in user's own day, relative to now
     finally:
         db.dispose()
     print(file=sys.stderr)
@@ -110,4 +113,8 @@ def cmd_demo(args) -> int:
     print(f"Demo data ({args.scale}) written in {summary.seconds:.1f} s:")
     for name, count in summary.counts.items():
         print(f"  {name:<22} {count:>9,}")
+    if day.overdue + day.today + day.upcoming:
+        print(f"Your day: {day.overdue} overdue, {day.today} due today, {day.upcoming} upcoming, "
+              f"{day.no_shows} no-show yesterday, {day.web_leads} new web leads to call "
+              "(see `leaddesk agenda` or My day).")
     return 0

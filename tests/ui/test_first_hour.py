@@ -286,6 +286,10 @@ def test_load_demo_data_runs_the_demo_service_in_a_worker(qtbot, db):
     qtbot.waitUntil(lambda: window.pipeline_page.model.rowCount() > 0, timeout=10000)
     assert "Demo data loaded: 1,000 contacts" in window.statusBar().currentMessage()
     assert not first_start.is_empty(db)
+    from leaddesk.services.followups import agenda
+
+    day = agenda.day_agenda(db, db.write.actor_id)  # the signed-in user got a day too (My day)
+    assert len(day.overdue) >= 4 and day.upcoming
 
 
 # --- the demo's refusal (point 9) -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Follow-ups in the UI: the "Log activity" dialog (Ctrl+L from the board, the contacts and
+"""Follow-ups in the UI: My day (overdue, due today, upcoming; done with an outcome and the
+next step by keyboard), the "Log activity" dialog (Ctrl+L from the board, the contacts and
 search), the activity timeline shown on contacts, opportunities and accounts, and reminders
 that fire through the system tray or an in-window banner (``reminders.py``), with snooze and
 open-the-record."""

@@ -49,6 +49,8 @@ class CardText:
     next_step: str  # "" when none is written down
     status: str  # "" while open, else "Won 3 Dec" / "Lost 3 Dec" (when it was closed)
     accessible: str
+    step_overdue: bool = False  # an open deal's next step is due before today
+    step_due: str = ""  # the overdue step's date ("1 Dec"), shown in its chip; next_step is then the step alone
 
 
 class BoardModel(QAbstractListModel):
@@ -221,9 +223,11 @@ class BoardModel(QAbstractListModel):
         close = format_date(card.expected_close_date, loc, today=today) if card.expected_close_date and is_open else ""
         overdue = is_open and card.expected_close_date is not None and card.expected_close_date < today
         step = (card.next_step or "").strip()
-        if step and card.next_step_due:
+        step_overdue = bool(step) and is_open and card.next_step_due is not None and card.next_step_due < today
+        step_due = format_date(card.next_step_due, loc, today=today) if step_overdue else ""
+        if step and card.next_step_due and not step_overdue:
             step = f"{step} · {format_date(card.next_step_due, loc, today=today)}"
-        if step:
+        if step and not step_overdue:
             step = ("← " if is_right_to_left(step) else "→ ") + step
         status = {OpportunityStatus.WON: self.tr("Won"), OpportunityStatus.LOST: self.tr("Lost")}.get(card.status, "")
         if status and card.closed_at is not None:
@@ -238,9 +242,12 @@ class BoardModel(QAbstractListModel):
             parts.append(self.tr("stalled"))
         if status:
             parts.append(status)
-        parts.append(step or (self.tr("no next step") if is_open else ""))
+        if step_overdue:
+            parts.append(self.tr("next step overdue since {0}: {1}").format(step_due, step))
+        else:
+            parts.append(step or (self.tr("no next step") if is_open else ""))
         return CardText(amount, close, overdue, owner, initials(card.owner_name), hue, step, status,
-                        ", ".join(p for p in parts if p))
+                        ", ".join(p for p in parts if p), step_overdue, step_due)
 
     def _tooltip(self, card: BoardCard) -> str:
         text = self._text_of(card)
@@ -251,7 +258,11 @@ class BoardModel(QAbstractListModel):
             lines.append(self.tr("Expected close: {0}").format(text.close))
         lines.append(self.tr("Owner: {0}").format(_html(text.owner)))
         if text.next_step:
-            lines.append(self.tr("Next step: {0}").format(_html(text.next_step)))
+            if text.step_overdue:
+                lines.append(self.tr("Next step, <b>overdue</b> since {0}: {1}").format(text.step_due,
+                                                                                    _html(text.next_step)))
+            else:
+                lines.append(self.tr("Next step: {0}").format(_html(text.next_step)))
         if card.stalled:
             lines.append(self.tr("Stalled: no touch for longer than this stage allows, and nothing scheduled."))
         return "<br>".join(lines)

@@ -7,7 +7,8 @@ Layout (left-to-right; mirrored as a whole for right-to-left)::
     ▌15 Dec 2026  [Stalled]                       (AR)
     ▌→ Next step · due date   |   + Set next step
 
-A stalled card gets a red leading edge and a "Stalled" chip; an overdue close date is red.
+A stalled card gets a red leading edge and a "Stalled" chip; an overdue close date is red;
+an overdue next step gets an "Overdue 1 Dec" chip and bold red text (``CardText.step_overdue``).
 Colours come from the palette (cards are ``Base`` on the column's ``Window``), so a dark
 palette works; only the accents (red, green, blue, owner hues) are fixed.
 """
@@ -169,7 +170,18 @@ class OpportunityCardDelegate(QStyledItemDelegate):
 
         # 4: next step (or the prompt for one)
         step_rect = place(x, ys[3], w)
-        if text.next_step:
+        if text.next_step and text.step_overdue:
+            # A late next step: an "Overdue 1 Dec" chip first (word and date survive eliding), then
+            # the step in bold red; the accents are tuned for light and dark palettes.
+            chip_w = self._chip(painter, option, place, x, ys[3], line_h, self.tr("Overdue {0}").format(text.step_due).strip(), accents.chip_red) + 6
+            late = QFont(option.font)
+            late.setBold(True)
+            painter.setFont(late)
+            painter.setPen(accents.red)
+            painter.drawText(place(x + chip_w, ys[3], w - chip_w), leading,
+                             QFontMetrics(late).elidedText(text.next_step, Qt.TextElideMode.ElideRight, w - chip_w))
+            painter.setFont(option.font)
+        elif text.next_step:
             painter.setPen(fg)
             painter.drawText(step_rect, leading, fm.elidedText(text.next_step, Qt.TextElideMode.ElideRight, w))
         elif card.needs_next_step:

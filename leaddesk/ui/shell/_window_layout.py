@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect
 
-PAGES = ("accounts", "contacts", "pipeline")
+PAGES = ("accounts", "contacts", "pipeline", "my_day")
 #: The stages of the default pipeline: the board should show them all without scrolling.
 BOARD_STAGES = 5
 NAV_WIDTH, NAV_WIDTH_SMALL = 180, 156

@@ -39,7 +39,8 @@ class WindowMenus:
     def shortcut_areas(self) -> list[tuple[str, QWidget]]:
         """(title, widget) of each page whose own actions may carry shortcuts."""
         return [(self.tr("Accounts"), self.accounts_page), (self.tr("Contacts & leads"), self.contacts_page),
-                (self.tr("Pipeline board"), self.pipeline_page), (self.tr("Account view"), self.account_view)]
+                (self.tr("Pipeline board"), self.pipeline_page), (self.tr("My day"), self.my_day_page),
+                (self.tr("Account view"), self.account_view)]
 
     def _route_page_shortcuts(self) -> None:
         """One key, one action: a page action with the same key as a menu action (the contact
@@ -107,7 +108,7 @@ class WindowMenus:
 
         view_menu = bar.addMenu(self.tr("&View"))
         for i, (name, label) in enumerate(zip(PAGES, (self.tr("&Accounts"), self.tr("&Contacts && leads"),
-                                                      self.tr("&Pipeline")))):
+                                                      self.tr("&Pipeline"), self.tr("&My day")))):
             self._action(view_menu, label, lambda _c=False, n=name: self.show_page(n), f"Ctrl+{i + 1}")
         self._action(view_menu, self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         view_menu.addSeparator()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from leaddesk import __version__
 from leaddesk.db import Database
 from leaddesk.ui import state
+from leaddesk.ui.followups.my_day import MyDayPage
 from leaddesk.ui.jobs import app_signals
 from leaddesk.ui.people.account_view import AccountView
 from leaddesk.ui.people.accounts_page import AccountsPage
@@ -62,9 +63,10 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         self.contacts_page = ContactsPage(db)
         self.pipeline_page = PipelinePage(db, self.undo_stack,
                                           column_width=board_column_width(self._first_rect.width()))
+        self.my_day_page = MyDayPage(db)
         self.account_view = AccountView(db, self.undo_stack)
         for title, page in ((self.tr("Accounts"), self.accounts_page), (self.tr("Contacts && leads"), self.contacts_page),
-                            (self.tr("Pipeline"), self.pipeline_page)):
+                            (self.tr("Pipeline"), self.pipeline_page), (self.tr("My day"), self.my_day_page)):
             self.nav.addItem(QListWidgetItem(title.replace("&&", "&")))
             self.pages.addWidget(page)
         self.pages.addWidget(self.account_view)  # reached from an account, not from the list
@@ -73,7 +75,8 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         self.accounts_page.account_activated.connect(self.open_account)
         self.account_view.back_requested.connect(lambda: self.show_page("accounts"))
         self.account_view.contact_activated.connect(self.open_contact)
-        for page in (self.contacts_page, self.pipeline_page):
+        self.my_day_page.open_requested.connect(self.open_linked)
+        for page in (self.contacts_page, self.pipeline_page, self.my_day_page):
             page.status_message.connect(self._show_status)
 
         central = QWidget()
@@ -247,8 +250,14 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
             panel.demo_failed(str(exc))
             show_error(self, exc)
 
-        return (run_write(self, lambda: demo.generate(self.db, "small", progress=panel.report))
-                .success(done).failure(failed).run())
+        from leaddesk.services.demo import my_day
+
+        def write():
+            summary = demo.generate(self.db, "small", progress=panel.report)
+            my_day.plan_my_day(self.db, summary.seed)  # the signed-in user's own day (My day)
+            return summary
+
+        return run_write(self, write).success(done).failure(failed).run()
 
     def refresh(self) -> None:
         self._loaded.clear()
@@ -274,15 +283,20 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         self.contacts_page.select_contact(contact_id)
 
     def open_hit(self, hit) -> None:
-        if hit.entity == "contact":
-            self.open_contact(hit.id)
-        elif hit.entity == "account":
-            self.open_account(hit.id)
+        self.open_linked(hit.entity, hit.id)
+
+    def open_linked(self, entity: str, ident) -> None:
+        """Open a contact, an account or an opportunity (in its account's view): a search hit,
+        My day's "open the record"."""
+        if entity == "contact":
+            self.open_contact(ident)
+        elif entity == "account":
+            self.open_account(ident)
         else:
             from leaddesk.services.pipeline import opportunities as pipeline
             from leaddesk.ui.jobs import run_read
 
-            run_read(self, lambda: pipeline.get_opportunity(self.db, hit.id)).success(
+            run_read(self, lambda: pipeline.get_opportunity(self.db, ident)).success(
                 lambda opp: self.open_account(opp.account_id)).run()
 
     def open_search(self) -> None:
