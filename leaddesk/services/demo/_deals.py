@@ -251,8 +251,11 @@ class _DealPlans:
 
     def activity_rows(self, acts: list[tuple]) -> Iterator[dict]:
         at = self.at
+        reminded_before = self.now_ts - DAY  # the reps saw those reminders back then
         for kind, subject, body, due, done, minutes, outcome, cid, oid, aid, own, created in acts:
-            yield dict(kind=kind, subject=subject, body=body, due_at=at(due) if due is not None else None,
+            due_at = at(due) if due is not None else None
+            yield dict(kind=kind, subject=subject, body=body, due_at=due_at,
                        done_at=at(done) if done is not None else None, duration_minutes=minutes, outcome=outcome,
                        contact_id=cid, opportunity_id=oid, account_id=aid, owner_id=own,
-                       created_at=at(min(created, self.now_ts)))
+                       created_at=at(min(created, self.now_ts)),
+                       reminded_for=due_at if due is not None and done is None and due < reminded_before else None)
