@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -171,12 +172,13 @@ class ContactDetail(QWidget):
         self.stage_button.clicked.connect(self.change_stage)
         self.history_button.clicked.connect(self.show_history)
         self.delete_button.clicked.connect(lambda: self.contact_id and self.delete_requested.emit(self.contact_id))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.stage_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.history_button)
-        buttons.addWidget(self.delete_button)
+        # Two rows of two: the panel is narrow on a laptop, and four buttons in one row cut
+        # "Change stage…" short.
+        buttons = QGridLayout()
+        buttons.addWidget(self.edit_button, 0, 0)
+        buttons.addWidget(self.stage_button, 0, 1)
+        buttons.addWidget(self.history_button, 1, 0)
+        buttons.addWidget(self.delete_button, 1, 1)
 
         shown = QWidget()
         shown_layout = QVBoxLayout(shown)

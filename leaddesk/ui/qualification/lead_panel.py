@@ -132,6 +132,7 @@ class LeadPanel(QWidget):
         row.addWidget(self.bant_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.bant_parts, 1)
         layout.addLayout(row)
+        self._action_row = row  # the lead's other actions (Reassign…) join it
 
     def open_bant(self) -> BantForm | None:
         return open_bant_form(self, self.db, self.contact_id) if self.contact_id is not None else None
@@ -142,10 +143,12 @@ class LeadPanel(QWidget):
         self.reassign_button.setObjectName("leadReassign")
         self.reassign_button.setToolTip(self.tr("Give this lead to another rep, saying why"))
         self.reassign_button.clicked.connect(lambda: self.reassign())
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.reassign_button)
-        layout.addLayout(row)
+        row = getattr(self, "_action_row", None)
+        if row is None:
+            row = QHBoxLayout()
+            row.addStretch(1)
+            layout.addLayout(row)
+        row.addWidget(self.reassign_button, 0, Qt.AlignmentFlag.AlignTop)
 
     def reassign(self):
         from leaddesk.ui.qualification.reassign_dialog import open_reassign
