@@ -1,0 +1,309 @@
+"""Service levels on leads: time to first touch and attempts in the first days.
+
+The clock of a lead starts at its assignment to a rep (``assigned_at``) or, before any, at
+its capture (``captured_at``; a lead with neither starts when it was created). It must be
+touched (its first *attempt*, see :mod:`leaddesk.services.followups.activities`) within
+the minutes set for its source (team setting ``sla_first_touch_by_source``) or else
+``sla_first_touch_minutes``; and it should get at least ``sla_first_week_calls`` attempts
+in its first ``sla_attempt_days`` days. Leads are contacts in the stages lead, IQL, MQL and
+SQL; nurtured, disqualified leads and customers have no clock.
+
+:func:`lead_sla` is one lead's state (what a timer shows); :func:`breaches` lists untouched
+leads past their due time, set-based (one query for a rep or the whole team, the most
+overdue first); :func:`rep_figures` gives managers speed-to-lead and persistence per rep
+(with meetings and no-shows); :func:`account_meeting_figures` is an account's meetings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from leaddesk.db import Database
+from leaddesk.errors import ValidationError
+from leaddesk.models import Activity, Contact, User
+from leaddesk.models.enums import ActivityKind, ActivityOutcome, LeadSource, LifecycleStage
+from leaddesk.services import settings as team_settings
+from leaddesk.services.followups.activities import ATTEMPT_OUTCOMES, OUTREACH_KINDS
+from leaddesk.services.records import as_uuid, get_row
+
+S = LifecycleStage
+CLOCKED_STAGES = (S.LEAD, S.IQL, S.MQL, S.SQL)
+_KEYS = ("sla_first_touch_minutes", "sla_first_touch_by_source", "sla_first_week_calls", "sla_attempt_days")
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    """The team's targets, read once per query."""
+
+    default_minutes: int
+    minutes_by_source: dict[str, int]
+    min_attempts: int
+    attempt_days: int
+
+    def minutes_for(self, source) -> int:
+        key = source.value if isinstance(source, LeadSource) else source
+        return self.minutes_by_source.get(key, self.default_minutes) if key else self.default_minutes
+
+
+def rules_in(session) -> SlaRules:
+    values = team_settings.read_in(session, *_KEYS)
+    return SlaRules(values["sla_first_touch_minutes"], dict(values["sla_first_touch_by_source"] or {}),
+                    values["sla_first_week_calls"], values["sla_attempt_days"])
+
+
+@dataclass(frozen=True)
+class LeadSla:
+    """One lead's service level at ``now``. ``due_at`` is None when the lead has no clock."""
+
+    contact_id: uuid.UUID
+    source: str | None
+    started_at: dt.datetime | None
+    target_minutes: int
+    due_at: dt.datetime | None
+    first_touch_at: dt.datetime | None
+    now: dt.datetime
+    attempts: int
+    min_attempts: int
+    attempt_days: int
+
+    @property
+    def touched(self) -> bool:
+        return self.first_touch_at is not None
+
+    @property
+    def breached(self) -> bool:
+        """Touched late, or untouched past the due time."""
+        if self.due_at is None:
+            return False
+        return (self.first_touch_at or self.now) > self.due_at
+
+    @property
+    def remaining(self) -> dt.timedelta | None:
+        """Time left to the first touch (negative: breached by); None once touched or unclocked."""
+        if self.due_at is None or self.touched:
+            return None
+        return self.due_at - self.now
+
+    @property
+    def attempts_window_open(self) -> bool:
+        return self.started_at is not None and self.now < self.started_at + dt.timedelta(days=self.attempt_days)
+
+    @property
+    def attempts_short(self) -> bool:
+        """The first days are over and the lead got fewer attempts than the minimum."""
+        return self.started_at is not None and not self.attempts_window_open and self.attempts < self.min_attempts
+
+
+@dataclass(frozen=True)
+class Breach:
+    contact_id: uuid.UUID
+    display_name: str
+    owner_id: uuid.UUID | None
+    source: str | None
+    started_at: dt.datetime
+    due_at: dt.datetime
+    overdue: dt.timedelta
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    if now is not None and now.tzinfo is None:
+        raise ValidationError("now must carry a time zone.", field="now")
+    return _utc(now) or dt.datetime.now(dt.timezone.utc)
+
+
+def _start(c) -> dt.datetime | None:
+    return _utc(c.assigned_at or c.captured_at or c.created_at)
+
+
+_ATTEMPT = and_(Activity.deleted.is_(False), Activity.done_at.is_not(None),
+                Activity.kind.in_(list(OUTREACH_KINDS)), Activity.outcome.in_(list(ATTEMPT_OUTCOMES)))
+
+
+def lead_sla(db: Database, contact_id, *, now: dt.datetime | None = None) -> LeadSla:
+    """The lead's first-touch clock and its attempts so far in the first days."""
+    now = _now(now)
+    with db.reader() as s:
+        c = get_row(s, Contact, as_uuid(contact_id, field="contact_id"))
+        rules = rules_in(s)
+        start = _start(c)
+        clocked = c.lifecycle_stage in CLOCKED_STAGES and start is not None
+        done = [_utc(d) for d in s.scalars(select(Activity.done_at).where(_ATTEMPT, Activity.contact_id == c.id))]
+    attempts = 0
+    if start is not None:
+        end = start + dt.timedelta(days=rules.attempt_days)
+        attempts = sum(1 for d in done if start <= d < end)
+    minutes = rules.minutes_for(c.source)
+    return LeadSla(c.id, c.source.value if c.source else None, start, minutes,
+                   start + dt.timedelta(minutes=minutes) if clocked else None, _utc(c.first_touch_at), now,
+                   attempts, rules.min_attempts, rules.attempt_days)
+
+
+def breaches(db: Database, *, owner_id=None, now: dt.datetime | None = None, limit: int = 200) -> list[Breach]:
+    """Untouched leads past their first-touch due time, the most overdue first.
+
+    ``owner_id`` None: the whole team's (a manager's view), else one rep's. One query: a
+    lead breaches when its clock started before ``now`` minus its source's target, written
+    as one condition per source with its own cut-off (no date arithmetic in SQL)."""
+    now = _now(now)
+    with db.reader() as s:
+        rules = rules_in(s)
+        start = func.coalesce(Contact.assigned_at, Contact.captured_at, Contact.created_at)
+        listed = [src for src in rules.minutes_by_source if src in {m.value for m in LeadSource}]
+        default_cut = now - dt.timedelta(minutes=rules.default_minutes)
+        per_source = [and_(Contact.source == LeadSource(src), start <= now - dt.timedelta(minutes=rules.minutes_by_source[src]))
+                      for src in listed]
+        others = and_(or_(Contact.source.is_(None), Contact.source.not_in([LeadSource(x) for x in listed])),
+                      start <= default_cut)
+        stmt = (select(Contact.id, Contact.display_name, Contact.owner_id, Contact.source, Contact.assigned_at,
+                       Contact.captured_at, Contact.created_at)
+                .where(Contact.deleted.is_(False), Contact.first_touch_at.is_(None),
+                       Contact.lifecycle_stage.in_(CLOCKED_STAGES), or_(others, *per_source))
+                .order_by(start, Contact.id))
+        if owner_id is not None:
+            stmt = stmt.where(Contact.owner_id == as_uuid(owner_id, field="owner_id"))
+        # oldest clocks first; a short target can make a younger lead more overdue, so read
+        # a margin beyond the limit and order exactly here
+        rows = s.execute(stmt.limit(max(1, int(limit)) * 2 + 50)).all()
+    out = []
+    for r in rows:
+        begun = _start(r)
+        due = begun + dt.timedelta(minutes=rules.minutes_for(r.source))
+        out.append(Breach(r.id, r.display_name, r.owner_id, r.source.value if r.source else None, begun, due,
+                          now - due))
+    out.sort(key=lambda b: (-b.overdue, b.contact_id))
+    return out[:max(1, int(limit))]
+
+
+def breaches_first(db: Database, owner_id, *, now: dt.datetime | None = None, limit: int = 50) -> list[Breach]:
+    """For My day: the rep's own breaches, most overdue first (call before the agenda)."""
+    return breaches(db, owner_id=owner_id, now=now, limit=limit)
+
+
+@dataclass(frozen=True)
+class RepFigures:
+    """One rep's figures over leads whose clock started in the period."""
+
+    owner_id: uuid.UUID
+    name: str
+    leads: int
+    touched: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    within_sla: int
+    avg_attempts: float | None
+    met_minimum: int
+    judged: int  # leads whose first days are over (persistence is judged on them)
+    meetings: int
+    no_shows: int
+
+    @property
+    def within_sla_share(self) -> float | None:
+        return self.within_sla / self.leads if self.leads else None
+
+    @property
+    def met_minimum_share(self) -> float | None:
+        return self.met_minimum / self.judged if self.judged else None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None = None) -> list[RepFigures]:
+    """Speed-to-lead (minutes from clock start to first touch: median, 90th percentile,
+    share within the source's target) and persistence (attempts in the first days, share
+    meeting the minimum) per owning rep, over leads whose clock started in
+    ``[since, until)``; with each rep's meetings done and no-shows in the period. Reps with
+    nothing in the period are left out. Sorted by name."""
+    since, until = _now(since), _now(until)
+    start = func.coalesce(Contact.assigned_at, Contact.captured_at, Contact.created_at)
+    with db.reader() as s:
+        rules = rules_in(s)
+        leads = s.execute(select(Contact.id, Contact.owner_id, Contact.source, Contact.assigned_at,
+                                 Contact.captured_at, Contact.created_at, Contact.first_touch_at)
+                          .where(Contact.deleted.is_(False), Contact.owner_id.is_not(None),
+                                 start >= since, start < until)).all()
+        attempts = s.execute(select(Activity.contact_id, Activity.done_at).join(Contact, Contact.id == Activity.contact_id)
+                             .where(_ATTEMPT, Contact.deleted.is_(False), Contact.owner_id.is_not(None),
+                                    start >= since, start < until)).all()
+        meetings = s.execute(select(Activity.owner_id, Activity.outcome, func.count())
+                             .where(Activity.deleted.is_(False), Activity.kind == ActivityKind.MEETING,
+                                    Activity.done_at >= since, Activity.done_at < until,
+                                    Activity.outcome.in_([ActivityOutcome.COMPLETED, ActivityOutcome.NO_SHOW]))
+                             .group_by(Activity.owner_id, Activity.outcome)).all()
+        names = dict(s.execute(select(User.id, User.name)).all())
+    by_contact: dict[uuid.UUID, list[dt.datetime]] = defaultdict(list)
+    for contact_id, done in attempts:
+        by_contact[contact_id].append(_utc(done))
+    meet: dict = defaultdict(lambda: [0, 0])
+    for owner, outcome, n in meetings:
+        meet[owner][1 if outcome == ActivityOutcome.NO_SHOW else 0] += n
+    acc: dict = defaultdict(lambda: {"leads": 0, "speeds": [], "within": 0, "attempts": [], "met": 0})
+    for r in leads:
+        a = acc[r.owner_id]
+        begun = _start(r)
+        a["leads"] += 1
+        touch = _utc(r.first_touch_at)
+        if touch is not None:
+            minutes = max(0.0, (touch - begun).total_seconds() / 60)
+            a["speeds"].append(minutes)
+            a["within"] += minutes <= rules.minutes_for(r.source)
+        end = begun + dt.timedelta(days=rules.attempt_days)
+        if end <= until:
+            n = sum(1 for d in by_contact.get(r.id, ()) if begun <= d < end)
+            a["attempts"].append(n)
+            a["met"] += n >= rules.min_attempts
+    out = []
+    for owner in set(acc) | {o for o in meet if o is not None}:
+        a = acc[owner]
+        held, missed = meet.get(owner, (0, 0))
+        tries = a["attempts"]
+        out.append(RepFigures(owner, names.get(owner, "?"), a["leads"], len(a["speeds"]), percentile(a["speeds"], 50),
+                              percentile(a["speeds"], 90), a["within"],
+                              sum(tries) / len(tries) if tries else None, a["met"], len(tries), held + missed, missed))
+    return sorted(out, key=lambda f: (f.name.casefold(), str(f.owner_id)))
+
+
+@dataclass(frozen=True)
+class AccountMeetings:
+    account_id: uuid.UUID
+    meetings: int  # done meetings that were held or missed
+    no_shows: int
+
+    @property
+    def no_show_share(self) -> float | None:
+        return self.no_shows / self.meetings if self.meetings else None
+
+
+def account_meeting_figures(db: Database, account_id, *, since: dt.datetime | None = None) -> AccountMeetings:
+    """An account's meetings held or missed (``no_show``), all time or from ``since``."""
+    account_id = as_uuid(account_id, field="account_id")
+    stmt = (select(Activity.outcome, func.count())
+            .where(Activity.deleted.is_(False), Activity.account_id == account_id,
+                   Activity.kind == ActivityKind.MEETING,
+                   Activity.outcome.in_([ActivityOutcome.COMPLETED, ActivityOutcome.NO_SHOW]))
+            .group_by(Activity.outcome))
+    if since is not None:
+        stmt = stmt.where(Activity.done_at >= _now(since))
+    with db.reader() as s:
+        counts = dict(s.execute(stmt).all())
+    missed = counts.get(ActivityOutcome.NO_SHOW, 0)
+    return AccountMeetings(account_id, missed + counts.get(ActivityOutcome.COMPLETED, 0), missed)
