@@ -174,3 +174,13 @@ def test_other_outcomes_and_kinds_make_no_reschedule_task(db):
     with pytest.raises(ValidationError) as err:
         a.complete_activity(db, held.id, "no_show", tz="Mars/Base")
     assert err.value.field == "tz"
+
+
+def test_breach_counts_per_owner(db):
+    rep = users.create_user(db, "Rita Rep", "rita@example.com")
+    _lead(db, "A", source="web_form", owner=rep.id)
+    _lead(db, "B", source="web_form", owner=rep.id)
+    _lead(db, "C", source="web_form")
+    _lead(db, "D", source="trade_show", owner=rep.id)
+    assert sla.breach_counts(db, now=T0 + dt.timedelta(hours=1)) == {rep.id: 2, None: 1}
+    assert sla.breach_counts(db, now=T0 + MIN) == {}

@@ -33,7 +33,8 @@ from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.services.people import contacts
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ActivityDetail
-from leaddesk.services.followups import _no_show, agenda
+from leaddesk.services.followups import agenda
+from leaddesk.services.followups._no_show import add_reschedule_task
 from leaddesk.services.records import as_uuid, assign, check_version, get_row, to_dto
 
 K, O = ActivityKind, ActivityOutcome
@@ -232,7 +233,7 @@ def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetim
         s.flush()
         _apply_touch(s, act)
         if outcome == O.NO_SHOW:
-            _no_show.add_reschedule_task(s, act, zone)
+            add_reschedule_task(s, act, zone)
         s.flush()
         return to_dto(act, ActivityDetail)
 

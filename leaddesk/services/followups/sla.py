@@ -149,6 +149,30 @@ def lead_sla(db: Database, contact_id, *, now: dt.datetime | None = None) -> Lea
                    attempts, rules.min_attempts, rules.attempt_days)
 
 
+_START = func.coalesce(Contact.assigned_at, Contact.captured_at, Contact.created_at)
+
+
+def _breached(rules: SlaRules, now: dt.datetime) -> tuple:
+    """WHERE clauses of "untouched and past its source's due time" (a cut-off per source)."""
+    listed = [LeadSource(src) for src in rules.minutes_by_source if src in {m.value for m in LeadSource}]
+    per_source = [and_(Contact.source == src, _START <= now - dt.timedelta(minutes=rules.minutes_for(src)))
+                  for src in listed]
+    others = and_(or_(Contact.source.is_(None), Contact.source.not_in(listed)),
+                  _START <= now - dt.timedelta(minutes=rules.default_minutes))
+    return (Contact.deleted.is_(False), Contact.first_touch_at.is_(None), Contact.lifecycle_stage.in_(CLOCKED_STAGES),
+            or_(others, *per_source))
+
+
+def breach_counts(db: Database, *, now: dt.datetime | None = None) -> dict[uuid.UUID | None, int]:
+    """Open breaches per owner (None: unassigned leads), for the managers' figures."""
+    now = _now(now)
+    with db.reader() as s:
+        rules = rules_in(s)
+        rows = s.execute(select(Contact.owner_id, func.count()).where(*_breached(rules, now))
+                         .group_by(Contact.owner_id)).all()
+    return {owner: n for owner, n in rows}
+
+
 def breaches(db: Database, *, owner_id=None, now: dt.datetime | None = None, limit: int = 200) -> list[Breach]:
     """Untouched leads past their first-touch due time, the most overdue first.
 
@@ -158,18 +182,9 @@ def breaches(db: Database, *, owner_id=None, now: dt.datetime | None = None, lim
     now = _now(now)
     with db.reader() as s:
         rules = rules_in(s)
-        start = func.coalesce(Contact.assigned_at, Contact.captured_at, Contact.created_at)
-        listed = [src for src in rules.minutes_by_source if src in {m.value for m in LeadSource}]
-        default_cut = now - dt.timedelta(minutes=rules.default_minutes)
-        per_source = [and_(Contact.source == LeadSource(src), start <= now - dt.timedelta(minutes=rules.minutes_by_source[src]))
-                      for src in listed]
-        others = and_(or_(Contact.source.is_(None), Contact.source.not_in([LeadSource(x) for x in listed])),
-                      start <= default_cut)
         stmt = (select(Contact.id, Contact.display_name, Contact.owner_id, Contact.source, Contact.assigned_at,
                        Contact.captured_at, Contact.created_at)
-                .where(Contact.deleted.is_(False), Contact.first_touch_at.is_(None),
-                       Contact.lifecycle_stage.in_(CLOCKED_STAGES), or_(others, *per_source))
-                .order_by(start, Contact.id))
+                .where(*_breached(rules, now)).order_by(_START, Contact.id))
         if owner_id is not None:
             stmt = stmt.where(Contact.owner_id == as_uuid(owner_id, field="owner_id"))
         # oldest clocks first; a short target can make a younger lead more overdue, so read
@@ -234,7 +249,7 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
     ``[since, until)``; with each rep's meetings done and no-shows in the period. Reps with
     nothing in the period are left out. Sorted by name."""
     since, until = _now(since), _now(until)
-    start = func.coalesce(Contact.assigned_at, Contact.captured_at, Contact.created_at)
+    start = _START
     with db.reader() as s:
         rules = rules_in(s)
         leads = s.execute(select(Contact.id, Contact.owner_id, Contact.source, Contact.assigned_at,
