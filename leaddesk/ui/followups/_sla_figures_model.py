@@ -41,7 +41,8 @@ class SlaFiguresModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[RepFigures] = []
-        self.breaches: dict[uuid.UUID | None, int] = {}
+        self.breaches: dict[uuid.UUID | None, int] | None = None  # None: not read yet
+        self.meetings: dict[uuid.UUID | None, tuple[int, int]] | None = None
         self._titles = (_tr("Rep"), _tr("Leads (touched)"), _tr("Median to first touch"), _tr("90% within"),
                         _tr("Within SLA"), _tr("Attempts (avg)"), _tr("Met the minimum"), _tr("Open breaches"),
                         _tr("Meetings"), _tr("No-shows"))
@@ -59,11 +60,24 @@ class SlaFiguresModel(QAbstractTableModel):
             _tr("Meetings the prospect missed, and their share."),
         )
 
-    def set_figures(self, rows: list[RepFigures], breaches: dict) -> None:
+    def set_figures(self, rows: list[RepFigures], breaches: dict | None = None) -> None:
+        """New rows; breach and meeting columns show "…" until :meth:`set_counts`."""
         self.beginResetModel()
         self.rows = list(rows)
-        self.breaches = dict(breaches)
+        self.breaches = None if breaches is None else dict(breaches)
+        self.meetings = None
         self.endResetModel()
+
+    def set_counts(self, breaches: dict, meetings: dict) -> None:
+        """The open breaches and the (meetings, no-shows) per owner, read after the rows."""
+        self.breaches, self.meetings = dict(breaches), dict(meetings)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, BREACHES), self.index(len(self.rows) - 1, NO_SHOWS))
+
+    def meeting_counts(self, f: RepFigures) -> tuple[int, int] | None:
+        if f.meetings is not None:
+            return f.meetings, f.no_shows or 0
+        return None if self.meetings is None else self.meetings.get(f.owner_id, (0, 0))
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.rows)
@@ -81,7 +95,9 @@ class SlaFiguresModel(QAbstractTableModel):
         return None
 
     def text(self, f: RepFigures, column: int) -> str:
-        breaches = self.breaches.get(f.owner_id, 0)
+        breaches = "…" if self.breaches is None else str(self.breaches.get(f.owner_id, 0))
+        meet = self.meeting_counts(f)
+        held, missed = meet or (0, 0)
         return (
             f.name,
             f"{f.leads} ({f.touched})",
@@ -90,9 +106,9 @@ class SlaFiguresModel(QAbstractTableModel):
             share_text(f.within_sla, f.leads),
             "–" if f.avg_attempts is None else f"{f.avg_attempts:.1f}",
             share_text(f.met_minimum, f.judged),
-            str(breaches),
-            str(f.meetings),
-            share_text(f.no_shows, f.meetings) if f.meetings else "0",
+            breaches,
+            "…" if meet is None else str(held),
+            "…" if meet is None else share_text(missed, held) if held else "0",
         )[column]
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -103,7 +119,7 @@ class SlaFiguresModel(QAbstractTableModel):
             return self.text(f, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column != REP:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == BREACHES and self.breaches.get(f.owner_id, 0):
+        if role == Qt.ItemDataRole.ForegroundRole and column == BREACHES and (self.breaches or {}).get(f.owner_id):
             return QBrush(BREACH_RED)
         if role == Roles.ID:
             return f.owner_id

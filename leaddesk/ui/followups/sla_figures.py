@@ -3,7 +3,9 @@
 For a period (the last 7, 30 or 90 days) one row per rep: how fast the rep's new leads got
 their first attempt (median and 90th percentile, share within the source's target), how
 many attempts they got in their first days (persistence), the rep's open breaches now, and
-meetings with no-shows (:mod:`leaddesk.services.followups.sla`). Read on a worker.
+meetings with no-shows (:mod:`leaddesk.services.followups.sla`). Read on a worker in two
+steps: the rows first, then the breach and meeting columns (two scans), which show "…" until
+they arrive.
 """
 
 from __future__ import annotations
@@ -34,10 +36,15 @@ from leaddesk.ui.jobs import run_read
 PERIODS = (7, 30, 90)
 
 
-def load_figures(db: Database, days: int, now: dt.datetime) -> tuple:
-    """(rep figures, open breaches per owner, the team's targets) for the last ``days``."""
-    figures = sla.rep_figures(db, since=now - dt.timedelta(days=days), until=now)
-    return figures, sla.breach_counts(db, now=now), team_settings.get_settings(db)
+def load_first_rows(db: Database, days: int, now: dt.datetime) -> tuple:
+    """(rep figures without meetings, the team's targets) for the last ``days``: the first rows."""
+    figures = sla.rep_figures(db, since=now - dt.timedelta(days=days), until=now, meetings=False)
+    return figures, team_settings.get_settings(db)
+
+
+def load_rest(db: Database, days: int, now: dt.datetime) -> tuple:
+    """(open breaches per owner, meetings and no-shows per owner): the slower scans, after."""
+    return sla.breach_counts(db, now=now), sla.rep_meetings(db, since=now - dt.timedelta(days=days), until=now)
 
 
 class SlaFiguresDialog(QDialog):
@@ -47,6 +54,7 @@ class SlaFiguresDialog(QDialog):
         super().__init__(parent)
         self.db = db
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._generation = 0
         self.setWindowTitle(self.tr("Speed-to-lead & persistence"))
         self.period = QComboBox()
         self.period.setObjectName("slaPeriod")
@@ -89,14 +97,29 @@ class SlaFiguresDialog(QDialog):
         return int(self.period.currentData())
 
     def reload(self) -> None:
-        db, days, now = self.db, self.days(), self.clock()
-        run_read(self, lambda: load_figures(db, days, now)).success(self._loaded).failure(
+        """Read the rows (speed-to-lead, persistence), show them, then the breaches and meetings."""
+        self._generation += 1
+        generation, db, days, now = self._generation, self.db, self.days(), self.clock()
+        run_read(self, lambda: load_first_rows(db, days, now)).success(
+            lambda result: self._first_rows(generation, result, days, now)).failure(
             lambda exc: show_error(self, exc)).run()
 
-    def _loaded(self, result: tuple) -> None:
-        figures, breaches, settings = result
-        self.model.set_figures(figures, breaches)
+    def _first_rows(self, generation: int, result: tuple, days: int, now: dt.datetime) -> None:
+        if generation != self._generation:
+            return
+        figures, settings = result
+        self.model.set_figures(figures, None)
         self.empty.setVisible(not figures)
+        self._show_targets(settings)
+        db = self.db
+        run_read(self, lambda: load_rest(db, days, now)).success(
+            lambda rest: self._rest(generation, rest)).failure(lambda exc: show_error(self, exc)).run()
+
+    def _rest(self, generation: int, rest: tuple) -> None:
+        if generation == self._generation:
+            self.model.set_counts(*rest)
+
+    def _show_targets(self, settings: dict) -> None:
         by_source = ", ".join(f"{src.replace('_', ' ')} {minutes} min"
                               for src, minutes in sorted((settings["sla_first_touch_by_source"] or {}).items()))
         self.targets.setText(self.tr(
