@@ -84,6 +84,7 @@ def test_the_figures_screen_shows_a_row_per_rep(qtbot, db):
         a.log_activity(db, "call", "Call", contact_id=lead, owner_id=rita.id, outcome="no_answer",
                        done_at=T0 + minutes * MIN, now=T0 + minutes * MIN)
     _lead(db, "Waiting", "web_form", owner=rita.id, start=T0)
+    _lead(db, "In the pool", "web_form")  # unassigned, past due: said below the table
     meeting = a.schedule_activity(db, "meeting", "Demo", T0, contact_id=lead, owner_id=rita.id)
     a.complete_activity(db, meeting.id, "no_show", now=T0 + MIN, tz="UTC")
     dialog = SlaFiguresDialog(db, clock=Clock(T0 + dt.timedelta(days=10)))
@@ -102,6 +103,7 @@ def test_the_figures_screen_shows_a_row_per_rep(qtbot, db):
     assert (row[m.MEETINGS], row[m.NO_SHOWS]) == ("1", "100% (1/1)")
     assert model.index(0, m.BREACHES).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert "first touch within 5 min" in dialog.targets.text()
+    assert dialog.unassigned.isVisibleTo(dialog) and dialog.unassigned.text().startswith("1 unassigned lead")
     # the first rows come before the two slower counts, which show "…" meanwhile
     model.set_figures(list(model.rows))
     assert [model.index(0, c).data() for c in (m.BREACHES, m.MEETINGS, m.NO_SHOWS)] == ["…", "…", "…"]

@@ -91,7 +91,11 @@ class SlaFiguresDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         layout.addWidget(buttons)
-        self.resize(1080, 420)
+        self.unassigned = QLabel()
+        self.unassigned.setObjectName("slaUnassigned")
+        self.unassigned.hide()
+        layout.insertWidget(layout.indexOf(self.empty), self.unassigned)
+        self.resize(1080, 480)
 
     def days(self) -> int:
         return int(self.period.currentData())
@@ -118,6 +122,10 @@ class SlaFiguresDialog(QDialog):
     def _rest(self, generation: int, rest: tuple) -> None:
         if generation == self._generation:
             self.model.set_counts(*rest)
+            waiting = rest[0].get(None, 0)
+            self.unassigned.setText(self.tr("{0} unassigned lead(s) are past their first-touch due time: "
+                                            "assign them (Qualification ▸ Assignment & caps).").format(f"{waiting:,}"))
+            self.unassigned.setVisible(bool(waiting))
 
     def _show_targets(self, settings: dict) -> None:
         by_source = ", ".join(f"{src.replace('_', ' ')} {minutes} min"
