@@ -60,6 +60,20 @@ SPECS: dict[str, SettingSpec] = {
 }
 
 
+#: Lifecycle stages in which a lead's first-touch clock runs (the SLA): the others (nurture,
+#: disqualified, opportunity, customer) have none.
+SLA_CLOCKED_STAGES = ("lead", "iql", "mql", "sql")
+
+
+def first_touch_minutes(values: dict[str, Any], source) -> int:
+    """Minutes to first touch for a lead from ``source`` (a ``LeadSource`` or its value, or
+    None) by the settings ``values`` (``sla_first_touch_by_source``, else
+    ``sla_first_touch_minutes``)."""
+    key = getattr(source, "value", source)
+    by_source = values.get("sla_first_touch_by_source") or {}
+    return int(by_source.get(key, values["sla_first_touch_minutes"])) if key else int(values["sla_first_touch_minutes"])
+
+
 def setting_id(key: str) -> uuid.UUID:
     return uuid.uuid5(SETTINGS_NAMESPACE, key)
 

@@ -120,3 +120,25 @@ def test_the_team_menu_opens_the_figures(qtbot, db):
     dialog = window.findChild(SlaFiguresDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.close()
+
+
+def test_the_contact_list_shows_breaches_in_red(qtbot, db):
+    from leaddesk.ui.people._contact_columns import FIRST_TOUCH_COLUMN
+    from leaddesk.ui.people.contacts_page import ContactsPage
+
+    now = dt.datetime.now(UTC)
+    _lead(db, "Bea Breached", "web_form", start=now - dt.timedelta(hours=3))
+    _lead(db, "Dora Due", "trade_show", start=now - dt.timedelta(hours=1))
+    touched = _lead(db, "Tom Touched", "web_form", start=now - dt.timedelta(hours=3))
+    a.log_activity(db, "call", "Call", contact_id=touched, done_at=now - dt.timedelta(hours=2))
+    contacts.create_contact(db, given_name="Cora Customer", lifecycle_stage="customer")
+    page = ContactsPage(db)
+    qtbot.addWidget(page)
+    page.load()
+    model = page.model
+    cells = {model.index(r, 0).data(): model.index(r, FIRST_TOUCH_COLUMN) for r in range(model.rowCount())}
+    assert cells["Bea Breached"].data().startswith("breached 2 h ago")
+    assert cells["Bea Breached"].data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert cells["Dora Due"].data() == "due in 22 h"
+    assert cells["Dora Due"].data(Qt.ItemDataRole.ForegroundRole) is None
+    assert cells["Tom Touched"].data() == "" and cells["Cora Customer"].data() == ""

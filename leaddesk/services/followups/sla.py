@@ -33,7 +33,7 @@ from leaddesk.services.followups.activities import ATTEMPT_OUTCOMES, OUTREACH_KI
 from leaddesk.services.records import as_uuid, get_row
 
 S = LifecycleStage
-CLOCKED_STAGES = (S.LEAD, S.IQL, S.MQL, S.SQL)
+CLOCKED_STAGES = tuple(S(x) for x in team_settings.SLA_CLOCKED_STAGES)
 #: The others, for a NOT IN filter: most contacts are in a clocked stage, and SQLite reads
 #: them faster in one table scan than through the stage index one by one.
 UNCLOCKED_STAGES = tuple(x for x in S if x not in CLOCKED_STAGES)
@@ -50,8 +50,8 @@ class SlaRules:
     attempt_days: int
 
     def minutes_for(self, source) -> int:
-        key = source.value if isinstance(source, LeadSource) else source
-        return self.minutes_by_source.get(key, self.default_minutes) if key else self.default_minutes
+        return team_settings.first_touch_minutes({"sla_first_touch_minutes": self.default_minutes,
+                                                  "sla_first_touch_by_source": self.minutes_by_source}, source)
 
 
 def rules_in(session) -> SlaRules:

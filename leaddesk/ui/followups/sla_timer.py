@@ -13,6 +13,7 @@ import uuid
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from leaddesk.db import Database
@@ -23,7 +24,8 @@ from leaddesk.ui.jobs import app_signals, run_read
 #: through the lead panel).
 RELEVANT = frozenset({"activity", "team_setting"})
 
-BREACH_STYLE = "color: #b00020; font-weight: bold;"
+BREACH_RED = "#b00020"
+BREACH_STYLE = f"color: {BREACH_RED}; font-weight: bold;"
 DUE_STYLE = "color: #8a5a00;"
 OK_STYLE = "color: #2e7d32;"
 
@@ -67,6 +69,22 @@ def timer_style(state: LeadSla, now: dt.datetime) -> str:
     if (state.first_touch_at or now) > state.due_at:
         return BREACH_STYLE
     return OK_STYLE if state.first_touch_at is not None else DUE_STYLE
+
+
+def list_cell_text(due_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """A list's first-touch cell: "breached 2 h ago", "due in 3 min", "" (touched or no clock)."""
+    if due_at is None:
+        return ""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if now >= due_at:
+        return _tr("breached {0} ago").format(span_text(now - due_at))
+    return _tr("due in {0}").format(span_text(due_at - now))
+
+
+def list_cell_colour(due_at: dt.datetime | None, now: dt.datetime | None = None) -> QColor | None:
+    """Red for a breach, else the default colour (None)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return QColor(BREACH_RED) if due_at is not None and now >= due_at else None
 
 
 class SlaTimerLabel(QLabel):
