@@ -184,3 +184,14 @@ def test_breach_counts_per_owner(db):
     _lead(db, "D", source="trade_show", owner=rep.id)
     assert sla.breach_counts(db, now=T0 + dt.timedelta(hours=1)) == {rep.id: 2, None: 1}
     assert sla.breach_counts(db, now=T0 + MIN) == {}
+
+
+def test_unassigned_leads_past_the_assignment_target(db):
+    team_settings.set_setting(db, "sla_assign_hours", 4)
+    rep = users.create_user(db, "Rita Rep", "rita@example.com")
+    _lead(db, "Pool old", source="web_form")
+    _lead(db, "Pool new", source="web_form", start=T0 + dt.timedelta(hours=3))
+    _lead(db, "Owned", source="web_form", owner=rep.id)
+    _lead(db, "Nurtured", source="web_form", stage="nurture")
+    assert sla.unassigned_overdue(db, now=T0 + dt.timedelta(hours=5)) == 1
+    assert sla.unassigned_overdue(db, now=T0 + dt.timedelta(hours=7, minutes=1)) == 2

@@ -103,7 +103,7 @@ def test_the_figures_screen_shows_a_row_per_rep(qtbot, db):
     assert (row[m.MEETINGS], row[m.NO_SHOWS]) == ("1", "100% (1/1)")
     assert model.index(0, m.BREACHES).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert "first touch within 5 min" in dialog.targets.text()
-    assert dialog.unassigned.isVisibleTo(dialog) and dialog.unassigned.text().startswith("1 unassigned lead")
+    assert dialog.unassigned.isVisibleTo(dialog) and dialog.unassigned.text().startswith("Unassigned: 1 lead(s) past their first-touch due time, 1 waiting")
     # the first rows come before the two slower counts, which show "…" meanwhile
     model.set_figures(list(model.rows))
     assert [model.index(0, c).data() for c in (m.BREACHES, m.MEETINGS, m.NO_SHOWS)] == ["…", "…", "…"]

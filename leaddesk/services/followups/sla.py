@@ -179,6 +179,18 @@ def breach_counts(db: Database, *, now: dt.datetime | None = None) -> dict[uuid.
     return {owner: n for owner, n in rows}
 
 
+def unassigned_overdue(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Leads in a clocked stage, untouched and still without a rep, captured longer ago than
+    the team's ``sla_assign_hours`` (the assignment SLA)."""
+    now = _now(now)
+    with db.reader() as s:
+        hours = team_settings.read_in(s, "sla_assign_hours")["sla_assign_hours"]
+        captured = func.coalesce(Contact.captured_at, Contact.created_at)
+        return s.scalar(select(func.count()).select_from(Contact).where(
+            Contact.deleted.is_(False), Contact.owner_id.is_(None), Contact.first_touch_at.is_(None),
+            Contact.lifecycle_stage.not_in(UNCLOCKED_STAGES), captured <= now - dt.timedelta(hours=hours))) or 0
+
+
 def breaches(db: Database, *, owner_id=None, now: dt.datetime | None = None, limit: int = 200) -> list[Breach]:
     """Untouched leads past their first-touch due time, the most overdue first.
 

@@ -43,8 +43,10 @@ def load_first_rows(db: Database, days: int, now: dt.datetime) -> tuple:
 
 
 def load_rest(db: Database, days: int, now: dt.datetime) -> tuple:
-    """(open breaches per owner, meetings and no-shows per owner): the slower scans, after."""
-    return sla.breach_counts(db, now=now), sla.rep_meetings(db, since=now - dt.timedelta(days=days), until=now)
+    """(open breaches per owner, meetings and no-shows per owner, unassigned leads past the
+    assignment SLA): the slower scans, after the rows."""
+    return (sla.breach_counts(db, now=now), sla.rep_meetings(db, since=now - dt.timedelta(days=days), until=now),
+            sla.unassigned_overdue(db, now=now))
 
 
 class SlaFiguresDialog(QDialog):
@@ -120,12 +122,16 @@ class SlaFiguresDialog(QDialog):
             lambda rest: self._rest(generation, rest)).failure(lambda exc: show_error(self, exc)).run()
 
     def _rest(self, generation: int, rest: tuple) -> None:
-        if generation == self._generation:
-            self.model.set_counts(*rest)
-            waiting = rest[0].get(None, 0)
-            self.unassigned.setText(self.tr("{0} unassigned lead(s) are past their first-touch due time: "
-                                            "assign them (Qualification ▸ Assignment & caps).").format(f"{waiting:,}"))
-            self.unassigned.setVisible(bool(waiting))
+        if generation != self._generation:
+            return
+        breaches, meetings, late_assignments = rest
+        self.model.set_counts(breaches, meetings)
+        waiting = breaches.get(None, 0)
+        self.unassigned.setText(self.tr(
+            "Unassigned: {0} lead(s) past their first-touch due time, {1} waiting for a rep longer than the "
+            "assignment target. Assign them in Qualification ▸ Assignment & caps.").format(
+            f"{waiting:,}", f"{late_assignments:,}"))
+        self.unassigned.setVisible(bool(waiting or late_assignments))
 
     def _show_targets(self, settings: dict) -> None:
         by_source = ", ".join(f"{src.replace('_', ' ')} {minutes} min"
