@@ -195,3 +195,14 @@ def test_unassigned_leads_past_the_assignment_target(db):
     _lead(db, "Nurtured", source="web_form", stage="nurture")
     assert sla.unassigned_overdue(db, now=T0 + dt.timedelta(hours=5)) == 1
     assert sla.unassigned_overdue(db, now=T0 + dt.timedelta(hours=7, minutes=1)) == 2
+
+
+def test_speed_to_lead_alone_then_persistence(db):
+    rep = users.create_user(db, "Rita Rep", "rita@example.com")
+    lead = _lead(db, "L", source="web_form", owner=rep.id)
+    _call(db, lead, T0 + 3 * MIN, owner=rep.id)
+    window = {"since": T0 - dt.timedelta(days=1), "until": T0 + dt.timedelta(days=8)}
+    (quick,) = sla.rep_figures(db, meetings=False, attempts=False, **window)
+    assert (quick.median_minutes, quick.within_sla, quick.judged, quick.met_minimum, quick.meetings) == (
+        3, 1, None, None, None)
+    assert sla.rep_persistence(db, **window) == {rep.id: (1.0, 0, 1)}

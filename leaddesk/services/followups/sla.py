@@ -235,8 +235,8 @@ class RepFigures:
     p90_minutes: float | None
     within_sla: int
     avg_attempts: float | None
-    met_minimum: int
-    judged: int  # leads whose first days are over (persistence is judged on them)
+    met_minimum: int | None  # None: persistence not read
+    judged: int | None  # leads whose first days are over (persistence is judged on them)
     meetings: int | None  # done meetings held or missed (None: not read)
     no_shows: int | None
 
@@ -246,7 +246,7 @@ class RepFigures:
 
     @property
     def met_minimum_share(self) -> float | None:
-        return self.met_minimum / self.judged if self.judged else None
+        return self.met_minimum / self.judged if self.judged and self.met_minimum is not None else None
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -293,14 +293,15 @@ def rep_meetings(db: Database, *, since: dt.datetime, until: dt.datetime | None 
 
 
 def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None = None,
-                meetings: bool = True) -> list[RepFigures]:
+                meetings: bool = True, attempts: bool = True) -> list[RepFigures]:
     """Speed-to-lead (minutes from clock start to first touch: median, 90th percentile,
     share within the source's target) and persistence (attempts in the first days, over
     leads whose first days are over by ``until``; share meeting the minimum) per owning rep,
     over leads whose clock started in ``[since, until)``; with each rep's meetings and
     no-shows in the period (:func:`rep_meetings`; ``meetings=False`` leaves them None, for a
-    screen that shows the first rows before reading them). Reps with no lead in the period
-    are left out. Sorted by name."""
+    screen that shows the first rows before reading them; ``attempts=False`` likewise leaves
+    the persistence fields None: speed-to-lead alone reads only the contacts). Reps with no
+    lead in the period are left out. Sorted by name."""
     since, until = _now(since), _now(until)
     with db.reader() as s:
         rules = rules_in(s)
@@ -310,7 +311,7 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
                                  _START >= since, _START < until)).all()
         window = dt.timedelta(days=rules.attempt_days)
         judged = [r.id for r in leads if _start(r) + window <= until]
-        by_contact = _attempt_times(s, judged)
+        by_contact = _attempt_times(s, judged) if attempts else None
         names = dict(s.execute(select(User.id, User.name)).all())
     meet = rep_meetings(db, since=since, until=until) if meetings else None
     acc: dict = defaultdict(lambda: {"leads": 0, "speeds": [], "within": 0, "attempts": [], "met": 0})
@@ -323,7 +324,7 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
             minutes = max(0.0, (touch - begun).total_seconds() / 60)
             a["speeds"].append(minutes)
             a["within"] += minutes <= rules.minutes_for(r.source)
-        if begun + window <= until:
+        if by_contact is not None and begun + window <= until:
             n = sum(1 for d in by_contact.get(r.id, ()) if begun <= d < begun + window)
             a["attempts"].append(n)
             a["met"] += n >= rules.min_attempts
@@ -331,10 +332,18 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
     for owner, a in acc.items():
         held, missed = (None, None) if meet is None else meet.get(owner, (0, 0))
         tries = a["attempts"]
+        met, judged_n = (a["met"], len(tries)) if by_contact is not None else (None, None)
         out.append(RepFigures(owner, names.get(owner, "?"), a["leads"], len(a["speeds"]), percentile(a["speeds"], 50),
                               percentile(a["speeds"], 90), a["within"],
-                              sum(tries) / len(tries) if tries else None, a["met"], len(tries), held, missed))
+                              sum(tries) / len(tries) if tries else None, met, judged_n, held, missed))
     return sorted(out, key=lambda f: (f.name.casefold(), str(f.owner_id)))
+
+
+def rep_persistence(db: Database, *, since: dt.datetime, until: dt.datetime | None = None) -> dict:
+    """``{owner_id: (average attempts, leads that met the minimum, leads judged)}``: the
+    persistence half of :func:`rep_figures`, for a screen that showed speed-to-lead first."""
+    return {f.owner_id: (f.avg_attempts, f.met_minimum, f.judged)
+            for f in rep_figures(db, since=since, until=until, meetings=False)}
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class SlaFiguresModel(QAbstractTableModel):
         self.rows: list[RepFigures] = []
         self.breaches: dict[uuid.UUID | None, int] | None = None  # None: not read yet
         self.meetings: dict[uuid.UUID | None, tuple[int, int]] | None = None
+        self.persistence: dict[uuid.UUID | None, tuple] | None = None
         self._titles = (_tr("Rep"), _tr("Leads (touched)"), _tr("Median to first touch"), _tr("90% within"),
                         _tr("Within SLA"), _tr("Attempts (avg)"), _tr("Met the minimum"), _tr("Open breaches"),
                         _tr("Meetings"), _tr("No-shows"))
@@ -65,14 +66,22 @@ class SlaFiguresModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self.breaches = None if breaches is None else dict(breaches)
-        self.meetings = None
+        self.meetings = self.persistence = None
         self.endResetModel()
 
-    def set_counts(self, breaches: dict, meetings: dict) -> None:
-        """The open breaches and the (meetings, no-shows) per owner, read after the rows."""
+    def set_counts(self, breaches: dict, meetings: dict, persistence: dict | None = None) -> None:
+        """The open breaches, the (meetings, no-shows) and the persistence (average, met,
+        judged) per owner, read after the rows."""
         self.breaches, self.meetings = dict(breaches), dict(meetings)
+        self.persistence = None if persistence is None else dict(persistence)
         if self.rows:
-            self.dataChanged.emit(self.index(0, BREACHES), self.index(len(self.rows) - 1, NO_SHOWS))
+            self.dataChanged.emit(self.index(0, ATTEMPTS), self.index(len(self.rows) - 1, NO_SHOWS))
+
+    def persistence_of(self, f: RepFigures) -> tuple | None:
+        """(average attempts, met the minimum, judged), or None while not read."""
+        if f.judged is not None:
+            return f.avg_attempts, f.met_minimum, f.judged
+        return None if self.persistence is None else self.persistence.get(f.owner_id, (None, 0, 0))
 
     def meeting_counts(self, f: RepFigures) -> tuple[int, int] | None:
         if f.meetings is not None:
@@ -98,14 +107,16 @@ class SlaFiguresModel(QAbstractTableModel):
         breaches = "…" if self.breaches is None else str(self.breaches.get(f.owner_id, 0))
         meet = self.meeting_counts(f)
         held, missed = meet or (0, 0)
+        tries = self.persistence_of(f)
+        avg, met, judged = tries or (None, 0, 0)
         return (
             f.name,
             f"{f.leads} ({f.touched})",
             minutes_text(f.median_minutes),
             minutes_text(f.p90_minutes),
             share_text(f.within_sla, f.leads),
-            "–" if f.avg_attempts is None else f"{f.avg_attempts:.1f}",
-            share_text(f.met_minimum, f.judged),
+            "…" if tries is None else "–" if avg is None else f"{avg:.1f}",
+            "…" if tries is None else share_text(met, judged),
             breaches,
             "…" if meet is None else str(held),
             "…" if meet is None else share_text(missed, held) if held else "0",

@@ -4,8 +4,8 @@ For a period (the last 7, 30 or 90 days) one row per rep: how fast the rep's new
 their first attempt (median and 90th percentile, share within the source's target), how
 many attempts they got in their first days (persistence), the rep's open breaches now, and
 meetings with no-shows (:mod:`leaddesk.services.followups.sla`). Read on a worker in two
-steps: the rows first, then the breach and meeting columns (two scans), which show "…" until
-they arrive.
+steps: the rows with speed-to-lead first (the contacts alone), then persistence, breaches and
+meetings (the activities), which show "…" until they arrive.
 """
 
 from __future__ import annotations
@@ -37,16 +37,17 @@ PERIODS = (7, 30, 90)
 
 
 def load_first_rows(db: Database, days: int, now: dt.datetime) -> tuple:
-    """(rep figures without meetings, the team's targets) for the last ``days``: the first rows."""
-    figures = sla.rep_figures(db, since=now - dt.timedelta(days=days), until=now, meetings=False)
+    """(rep figures: speed-to-lead only, the team's targets) for the last ``days``: the first rows."""
+    figures = sla.rep_figures(db, since=now - dt.timedelta(days=days), until=now, meetings=False, attempts=False)
     return figures, team_settings.get_settings(db)
 
 
 def load_rest(db: Database, days: int, now: dt.datetime) -> tuple:
     """(open breaches per owner, meetings and no-shows per owner, unassigned leads past the
-    assignment SLA): the slower scans, after the rows."""
-    return (sla.breach_counts(db, now=now), sla.rep_meetings(db, since=now - dt.timedelta(days=days), until=now),
-            sla.unassigned_overdue(db, now=now))
+    assignment SLA, persistence per owner): the slower reads, after the rows."""
+    since = now - dt.timedelta(days=days)
+    return (sla.breach_counts(db, now=now), sla.rep_meetings(db, since=since, until=now),
+            sla.unassigned_overdue(db, now=now), sla.rep_persistence(db, since=since, until=now))
 
 
 class SlaFiguresDialog(QDialog):
@@ -124,8 +125,8 @@ class SlaFiguresDialog(QDialog):
     def _rest(self, generation: int, rest: tuple) -> None:
         if generation != self._generation:
             return
-        breaches, meetings, late_assignments = rest
-        self.model.set_counts(breaches, meetings)
+        breaches, meetings, late_assignments, persistence = rest
+        self.model.set_counts(breaches, meetings, persistence)
         waiting = breaches.get(None, 0)
         self.unassigned.setText(self.tr(
             "Unassigned: {0} lead(s) past their first-touch due time, {1} waiting for a rep longer than the "
