@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from leaddesk.ui.followups.sla_timer import list_cell_colour, list_cell_text
+from leaddesk.ui.widgets.sla_timer import list_cell_colour, list_cell_text
 from leaddesk.ui.itemmodels.paged_table_model import Column
 from leaddesk.ui.qualification.temperature import grade_label
 from leaddesk.ui.widgets.stage_badges import ltr, stage_label

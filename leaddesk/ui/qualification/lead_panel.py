@@ -26,7 +26,7 @@ from leaddesk.errors import NotFound
 from leaddesk.models.enums import BantResult
 from leaddesk.services.qualification.lead_view import LeadReason, LeadView, lead_view, reason_text
 from leaddesk.ui.errors import show_error
-from leaddesk.ui.followups.sla_timer import SlaTimerLabel
+from leaddesk.ui.widgets.sla_timer import SlaTimerLabel
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.qualification.bant_form import BantForm, open_bant_form
