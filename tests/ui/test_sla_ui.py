@@ -142,3 +142,22 @@ def test_the_contact_list_shows_breaches_in_red(qtbot, db):
     assert cells["Dora Due"].data() == "due in 22 h"
     assert cells["Dora Due"].data(Qt.ItemDataRole.ForegroundRole) is None
     assert cells["Tom Touched"].data() == "" and cells["Cora Customer"].data() == ""
+
+
+def test_the_account_view_counts_its_no_shows(qtbot, db):
+    from PySide6.QtGui import QUndoStack
+
+    from leaddesk.services.people import accounts
+    from leaddesk.ui.jobs import run_write
+    from leaddesk.ui.people.account_view import AccountView
+
+    acme = accounts.create_account(db, name="Acme")
+    view = AccountView(db, QUndoStack())
+    qtbot.addWidget(view)
+    view.show()
+    view.show_account(acme.id)
+    assert view.fact_labels["meetings"].text() == "—"
+    for outcome in ("completed", "no_show", "completed", "completed"):
+        m = a.schedule_activity(db, "meeting", "Demo", T0, account_id=acme.id)
+        run_write(view, lambda m=m, o=outcome: a.complete_activity(db, m.id, o, now=T0 + MIN, tz="UTC")).run()
+    assert view.fact_labels["meetings"].text() == "4 held or missed, 1 no-show(s) (25%)"
