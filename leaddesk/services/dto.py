@@ -165,6 +165,9 @@ class ContactListRow:
     persona_name: str | None = None
     #: "hot", "warm" or "cold": the score by the team's thresholds when the page was read.
     temperature: str = "cold"
+    #: When the first touch is due (the SLA), for a lead in a clocked stage not yet touched;
+    #: None otherwise (the list compares it with now: breached or due in ...).
+    first_touch_due_at: dt.datetime | None = None
 
     @property
     def score(self) -> int:

@@ -20,6 +20,11 @@ from leaddesk.models import TeamSetting
 SETTINGS_NAMESPACE = uuid.UUID("5b0c7f2e-6a4e-4c55-9d1e-6c2f2f1d7a10")
 
 
+#: Minutes to first touch per lead source (``LeadSource`` values) by default: a web lead
+#: within 5 minutes, a trade-show card within a working day (domain brief).
+SLA_SOURCE_DEFAULTS = {"web_form": 5, "trade_show": 24 * 60, "business_card": 24 * 60}
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -38,7 +43,11 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("stale_lead_days", 60, int, "Leads untouched this long count as neglected.", 1),
         SettingSpec("sla_assign_hours", 4, int, "A new lead must be assigned to a rep within this many hours.", 0),
         SettingSpec("sla_first_touch_minutes", 5, int, "Sales follows up a new web lead within this many minutes.", 0),
-        SettingSpec("sla_first_week_calls", 6, int, "Calls a rep makes to a new lead in its first week.", 0),
+        SettingSpec("sla_first_touch_by_source", dict(SLA_SOURCE_DEFAULTS), dict,
+                    "Minutes to first touch for leads from these sources (others: the time above)."),
+        SettingSpec("sla_first_week_calls", 6, int, "Attempts (calls, e-mails, meetings) a rep makes to a new "
+                    "lead in its first days.", 0),
+        SettingSpec("sla_attempt_days", 7, int, "The first days of a lead in which the attempts are counted.", 1),
         SettingSpec("score_hot", 60, int, "Score at or above which a lead is hot (handed to sales).", 0),
         SettingSpec("score_warm", 30, int, "Score at or above which a lead is warm.", 0),
         SettingSpec("monthly_lead_target", 200, int, "Leads marketing delivers a month (SLA).", 0),
@@ -49,6 +58,20 @@ SPECS: dict[str, SettingSpec] = {
                     "Hand a lead to sales (MQL, assigned round-robin) when its score reaches 'hot'."),
     )
 }
+
+
+#: Lifecycle stages in which a lead's first-touch clock runs (the SLA): the others (nurture,
+#: disqualified, opportunity, customer) have none.
+SLA_CLOCKED_STAGES = ("lead", "iql", "mql", "sql")
+
+
+def first_touch_minutes(values: dict[str, Any], source) -> int:
+    """Minutes to first touch for a lead from ``source`` (a ``LeadSource`` or its value, or
+    None) by the settings ``values`` (``sla_first_touch_by_source``, else
+    ``sla_first_touch_minutes``)."""
+    key = getattr(source, "value", source)
+    by_source = values.get("sla_first_touch_by_source") or {}
+    return int(by_source.get(key, values["sla_first_touch_minutes"])) if key else int(values["sla_first_touch_minutes"])
 
 
 def setting_id(key: str) -> uuid.UUID:
@@ -77,6 +100,8 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
             raise ValidationError(f"bant_required takes parts of {', '.join(BANT_PARTS)}; "
                                   f"not {', '.join(unknown) or value}.", field=spec.key)
         return [p for p in BANT_PARTS if p in parts]
+    if spec.kind is dict:
+        return _coerce_minutes_by_source(spec.key, value)
     try:
         coerced = spec.kind(value)
     except (TypeError, ValueError) as exc:
@@ -92,6 +117,31 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
 
         coerced = country(coerced, field=spec.key)
     return coerced
+
+
+def _coerce_minutes_by_source(key: str, value: Any) -> dict[str, int]:
+    """``{source: minutes}``: every key a lead source, every value a whole number >= 0."""
+    from leaddesk.models.enums import LeadSource
+
+    if not isinstance(value, dict):
+        raise ValidationError(f"{key} must map lead sources to minutes.", field=key)
+    known = {m.value for m in LeadSource}
+    out: dict[str, int] = {}
+    for source, minutes in value.items():
+        name = str(source).strip().lower()
+        if name not in known:
+            raise ValidationError(f"'{source}' is not a lead source (use one of: {', '.join(sorted(known))}).",
+                                  field=key)
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, str)):
+            raise ValidationError(f"The minutes for {name} must be a whole number.", field=key)
+        try:
+            number = int(minutes)
+        except ValueError as exc:
+            raise ValidationError(f"The minutes for {name} must be a whole number.", field=key) from exc
+        if number < 0:
+            raise ValidationError(f"The minutes for {name} must be at least 0.", field=key)
+        out[name] = number
+    return dict(sorted(out.items()))
 
 
 def get_settings(db: Database) -> dict[str, Any]:

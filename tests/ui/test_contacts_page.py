@@ -377,9 +377,10 @@ def test_contact_columns_pass_the_model_tester(qtbot, qtmodeltester, db, page):
                             emails=[EmailInfo("parisa@sadeghi.ir", EmailKind.WORK)], lifecycle_stage="customer")
     contacts.create_contact(db, given_name="Lee", phones=["+66 2 555 0100"])
     page.load()
-    assert page.model.columnCount() == 10
-    assert [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(10)] == [
-        "Name", "Job title", "Company", "E-mail", "Phone", "Stage", "Score", "Temperature", "Persona", "Owner"]
+    assert page.model.columnCount() == 11
+    assert [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(11)] == [
+        "Name", "Job title", "Company", "E-mail", "Phone", "Stage", "Score", "Temperature", "Persona", "Owner",
+        "First touch"]
     qtmodeltester.check(page.model)
 
 

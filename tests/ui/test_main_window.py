@@ -93,7 +93,8 @@ def test_main_window_right_to_left_layout(qtbot, db):
 def test_main_window_team_menu_holds_sync_conflicts_duplicates_trash_and_users(qtbot, db):
     window = make_window(qtbot, db)
     titles = [a.text() for a in window.team_menu.actions()]
-    assert titles == ["&Sync now", "&Conflicts…", "&Duplicates…", "", "&Join team…", "", "&Trash", "&Users…"]
+    assert titles == ["&Sync now", "&Conflicts…", "&Duplicates…", "S&peed-to-lead && persistence…", "",
+                      "&Join team…", "", "&Trash", "&Users…"]
     assert window.sync_action.shortcut().toString() == "F9"
     assert not window.sync_action.isEnabled()  # no team server configured
 

@@ -33,6 +33,8 @@ from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.services.people import contacts
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ActivityDetail
+from leaddesk.services.followups import agenda
+from leaddesk.services.followups._no_show import add_reschedule_task
 from leaddesk.services.records import as_uuid, assign, check_version, get_row, to_dto
 
 K, O = ActivityKind, ActivityOutcome
@@ -207,11 +209,14 @@ def _open_activity(s: Session, activity_id, expected_version) -> Activity:
 
 def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetime | None = None,
                       note: str | None = None, expected_version: int | None = None,
-                      now: dt.datetime | None = None) -> ActivityDetail:
+                      now: dt.datetime | None = None, tz: str | None = None) -> ActivityDetail:
     """Mark a scheduled activity done with its ``outcome`` (``note`` is added to the body).
 
     ``no_show`` keeps the missed meeting on record without counting it as an attempt or a
-    touch; see the module's touch rule for the others.
+    touch; see the module's touch rule for the others. A meeting done as ``no_show`` also
+    gets, in the same transaction, one task "Reschedule: <subject>" for its owner, due
+    10:00 on the next working day in zone ``tz`` (default: this machine's), linked to the
+    same records.
     """
     outcome = _outcome(outcome)
     if outcome is None:
@@ -219,6 +224,7 @@ def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetim
     note = v.clean_text(note, field="note", max_len=20000)
     now = _now(now)
     done = _when(done_at, "done_at", required=False) or now
+    zone = agenda.zone(tz)
     with db.unit_of_work() as s:
         act = _open_activity(s, activity_id, expected_version)
         act.done_at, act.outcome = done, outcome
@@ -226,6 +232,8 @@ def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetim
             act.body = f"{act.body}\n\n{note}" if act.body else note
         s.flush()
         _apply_touch(s, act)
+        if outcome == O.NO_SHOW:
+            add_reschedule_task(s, act, zone)
         s.flush()
         return to_dto(act, ActivityDetail)
 

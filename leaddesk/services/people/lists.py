@@ -19,7 +19,9 @@ rows then get their first e-mail and phone (correlated look-ups for 200 rows, no
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+
 from sqlalchemy import and_, case, column, func, or_, select, table, text
 from sqlalchemy.sql import ColumnElement
 
@@ -29,6 +31,7 @@ from leaddesk.models import Account, Contact, ContactEmail, ContactPhone, Person
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.models.search import fold
 from leaddesk.services.people import accounts
+from leaddesk.services import settings
 from leaddesk.services.dto import ContactListRow
 from leaddesk.services.records import Page, as_uuid
 from leaddesk.services.people.search import clean_query
@@ -155,6 +158,7 @@ def grade_of(total: int, limits: Thresholds) -> Grade:
 def _contact_details(s, ids: list[uuid.UUID], limits: Thresholds) -> dict[uuid.UUID, ContactListRow]:
     if not ids:
         return {}
+    sla = settings.read_in(s, "sla_first_touch_minutes", "sla_first_touch_by_source")
     first_email = (select(ContactEmail.address)
                    .where(ContactEmail.contact_id == Contact.id, ContactEmail.deleted.is_(False))
                    .order_by(ContactEmail.position).limit(1).correlate(Contact).scalar_subquery())
@@ -165,7 +169,8 @@ def _contact_details(s, ids: list[uuid.UUID], limits: Thresholds) -> dict[uuid.U
         select(Contact.id, Contact.display_name, Contact.job_title, Contact.account_id,
                Account.name.label("account_name"), first_email.label("email"), first_phone.label("phone"),
                Contact.lifecycle_stage, Contact.owner_id, User.name.label("owner_name"), Contact.fit_score,
-               Contact.interest_score, Persona.name.label("persona_name"))
+               Contact.interest_score, Persona.name.label("persona_name"), Contact.source, Contact.assigned_at,
+               Contact.captured_at, Contact.created_at, Contact.first_touch_at)
         .outerjoin(Account, Account.id == Contact.account_id)
         .outerjoin(User, User.id == Contact.owner_id)
         .outerjoin(Persona, and_(Persona.id == Contact.persona_id, Persona.deleted.is_(False)))
@@ -174,8 +179,17 @@ def _contact_details(s, ids: list[uuid.UUID], limits: Thresholds) -> dict[uuid.U
     return {r.id: ContactListRow(r.id, r.display_name, r.job_title, r.account_id, r.account_name, r.email, r.phone,
                                  r.lifecycle_stage, r.owner_id, r.owner_name, int(r.fit_score or 0),
                                  int(r.interest_score or 0), r.persona_name,
-                                 grade_of(int(r.fit_score or 0) + int(r.interest_score or 0), limits).value)
+                                 grade_of(int(r.fit_score or 0) + int(r.interest_score or 0), limits).value,
+                                 _first_touch_due(r, sla))
             for r in rows}
+
+
+def _first_touch_due(r, sla: dict) -> dt.datetime | None:
+    """The SLA's first-touch due time of an untouched lead in a clocked stage (else None)."""
+    start = r.assigned_at or r.captured_at or r.created_at
+    if r.first_touch_at is not None or start is None or r.lifecycle_stage.value not in settings.SLA_CLOCKED_STAGES:
+        return None
+    return start + dt.timedelta(minutes=settings.first_touch_minutes(sla, r.source))
 
 
 # --- accounts ---------------------------------------------------------------------------------

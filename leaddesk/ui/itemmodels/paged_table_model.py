@@ -32,6 +32,8 @@ class Column:
     #: The service's sort key for this column (None: not sortable).
     sort: str | None = None
     tooltip: str | None = None
+    #: The text colour of a cell (a QColor or QBrush, None for the default), e.g. a breach in red.
+    foreground: Callable[[Any], Any] | None = None
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -69,6 +71,8 @@ class PagedTableModel(QAbstractTableModel):
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.align is not None:
             return int(col.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col.foreground is not None:
+            return col.foreground(row)
         if role == Roles.ROW:
             return row
         if role == Roles.ID:

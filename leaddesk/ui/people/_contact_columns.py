@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from leaddesk.ui.widgets.sla_timer import list_cell_colour, list_cell_text
 from leaddesk.ui.itemmodels.paged_table_model import Column
 from leaddesk.ui.qualification.temperature import grade_label
 from leaddesk.ui.widgets.stage_badges import ltr, stage_label
@@ -23,9 +24,10 @@ SCORE_COLUMN = 6
 TEMPERATURE_COLUMN = 7
 PERSONA_COLUMN = 8
 OWNER_COLUMN = 9
+FIRST_TOUCH_COLUMN = 10
 #: Settings key of the column widths (v2: score and owner columns were added; v3:
-#: temperature and persona).
-HEADER_KEY = "ContactsPage.v3"
+#: temperature and persona; v4: first touch).
+HEADER_KEY = "ContactsPage.v4"
 
 
 def contact_columns(tr) -> list[Column]:
@@ -44,4 +46,7 @@ def contact_columns(tr) -> list[Column]:
         Column(tr("Persona"), lambda r: r.persona_name or "", sort="persona",
                tooltip=tr("The contact's buyer persona")),
         Column(tr("Owner"), lambda r: r.owner_name or "", sort="owner"),
+        Column(tr("First touch"), lambda r: list_cell_text(r.first_touch_due_at),
+               tooltip=tr("The SLA: when a new lead's first touch is due, or how long ago it was breached"),
+               foreground=lambda r: list_cell_colour(r.first_touch_due_at)),
     ]

@@ -31,6 +31,7 @@ from leaddesk.ui import state
 from leaddesk.ui.followups.timeline import TimelineView
 from leaddesk.ui.itemmodels.paged_table_model import Column, PagedTableModel
 from leaddesk.ui.itemmodels.roles import Roles
+from leaddesk.services.followups import sla
 from leaddesk.ui.jobs import app_signals, run_read, run_write
 from leaddesk.ui.people.account_editor import AccountEditorDialog
 from leaddesk.ui.widgets.stage_badges import stage_label
@@ -76,7 +77,8 @@ class AccountView(QWidget):
         self.fact_labels: dict[str, QLabel] = {}
         for key, label in (("domain", self.tr("Website")), ("industry", self.tr("Industry")),
                            ("employees", self.tr("Employees")), ("revenue", self.tr("Annual revenue")),
-                           ("place", self.tr("Location")), ("phone", self.tr("Phone")), ("tags", self.tr("Tags"))):
+                           ("place", self.tr("Location")), ("phone", self.tr("Phone")), ("tags", self.tr("Tags")),
+                           ("meetings", self.tr("Meetings"))):
             value = QLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fact_labels[key] = value
@@ -157,6 +159,22 @@ class AccountView(QWidget):
         self.contacts_model.reload()
         self._load_pipelines(account_id, None)
         self.timeline.show_for(account_id=account_id)
+        self._load_meetings(account_id)
+
+    def _load_meetings(self, account_id) -> None:
+        """Meetings held or missed at the account, with its no-shows (issue #13)."""
+        db = self.db
+        run_read(self, lambda: sla.account_meeting_figures(db, account_id)).success(self._show_meetings).run()
+
+    def _show_meetings(self, m) -> None:
+        if m.account_id != self.account_id:
+            return
+        label = self.fact_labels["meetings"]
+        if not m.meetings:
+            label.setText("—")
+        else:
+            label.setText(self.tr("{0} held or missed, {1} no-show(s) ({2:.0%})").format(
+                m.meetings, m.no_shows, m.no_show_share))
 
     def _load_pipelines(self, account_id, keep) -> None:
         """Read the account's pipelines; show ``keep`` (None: the one with most open deals)."""
@@ -205,6 +223,8 @@ class AccountView(QWidget):
                 run_read(self, lambda: accounts.get_account(self.db, self.account_id)).success(self._show).run()
         if changes is None or changes.entities & {"contact", "contact_email", "contact_phone"}:
             self.contacts_model.reload()
+        if changes is None or "activity" in changes.entities:
+            self._load_meetings(self.account_id)
         if changes is None or changes.entities & {"opportunity", "pipeline", "pipeline_stage"}:
             self._load_pipelines(self.account_id, self.pipeline_switch.currentData())
 

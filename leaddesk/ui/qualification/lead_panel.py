@@ -26,6 +26,7 @@ from leaddesk.errors import NotFound
 from leaddesk.models.enums import BantResult
 from leaddesk.services.qualification.lead_view import LeadReason, LeadView, lead_view, reason_text
 from leaddesk.ui.errors import show_error
+from leaddesk.ui.widgets.sla_timer import SlaTimerLabel
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.qualification.bant_form import BantForm, open_bant_form
@@ -115,10 +116,16 @@ class LeadPanel(QWidget):
         layout.addWidget(self.stale)
         layout.addWidget(self.quadrant)
         layout.addWidget(self.reasons)
+        self._add_sla_timer(layout)
         layout.addLayout(form)
         self._add_bant_button(layout)
         self._add_reassign_button(layout)
         self.setVisible(False)
+
+    def _add_sla_timer(self, layout: QVBoxLayout) -> None:
+        """The first-touch timer ("First touch due in 3 min", "SLA breached 2 h ago")."""
+        self.sla_timer = SlaTimerLabel(self.db, self)
+        layout.addWidget(self.sla_timer)
 
     def _add_bant_button(self, layout: QVBoxLayout) -> None:
         """The BANT form, opened on this contact (Ctrl+B in the contact detail)."""
@@ -167,9 +174,11 @@ class LeadPanel(QWidget):
         self._generation += 1
         if contact_id is None:
             self.view = None
+            self.sla_timer.show_contact(None)
             self.setVisible(False)
             return
         generation, db = self._generation, self.db
+        self.sla_timer.show_contact(contact_id)
         run_read(self, lambda: lead_view(db, contact_id)).success(
             lambda view: self._on_loaded(generation, view)).failure(
             lambda exc: self._on_failed(generation, exc)).run()

@@ -39,6 +39,11 @@ class TeamMenu:
         module = self._team_module("people.duplicate_review", self.tr("The duplicate review"))
         return module.open_duplicate_review(self) if module is not None else None
 
+    def open_sla_figures(self):
+        """Team ▸ Speed-to-lead & persistence… (the per-rep SLA figures)."""
+        module = self._team_module("followups.sla_figures", self.tr("Speed-to-lead & persistence"))
+        return module.open_sla_figures(self) if module is not None else None
+
     def open_trash(self):
         """Team ▸ Trash (one window; a second click brings it to the front)."""
         dialog = self._trash_dialog

@@ -99,6 +99,7 @@ class WindowMenus:
         self.sync_action.setEnabled(self.sync.enabled)
         self._action(team_menu, self.tr("&Conflicts…"), self.open_conflicts)
         self._action(team_menu, self.tr("&Duplicates…"), self.open_duplicates)
+        self._action(team_menu, self.tr("S&peed-to-lead && persistence…"), self.open_sla_figures)
         team_menu.addSeparator()
         self._action(team_menu, self.tr("&Join team…"), self.open_join)
         team_menu.addSeparator()

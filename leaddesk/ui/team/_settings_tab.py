@@ -27,6 +27,7 @@ from leaddesk.db import Database
 from leaddesk.services import settings as team_settings
 from leaddesk.services import validation
 from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.team._source_minutes import SourceMinutesEdit
 from leaddesk.ui.widgets.form_errors import ERROR_RED, FormErrors
 
 
@@ -36,8 +37,8 @@ def _tr(text: str) -> str:
 
 #: (group title, keys) in screen order; a key no group names goes to "Other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Service levels (SLA)", ("sla_assign_hours", "sla_first_touch_minutes", "sla_first_week_calls",
-                              "monthly_lead_target")),
+    ("Service levels (SLA)", ("sla_assign_hours", "sla_first_touch_minutes", "sla_first_touch_by_source",
+                              "sla_first_week_calls", "sla_attempt_days", "monthly_lead_target")),
     ("Caps", ("lead_cap", "stale_lead_days")),
     ("Scoring thresholds", ("score_hot", "score_warm")),
     ("Qualification", ("bant_required", "requalify_days", "auto_handoff")),
@@ -45,13 +46,15 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 LABELS = {
     "sla_assign_hours": "Assign a new lead within", "sla_first_touch_minutes": "First touch within",
-    "sla_first_week_calls": "Calls in the first week", "monthly_lead_target": "Leads a month from marketing",
+    "sla_first_week_calls": "Attempts in the first days",
+    "sla_first_touch_by_source": "First touch by source", "sla_attempt_days": "First days of a lead", "monthly_lead_target": "Leads a month from marketing",
     "lead_cap": "Open leads per rep", "stale_lead_days": "Lead neglected after", "score_hot": "Hot from score",
     "score_warm": "Warm from score", "bant_required": "BANT parts required", "requalify_days": "Qualify again after",
     "auto_handoff": "Hand hot leads to sales", "default_currency": "Default currency",
     "default_region": "Default country",
 }
 SUFFIXES = {"sla_assign_hours": " h", "sla_first_touch_minutes": " min", "stale_lead_days": " days",
+            "sla_attempt_days": " days",
             "requalify_days": " days"}
 BANT_LABELS = {"budget": "Budget", "authority": "Authority", "need": "Need", "timing": "Timing"}
 
@@ -104,7 +107,8 @@ class SettingsTab(QWidget):
         self.errors = FormErrors(self, checks={"default_currency": lambda: self._check("default_currency"),
                                                "default_region": lambda: self._check("default_region")})
         body = QWidget()
-        body_layout = QHBoxLayout(body)
+        outer = QVBoxLayout(body)
+        body_layout = QHBoxLayout()
         columns = (QVBoxLayout(), QVBoxLayout())
         groups = grouped_keys()
         for i, (title, keys) in enumerate(groups):
@@ -113,10 +117,14 @@ class SettingsTab(QWidget):
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for key in keys:
                 form.addRow(self._label(key), self._row(key))
-            columns[0 if i < 2 else 1].addWidget(box)  # SLA and caps left; the rest right
+            if i == 0:  # the SLA, with its grid of sources, across the top
+                outer.addWidget(box)
+            else:  # caps and defaults left; scoring and qualification right
+                columns[0 if title in ("Caps", "Defaults", "Other") else 1].addWidget(box)
         for column in columns:
             column.addStretch(1)
             body_layout.addLayout(column, 1)
+        outer.addLayout(body_layout, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -147,6 +155,9 @@ class SettingsTab(QWidget):
         if key == "bant_required":
             editor = BantPartsEdit()
             editor.setEnabled(self.editable)
+        elif spec.kind is dict:
+            editor = SourceMinutesEdit()
+            editor.setReadOnly(not self.editable)
         elif spec.kind is bool:
             editor = QCheckBox()
             editor.setEnabled(self.editable)
@@ -195,9 +206,10 @@ class SettingsTab(QWidget):
         help_label.setEnabled(False)  # the palette's quieter text
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(editor, 0 if not isinstance(editor, BantPartsEdit) else 1)
+        wide = isinstance(editor, (BantPartsEdit, SourceMinutesEdit))
+        line.addWidget(editor, 1 if wide else 0)
         line.addWidget(error, 1)
-        line.addStretch(0 if isinstance(editor, BantPartsEdit) else 1)
+        line.addStretch(0 if wide else 1)
         cell = QWidget()
         column = QVBoxLayout(cell)
         column.setContentsMargins(0, 0, 0, 2)
@@ -209,7 +221,7 @@ class SettingsTab(QWidget):
     # --- values ---------------------------------------------------------------------------
     def value_of(self, key: str) -> Any:
         editor = self.editors[key]
-        if isinstance(editor, BantPartsEdit):
+        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit)):
             return editor.value()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
@@ -219,7 +231,7 @@ class SettingsTab(QWidget):
 
     def set_value(self, key: str, value: Any) -> None:
         editor = self.editors[key]
-        if isinstance(editor, BantPartsEdit):
+        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit)):
             editor.set_value(value)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))

@@ -58,7 +58,7 @@ class TeamSettingsDialog(QDialog):
         layout.addWidget(self.read_only_note)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
-        self.resize(1040, 660)
+        self.resize(1040, 760)
         restore_geometry(self)
         self.reload()
 
