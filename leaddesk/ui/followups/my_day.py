@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
-from leaddesk.services.followups import activities, agenda
+from leaddesk.models.enums import ActivityKind
+from leaddesk.services.followups import activities, agenda, my_day
 from leaddesk.ui.followups._day_model import STATUS, WHAT, WHEN, WITH, DayModel
 from leaddesk.ui.followups._day_times import next_step_default, reschedule_choices
 from leaddesk.ui.followups._done_dialogs import CustomTimeDialog, NextStepDialog, OutcomePicker
@@ -141,7 +142,7 @@ class MyDayPage(QWidget):
         if current is not None and self._pending_select is None:
             self._pending_select = (current.id, self.table.currentIndex().row())
         now, tz = self.clock(), self.tz
-        run_read(self, lambda: agenda.day_agenda(self.db, owner, tz=tz, now=now)).success(self._on_loaded).run()
+        run_read(self, lambda: my_day.my_day(self.db, owner, tz=tz, now=now)).success(self._on_loaded).run()
 
     def _on_loaded(self, day: agenda.Agenda) -> None:
         self.model.set_agenda(day)
@@ -184,13 +185,12 @@ class MyDayPage(QWidget):
     def _activity(self) -> agenda.AgendaItem | None:
         """The current row if it is an activity (an SLA breach row may be a lead: open only)."""
         item = self.current_item()
-        return item if isinstance(item, agenda.AgendaItem) else None
+        return item if isinstance(item, agenda.AgendaItem) and not isinstance(item, my_day.BreachItem) else None
 
     def mark_done(self) -> None:
         item = self._activity()
         if item is None:
             return
-        from leaddesk.models.enums import ActivityKind
 
         picker = OutcomePicker(item.subject, meeting=item.kind == ActivityKind.MEETING, parent=self)
         self.outcome_picker = picker
@@ -209,6 +209,10 @@ class MyDayPage(QWidget):
         run_write(self, write).success(lambda _d: self._ask_next_step(item, key)).run()
 
     def _ask_next_step(self, item, key: str) -> None:
+        if key == "no_show" and item.kind is ActivityKind.MEETING:
+            # The service booked "Reschedule: <meeting>" for the owner with the no-show.
+            self.status_message.emit(self.tr("No-show recorded; a task to reschedule it is on your list."))
+            return
         subject = self.tr("Reschedule: {0}").format(item.subject) if key in ("no_show", "rescheduled") \
             else self.tr("Follow up: {0}").format(item.subject)
         if item.subject.startswith(("Follow up: ", "Reschedule: ")):
