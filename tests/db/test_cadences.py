@@ -11,7 +11,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models.enums import ActivityOutcome, Role
 from leaddesk.services import settings as team_settings
 from leaddesk.services.followups import activities as a
-from leaddesk.services.followups import cadences, recurrence
+from leaddesk.services.followups import cadences, recurrence, timeline
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import accounts, contacts
 from leaddesk.services.team import users
@@ -145,7 +145,8 @@ def test_stop_by_hand(db, leads):
     _, cancelled = _open_and_cancelled(db, lea.id)
     assert {x.done_at for x in cancelled} == {START}
     assert cadences.run_steps(db, lea.id) == {run: ("Trade-show follow-up", 4)}
-    assert cadences.step_label(2, 4, "Trade-show follow-up") == "step 2 of 4 · Trade-show follow-up"
+    entries = timeline.load_timeline(db, contact_id=lea.id).entries
+    assert sorted(e.cadence for e in entries) == [f"step {n} of 4 · Trade-show follow-up" for n in range(1, 5)]
 
 
 def test_weekly_recurrence_stays_at_nine_across_dst_in_berlin(db, leads):
@@ -159,6 +160,7 @@ def test_weekly_recurrence_stays_at_nine_across_dst_in_berlin(db, leads):
     assert nxt.due_at.astimezone(BERLIN).replace(tzinfo=None) == dt.datetime(2026, 3, 30, 9, 0)
     assert nxt.due_at == dt.datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
     assert (nxt.rrule, nxt.subject, nxt.contact_id) == (act.rrule, act.subject, lea.id)
+    assert {e.repeat for e in timeline.load_timeline(db, contact_id=lea.id).entries} == {"weekly on MO"}
     # done late (Wednesday): the next one is the Monday after
     late = dt.datetime(2026, 4, 1, 15, 0, tzinfo=BERLIN)
     a.complete_activity(db, nxt.id, "completed", done_at=late, now=late, tz=BERLIN)

@@ -251,6 +251,3 @@ def run_steps(db: Database, contact_id) -> dict[uuid.UUID, tuple[str, int]]:
                          .group_by(Activity.cadence_run, Activity.cadence_key)).all()
     return {r[0]: (names.get(r[1], r[1]), r[2]) for r in rows}
 
-
-def step_label(step: int | None, total: int, name: str) -> str:
-    return f"step {step} of {total} · {name}"

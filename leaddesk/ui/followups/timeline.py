@@ -94,12 +94,18 @@ class TimelineModel(QAbstractTableModel):
             return outcome_label(e.kind, e.outcome) or ("" if e.kind == ActivityKind.NOTE else self.tr("Done"))
         return self.tr("Overdue") if e.is_overdue(self.now()) else self.tr("Scheduled")
 
+    def subject_text(self, e: TimelineEntry) -> str:
+        """The subject, then "step 2 of 5 · New inbound lead" for a cadence step and the
+        repeat ("weekly on MO") of a recurring activity."""
+        extra = [x for x in (e.cadence, self.tr("repeats {0}").format(e.repeat) if e.repeat else "") if x]
+        return "  —  ".join([e.subject, *extra])
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         e, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (format_moment(e.when), kind_label(e.kind), e.subject, self.state_text(e),
+            return (format_moment(e.when), kind_label(e.kind), self.subject_text(e), self.state_text(e),
                     e.owner_name or "")[col]
         if role == Qt.ItemDataRole.DecorationRole and col == KIND:
             return kind_icon(e.kind)

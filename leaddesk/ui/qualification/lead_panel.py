@@ -142,8 +142,13 @@ class LeadPanel(QWidget):
         self.reassign_button.setObjectName("leadReassign")
         self.reassign_button.setToolTip(self.tr("Give this lead to another rep, saying why"))
         self.reassign_button.clicked.connect(lambda: self.reassign())
+        self.cadence_button = QPushButton(self.tr("Apply cadence…"))
+        self.cadence_button.setObjectName("leadApplyCadence")
+        self.cadence_button.setToolTip(self.tr("Start one of the team's series of follow-up steps on this lead"))
+        self.cadence_button.clicked.connect(lambda: self.apply_cadence())
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.cadence_button)
         row.addWidget(self.reassign_button)
         layout.addLayout(row)
 
@@ -157,6 +162,14 @@ class LeadPanel(QWidget):
         if self.view is not None and self.view.owner_id is not None:
             dialog.choose(self.view.owner_id)
         return dialog
+
+    def apply_cadence(self):
+        from leaddesk.ui.followups.cadence_dialog import open_apply_cadence
+
+        if self.contact_id is None:
+            return None
+        what = self.view.display_name if self.view is not None else self.tr("this lead")
+        return open_apply_cadence(self, self.db, [self.contact_id], what)
 
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:

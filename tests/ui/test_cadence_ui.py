@@ -1,0 +1,102 @@
+"""Apply cadence… from the contact list, seen in the contact's timeline (issue #13 point 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtTest import QAbstractItemModelTester
+
+from leaddesk.services.followups import activities, cadences
+from leaddesk.services.people import contacts
+from leaddesk.ui.followups.cadence_dialog import ApplyCadenceDialog
+from leaddesk.ui.followups.timeline import SUBJECT, TimelineView
+from leaddesk.ui.people.contacts_page import ContactsPage
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def page(qtbot, db):
+    ids = [contacts.create_contact(db, given_name=g, family_name="Kaya").id for g in ("Aylin", "Bora")]
+    widget = ContactsPage(db)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.load()
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2)
+    return widget, ids
+
+
+def select(page, ids):
+    sel = page.table.selectionModel()
+    sel.clearSelection()
+    page.table.setCurrentIndex(page.model.index(page.row_of(ids[0]), 0))
+    for cid in ids:
+        sel.select(page.model.index(page.row_of(cid), 0),
+                   QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def test_apply_a_cadence_to_a_selection_and_see_its_steps_in_the_timeline(qtbot, db, page):
+    widget, ids = page
+    select(widget, ids)
+    assert widget.cadence_action in widget.table.actions() and widget.cadence_action.isEnabled()
+    widget.cadence_action.trigger()
+    dialog: ApplyCadenceDialog = widget.cadence_dialog
+    qtbot.waitUntil(lambda: dialog.cadence.count() == 2)
+    assert "2 contacts" in dialog.about.text()
+    assert dialog.steps.topLevelItemCount() == 5  # "New inbound lead" first
+    dialog.cadence.setCurrentIndex(1)
+    assert [dialog.steps.topLevelItem(i).text(3) for i in range(4)][0] == "Nice to meet you at the show"
+    planned = dialog.planned()
+    assert [p.due_at.astimezone(dialog.zone).time() for p in planned] == [dt.time(9)] * 4
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert "Cadence started for 2 contacts" in widget.message_label.text()
+    for cid in ids:
+        assert sorted(a.cadence_step for a in activities.list_activities(db, contact_id=cid)) == [1, 2, 3, 4]
+
+    timeline = TimelineView(db)
+    qtbot.addWidget(timeline)
+    QAbstractItemModelTester(timeline.model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    timeline.resize(900, 260)
+    timeline.show()
+    with qtbot.waitSignal(timeline.loaded):
+        timeline.show_for(contact_id=ids[0])
+    texts = sorted(timeline.model.index(r, SUBJECT).data() for r in range(timeline.model.rowCount()))
+    assert texts[0] == "Call after the show  —  step 2 of 4 · Trade-show follow-up"
+    assert len(texts) == 4 and all("of 4 · Trade-show follow-up" in t for t in texts)
+
+    # applying it again is refused, with the service's sentence in the dialog
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2)
+    select(widget, ids)
+    widget.cadence_action.trigger()
+    again = widget.cadence_dialog
+    qtbot.waitUntil(lambda: again.cadence.count() == 2)
+    again.cadence.setCurrentIndex(1)
+    again.apply_button.click()
+    qtbot.waitUntil(lambda: again.error.isVisible())
+    assert "already running for Aylin Kaya, Bora Kaya" in again.error.text()
+    again.reject()
+
+
+def test_the_dialog_plans_in_the_reps_zone_from_a_start_day(qtbot, db):
+    lead = contacts.create_contact(db, given_name="Cem")
+    now = dt.datetime(2026, 3, 26, 12, 0, tzinfo=dt.timezone.utc)
+    dialog = ApplyCadenceDialog(db, [lead.id], "Cem", zone=BERLIN, now=now)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.cadence.count() == 2)
+    dialog.working_days.setChecked(True)
+    dues = [dialog.steps.topLevelItem(i).text(1) for i in range(dialog.steps.topLevelItemCount())]
+    assert dues == ["Thu 26 Mar 2026 09:00", "Fri 27 Mar 2026 09:00", "Tue 31 Mar 2026 09:00",
+                    "Mon 06 Apr 2026 09:00", "Wed 15 Apr 2026 09:00"]
+    assert [s.due_at for s in dialog.planned()] == [
+        s.due_at for s in cadences.plan(cadences.template(db, "new-inbound"), now, BERLIN, working_days=True)]
+    assert "Europe/Berlin" in dialog.hint.text()
+    dialog.resize(620, 330)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save("/tmp/h/cadence.png")
