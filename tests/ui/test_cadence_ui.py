@@ -100,3 +100,27 @@ def test_the_dialog_plans_in_the_reps_zone_from_a_start_day(qtbot, db):
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.grab().save("/tmp/h/cadence.png")
+
+
+def test_the_log_dialog_books_a_repeating_next_step(qtbot, db):
+    from leaddesk.ui.followups.log_dialog import LogActivityDialog
+
+    lead = contacts.create_contact(db, given_name="Deniz")
+    now = dt.datetime(2026, 3, 20, 10, 0, tzinfo=dt.timezone.utc)  # a Friday
+    dialog = LogActivityDialog(db, contact_id=lead.id, about="Deniz", zone=BERLIN, now=now)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.set_next_due(dt.datetime(2026, 3, 23, 9, 0, tzinfo=BERLIN))  # Monday
+    assert dialog.repeat.choice.itemText(2) == "Weekly on Monday"
+    dialog.repeat.choose("custom", "every monday")
+    dialog.submit()
+    assert dialog.error.isVisible() and "not a repeat rule" in dialog.error.text()
+    assert activities.list_activities(db, contact_id=lead.id) == []  # nothing logged yet
+    dialog.repeat.choose("weekly")
+    dialog.grab().save("/tmp/h/log_repeat.png")
+    with qtbot.waitSignal(dialog.logged):
+        dialog.submit()
+    [nxt] = activities.list_activities(db, contact_id=lead.id, open_only=True)
+    assert nxt.rrule == "FREQ=WEEKLY;BYDAY=MO"
+    assert nxt.due_at == dt.datetime(2026, 3, 23, 8, 0, tzinfo=dt.timezone.utc)
