@@ -60,7 +60,8 @@ SPECS: dict[str, SettingSpec] = {
                 {"day": 2, "kind": "call", "subject": "Call after the show"},
                 {"day": 5, "kind": "call", "subject": "Second call"},
                 {"day": 10, "kind": "call", "subject": "Last call"}]},
-        ], list, "Cadences: series of follow-up steps (day offset, kind, subject, time) applied to leads."),
+        ], list, ("Series of follow-up steps applied to leads: each step is due its day after the start, "
+            "at its time (default 09:00) in the rep's zone; a reply, qualifying or disqualifying stops it.")),
     )
 }
 

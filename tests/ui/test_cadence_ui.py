@@ -124,3 +124,54 @@ def test_the_log_dialog_books_a_repeating_next_step(qtbot, db):
     [nxt] = activities.list_activities(db, contact_id=lead.id, open_only=True)
     assert nxt.rrule == "FREQ=WEEKLY;BYDAY=MO"
     assert nxt.due_at == dt.datetime(2026, 3, 23, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def test_a_manager_edits_the_cadences_in_the_team_settings(qtbot, db, make_db):
+    from leaddesk.models import access
+    from leaddesk.services import settings as team_settings
+    from leaddesk.services.team import users
+    from leaddesk.ui.team.settings_dialog import TeamSettingsDialog
+
+    boss = users.create_user(db, "Mia Manager", "mia@example.com", role="manager")
+    mine = make_db(actor_id=boss.id)
+    with mine.reader() as s:
+        mine.write.subject = access.load_subject(s, boss.id)
+    dialog = TeamSettingsDialog(mine)
+    qtbot.addWidget(dialog)
+    dialog.resize(1100, 1040)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    tab = dialog.settings_tab
+    edit = tab.editors["cadences"]
+    qtbot.waitUntil(lambda: edit.choice.count() == 2)
+    assert tab.value_of("cadences") == team_settings.SPECS["cadences"].default
+    edit.choice.setCurrentIndex(1)  # Trade-show follow-up: a fifth step, then a step removed
+    edit.add_step()
+    edit.table.item(4, 2).setText("Break-up e-mail")
+    edit.table.cellWidget(4, 1).setCurrentIndex(1)  # e-mail
+    edit.table.cellWidget(4, 0).setValue(21)
+    edit.table.item(4, 3).setText("16:30")
+    edit.table.setCurrentCell(0, 2)
+    edit.remove_step()
+    edit.add_cadence()
+    qtbot.keyClicks(edit.name, "After the webinar")  # the new name is selected: typing replaces it
+    edit.table.item(0, 3).setText("25:00")  # refused: the service says why, on the field
+    tab.save()
+    qtbot.waitUntil(lambda: tab.errors.is_shown())
+    assert "HH:MM" in tab.errors.label.text() and tab.inline["cadences"].isVisible()
+    assert [t.key for t in cadences.templates(db)] == ["new-inbound", "trade-show"]  # nothing saved
+    edit.table.item(0, 3).setText("10:15")
+    tab.save()
+    qtbot.waitUntil(lambda: "Saved 1" in tab.message.text())
+    show, webinar = cadences.templates(db)[1:]
+    assert [(s["day"], s["kind"], s["subject"]) for s in show.steps] == [
+        (2, "call", "Call after the show"), (5, "call", "Second call"), (10, "call", "Last call"),
+        (21, "email", "Break-up e-mail")]
+    assert show.steps[-1]["time"] == "16:30"
+    assert (webinar.key, webinar.name, webinar.steps[0]["time"]) == (
+        "new-cadence", "After the webinar", "10:15")
+    edit.choice.setCurrentIndex(1)
+    from PySide6.QtWidgets import QScrollArea
+
+    tab.findChild(QScrollArea).ensureWidgetVisible(edit.table)
+    dialog.grab().save("/tmp/h/cadence_settings.png")

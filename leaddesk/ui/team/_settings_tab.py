@@ -27,6 +27,7 @@ from leaddesk.db import Database
 from leaddesk.services import settings as team_settings
 from leaddesk.services import validation
 from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.team._cadences_edit import CadencesEdit
 from leaddesk.ui.widgets.form_errors import ERROR_RED, FormErrors
 
 
@@ -42,6 +43,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Scoring thresholds", ("score_hot", "score_warm")),
     ("Qualification", ("bant_required", "requalify_days", "auto_handoff")),
     ("Defaults", ("default_currency", "default_region")),
+    ("Cadences: follow-up steps applied to leads", ("cadences",)),
 )
 LABELS = {
     "sla_assign_hours": "Assign a new lead within", "sla_first_touch_minutes": "First touch within",
@@ -49,8 +51,10 @@ LABELS = {
     "lead_cap": "Open leads per rep", "stale_lead_days": "Lead neglected after", "score_hot": "Hot from score",
     "score_warm": "Warm from score", "bant_required": "BANT parts required", "requalify_days": "Qualify again after",
     "auto_handoff": "Hand hot leads to sales", "default_currency": "Default currency",
-    "default_region": "Default country",
+    "default_region": "Default country", "cadences": "Cadences",
 }
+#: Settings whose editor takes the whole width (below the columns, without a label).
+WIDE = frozenset({"cadences"})
 SUFFIXES = {"sla_assign_hours": " h", "sla_first_touch_minutes": " min", "stale_lead_days": " days",
             "requalify_days": " days"}
 BANT_LABELS = {"budget": "Budget", "authority": "Authority", "need": "Need", "timing": "Timing"}
@@ -104,7 +108,9 @@ class SettingsTab(QWidget):
         self.errors = FormErrors(self, checks={"default_currency": lambda: self._check("default_currency"),
                                                "default_region": lambda: self._check("default_region")})
         body = QWidget()
-        body_layout = QHBoxLayout(body)
+        outer = QVBoxLayout(body)
+        body_layout = QHBoxLayout()
+        outer.addLayout(body_layout)
         columns = (QVBoxLayout(), QVBoxLayout())
         groups = grouped_keys()
         for i, (title, keys) in enumerate(groups):
@@ -112,8 +118,14 @@ class SettingsTab(QWidget):
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for key in keys:
-                form.addRow(self._label(key), self._row(key))
-            columns[0 if i < 2 else 1].addWidget(box)  # SLA and caps left; the rest right
+                if key in WIDE:  # the whole width of the tab, under the two columns
+                    form.addRow(self._row(key))
+                else:
+                    form.addRow(self._label(key), self._row(key))
+            if set(keys) & WIDE:
+                outer.addWidget(box)
+            else:
+                columns[0 if i < 2 else 1].addWidget(box)  # SLA and caps left; the rest right
         for column in columns:
             column.addStretch(1)
             body_layout.addLayout(column, 1)
@@ -147,6 +159,8 @@ class SettingsTab(QWidget):
         if key == "bant_required":
             editor = BantPartsEdit()
             editor.setEnabled(self.editable)
+        elif key == "cadences":
+            editor = CadencesEdit(read_only=not self.editable)
         elif spec.kind is bool:
             editor = QCheckBox()
             editor.setEnabled(self.editable)
@@ -195,9 +209,10 @@ class SettingsTab(QWidget):
         help_label.setEnabled(False)  # the palette's quieter text
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(editor, 0 if not isinstance(editor, BantPartsEdit) else 1)
-        line.addWidget(error, 1)
-        line.addStretch(0 if isinstance(editor, BantPartsEdit) else 1)
+        wide = isinstance(editor, (BantPartsEdit, CadencesEdit))
+        line.addWidget(editor, 1 if wide else 0)
+        line.addWidget(error, 0 if isinstance(editor, CadencesEdit) else 1)
+        line.addStretch(0 if wide else 1)
         cell = QWidget()
         column = QVBoxLayout(cell)
         column.setContentsMargins(0, 0, 0, 2)
@@ -209,7 +224,7 @@ class SettingsTab(QWidget):
     # --- values ---------------------------------------------------------------------------
     def value_of(self, key: str) -> Any:
         editor = self.editors[key]
-        if isinstance(editor, BantPartsEdit):
+        if isinstance(editor, (BantPartsEdit, CadencesEdit)):
             return editor.value()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
@@ -219,7 +234,7 @@ class SettingsTab(QWidget):
 
     def set_value(self, key: str, value: Any) -> None:
         editor = self.editors[key]
-        if isinstance(editor, BantPartsEdit):
+        if isinstance(editor, (BantPartsEdit, CadencesEdit)):
             editor.set_value(value)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
