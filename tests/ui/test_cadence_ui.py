@@ -175,3 +175,24 @@ def test_a_manager_edits_the_cadences_in_the_team_settings(qtbot, db, make_db):
 
     tab.findChild(QScrollArea).ensureWidgetVisible(edit.table)
     dialog.grab().save("/tmp/h/cadence_settings.png")
+
+
+def test_the_timeline_stops_a_run_the_leads_reply_ended(qtbot, db):
+    from leaddesk.models.enums import ActivityOutcome
+    from leaddesk.services.marketing import campaigns
+
+    lead = contacts.create_contact(db, given_name="Ece")
+    cadences.apply_cadence(db, "trade-show", [lead.id], tz=BERLIN)
+    campaigns.record_engagement(db, lead.id, "email_reply", dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+    timeline = TimelineView(db)
+    qtbot.addWidget(timeline)
+    timeline.show()
+    loads = []
+    timeline.loaded.connect(loads.append)
+    timeline.show_for(contact_id=lead.id)
+    qtbot.waitUntil(lambda: len(loads) >= 2)  # loaded, settled in a write job, loaded again
+    states = {timeline.model.index(r, 3).data() for r in range(timeline.model.rowCount())}
+    assert {a.outcome for a in activities.list_activities(db, contact_id=lead.id)} == {ActivityOutcome.CANCELLED}
+    assert "Scheduled" not in states and "Overdue" not in states
+    qtbot.wait(50)
+    assert len(loads) == 2  # no settle loop
