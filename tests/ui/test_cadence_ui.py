@@ -196,3 +196,18 @@ def test_the_timeline_stops_a_run_the_leads_reply_ended(qtbot, db):
     assert "Scheduled" not in states and "Overdue" not in states
     qtbot.wait(50)
     assert len(loads) == 2  # no settle loop
+
+
+def test_the_lead_panel_applies_a_cadence_to_its_lead(qtbot, db, page):
+    widget, ids = page
+    widget.select_contact(ids[1])
+    panel = widget.detail.lead
+    qtbot.waitUntil(lambda: panel.contact_id == ids[1] and panel.view is not None)
+    panel.cadence_button.click()
+    dialog = widget.findChild(ApplyCadenceDialog)
+    qtbot.waitUntil(lambda: dialog.cadence.count() == 2)
+    assert "Bora Kaya" in dialog.about.text()
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert sorted(a.cadence_step for a in activities.list_activities(db, contact_id=ids[1])) == [1, 2, 3, 4, 5]
+    assert activities.list_activities(db, contact_id=ids[0]) == []
