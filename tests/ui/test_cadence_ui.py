@@ -169,7 +169,11 @@ def test_a_manager_edits_the_cadences_in_the_team_settings(qtbot, db, make_db):
         (21, "email", "Break-up e-mail")]
     assert show.steps[-1]["time"] == "16:30"
     assert (webinar.key, webinar.name, webinar.steps[0]["time"]) == (
-        "new-cadence", "After the webinar", "10:15")
+        "after-the-webinar", "After the webinar", "10:15")  # a new cadence's key follows its name
+    edit.choice.setCurrentIndex(2)  # saved now: renaming keeps the key that runs name
+    edit.name.selectAll()
+    qtbot.keyClicks(edit.name, "Webinar")
+    assert (edit.value()[2]["key"], edit.value()[2]["name"]) == ("after-the-webinar", "Webinar")
     edit.choice.setCurrentIndex(1)
     from PySide6.QtWidgets import QScrollArea
 

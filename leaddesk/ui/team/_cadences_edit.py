@@ -44,6 +44,9 @@ class CadencesEdit(QWidget):
         super().__init__(parent)
         self.read_only = read_only
         self.cadences: list[dict] = []
+        #: keys of cadences added here and not saved yet: they follow the name as it is typed
+        #: (a saved cadence keeps its key: runs on leads name it)
+        self._new_keys: set[str] = set()
         self._shown = -1
         self._filling = False
         self.choice = QComboBox()
@@ -99,6 +102,7 @@ class CadencesEdit(QWidget):
 
     def set_value(self, cadences) -> None:
         self.cadences = [dict(c, steps=[dict(s) for s in c.get("steps", [])]) for c in (cadences or [])]
+        self._new_keys = set()
         self._shown = -1
         self._filling = True
         self.choice.clear()
@@ -114,6 +118,7 @@ class CadencesEdit(QWidget):
         key = slug(name, {c["key"] for c in self.cadences})
         self.cadences.append({"key": key, "name": name,
                               "steps": [{"day": 0, "kind": "call", "subject": _tr("First call")}]})
+        self._new_keys.add(key)
         self.choice.addItem(name, key)
         self.choice.setCurrentIndex(len(self.cadences) - 1)
         self.name.setFocus()
@@ -152,7 +157,13 @@ class CadencesEdit(QWidget):
 
     def _renamed(self, text: str) -> None:
         if self._shown >= 0:
-            self.cadences[self._shown]["name"] = text.strip()
+            cadence = self.cadences[self._shown]
+            cadence["name"] = text.strip()
+            if cadence["key"] in self._new_keys:
+                self._new_keys.discard(cadence["key"])
+                cadence["key"] = slug(text, {c["key"] for c in self.cadences if c is not cadence})
+                self._new_keys.add(cadence["key"])
+                self.choice.setItemData(self._shown, cadence["key"])
             self.choice.setItemText(self._shown, text.strip() or "…")
             self.changed.emit()
 
