@@ -41,12 +41,21 @@ class Activity(Synced, Base):
     reminded_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: A shown reminder comes back at this instant (UTC); NULL = not snoozed.
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The team cadence template (setting ``cadences``) this activity is a step of.
+    cadence_key: Mapped[str | None] = mapped_column(String(60))
+    #: One application of a cadence to one lead (the same cadence applied twice: two runs).
+    cadence_run: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: The step's number in its template, from 1.
+    cadence_step: Mapped[int | None] = mapped_column(Integer)
+    #: An RFC 5545 RRULE: completing the activity schedules its next occurrence.
+    rrule: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (
         Index("ix_activity_contact_id", "contact_id"),
         Index("ix_activity_opportunity_id", "opportunity_id"),
         Index("ix_activity_account_id", "account_id"),
         Index("ix_activity_owner_due", "owner_id", "due_at"),
+        Index("ix_activity_cadence_run", "cadence_run"),
         # Reminders still to fire (never shown for this due_at, or snoozed): the per-minute
         # check reads only these, however many old open activities a rep has.
         Index("ix_activity_reminder_pending", "owner_id", "due_at",

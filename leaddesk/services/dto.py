@@ -254,6 +254,10 @@ class ActivityDetail:
     version: int
     deleted: bool
     created_at: dt.datetime
+    cadence_key: str | None = None
+    cadence_run: uuid.UUID | None = None
+    cadence_step: int | None = None
+    rrule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ key are one row that merges field by field).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,20 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("requalify_days", 90, int, "A nurtured lead is qualified again after this many days.", 1),
         SettingSpec("auto_handoff", True, bool,
                     "Hand a lead to sales (MQL, assigned round-robin) when its score reaches 'hot'."),
+        SettingSpec("cadences", [
+            {"key": "new-inbound", "name": "New inbound lead", "steps": [
+                {"day": 0, "kind": "call", "subject": "First call"},
+                {"day": 1, "kind": "email", "subject": "Follow-up e-mail"},
+                {"day": 3, "kind": "call", "subject": "Second call"},
+                {"day": 7, "kind": "call", "subject": "Third call"},
+                {"day": 14, "kind": "email", "subject": "Last e-mail"}]},
+            {"key": "trade-show", "name": "Trade-show follow-up", "steps": [
+                {"day": 1, "kind": "email", "subject": "Nice to meet you at the show"},
+                {"day": 2, "kind": "call", "subject": "Call after the show"},
+                {"day": 5, "kind": "call", "subject": "Second call"},
+                {"day": 10, "kind": "call", "subject": "Last call"}]},
+        ], list, ("Series of follow-up steps applied to leads: each step is due its day after the start, "
+            "at its time (default 09:00) in the rep's zone; a reply, qualifying or disqualifying stops it.")),
     )
 }
 
@@ -86,6 +101,61 @@ def _spec(key: str) -> SettingSpec:
 
 
 BANT_PARTS = ("budget", "authority", "need", "timing")
+CADENCE_KINDS = ("call", "email", "meeting", "task")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _cadence_error(text: str) -> ValidationError:
+    return ValidationError(text, field="cadences")
+
+
+def _clean_step(step: Any, where: str) -> dict:
+    if not isinstance(step, dict) or set(step) - {"day", "kind", "subject", "time"}:
+        raise _cadence_error(f"{where}: a step has day, kind, subject and optionally time (HH:MM).")
+    day = step.get("day")
+    if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 366:
+        raise _cadence_error(f"{where}: the day must be a whole number from 0 to 366.")
+    kind = str(step.get("kind") or "").strip().lower()
+    if kind not in CADENCE_KINDS:
+        raise _cadence_error(f"{where}: the kind must be one of {', '.join(CADENCE_KINDS)}.")
+    subject = str(step.get("subject") or "").strip()
+    if not subject or len(subject) > 300:
+        raise _cadence_error(f"{where}: write a subject (up to 300 characters).")
+    out = {"day": day, "kind": kind, "subject": subject}
+    if step.get("time") not in (None, ""):
+        if not isinstance(step["time"], str) or not _HHMM.match(step["time"].strip()):
+            raise _cadence_error(f"{where}: the time must be HH:MM (24 hours), not {step['time']!r}.")
+        out["time"] = step["time"].strip()
+    return out
+
+
+def clean_cadences(value: Any) -> list[dict]:
+    """The team's cadence templates, checked strictly: each ``{"key": slug, "name": text,
+    "steps": [{"day": int >= 0, "kind": call|email|meeting|task, "subject": text,
+    "time": "HH:MM" (optional)}]}``; keys unique, at least one step, steps by day."""
+    if not isinstance(value, list):
+        raise _cadence_error("cadences must be a list of cadences.")
+    out, keys = [], set()
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict) or set(item) - {"key", "name", "steps"}:
+            raise _cadence_error(f"Cadence {n}: a cadence has a key, a name and steps.")
+        key = str(item.get("key") or "").strip()
+        if not _SLUG.match(key) or len(key) > 60:
+            raise _cadence_error(f"Cadence {n}: the key must be lower-case letters, digits and dashes "
+                                 f"(up to 60), not {key!r}.")
+        if key in keys:
+            raise _cadence_error(f"Two cadences have the key {key!r}.")
+        keys.add(key)
+        name = str(item.get("name") or "").strip()
+        if not name or len(name) > 120:
+            raise _cadence_error(f"Cadence {key}: write a name (up to 120 characters).")
+        steps = item.get("steps")
+        if not isinstance(steps, list) or not steps:
+            raise _cadence_error(f"Cadence {name}: it needs at least one step.")
+        cleaned = [_clean_step(s, f"Cadence {name}, step {i}") for i, s in enumerate(steps, 1)]
+        out.append({"key": key, "name": name, "steps": sorted(cleaned, key=lambda s: s["day"])})
+    return out
 
 
 def _coerce(spec: SettingSpec, value: Any) -> Any:
@@ -93,6 +163,8 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValidationError(f"{spec.key} must be yes or no.", field=spec.key)
         return value
+    if spec.key == "cadences":
+        return clean_cadences(value)
     if spec.key == "bant_required":
         parts = [str(p).strip().lower() for p in (value or [])]
         unknown = sorted(set(parts) - set(BANT_PARTS))

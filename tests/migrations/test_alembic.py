@@ -167,3 +167,32 @@ def test_0010_upgrades_a_database_holding_activities(alembic_engine):
     assert (rem.id, rem.missed, rem.account) == (open_id, True, "Old GmbH")
     reminders.mark_shown(db, [rem.id], now)
     assert reminders.due_reminders(db, me, now) == []
+
+
+def test_0011_upgrades_a_database_holding_activities(alembic_engine):
+    """Revision 0011 adds the cadence and repeat columns to a table holding activities: old
+    rows read as no cadence and not recurring, and a cadence applies next to them."""
+    import datetime as dt
+
+    from alembic import command
+
+    from leaddesk.services.followups import activities, cadences
+
+    cfg = migrate.alembic_config()
+    with alembic_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010")
+    due = dt.datetime(2026, 6, 10, 8, 0, tzinfo=dt.timezone.utc)
+    with alembic_engine.begin() as conn:
+        contact = _insert_as_of(conn, "contact", display_name="Old Lead", name_key="old lead", seniority="unknown",
+                                lifecycle_stage="lead", fit_score=0, interest_score=0)
+        old = _insert_as_of(conn, "activity", kind="call", subject="Old open call", due_at=due, contact_id=contact)
+    migrate.upgrade(alembic_engine)
+    assert "ix_activity_cadence_run" in {ix["name"] for ix in sa.inspect(alembic_engine).get_indexes("activity")}
+    db = Database(alembic_engine, WriteContext(node=uuid.uuid4()))
+    setup.initialize(db, admin_name="Mig Rant", admin_email="mig@example.com")
+    act = activities.get_activity(db, old)
+    assert (act.subject, act.cadence_key, act.cadence_run, act.cadence_step, act.rrule) == (
+        "Old open call", None, None, None, None)
+    cadences.apply_cadence(db, "trade-show", [contact], start=due)
+    assert sorted(x.cadence_step or 0 for x in activities.list_activities(db, contact_id=contact)) == [0, 1, 2, 3, 4]

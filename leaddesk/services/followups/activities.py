@@ -33,7 +33,7 @@ from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.services.people import contacts
 from leaddesk.services import validation as v
 from leaddesk.services.dto import ActivityDetail
-from leaddesk.services.followups import agenda
+from leaddesk.services.followups import agenda, cadences, recurrence
 from leaddesk.services.followups._no_show import add_reschedule_task
 from leaddesk.services.records import as_uuid, assign, check_version, get_row, to_dto
 
@@ -189,14 +189,26 @@ def log_activity(db: Database, kind, subject: str, *, contact_id=None, opportuni
 
 def schedule_activity(db: Database, kind, subject: str, due_at: dt.datetime, *, contact_id=None,
                       opportunity_id=None, account_id=None, body: str | None = None,
-                      duration_minutes: int | None = None, owner_id=None) -> ActivityDetail:
-    """A follow-up or meeting planned for ``due_at`` (a reminder until completed)."""
+                      duration_minutes: int | None = None, owner_id=None, rrule: str | None = None) -> ActivityDetail:
+    """A follow-up or meeting planned for ``due_at`` (a reminder until completed); with an
+    ``rrule`` (RFC 5545) it recurs: completing it schedules the next occurrence."""
     values = _clean({"kind": kind, "subject": subject, "body": body, "duration_minutes": duration_minutes,
                      "owner_id": owner_id, "contact_id": contact_id, "opportunity_id": opportunity_id,
                      "account_id": account_id})
     if values["kind"] == K.NOTE:
         raise ValidationError("A note is written, not scheduled: log it, or schedule a task.", field="kind")
-    return _create(db, {**values, "due_at": _when(due_at, "due_at", required=True)})
+    return _create(db, {**values, "due_at": _when(due_at, "due_at", required=True),
+                        "rrule": recurrence.clean_rrule(rrule)})
+
+
+def _recur(s: Session, act: Activity, tz: dt.tzinfo) -> None:
+    """The next occurrence of a recurring activity just completed (after its due time, or
+    after when it was done if that was later)."""
+    nxt = recurrence.next_occurrence(act.rrule, act.due_at, tz, after=act.done_at) if act.due_at else None
+    if nxt is not None:
+        s.add(Activity(kind=act.kind, subject=act.subject, due_at=nxt, duration_minutes=act.duration_minutes,
+                       contact_id=act.contact_id, opportunity_id=act.opportunity_id, account_id=act.account_id,
+                       owner_id=act.owner_id, rrule=act.rrule))
 
 
 def _open_activity(s: Session, activity_id, expected_version) -> Activity:
@@ -209,8 +221,12 @@ def _open_activity(s: Session, activity_id, expected_version) -> Activity:
 
 def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetime | None = None,
                       note: str | None = None, expected_version: int | None = None,
-                      now: dt.datetime | None = None, tz: str | None = None) -> ActivityDetail:
+                      now: dt.datetime | None = None, tz: dt.tzinfo | str | None = None) -> ActivityDetail:
     """Mark a scheduled activity done with its ``outcome`` (``note`` is added to the body).
+
+    A cadence step done late moves the run's later open steps by the delay, and a recurring
+    activity schedules its next occurrence, both on the wall clock of the rep's zone ``tz``
+    (default this machine's); see ``cadences`` and ``recurrence``.
 
     ``no_show`` keeps the missed meeting on record without counting it as an attempt or a
     touch; see the module's touch rule for the others. A meeting done as ``no_show`` also
@@ -224,7 +240,7 @@ def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetim
     note = v.clean_text(note, field="note", max_len=20000)
     now = _now(now)
     done = _when(done_at, "done_at", required=False) or now
-    zone = agenda.zone(tz)
+    zone = tz if isinstance(tz, dt.tzinfo) else agenda.zone(tz)
     with db.unit_of_work() as s:
         act = _open_activity(s, activity_id, expected_version)
         act.done_at, act.outcome = done, outcome
@@ -234,6 +250,12 @@ def complete_activity(db: Database, activity_id, outcome, *, done_at: dt.datetim
         _apply_touch(s, act)
         if outcome == O.NO_SHOW:
             add_reschedule_task(s, act, zone)
+        if act.cadence_run is not None or act.rrule:
+            cadences.shift_later_steps(s, act, zone)
+            if act.rrule:
+                _recur(s, act, zone)
+            if act.contact_id is not None:
+                cadences.settle_in(s, [act.contact_id])
         s.flush()
         return to_dto(act, ActivityDetail)
 

@@ -19,6 +19,8 @@ from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import Activity, User
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
+from leaddesk.services import settings as team_settings
+from leaddesk.services.followups import recurrence
 from leaddesk.services.records import as_uuid
 
 DEFAULT_CAP = 200
@@ -39,6 +41,11 @@ class TimelineEntry:
     contact_id: uuid.UUID | None
     opportunity_id: uuid.UUID | None
     account_id: uuid.UUID | None
+    #: "step 2 of 5 · New inbound lead" for a cadence step, else ""
+    cadence: str = ""
+    cadence_run: uuid.UUID | None = None
+    #: "weekly on MO" for a recurring activity, else ""
+    repeat: str = ""
 
     @property
     def when(self) -> dt.datetime | None:
@@ -69,10 +76,28 @@ def load_timeline(db: Database, *, contact_id=None, opportunity_id=None, account
     when = func.coalesce(Activity.done_at, Activity.due_at, Activity.created_at)
     stmt = (select(Activity.id, Activity.kind, Activity.subject, Activity.body, Activity.due_at, Activity.done_at,
                    Activity.outcome, Activity.owner_id, User.name.label("owner_name"), Activity.contact_id,
-                   Activity.opportunity_id, Activity.account_id)
+                   Activity.opportunity_id, Activity.account_id, Activity.cadence_key, Activity.cadence_run,
+                   Activity.cadence_step, Activity.rrule)
             .outerjoin(User, User.id == Activity.owner_id)
             .where(*live).order_by(when.desc(), Activity.id.desc()).limit(limit))
     with db.reader() as s:
-        entries = [TimelineEntry(**r._asdict()) for r in s.execute(stmt)]
+        rows = s.execute(stmt).all()
+        runs = sorted({r.cadence_run for r in rows if r.cadence_run is not None})
+        steps = dict(s.execute(select(Activity.cadence_run, func.count()).where(Activity.cadence_run.in_(runs))
+                               .group_by(Activity.cadence_run)).all()) if runs else {}
+        names = {t["key"]: t["name"] for t in team_settings.read_in(s, "cadences")["cadences"]} if runs else {}
+        entries = [_entry(r, steps, names) for r in rows]
         total = len(entries) if len(entries) < limit else s.scalar(select(func.count()).where(*live))
     return Timeline(entries, int(total))
+
+
+def _entry(row, steps: dict, names: dict) -> TimelineEntry:
+    values = row._asdict()
+    key, step, rule = values.pop("cadence_key"), values.pop("cadence_step"), values.pop("rrule")
+    run = values["cadence_run"]
+    cadence = cadence_label(step, steps.get(run, 0), names.get(key, key)) if run is not None else ""
+    return TimelineEntry(**values, cadence=cadence, repeat=recurrence.describe(rule))
+
+
+def cadence_label(step: int | None, total: int, name: str | None) -> str:
+    return f"step {step} of {total} · {name}"

@@ -41,6 +41,7 @@ from leaddesk.services.followups.agenda import local_zone
 from leaddesk.services.pipeline import opportunities
 from leaddesk.services.records import Changes
 from leaddesk.ui.followups._log_defaults import default_next_step, kinds, outcomes
+from leaddesk.ui.followups._repeat_field import RepeatField
 from leaddesk.ui.jobs import run_write
 
 
@@ -65,7 +66,7 @@ def log_and_book(db: Database, links: dict, done: dict, next_step: dict | None) 
     booked = None
     if next_step is not None:
         booked = activities.schedule_activity(db, next_step["kind"], next_step["subject"], next_step["due_at"],
-                                              **links)
+                                              rrule=next_step.get("rrule"), **links)
     ids = {act.id, *(v for v in links.values())}
     entities = {"activity", "opportunity", "contact", "account"}
     if booked is not None:
@@ -129,6 +130,10 @@ class LogActivityDialog(QDialog):
         book_form.addRow(self.tr("K&ind:"), self.next_kind)
         book_form.addRow(self.tr("Subj&ect:"), self.next_subject)
         book_form.addRow(self.tr("&Due:"), self.next_due)
+        self.repeat = RepeatField()
+        self.repeat.set_due(self.next_due.dateTime().toPython())
+        self.next_due.dateTimeChanged.connect(lambda q: self.repeat.set_due(q.toPython()))
+        book_form.addRow(self.tr("&Repeat:"), self.repeat)
 
         self.error = QLabel()
         self.error.setObjectName("formError")
@@ -179,14 +184,19 @@ class LogActivityDialog(QDialog):
                 "outcome": None if kind == ActivityKind.NOTE else self.outcome.currentData()}
         if not self.book.isChecked():
             return done, None
+        due = self.next_due_at()
         return done, {"kind": self.next_kind.currentData(), "subject": self.next_subject.text(),
-                      "due_at": self.next_due_at()}
+                      "due_at": due, "rrule": self.repeat.rrule(due)}
 
     # --- saving ---------------------------------------------------------------------------
     def submit(self) -> None:
         if not self.save_button.isEnabled():
             return
-        done, next_step = self.values()
+        try:
+            done, next_step = self.values()
+        except ValidationError as exc:  # a custom repeat rule that does not read
+            self.show_error(exc)
+            return
         now = self._now or dt.datetime.now(dt.timezone.utc)
         if next_step is not None and next_step["due_at"] <= now:
             self.show_error(ValidationError(self.tr("The next step is in the past: pick a later time."),
@@ -214,7 +224,7 @@ class LogActivityDialog(QDialog):
         self.error.setText(str(exc))
         self.error.show()
         field = {"subject": self.subject, "due_at": self.next_due, "kind": self.kind,
-                 "outcome": self.outcome}.get(getattr(exc, "field", None) or "")
+                 "outcome": self.outcome, "rrule": self.repeat.custom}.get(getattr(exc, "field", None) or "")
         if field is not None:
             field.setFocus()
 

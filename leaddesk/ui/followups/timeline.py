@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView,
 
 from leaddesk.db import Database
 from leaddesk.models.enums import ActivityKind
+from leaddesk.services.followups import cadences
 from leaddesk.services.followups.timeline import DEFAULT_CAP, Timeline, TimelineEntry, load_timeline
+from leaddesk.services.records import Changes
 from leaddesk.ui.followups._log_defaults import kind_label, outcome_label
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.jobs import app_signals, run_read
+from leaddesk.ui.jobs import app_signals, run_read, run_write
 
 WHEN, KIND, SUBJECT, OUTCOME, WHO = range(5)
 _KIND_COLOURS = {ActivityKind.CALL: "#2e7d32", ActivityKind.EMAIL: "#1565c0", ActivityKind.MEETING: "#6a1b9a",
@@ -94,12 +96,18 @@ class TimelineModel(QAbstractTableModel):
             return outcome_label(e.kind, e.outcome) or ("" if e.kind == ActivityKind.NOTE else self.tr("Done"))
         return self.tr("Overdue") if e.is_overdue(self.now()) else self.tr("Scheduled")
 
+    def subject_text(self, e: TimelineEntry) -> str:
+        """The subject, then "step 2 of 5 · New inbound lead" for a cadence step and the
+        repeat ("weekly on MO") of a recurring activity."""
+        extra = [x for x in (e.cadence, self.tr("repeats {0}").format(e.repeat) if e.repeat else "") if x]
+        return "  —  ".join([e.subject, *extra])
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         e, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (format_moment(e.when), kind_label(e.kind), e.subject, self.state_text(e),
+            return (format_moment(e.when), kind_label(e.kind), self.subject_text(e), self.state_text(e),
                     e.owner_name or "")[col]
         if role == Qt.ItemDataRole.DecorationRole and col == KIND:
             return kind_icon(e.kind)
@@ -132,6 +140,7 @@ class TimelineView(QWidget):
         self.record: dict | None = None
         self._generation = 0
         self._stale = False
+        self._settle = False
         self.title = QLabel(title if title is not None else self.tr("Activities"))
         bold = self.title.font()
         bold.setBold(True)
@@ -165,6 +174,7 @@ class TimelineView(QWidget):
         record = {k: v for k, v in (("contact_id", contact_id), ("opportunity_id", opportunity_id),
                                     ("account_id", account_id)) if v is not None}
         self.record = record or None
+        self._settle = contact_id is not None
         if self.record is None:
             self._generation += 1
             self.model.set_timeline(None)
@@ -192,11 +202,28 @@ class TimelineView(QWidget):
         else:
             self.count.setText(self.tr("%n activities.", "", shown))
         self.loaded.emit(timeline)
+        self._settle_cadences(timeline)
+
+    def _settle_cadences(self, timeline: Timeline) -> None:
+        """A contact with open cadence steps: stop the runs its reply or stage change ended
+        (``cadences.settle_runs``, a write job; once per contact shown or per change of
+        contacts, so the reload it causes does not settle again)."""
+        cid = (self.record or {}).get("contact_id")
+        if not self._settle or cid is None:
+            return
+        self._settle = False
+        if any(e.cadence and e.done_at is None for e in timeline.entries):
+            db = self.db
+            run_write(self, lambda: _settle(db, cid)).run()
+
 
     def _on_data_changed(self, changes, _initiator) -> None:
         if self.record is None:
             return
-        if changes is not None and "activity" not in getattr(changes, "entities", frozenset()):
+        entities = getattr(changes, "entities", frozenset()) if changes is not None else None
+        if entities is None or entities & {"contact", "engagement_event", "lifecycle_event"}:
+            self._settle = "contact_id" in self.record  # a reply or a stage change may end a cadence
+        if entities is not None and "activity" not in entities and not self._settle:
             return
         if self.isVisible():
             self.reload()
@@ -208,3 +235,10 @@ class TimelineView(QWidget):
         if self._stale:
             self._stale = False
             self.reload()
+
+
+def _settle(db: Database, contact_id) -> Changes:
+    """Settle one contact's cadence runs; the changes say "activity" only if a run stopped
+    (an empty change set refreshes nothing, so a view does not settle again and again)."""
+    stopped = cadences.settle_runs(db, [contact_id])
+    return Changes.of("activity", *(s.run for s in stopped)) if stopped else Changes()

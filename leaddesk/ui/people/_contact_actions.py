@@ -44,6 +44,9 @@ class ContactActions:
         self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self.focus_filter)
         self._build_log_action()
+        self.cadence_action = QAction(self.tr("Apply &cadence…"), self)
+        self.cadence_action.setObjectName("applyCadenceAction")
+        self.cadence_action.triggered.connect(lambda: self.apply_cadence())
         for action in (self.new_action, self.edit_action, self.stage_action, self.delete_action, self.reload_action,
                        self.find_action, self.log_action):
             action.setShortcutContext(ctx)
@@ -53,8 +56,8 @@ class ContactActions:
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         separator = QAction(self)
         separator.setSeparator(True)
-        self.table.addActions([self.edit_action, self.stage_action, self.log_action, self.reassign_action,
-                               self.delete_action, separator, self.new_action])
+        self.table.addActions([self.edit_action, self.stage_action, self.log_action, self.cadence_action,
+                               self.reassign_action, self.delete_action, separator, self.new_action])
         self._update_actions()
 
     def _build_log_action(self) -> None:
@@ -139,6 +142,23 @@ class ContactActions:
         dialog.reassigned.connect(lambda result: self.show_message(
             self.tr("Reassigned {0}.").format(what)))
         self.reassign_dialog = dialog
+        return dialog
+
+    def apply_cadence(self, contact_ids=None):
+        """Open "Apply cadence…" for the selected contacts (issue #13: cadences)."""
+        from leaddesk.ui.followups.cadence_dialog import open_apply_cadence
+
+        ids = list(contact_ids) if contact_ids is not None else self.selected_contact_ids()
+        if not ids:
+            return None
+        if len(ids) == 1:
+            row = self.row_of(ids[0])
+            what = self.model.row_at(row).display_name if row is not None else self.tr("this contact")
+        else:
+            what = self.tr("{0} contacts").format(len(ids))
+        dialog = open_apply_cadence(self, self.db, ids, what)
+        dialog.applied.connect(lambda runs: self.show_message(self.tr("Cadence started for {0}.").format(what)))
+        self.cadence_dialog = dialog
         return dialog
 
     def delete_contact(self, contact_id=None) -> None:

@@ -361,7 +361,8 @@ class ContactsPage(ContactActions, QWidget):
 
     def _update_actions(self) -> None:
         has = self.current_contact_id() is not None or self.detail.contact_id is not None
-        for action in (self.edit_action, self.stage_action, self.delete_action, self.reassign_action):
+        for action in (self.edit_action, self.stage_action, self.delete_action, self.reassign_action,
+                       self.cadence_action):
             action.setEnabled(has)
 
     def _target(self, contact_id=None) -> uuid.UUID | None:

@@ -139,7 +139,6 @@ class LeadPanel(QWidget):
         row.addWidget(self.bant_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.bant_parts, 1)
         layout.addLayout(row)
-        self._action_row = row  # the lead's other actions (Reassign…) join it
 
     def open_bant(self) -> BantForm | None:
         return open_bant_form(self, self.db, self.contact_id) if self.contact_id is not None else None
@@ -150,12 +149,15 @@ class LeadPanel(QWidget):
         self.reassign_button.setObjectName("leadReassign")
         self.reassign_button.setToolTip(self.tr("Give this lead to another rep, saying why"))
         self.reassign_button.clicked.connect(lambda: self.reassign())
-        row = getattr(self, "_action_row", None)
-        if row is None:
-            row = QHBoxLayout()
-            row.addStretch(1)
-            layout.addLayout(row)
-        row.addWidget(self.reassign_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.cadence_button = QPushButton(self.tr("Apply cadence…"))
+        self.cadence_button.setObjectName("leadApplyCadence")
+        self.cadence_button.setToolTip(self.tr("Start one of the team's series of follow-up steps on this lead"))
+        self.cadence_button.clicked.connect(lambda: self.apply_cadence())
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.cadence_button)
+        row.addWidget(self.reassign_button)
+        layout.addLayout(row)
 
     def reassign(self):
         from leaddesk.ui.qualification.reassign_dialog import open_reassign
@@ -167,6 +169,14 @@ class LeadPanel(QWidget):
         if self.view is not None and self.view.owner_id is not None:
             dialog.choose(self.view.owner_id)
         return dialog
+
+    def apply_cadence(self):
+        from leaddesk.ui.followups.cadence_dialog import open_apply_cadence
+
+        if self.contact_id is None:
+            return None
+        what = self.view.display_name if self.view is not None else self.tr("this lead")
+        return open_apply_cadence(self, self.db, [self.contact_id], what)
 
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:

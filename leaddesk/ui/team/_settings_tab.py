@@ -27,6 +27,7 @@ from leaddesk.db import Database
 from leaddesk.services import settings as team_settings
 from leaddesk.services import validation
 from leaddesk.ui.jobs import run_read, run_write
+from leaddesk.ui.team._cadences_edit import CadencesEdit
 from leaddesk.ui.team._source_minutes import SourceMinutesEdit
 from leaddesk.ui.widgets.form_errors import ERROR_RED, FormErrors
 
@@ -43,6 +44,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Scoring thresholds", ("score_hot", "score_warm")),
     ("Qualification", ("bant_required", "requalify_days", "auto_handoff")),
     ("Defaults", ("default_currency", "default_region")),
+    ("Cadences: follow-up steps applied to leads", ("cadences",)),
 )
 LABELS = {
     "sla_assign_hours": "Assign a new lead within", "sla_first_touch_minutes": "First touch within",
@@ -51,8 +53,10 @@ LABELS = {
     "lead_cap": "Open leads per rep", "stale_lead_days": "Lead neglected after", "score_hot": "Hot from score",
     "score_warm": "Warm from score", "bant_required": "BANT parts required", "requalify_days": "Qualify again after",
     "auto_handoff": "Hand hot leads to sales", "default_currency": "Default currency",
-    "default_region": "Default country",
+    "default_region": "Default country", "cadences": "Cadences",
 }
+#: Settings whose editor takes the whole width (below the columns, without a label).
+WIDE = frozenset({"cadences"})
 SUFFIXES = {"sla_assign_hours": " h", "sla_first_touch_minutes": " min", "stale_lead_days": " days",
             "sla_attempt_days": " days",
             "requalify_days": " days"}
@@ -110,14 +114,20 @@ class SettingsTab(QWidget):
         outer = QVBoxLayout(body)
         body_layout = QHBoxLayout()
         columns = (QVBoxLayout(), QVBoxLayout())
+        wide_boxes: list[QGroupBox] = []
         groups = grouped_keys()
         for i, (title, keys) in enumerate(groups):
             box = QGroupBox(_tr(title))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for key in keys:
-                form.addRow(self._label(key), self._row(key))
-            if i == 0:  # the SLA, with its grid of sources, across the top
+                if key in WIDE:  # the whole width of the tab, without a label
+                    form.addRow(self._row(key))
+                else:
+                    form.addRow(self._label(key), self._row(key))
+            if set(keys) & WIDE:  # under the columns
+                wide_boxes.append(box)
+            elif i == 0:  # the SLA, with its grid of sources, across the top
                 outer.addWidget(box)
             else:  # caps and defaults left; scoring and qualification right
                 columns[0 if title in ("Caps", "Defaults", "Other") else 1].addWidget(box)
@@ -125,6 +135,8 @@ class SettingsTab(QWidget):
             column.addStretch(1)
             body_layout.addLayout(column, 1)
         outer.addLayout(body_layout, 1)
+        for box in wide_boxes:
+            outer.addWidget(box)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -155,6 +167,8 @@ class SettingsTab(QWidget):
         if key == "bant_required":
             editor = BantPartsEdit()
             editor.setEnabled(self.editable)
+        elif key == "cadences":
+            editor = CadencesEdit(read_only=not self.editable)
         elif spec.kind is dict:
             editor = SourceMinutesEdit()
             editor.setReadOnly(not self.editable)
@@ -206,9 +220,9 @@ class SettingsTab(QWidget):
         help_label.setEnabled(False)  # the palette's quieter text
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
-        wide = isinstance(editor, (BantPartsEdit, SourceMinutesEdit))
+        wide = isinstance(editor, (BantPartsEdit, SourceMinutesEdit, CadencesEdit))
         line.addWidget(editor, 1 if wide else 0)
-        line.addWidget(error, 1)
+        line.addWidget(error, 0 if isinstance(editor, CadencesEdit) else 1)
         line.addStretch(0 if wide else 1)
         cell = QWidget()
         column = QVBoxLayout(cell)
@@ -221,7 +235,7 @@ class SettingsTab(QWidget):
     # --- values ---------------------------------------------------------------------------
     def value_of(self, key: str) -> Any:
         editor = self.editors[key]
-        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit)):
+        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit, CadencesEdit)):
             return editor.value()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
@@ -231,7 +245,7 @@ class SettingsTab(QWidget):
 
     def set_value(self, key: str, value: Any) -> None:
         editor = self.editors[key]
-        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit)):
+        if isinstance(editor, (BantPartsEdit, SourceMinutesEdit, CadencesEdit)):
             editor.set_value(value)
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
