@@ -120,3 +120,26 @@ def test_postgres_score_update_does_not_write_search_doc(db, rows):
     texts = _texts(db)
     assert texts[rows["ayse"]] == MARK
     assert "fleet manager" in texts[rows["bora"]]
+
+
+@pytest.mark.postgres_only
+def test_postgres_bulk_journal_seqs_follow_change_ids_and_clocks_point_at_them(db, rows):
+    """The hub journal of ``bulk_update`` (seqs given by the server during the COPY): one
+    change-log row per changed field, seqs ascending with the change ids and above every
+    earlier seq, and each hub clock naming its change's seq and id."""
+    with db.reader() as s:
+        top = s.scalar(text("SELECT coalesce(max(seq), 0) FROM change_log"))
+    with db.unit_of_work() as s:
+        assert bulk_writes.bulk_update(s, Contact, {rows["ayse"]: {"fit_score": 41, "interest_score": 5},
+                                                    rows["bora"]: {"fit_score": 8}}) == 2
+    with db.reader() as s:
+        logged = s.execute(text("SELECT seq, change_id, row_id, field, base_seq FROM change_log "
+                                "WHERE seq > :top ORDER BY seq"), {"top": top}).all()
+        clocks = {(r.row_id, r.field): (r.seq, r.change_id) for r in s.execute(text(
+            "SELECT row_id, field, seq, change_id FROM hub_field_version WHERE entity = 'contact'"))}
+    assert sorted((r.row_id, r.field) for r in logged) == sorted(
+        [(rows["ayse"], "fit_score"), (rows["ayse"], "interest_score"), (rows["bora"], "fit_score")])
+    assert [r.change_id for r in logged] == sorted(r.change_id for r in logged)
+    assert {r.base_seq for r in logged} == {top}
+    for r in logged:
+        assert clocks[(r.row_id, r.field)] == (r.seq, r.change_id)
