@@ -12,9 +12,10 @@ itself (about 6 µs for an id, 3 µs for an encoded number, per field). Here:
 * values are encoded once per distinct value (a score takes few values);
 * SQLite: one driver executemany for the outbox and one upsert for the field clocks, the
   values converted as SQLAlchemy would store them (UUIDs as hex, times as text);
-* PostgreSQL (a hub): the change log by ``COPY`` (through a temporary table and one
-  ``INSERT ... SELECT`` under row-level security), the hub clocks by ``COPY`` into a
-  temporary table and one upsert, so the statement-level checks run once per batch.
+* PostgreSQL (a hub): one ``COPY`` into a temporary table shaped like the change log,
+  whose ``seq`` takes the change log's ``nextval`` as each line arrives; from it one
+  ``INSERT ... SELECT`` into the change log (row-level security and the statement-level
+  check once per batch, for every login) and one upsert of the hub clocks.
 """
 
 from __future__ import annotations
