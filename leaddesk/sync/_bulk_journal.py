@@ -12,9 +12,10 @@ itself (about 6 µs for an id, 3 µs for an encoded number, per field). Here:
 * values are encoded once per distinct value (a score takes few values);
 * SQLite: one driver executemany for the outbox and one upsert for the field clocks, the
   values converted as SQLAlchemy would store them (UUIDs as hex, times as text);
-* PostgreSQL (a hub): the change log by ``COPY`` (through a temporary table and one
-  ``INSERT ... SELECT`` under row-level security), the hub clocks by ``COPY`` into a
-  temporary table and one upsert, so the statement-level checks run once per batch.
+* PostgreSQL (a hub): one ``COPY`` into a temporary table shaped like the change log,
+  whose ``seq`` takes the change log's ``nextval`` as each line arrives; from it one
+  ``INSERT ... SELECT`` into the change log (row-level security and the statement-level
+  check once per batch, for every login) and one upsert of the hub clocks.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
-
 from leaddesk.ids import new_id
 from leaddesk.sync._driver_io import _driver_errors
-from leaddesk.sync._row_writes import _TEMP_PREFIX, _bypasses_rls, _temp_table
+from leaddesk.sync._row_writes import _TEMP_PREFIX, _bypasses_rls, _temp_names, _temp_table
 from leaddesk.sync.field_values import encode
 
 _V7 = (0x7 << 76) | (0b10 << 62)
@@ -130,15 +129,16 @@ def copy_lines(conn, target: str, names: Sequence[str], lines: list[str]) -> Non
 
 def write_hub(conn, entity: str, changes: Sequence[tuple], hlc: int, ctx, at: dt.datetime) -> None:
     """Change-log rows (serial seqs, as ``_hub_journal._write_hub`` gives them) and hub
-    clocks of ``changes`` on a team hub, each table by one ``COPY``."""
+    clocks of ``changes`` on a team hub: the rows by one ``COPY`` into a temporary table
+    whose ``seq`` defaults to the change log's sequence (COPY takes its lines in order, so
+    seqs follow the change ids as ``nextval`` per row would give them, without sending
+    them to the client and back), then one ``INSERT ... SELECT`` into the change log (its
+    row-level security and statement-level check as for any insert) and one upsert of the
+    hub clocks from the same temporary table."""
     if not changes:
         return
     n = len(changes)
-    seqs = [r[0] for r in conn.exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, %(n)s) ORDER BY 1",
-        {"n": n})]
-    base = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM change_log").scalar()
-    role = conn.execute(text("SELECT session_user")).scalar()
+    base, role = conn.exec_driver_sql("SELECT coalesce(max(seq), 0), session_user FROM change_log").one()
     seen: dict = {}
 
     def enc(value) -> str:  # encoded once per distinct value, ready for COPY
@@ -155,17 +155,18 @@ def write_hub(conn, entity: str, changes: Sequence[tuple], hlc: int, ctx, at: dt
     # hlc, node, author, at, pushed_by, batch_id, base_seq, received_at: the same on every row
     tail = "\t".join(copy_text(v) for v in (hlc, node, ctx.actor_id and ctx.actor_id.hex, at, role, new_id().hex,
                                            base, at))
-    log, clocks = [], []
+    log = []
     last = rid = None
-    for seq, cid, (row_id, field, value) in zip(seqs, change_ids(n), changes):
+    for cid, (row_id, field, value) in zip(change_ids(n), changes):
         if row_id is not last:
             last, rid = row_id, row_id.hex
-        log.append(f"{seq}\t{cid}\t{entity}\t{rid}\t{field}\t{enc(value)}\t{tail}\n")
-        clocks.append(f"{entity}\t{rid}\t{field}\t{hlc}\t{node}\t{seq}\t{cid}\n")
-    copy_lines(conn, "change_log", _LOG, log)
+        log.append(f"{cid}\t{entity}\t{rid}\t{field}\t{enc(value)}\t{tail}\n")
+    all_columns = ", ".join(_LOG)
+    temp = f"{_TEMP_PREFIX}{next(_temp_names)}"  # seq's default is the change log's nextval
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {temp} (LIKE change_log INCLUDING DEFAULTS) ON COMMIT DROP")
+    copy_lines(conn, temp, _LOG[1:], log)
+    conn.exec_driver_sql(f"INSERT INTO change_log ({all_columns}) SELECT {all_columns} FROM {temp}")
     names = ", ".join(_CLOCKS)
-    temp = _temp_table(conn, names, "hub_field_version")
-    copy_lines(conn, temp, _CLOCKS, clocks)
     conn.exec_driver_sql(
         f"INSERT INTO hub_field_version ({names}) SELECT {names} FROM {temp} "
         "ON CONFLICT (entity, row_id, field) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, "
