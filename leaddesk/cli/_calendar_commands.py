@@ -42,12 +42,18 @@ def _links(item) -> str:
 
 
 def cmd_agenda(args) -> int:
-    from leaddesk.services.followups import agenda
+    from leaddesk.services.followups import agenda, cadences
 
     tz = agenda.zone(args.tz)  # a bad name is refused before the database is opened
     db, _ = _open(args, read_only=True)
     try:
         owner = agenda.resolve_owner(db, args.user)
+        if cadences.has_stale(db, owner):
+            # a reply or a stage change ended cadence runs: stop them (a write, so the
+            # database is opened for writing, not upgraded) before the day is listed
+            db.dispose()
+            db, _ = _open(args, upgrade=False)
+            cadences.settle_owner(db, owner)
         day = agenda.day_agenda(db, owner, tz=tz, days=max(0, args.days))
     finally:
         db.dispose()
@@ -61,7 +67,8 @@ def cmd_agenda(args) -> int:
             print("  -")
         for item in items:
             late = f"  [{item.overdue}]" if item.overdue else ""
-            print(f"  {_when(item)}  {item.kind.value:<7} {item.subject}{_links(item)}{late}")
+            step = f" · {item.cadence}" if item.cadence else ""
+            print(f"  {_when(item)}  {item.kind.value:<7} {item.subject}{step}{_links(item)}{late}")
     return 0
 
 

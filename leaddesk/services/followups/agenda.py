@@ -11,7 +11,11 @@ plain UTC instants and can use the ``(owner_id, due_at)`` index.
 * **upcoming**: open and due in the next ``days`` local days after today.
 
 Two queries (overdue; today and upcoming), each joining the linked contact, account and
-opportunity names, so the list needs no further look-ups however long it is.
+opportunity names and, for a cadence step, its run's number of steps (a correlated count on
+the ``cadence_run`` index), so the list needs no further look-ups however long it is; a step
+reads "step 2 of 5 · New inbound lead" like the timeline's (:func:`timeline.cadence_label`).
+Cadence runs a reply or stage change ended are settled by the callers that list the day
+(:func:`leaddesk.services.followups.my_day.my_day`, ``leaddesk agenda``) before they read.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models import Account, Activity, Contact, Opportunity, User
 from leaddesk.models.enums import ActivityKind
+from leaddesk.services import settings as team_settings
+from leaddesk.services.followups.timeline import cadence_label
 from leaddesk.services.records import as_uuid
 
 UTC = dt.timezone.utc
@@ -104,12 +111,14 @@ class AgendaItem:
     opportunity: str | None
     overdue: str | None            #: "overdue by ..." or None
     version: int
+    #: "step 2 of 5 · New inbound lead" for a cadence step, else ""
+    cadence: str = ""
 
     def as_dict(self) -> dict:
         return {"id": str(self.id), "kind": self.kind.value, "subject": self.subject,
                 "due_at": self.due_at.isoformat(), "local_due": self.local_due.isoformat(),
                 "duration_minutes": self.duration_minutes, "contact": self.contact, "account": self.account,
-                "opportunity": self.opportunity, "overdue": self.overdue}
+                "opportunity": self.opportunity, "overdue": self.overdue, "cadence": self.cadence}
 
 
 @dataclass(frozen=True)
@@ -129,10 +138,13 @@ class Agenda:
 
 
 def _columns():
+    sibling = aliased(Activity)
+    steps = (select(func.count()).where(sibling.cadence_run == Activity.cadence_run)
+             .correlate(Activity).scalar_subquery())
     return (Activity.id, Activity.kind, Activity.subject, Activity.due_at, Activity.duration_minutes,
             Activity.contact_id, Contact.display_name.label("contact"), Activity.account_id,
             Account.name.label("account"), Activity.opportunity_id, Opportunity.name.label("opportunity"),
-            Activity.version)
+            Activity.version, Activity.cadence_key, Activity.cadence_step, steps.label("cadence_steps"))
 
 
 def _stmt(owner_id: uuid.UUID):
@@ -183,13 +195,21 @@ def day_agenda(db: Database, owner_id, *, tz: dt.tzinfo | str | None = None, now
                          .order_by(Activity.due_at, Activity.id).limit(limit)).all()
         ahead = s.execute(base.where(Activity.due_at >= now, Activity.due_at < end_upcoming)
                           .order_by(Activity.due_at, Activity.id).limit(2 * limit)).all()
+        keyed = any(r.cadence_key for r in (*late, *ahead))
+        names = {c["key"]: c["name"] for c in team_settings.read_in(s, "cadences")["cadences"]} if keyed else {}
+
+    def cadence(r) -> str:
+        if not r.cadence_key:
+            return ""
+        return cadence_label(r.cadence_step, r.cadence_steps, names.get(r.cadence_key, r.cadence_key))
 
     def item(r, overdue: bool) -> AgendaItem:
         return AgendaItem(id=r.id, kind=r.kind, subject=r.subject, due_at=r.due_at,
                           local_due=r.due_at.astimezone(tzinfo), duration_minutes=r.duration_minutes,
                           contact_id=r.contact_id, contact=r.contact, account_id=r.account_id, account=r.account,
                           opportunity_id=r.opportunity_id, opportunity=r.opportunity,
-                          overdue=overdue_text(r.due_at, now) if overdue else None, version=r.version)
+                          overdue=overdue_text(r.due_at, now) if overdue else None, version=r.version,
+                          cadence=cadence(r))
 
     return Agenda(owner_id=owner, zone=zone_name(tzinfo), day=today, now=now,
                   overdue=[item(r, True) for r in late],

@@ -24,7 +24,9 @@ when, after the run started:
 The checks for replies and stage changes live here, not in the services that record them
 (those packages sit below follow-ups): :func:`settle_runs` applies them, and applying a
 cadence or completing a step settles the lead's runs first. The UI settles the leads it
-shows (timeline, My day) in its worker.
+shows (timeline) in its worker, and the day's reads (My day, ``leaddesk agenda``) settle the
+rep's leads first with one set-based query (:func:`stale_contacts`, :func:`settle_owner`), so
+a stopped run's steps never show as due.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leaddesk.db import Database
@@ -224,6 +226,42 @@ def settle_runs(db: Database, contact_ids: Iterable) -> list[Stopped]:
             return []
     with db.unit_of_work() as s:
         return settle_in(s, ids)
+
+
+def stale_contacts(s: Session, owner_id: uuid.UUID) -> list[uuid.UUID]:
+    """The leads with an open cadence step owned by ``owner_id`` whose run a reply, a
+    qualification or a disqualification after its start has ended: one query (the owner's
+    open steps by the ``(owner_id, due_at)`` index, their runs' starts, two EXISTS)."""
+    mine = select(Activity.cadence_run).where(
+        Activity.owner_id == owner_id, Activity.cadence_run.is_not(None), Activity.done_at.is_(None),
+        Activity.deleted.is_(False))
+    runs = (select(Activity.contact_id.label("cid"), func.min(Activity.created_at).label("started"))
+            .where(Activity.cadence_run.in_(mine), Activity.contact_id.is_not(None))
+            .group_by(Activity.cadence_run, Activity.contact_id).subquery())
+    replied = select(EngagementEvent.id).where(
+        EngagementEvent.contact_id == runs.c.cid, EngagementEvent.kind == EngagementKind.EMAIL_REPLY,
+        EngagementEvent.deleted.is_(False), EngagementEvent.occurred_at >= runs.c.started).exists()
+    moved = select(LifecycleEvent.id).where(
+        LifecycleEvent.contact_id == runs.c.cid, LifecycleEvent.at >= runs.c.started,
+        LifecycleEvent.to_stage.in_([*QUALIFIED, LifecycleStage.DISQUALIFIED])).exists()
+    return list(s.scalars(select(runs.c.cid).where(or_(replied, moved)).distinct()))
+
+
+def has_stale(db: Database, owner_id) -> bool:
+    """Whether :func:`settle_owner` has anything to stop (a read only)."""
+    with db.reader() as s:
+        return bool(stale_contacts(s, as_uuid(owner_id, field="owner_id")))
+
+
+def settle_owner(db: Database, owner_id) -> list[Stopped]:
+    """Before the rep's day is listed: stop the runs of her leads that replied, qualified or
+    were disqualified. A read when nothing is stale (the usual case); else one unit of work."""
+    owner = as_uuid(owner_id, field="owner_id")
+    with db.reader() as s:
+        if not stale_contacts(s, owner):
+            return []
+    with db.unit_of_work() as s:
+        return settle_in(s, stale_contacts(s, owner))
 
 
 def shift_later_steps(s: Session, act: Activity, tz: dt.tzinfo) -> int:

@@ -192,19 +192,25 @@ class DayModel(QAbstractTableModel):
         item = row.item
         if accessible:
             parts = [self.section_title(row.section), self.kind_label(item.kind), item.subject,
-                     self.with_text(item), self.when_text(item), self._status(row)]
+                     getattr(item, "cadence", ""), self.with_text(item), self.when_text(item), self._status(row)]
             return ", ".join(p for p in parts if p)
         if column == WHEN:
             return self.when_text(item)
         if column == WHAT:
-            return f"{self.kind_label(item.kind)}: {item.subject}"
+            return self.what_text(item)
         if column == WITH:
             return self.with_text(item)
         return self._status(row)
 
+    def what_text(self, item: AgendaItem) -> str:
+        """"Call: Intro call", with "· step 2 of 5 · New inbound lead" for a cadence step."""
+        cadence = getattr(item, "cadence", "")
+        text = f"{self.kind_label(item.kind)}: {item.subject}"
+        return f"{text} · {cadence}" if cadence else text
+
     def _tooltip(self, row: _Row) -> str:
         item = row.item
-        lines = [f"{self.kind_label(item.kind)}: {item.subject}", self.with_text(item), self.when_text(item)]
+        lines = [self.what_text(item), self.with_text(item), self.when_text(item)]
         if item.duration_minutes:
             lines.append(self.tr("{0} min").format(item.duration_minutes))
         status = self._status(row)

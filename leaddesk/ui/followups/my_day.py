@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.models.enums import ActivityKind
 from leaddesk.services.followups import activities, agenda, my_day
+from leaddesk.services.records import Changes
 from leaddesk.ui.followups._day_model import STATUS, WHAT, WHEN, WITH, DayModel
 from leaddesk.ui.followups._day_times import next_step_default, reschedule_choices
 from leaddesk.ui.followups._done_dialogs import CustomTimeDialog, NextStepDialog, OutcomePicker
@@ -67,6 +68,7 @@ class MyDayPage(QWidget):
         self.tz = tz if isinstance(tz, dt.tzinfo) else agenda.zone(tz)
         self.model = DayModel(self)
         self._pending_select = None
+        self._announcing = False
         self.outcome_picker: OutcomePicker | None = None
         self.next_step_dialog: NextStepDialog | None = None
         self.reschedule_menu: QMenu | None = None
@@ -145,6 +147,13 @@ class MyDayPage(QWidget):
         run_read(self, lambda: my_day.my_day(self.db, owner, tz=tz, now=now)).success(self._on_loaded).run()
 
     def _on_loaded(self, day: agenda.Agenda) -> None:
+        stopped = getattr(day, "stopped", ())
+        if stopped:  # the read stopped cadence runs: other views (timelines, lists) refresh
+            self._announcing = True
+            try:
+                app_signals.data_changed.emit(Changes.of("activity", *(s.run for s in stopped)), self)
+            finally:
+                self._announcing = False
         self.model.set_agenda(day)
         self.table.clearSpans()
         for row in range(self.model.rowCount()):
@@ -172,7 +181,7 @@ class MyDayPage(QWidget):
         return -1
 
     def on_data_changed(self, changes, _initiator) -> None:
-        if self.model.agenda is None:
+        if self.model.agenda is None or self._announcing:
             return  # never loaded yet: it loads when first opened
         if changes is None or not set(getattr(changes, "entities", ())).isdisjoint(DAY_ENTITIES):
             self.load()
