@@ -25,6 +25,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("export-ics", help="write a rep's follow-ups as an iCalendar (.ics) file")
     p.add_argument("--user", metavar="EMAIL", help="whose follow-ups (default: the user this installation acts as)")
     p.add_argument("--out", metavar="FILE", help="the .ics file to write (default: standard output)")
+    p.add_argument("--tz", metavar="ZONE", help="zone recurring follow-ups repeat in, e.g. Europe/Berlin (default: "
+                   "this machine's)")
     p = sub.add_parser("import-ics", help="add or update the meetings of an invitation (.ics) as activities")
     p.add_argument("file", metavar="FILE", help="the invitation (.ics) to read")
     p.add_argument("--user", metavar="EMAIL", help="who owns the meetings (default: the user this installation "
@@ -75,10 +77,11 @@ def cmd_agenda(args) -> int:
 def cmd_export_ics(args) -> int:
     from leaddesk.services.followups import agenda, calendar_export
 
+    tz = agenda.zone(args.tz)  # a bad name is refused before the database is opened
     db, _ = _open(args, read_only=True)
     try:
         owner = agenda.resolve_owner(db, args.user)
-        data = calendar_export.export_calendar(db, owner)
+        data = calendar_export.export_calendar(db, owner, tz=tz)
     finally:
         db.dispose()
     if args.out:

@@ -18,7 +18,17 @@ updates the entry instead of adding a second one.
   description.
 
 Times are written in UTC (``...Z``); ``DTSTAMP`` is the export time and ``LAST-MODIFIED``
-the row's ``updated_at``. Done activities are exported for ``keep_days`` after they were done
+the row's ``updated_at``.
+
+A recurring activity (``activity.rrule``) that is still open carries its ``RRULE`` so the
+calendar shows the series from this occurrence on. The app evaluates a rule on the wall
+clock of the rep's zone (``recurrence``: "Mondays 9:00" stays 9:00 across DST), so such a
+component is written in that zone (``DTSTART;TZID=Europe/Berlin``, with its ``VTIMEZONE`` as
+yearly rules, ``_vtimezone``)
+and a stored ``UNTIL`` (local, as the rep typed it) becomes the UTC instant RFC 5545 asks for,
+with the same end as the app's own evaluation (a date means local midnight starting that
+day). Completing an occurrence makes a new activity for the next one (a new UID, with the
+rule); the done one is exported without it, so the series never shows twice. Done activities are exported for ``keep_days`` after they were done
 and deleted ones for ``keep_days`` after their deletion (their last change), so that the next
 import ticks them off or drops them; older ones are left out.
 """
@@ -28,12 +38,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from icalendar import Calendar, Event, Todo
+from icalendar import Calendar, Event, Todo, vRecur
 from sqlalchemy import and_, or_, select
 
 from leaddesk.db import Database
 from leaddesk.models import Account, Activity, Contact, ContactEmail, Opportunity, User
 from leaddesk.models.enums import ActivityKind, ActivityOutcome
+from leaddesk.services.followups import agenda
+from leaddesk.services.followups._vtimezone import vtimezone
 from leaddesk.services.records import as_uuid
 
 UTC = dt.timezone.utc
@@ -67,7 +79,7 @@ def _rows(db: Database, owner: uuid.UUID, since: dt.datetime):
                    .order_by(ContactEmail.position).limit(1).scalar_subquery())
     stmt = (select(Activity.id, Activity.kind, Activity.subject, Activity.body, Activity.due_at, Activity.done_at,
                    Activity.duration_minutes, Activity.outcome, Activity.version, Activity.deleted,
-                   Activity.updated_at, Activity.created_at, Contact.display_name.label("contact"),
+                   Activity.updated_at, Activity.created_at, Activity.rrule, Contact.display_name.label("contact"),
                    first_email.label("contact_email"), Account.name.label("account"),
                    Opportunity.name.label("opportunity"))
             .outerjoin(Contact, and_(Contact.id == Activity.contact_id, Contact.deleted.is_(False)))
@@ -99,8 +111,31 @@ def _description(r) -> str:
     return "\n".join(lines).strip()
 
 
-def _component(r, stamp: dt.datetime):
+def recurrence_of(rule: str, tz: dt.tzinfo) -> vRecur:
+    """The stored rule as an RRULE for a component whose DTSTART is in ``tz`` (a local
+    ``UNTIL`` made a UTC instant, as RFC 5545 requires)."""
+    recur = vRecur.from_ical(rule)
+    untils = recur.get("UNTIL")
+    if untils:
+        until = untils[0]
+        if not isinstance(until, dt.datetime):
+            until = dt.datetime.combine(until, dt.time())
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=tz)
+        recur["UNTIL"] = [until.astimezone(UTC)]
+    return recur
+
+
+def _zone_of(tz: dt.tzinfo) -> dt.tzinfo:
+    """``tz`` when it is a named zone a VTIMEZONE can be written for, else UTC."""
+    name = getattr(tz, "key", None)
+    return tz if name and name not in ("UTC", "Etc/UTC") else UTC
+
+
+def _component(r, stamp: dt.datetime, tz: dt.tzinfo = UTC):
     todo = r.kind == ActivityKind.TASK
+    recurring = bool(r.rrule) and r.done_at is None and not r.deleted
+    zone = tz if recurring else UTC
     comp = Todo() if todo else Event()
     comp.add("uid", uid_of(r.id))
     comp.add("dtstamp", stamp)
@@ -110,7 +145,9 @@ def _component(r, stamp: dt.datetime):
     comp.add("summary", r.subject)
     comp.add("description", _description(r))
     comp.add("categories", [r.kind.value.upper()])
-    due = r.due_at.astimezone(UTC)
+    due = r.due_at.astimezone(zone)
+    if recurring:
+        comp.add("rrule", recurrence_of(r.rrule, zone))
     if todo:
         comp.add("dtstart", due)
         comp.add("due", due)
@@ -126,10 +163,13 @@ def _component(r, stamp: dt.datetime):
     return comp
 
 
-def export_calendar(db: Database, owner_id, *, now: dt.datetime | None = None, keep_days: int = KEEP_DAYS) -> bytes:
+def export_calendar(db: Database, owner_id, *, now: dt.datetime | None = None, keep_days: int = KEEP_DAYS,
+                    tz: dt.tzinfo | str | None = None) -> bytes:
     """The ``.ics`` text (UTF-8, CRLF lines) of ``owner_id``'s scheduled activities: every
     open one, and those done or deleted in the last ``keep_days`` days (marked so calendar
-    apps tick them off or drop them)."""
+    apps tick them off or drop them). Open recurring ones carry their RRULE in the rep's
+    zone ``tz`` (a tzinfo or an IANA name; default: this machine's)."""
+    zone = _zone_of(tz if isinstance(tz, dt.tzinfo) else agenda.zone(tz))
     owner = as_uuid(owner_id, field="owner_id")
     stamp = (now or dt.datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     user, rows = _rows(db, owner, stamp - dt.timedelta(days=keep_days))
@@ -139,6 +179,10 @@ def export_calendar(db: Database, owner_id, *, now: dt.datetime | None = None, k
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"LeadDesk: {user.name}" if user else "LeadDesk")
+    series = [r for r in rows if r.rrule and r.done_at is None and not r.deleted]
+    if zone is not UTC and series:
+        first = min(r.due_at for r in series).astimezone(zone).year
+        cal.add_component(vtimezone(zone, zone.key, first))
     for r in rows:
-        cal.add_component(_component(r, stamp))
+        cal.add_component(_component(r, stamp, zone))
     return cal.to_ical()
