@@ -13,6 +13,13 @@ leads past their due time, set-based (one query for a rep or the whole team, the
 overdue first); :func:`rep_figures` gives managers speed-to-lead and persistence per rep
 (with meetings and no-shows, :func:`rep_meetings`); :func:`breach_counts` counts open
 breaches per rep; :func:`account_meeting_figures` is an account's meetings and no-shows.
+
+Whose figures: the per-rep reads (:func:`rep_figures`, :func:`rep_meetings`,
+:func:`rep_persistence`, :func:`breach_counts`) follow the access subject
+(``db.write.subject``): a rep gets only her own row, a manager her team's, an admin (or no
+subject: a single-user install, the command line) everyone's. (The row filter alone would
+not do: a rep reads her team's contacts.) Unassigned leads are nobody's row; their breach
+count (owner None) is shown to all, as the pool is.
 """
 
 from __future__ import annotations
@@ -22,11 +29,11 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
-from leaddesk.models import Activity, Contact, User
+from leaddesk.models import Activity, Contact, User, access
 from leaddesk.models.enums import ActivityKind, ActivityOutcome, LeadSource, LifecycleStage
 from leaddesk.services import settings as team_settings
 from leaddesk.services.followups.activities import ATTEMPT_OUTCOMES, OUTREACH_KINDS
@@ -167,6 +174,16 @@ def _breached(rules: SlaRules, now: dt.datetime) -> tuple:
             Contact.lifecycle_stage.not_in(UNCLOCKED_STAGES), or_(others, *per_source))
 
 
+def owner_scope(session, owner_column):
+    """The owners whose figures the session's subject may see, as a WHERE clause."""
+    subject = session.info.get("subject")
+    if subject is None or subject.is_admin:
+        return true()
+    if subject.role == access.MANAGER:
+        return owner_column.in_(sorted(subject.team))
+    return owner_column == subject.user_id
+
+
 def breach_counts(db: Database, *, now: dt.datetime | None = None) -> dict[uuid.UUID | None, int]:
     """Open breaches per owner (None: unassigned leads), for the managers' figures."""
     now = _now(now)
@@ -175,7 +192,9 @@ def breach_counts(db: Database, *, now: dt.datetime | None = None) -> dict[uuid.
         # grouped by an expression, not the column: SQLite would otherwise walk the owner
         # index and fetch each row from the table (about twice as slow as one scan)
         owner = func.coalesce(Contact.owner_id, None).label("owner")
-        rows = s.execute(select(owner, func.count()).where(*_breached(rules, now)).group_by(owner)).all()
+        rows = s.execute(select(owner, func.count())
+                         .where(*_breached(rules, now), or_(Contact.owner_id.is_(None), owner_scope(s, Contact.owner_id)))
+                         .group_by(owner)).all()
     return {owner: n for owner, n in rows}
 
 
@@ -283,7 +302,8 @@ def rep_meetings(db: Database, *, since: dt.datetime, until: dt.datetime | None 
         rows = s.execute(select(Activity.owner_id, Activity.outcome, func.count())
                          .where(Activity.deleted.is_(False), Activity.kind == ActivityKind.MEETING,
                                 Activity.done_at >= since, Activity.done_at < until,
-                                Activity.outcome.in_([ActivityOutcome.COMPLETED, ActivityOutcome.NO_SHOW]))
+                                Activity.outcome.in_([ActivityOutcome.COMPLETED, ActivityOutcome.NO_SHOW]),
+                                owner_scope(s, Activity.owner_id))
                          .group_by(Activity.owner_id, Activity.outcome)).all()
     meet: dict = defaultdict(lambda: [0, 0])
     for owner, outcome, n in rows:
@@ -308,7 +328,7 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
         leads = s.execute(select(Contact.id, Contact.owner_id, Contact.source, Contact.assigned_at,
                                  Contact.captured_at, Contact.created_at, Contact.first_touch_at)
                           .where(Contact.deleted.is_(False), Contact.owner_id.is_not(None),
-                                 _START >= since, _START < until)).all()
+                                 _START >= since, _START < until, owner_scope(s, Contact.owner_id))).all()
         window = dt.timedelta(days=rules.attempt_days)
         judged = [r.id for r in leads if _start(r) + window <= until]
         by_contact = _attempt_times(s, judged) if attempts else None

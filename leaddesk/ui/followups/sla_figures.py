@@ -6,6 +6,9 @@ many attempts they got in their first days (persistence), the rep's open breache
 meetings with no-shows (:mod:`leaddesk.services.followups.sla`). Read on a worker in two
 steps: the rows with speed-to-lead first (the contacts alone), then persistence, breaches and
 meetings (the activities), which show "…" until they arrive.
+
+Whose rows: the service follows the signed-in user (a rep sees only her own row, a manager
+her team's, an admin everyone's); the line above the table says which.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from leaddesk.db import Database
+from leaddesk.models import access
 from leaddesk.services import settings as team_settings
 from leaddesk.services.followups import sla
 from leaddesk.ui.errors import show_error
@@ -82,9 +86,13 @@ class SlaFiguresDialog(QDialog):
         self.empty = QLabel(self.tr("No rep has leads, attempts or meetings in this period."))
         self.empty.setObjectName("slaEmpty")
         self.empty.hide()
+        self.scope = QLabel(self.scope_text())
+        self.scope.setObjectName("slaScope")
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Period:")))
         top.addWidget(self.period)
+        top.addSpacing(16)
+        top.addWidget(self.scope)
         top.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -99,6 +107,14 @@ class SlaFiguresDialog(QDialog):
         self.unassigned.hide()
         layout.insertWidget(layout.indexOf(self.empty), self.unassigned)
         self.resize(1080, 480)
+
+    def scope_text(self) -> str:
+        subject = self.db.write.subject
+        if subject is None or subject.is_admin:
+            return self.tr("Every rep's figures.")
+        if subject.role == access.MANAGER:
+            return self.tr("Your team's figures.")
+        return self.tr("Your own figures (a manager sees the team's).")
 
     def days(self) -> int:
         return int(self.period.currentData())
