@@ -101,7 +101,7 @@ class MyDayPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(WHEN, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WHAT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(WITH, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(WITH, QHeaderView.ResizeMode.ResizeToContents)  # names are short; "What" takes the rest
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.ResizeToContents)
         self.table.enter_pressed.connect(self.mark_done)
         self.table.doubleClicked.connect(lambda _i: self.open_record())
