@@ -214,3 +214,21 @@ def test_postgres_score_updates_of_a_freshly_loaded_table_stay_on_their_pages(db
     after = pages()
     stayed = sum(after[p["id"]] == before[p["id"]] for p in people[::8])
     assert stayed >= 0.9 * len(people[::8])
+
+
+@pytest.mark.postgres_only
+def test_postgres_bulk_load_leaves_the_planner_statistics_of_what_it_loaded(db):
+    """After a bulk load the loaded tables are analyzed, so the first rescore is planned
+    for 300 leads (an index range per batch), not for the empty table of before."""
+    from sqlalchemy import text
+
+    from leaddesk.ids import new_id
+    from leaddesk.services.bulk import bulk_load
+    from leaddesk.sync import journal
+
+    people = [{"id": new_id(), "given_name": f"Lead{i}", "display_name": f"Lead {i}", "name_key": f"lead {i}"}
+              for i in range(300)]
+    with db.unit_of_work() as s, bulk_load(s):
+        journal.bulk_insert(s, Contact, people, journal=False)
+    with db.reader() as s:
+        assert s.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'contact'")) == 300
