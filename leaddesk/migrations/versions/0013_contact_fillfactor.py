@@ -22,8 +22,8 @@ migration does not rewrite the table (no ``VACUUM FULL`` or ``CLUSTER``, which w
 ``VACUUM FULL contact`` in a quiet hour.
 
 SQLite has no fill factor: nothing to do there. The model (``models/contacts.py``) does not
-carry the setting: it is storage, not schema, and ``create_all`` databases (the tests) work
-the same without it.
+carry the setting: it is storage, not schema, and the model-against-DDL comparison of
+tests/migrations does not look at storage parameters.
 
 Downgrade resets the fill factor to the default (100).
 """
