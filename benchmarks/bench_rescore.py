@@ -49,7 +49,7 @@ from leaddesk.services.qualification import personas, scoring  # noqa: E402
 from leaddesk.services.team import setup  # noqa: E402
 from leaddesk.sync import journal  # noqa: E402
 
-PG_NAME = "leaddesk_bench_rescore"
+PG_NAME = os.environ.get("LEADDESK_BENCH_RESCORE_DB", "leaddesk_bench_rescore")  # one per concurrent run
 INDUSTRIES = ["Logistics", "Manufacturing", "Retail", "Wholesale", "Banking", "Software", None]
 SENIORITY = ["unknown", "entry", "senior", "manager", "director", "vp", "c_level", "owner"]
 KINDS = ["pricing_page_visit", "trial_signup", "email_reply", "site_visit", "site_visit", "download",
@@ -144,7 +144,21 @@ def raw_floor(url: str) -> tuple[float, int]:
         engine.dispose()
 
 
-def run(kind: str, n: int, batch: int) -> dict:
+def hot_updates(url: str) -> tuple[int, int]:
+    """(updates, of them HOT) of ``contact`` so far, from the statistics the closed
+    sessions flushed on exit; and the table's fill factor setting."""
+    engine = make_engine(url)
+    try:
+        time.sleep(0.5)  # the closed backends' last statistics
+        with engine.connect() as conn:
+            upd, hot = conn.execute(text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                                         "WHERE relname = 'contact'")).one()
+        return upd, hot
+    finally:
+        engine.dispose()
+
+
+def run(kind: str, n: int, batch: int, keep: bool = False) -> dict:
     url = _url(kind)
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -168,12 +182,13 @@ def run(kind: str, n: int, batch: int) -> dict:
             matched = s.scalar(text("SELECT count(*) FROM contact WHERE persona_id IS NOT NULL"))
     finally:
         db.dispose()
+    hot = hot_updates(url) if kind == "postgres" else None
     floor, floor_rows = raw_floor(url)
-    if kind == "postgres":
+    if kind == "postgres" and not keep:
         _drop_pg()
     return {"engine": kind, "scored": first.scored, "changed": first.changed, "first": t_first,
             "second_changed": second.changed, "second": t_second, "floor": floor, "floor_rows": floor_rows,
-            "matched": matched}
+            "matched": matched, "hot": hot}
 
 
 def main() -> None:
@@ -181,15 +196,18 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=scoring.BATCH_SIZE)
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (to look into it)")
     args = parser.parse_args()
     print(f"rescore bench: {args.contacts:,} leads, batch {args.batch}, load average {os.getloadavg()}, "
           f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
     for kind in args.engines.split(","):
-        r = run(kind.strip(), args.contacts, args.batch)
+        r = run(kind.strip(), args.contacts, args.batch, args.keep)
         print(f"{r['engine']:8} first run {r['first']:6.2f} s ({r['changed']:,} of {r['scored']:,} changed)  "
               f"({r['matched']:,} with a persona)  second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
               f"raw floor {r['floor']:5.2f} s ({r['floor_rows']:,} rows)  ratio {r['first'] / r['floor']:.1f}x",
               flush=True)
+        if r["hot"]:
+            print(f"         contact updates so far {r['hot'][0]:,}, of them HOT {r['hot'][1]:,}", flush=True)
     print(f"load average after: {os.getloadavg()}")
 
 

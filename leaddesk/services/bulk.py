@@ -3,7 +3,12 @@
 On SQLite the search triggers fire per row (and rewrite a contact's document once per
 e-mail and phone); inside :func:`bulk_load` they stand aside, and the loaded rows are
 indexed with one set-based statement per entity when the block ends. PostgreSQL's
-statement-level triggers are already set-based, so nothing changes there.
+statement-level triggers are already set-based; there the loaded tables are ``ANALYZE``d
+when the block ends (the server's advice after a bulk load): until autovacuum gets to them
+the planner would plan with the statistics of the empty tables, and the first rescore
+after loading 100,000 leads read each batch of 5,000 by sorting the whole table (75 ms a
+batch instead of 12 ms). A login that does not own the tables gets a warning from the
+server and the statistics autovacuum gathers later.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ def bulk_load(session: Session) -> Iterator[Session]:
             set_bulk_active(raw, False)
     if sqlite:
         reindex_bulk_rows(session)
+    else:
+        for table in sorted(session.info.pop("bulk_hlcs", {})):
+            session.execute(text(f'ANALYZE "{table}"'))
 
 
 def reindex_bulk_rows(session: Session) -> None:

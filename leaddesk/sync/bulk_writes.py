@@ -69,12 +69,16 @@ def _sqlite_update(conn, table, fields: list[str], params: list[tuple], stamps: 
 
 def _pg_update(conn, table, fields: list[str], params: list[tuple], stamps: tuple) -> int:
     """``COPY`` of (id, version, values) into a temporary table, then one ``UPDATE ... FROM``
-    (statement-level triggers once per batch; under RLS only the rows the login may change)."""
+    (statement-level triggers once per batch; under RLS only the rows the login may change).
+    The rows are also bounded by the span of their ids: without it the planner hashed the
+    whole table for every batch (a scan of 100,000 contacts per 5,000 rows, 92 ms against
+    25 ms); a rescore's batch is a span of ids in order, read as one index range."""
     q = conn.dialect.identifier_preparer.quote
     names = ["b_id", "b_version", *(f"b_{i}" for i in range(len(fields)))]
     temp = _temp_table(conn, ", ".join(["id AS b_id", "version AS b_version",
                                         *(f"{q(f)} AS b_{i}" for i, f in enumerate(fields))]), q(table.name))
     procs = _converters(conn, [table.c.id, table.c.version, *(table.c[f] for f in fields)])
+    lo, hi = min(row[0] for row in params), max(row[0] for row in params)
     if any(procs):
         params = [tuple(_convert(v, p) for v, p in zip(row, procs)) for row in params]
     text = _bulk_journal.copy_text
@@ -82,8 +86,8 @@ def _pg_update(conn, table, fields: list[str], params: list[tuple], stamps: tupl
     sets = ", ".join(f"{q(f)} = x.b_{i}" for i, f in enumerate(fields))
     return conn.exec_driver_sql(
         f"UPDATE {q(table.name)} AS t SET {sets}, version = t.version + 1, updated_at = %(at)s, updated_by = %(by)s "
-        f"FROM {temp} AS x WHERE t.id = x.b_id AND t.version = x.b_version",
-        {"at": stamps[0], "by": stamps[1]}).rowcount
+        f"FROM {temp} AS x WHERE t.id = x.b_id AND t.version = x.b_version AND t.id BETWEEN %(lo)s AND %(hi)s",
+        {"at": stamps[0], "by": stamps[1], "lo": lo, "hi": hi}).rowcount
 
 
 def _why_not_all(conn, table, changed: list, now, actor) -> None:
