@@ -126,18 +126,22 @@ class ContactActions:
         target = self._target()
         return ids or ([target] if target is not None else [])
 
+    def _chosen(self, contact_ids=None) -> tuple[list, str]:
+        """The contacts an action is for (given, else the selection) and how to name them
+        ("Ana Ruiz", "3 contacts")."""
+        ids = list(contact_ids) if contact_ids is not None else self.selected_contact_ids()
+        if len(ids) != 1:
+            return ids, self.tr("{0} contacts").format(len(ids))
+        row = self.row_of(ids[0])
+        return ids, self.model.row_at(row).display_name if row is not None else self.tr("this contact")
+
     def reassign(self, contact_ids=None):
         """Open "Reassign…" for the selected contacts (issue #12: with a required reason)."""
         from leaddesk.ui.qualification.reassign_dialog import open_reassign
 
-        ids = list(contact_ids) if contact_ids is not None else self.selected_contact_ids()
+        ids, what = self._chosen(contact_ids)
         if not ids:
             return None
-        if len(ids) == 1:
-            row = self.row_of(ids[0])
-            what = self.model.row_at(row).display_name if row is not None else self.tr("this contact")
-        else:
-            what = self.tr("{0} contacts").format(len(ids))
         dialog = open_reassign(self, self.db, ids, what)
         dialog.reassigned.connect(lambda result: self.show_message(
             self.tr("Reassigned {0}.").format(what)))
@@ -148,14 +152,9 @@ class ContactActions:
         """Open "Apply cadence…" for the selected contacts (issue #13: cadences)."""
         from leaddesk.ui.followups.cadence_dialog import open_apply_cadence
 
-        ids = list(contact_ids) if contact_ids is not None else self.selected_contact_ids()
+        ids, what = self._chosen(contact_ids)
         if not ids:
             return None
-        if len(ids) == 1:
-            row = self.row_of(ids[0])
-            what = self.model.row_at(row).display_name if row is not None else self.tr("this contact")
-        else:
-            what = self.tr("{0} contacts").format(len(ids))
         dialog = open_apply_cadence(self, self.db, ids, what)
         dialog.applied.connect(lambda runs: self.show_message(self.tr("Cadence started for {0}.").format(what)))
         self.cadence_dialog = dialog
