@@ -4,7 +4,7 @@ from leaddesk.models.accounts import Account
 from leaddesk.models.activity import Activity
 from leaddesk.models.base import BOOKKEEPING, Base, Synced
 from leaddesk.models.dedupe import DuplicateCandidate, RecordMerge
-from leaddesk.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleEvent
+from leaddesk.models.contacts import Contact, ContactCard, ContactEmail, ContactPhone, LifecycleEvent
 from leaddesk.models.hub import (
     HUB_TABLES,
     AccessChange,
@@ -39,6 +39,7 @@ SYNCED_MODELS = [
     Contact,
     ContactEmail,
     ContactPhone,
+    ContactCard,
     LifecycleEvent,
     Pipeline,
     PipelineStage,

@@ -115,6 +115,7 @@ RULES: dict[str, object] = {
     "contact": TeamShared(),
     "contact_email": Child("contact", "contact_id"),
     "contact_phone": Child("contact", "contact_id"),
+    "contact_card": Child("contact", "contact_id"),
     "lifecycle_event": Child("contact", "contact_id"),
     "engagement_event": Child("contact", "contact_id"),
     "bant": Child("contact", "contact_id"),

@@ -78,11 +78,14 @@ def pg_write(entity: str, alias: str | None = None) -> str:
     raise KeyError(entity)
 
 
-def pg_row_visible(entity_col: str = "entity", id_col: str = "row_id") -> str:
+def pg_row_visible(entity_col: str = "entity", id_col: str = "row_id",
+                   existing: Collection[str] | None = None) -> str:
     """SQL: is the data row that a sync-table row describes visible? (One CASE over every
-    synced table, each branch an EXISTS that the table's own policy filters.)"""
+    synced table, each branch an EXISTS that the table's own policy filters.) ``existing``:
+    the tables that exist at a migration's revision (a policy may only name those)."""
     branches = " ".join(
-        f"WHEN '{name}' THEN EXISTS (SELECT 1 FROM public.{name} v WHERE v.id = {id_col})" for name in RULES)
+        f"WHEN '{name}' THEN EXISTS (SELECT 1 FROM public.{name} v WHERE v.id = {id_col})" for name in RULES
+        if existing is None or name in existing)
     return f"(CASE {entity_col} {branches} ELSE false END)"
 
 
@@ -282,12 +285,12 @@ _SERVER_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
 
 #: Sync and helper tables and their policies: (table, [(name, command, using, check)]).
 #: Everything the data tables hide, these hide too (sync notes 6.1).
-def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
+def sync_policies(existing: Collection[str] | None = None) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
     """What each login may do to the sync tables (issue #9). The hub's push writes them as
     the pushing user; these checks pin every row to that push, so a login used with psql
     cannot forge another user's change, a clock from the future, a field clock that points
     at nothing, or a conflict "by" a colleague."""
-    visible = pg_row_visible()
+    visible = pg_row_visible(existing=existing)
     log_check = (
         f"pushed_by = session_user AND author = {_ME} "
         "AND received_at >= now() AND received_at <= clock_timestamp() "
@@ -331,15 +334,16 @@ def sync_policies() -> dict[str, list[tuple[str, str, str | None, str | None]]]:
         "access_change": [("ld_read", "SELECT", _KNOWN, None)],
         # When the change log was trimmed (numbers only); written by ld_purge_history().
         "history_purge": [("ld_read", "SELECT", _KNOWN, None)],
-        "search_doc": [("ld_read", "SELECT", pg_row_visible("entity", "row_id"), None)],
+        "search_doc": [("ld_read", "SELECT", pg_row_visible("entity", "row_id", existing), None)],
         # Replica-side tables: nobody on the hub uses them but its superuser.
         "outbox": [], "field_version": [], "sync_state": [], "outbox_base": [],
     }
 
 
-def policy_sql(tables: Collection[str] | None = None) -> list[str]:
+def policy_sql(tables: Collection[str] | None = None, existing: Collection[str] | None = None) -> list[str]:
     """Every statement that (re)installs the row-level security of a hub database (of
-    ``tables`` only, when given)."""
+    ``tables`` only, when given). The sync tables' policies name every synced table in
+    ``existing`` (default: ``tables``, or all of today's)."""
     out = []
     for table in RULES:
         if tables is not None and table not in tables:
@@ -352,7 +356,7 @@ def policy_sql(tables: Collection[str] | None = None) -> list[str]:
             f"CREATE POLICY ld_insert ON {table} FOR INSERT WITH CHECK ({write})",
             f"CREATE POLICY ld_update ON {table} FOR UPDATE USING ({write}) WITH CHECK ({write})",
         ]
-    for table, policies in sync_policies().items():
+    for table, policies in sync_policies(existing if existing is not None else tables).items():
         if tables is not None and table not in tables:
             continue
         out += [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leaddesk.models.base import Base, Synced, str_enum
-from leaddesk.models.enums import EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
+from leaddesk.models.enums import CaptureSource, EmailKind, LeadSource, LifecycleStage, PhoneKind, Seniority
 from leaddesk.models.types import UTCDateTime
 
 
@@ -35,6 +35,8 @@ class Contact(Synced, Base):
     country: Mapped[str | None] = mapped_column(String(2))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app_user.id"))
     notes: Mapped[str | None] = mapped_column(Text)
+    #: The person's (or their company's) web site, as printed on a card (revision 0014).
+    website: Mapped[str | None] = mapped_column(String(500))
 
     # --- lead lifecycle -------------------------------------------------------------
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(
@@ -128,3 +130,33 @@ class LifecycleEvent(Synced, Base):
         Index("ix_lifecycle_event_contact_at", "contact_id", "at"),
         Index("ix_lifecycle_event_to_stage_at", "to_stage", "at"),
     )
+
+
+class ContactCard(Synced, Base):
+    """A business card, QR payload or vCard a contact was captured from (revision 0014).
+
+    Kept on the contact so the rep can check a field against the original. The image is
+    stored as base64 text, not bytes: every synced value travels as JSON (sync/field_values),
+    so a card syncs like any other row. The capture service downscales it first (longest
+    side 1600 px, JPEG), which keeps a card around 150-300 KB.
+    """
+
+    __tablename__ = "contact_card"
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contact.id"))
+    #: The event (campaign) the card was captured at, if any.
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("campaign.id"))
+    source: Mapped[CaptureSource] = mapped_column(str_enum(CaptureSource, "capture_source"))
+    captured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: ``image/jpeg`` or ``image/png``; None for a vCard without a photo.
+    image_mime: Mapped[str | None] = mapped_column(String(40))
+    image_b64: Mapped[str | None] = mapped_column(Text)
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: What OCR read, line by line.
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    #: The QR code's or the vCard's own text.
+    payload: Mapped[str | None] = mapped_column(Text)
+    #: The fields as read, with their confidence, before the rep's corrections.
+    fields_read: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_contact_card_contact_id", "contact_id"),)

@@ -154,6 +154,15 @@ class LeadSource(StrEnum):
     OTHER = "other"
 
 
+class CaptureSource(StrEnum):
+    """How a contact card was read (revision 0014)."""
+
+    QR = "qr"
+    OCR = "ocr"
+    VCARD = "vcard"
+    MANUAL = "manual"
+
+
 class DuplicateStatus(StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"

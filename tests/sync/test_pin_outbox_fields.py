@@ -17,7 +17,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.types import JSON
 
-from leaddesk.models import Outbox
+from leaddesk.models import Contact, ContactCard, Outbox
+from leaddesk.models.enums import CaptureSource
 from leaddesk.services.demo import generate as demo
 from leaddesk.services.people import duplicates
 from leaddesk.services.qualification import scoring
@@ -34,6 +35,11 @@ def _fill(db) -> None:
     duplicates.detect(db)
     for cand in duplicates.list_candidates(db)[:1]:
         duplicates.merge(db, cand.a.id, cand.b.id)
+    with db.unit_of_work() as s:  # a card kept on a contact (the capture service makes these)
+        if s.scalar(select(func.count()).select_from(ContactCard)) < 2:
+            for contact_id in s.scalars(select(Contact.id).where(Contact.deleted.is_(False)).limit(2)):
+                s.add(ContactCard(contact_id=contact_id, source=CaptureSource.OCR, raw_text="Ana Silva\nCTO",
+                                  captured_at=dt.datetime.now(dt.timezone.utc), fields_read={"title": "CTO"}))
 
 
 def _kind(type_):

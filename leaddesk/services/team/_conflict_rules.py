@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 KIND_LABELS = {"field": "Both changed", "edit_deleted": "Edited after delete", "rejected": "Rejected",
                "merged": "Merged record"}
 ENTITY_LABELS = {
-    "app_user": "User", "contact_email": "E-mail", "contact_phone": "Phone", "pipeline_stage": "Stage",
+    "app_user": "User", "contact_email": "E-mail", "contact_phone": "Phone", "contact_card": "Business card", "pipeline_stage": "Stage",
     "lost_reason": "Lost reason", "opportunity_event": "Opportunity history", "lifecycle_event": "Lifecycle step",
     "engagement_event": "Engagement", "bant": "BANT", "scoring_rule": "Scoring rule", "indicator": "HPI",
     "funnel_stage_definition": "Funnel stage", "team_setting": "Team setting",
