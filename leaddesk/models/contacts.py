@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leaddesk.models.base import Base, Synced, str_enum
@@ -73,6 +73,12 @@ class Contact(Synced, Base):
         Index("ix_contact_lifecycle_stage", "lifecycle_stage"),
         Index("ix_contact_campaign_id", "campaign_id"),
     )
+
+
+#: When a lead's first-touch clock started (``services/followups/sla.py``'s ``_START``): the
+#: speed-to-lead figures of a period read their leads by it (revision 0015).
+Index("ix_contact_sla_start", func.coalesce(Contact.__table__.c.assigned_at, Contact.__table__.c.captured_at,
+                                            Contact.__table__.c.created_at))
 
 
 class ContactEmail(Synced, Base):

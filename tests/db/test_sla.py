@@ -206,3 +206,27 @@ def test_speed_to_lead_alone_then_persistence(db):
     assert (quick.median_minutes, quick.within_sla, quick.judged, quick.met_minimum, quick.meetings) == (
         3, 1, None, None, None)
     assert sla.rep_persistence(db, **window) == {rep.id: (1.0, 0, 1)}
+
+
+def test_speed_to_lead_from_the_database_equals_the_row_by_row_figures(db):
+    # the first rows (minutes computed by the database) against the full read (Python dates)
+    reps = [users.create_user(db, f"Rep {i}", f"rep{i}@example.com") for i in range(3)]
+    delays = {0: (1, 7, 61, None), 1: (0.5, 1441, None), 2: (None,)}
+    sources = ("web_form", "trade_show", None, "referral")
+    for i, rep in enumerate(reps):
+        for j, minutes in enumerate(delays[i]):
+            lead = _lead(db, f"L{i}{j}", source=sources[j % 4], owner=rep.id,
+                         start=T0 + dt.timedelta(hours=j))
+            if minutes is not None:
+                _call(db, lead, T0 + dt.timedelta(hours=j, minutes=minutes), owner=rep.id)
+    window = {"since": T0 - dt.timedelta(days=1), "until": T0 + dt.timedelta(days=3)}
+    full = {f.owner_id: f for f in sla.rep_figures(db, **window)}
+    quick = {f.owner_id: f for f in sla.rep_figures(db, meetings=False, attempts=False, **window)}
+    assert set(full) == set(quick) == {r.id for r in reps}
+    for owner, f in full.items():
+        q = quick[owner]
+        assert (q.name, q.leads, q.touched, q.within_sla) == (f.name, f.leads, f.touched, f.within_sla)
+        for got, want in ((q.median_minutes, f.median_minutes), (q.p90_minutes, f.p90_minutes)):
+            assert (got is None and want is None) or got == pytest.approx(want, abs=0.01)
+    assert quick[reps[1].id].within_sla == 1  # 30 s on a web lead, 24 h 1 min on a trade-show lead
+    assert quick[reps[2].id].touched == 0 and quick[reps[2].id].median_minutes is None

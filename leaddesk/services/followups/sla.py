@@ -36,6 +36,8 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Activity, Contact, User, access
 from leaddesk.models.enums import ActivityKind, ActivityOutcome, LeadSource, LifecycleStage
 from leaddesk.services import settings as team_settings
+from leaddesk.services.followups import _speed
+from leaddesk.services.followups._speed import percentile
 from leaddesk.services.followups.activities import ATTEMPT_OUTCOMES, OUTREACH_KINDS
 from leaddesk.services.records import as_uuid, get_row
 
@@ -268,17 +270,6 @@ class RepFigures:
         return self.met_minimum / self.judged if self.judged and self.met_minimum is not None else None
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
 CHUNK = 900  # ids per IN list (well under every engine's parameter limit)
 
 
@@ -325,16 +316,23 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
     since, until = _now(since), _now(until)
     with db.reader() as s:
         rules = rules_in(s)
-        leads = s.execute(select(Contact.id, Contact.owner_id, Contact.source, Contact.assigned_at,
-                                 Contact.captured_at, Contact.created_at, Contact.first_touch_at)
-                          .where(Contact.deleted.is_(False), Contact.owner_id.is_not(None),
-                                 _START >= since, _START < until, owner_scope(s, Contact.owner_id))).all()
+        period = (Contact.deleted.is_(False), Contact.owner_id.is_not(None), _START >= since, _START < until,
+                  owner_scope(s, Contact.owner_id))
         window = dt.timedelta(days=rules.attempt_days)
-        judged = [r.id for r in leads if _start(r) + window <= until]
-        by_contact = _attempt_times(s, judged) if attempts else None
+        if attempts:
+            leads = s.execute(select(Contact.id, Contact.owner_id, Contact.source, Contact.assigned_at,
+                                     Contact.captured_at, Contact.created_at, Contact.first_touch_at)
+                              .where(*period)).all()
+            judged = [r.id for r in leads if _start(r) + window <= until]
+            by_contact = _attempt_times(s, judged)
+        else:  # speed-to-lead only: minutes from the database, no row objects
+            speeds = _speed.lead_minutes(s, _START, period)
+            leads, by_contact = (), None
         names = dict(s.execute(select(User.id, User.name)).all())
     meet = rep_meetings(db, since=since, until=until) if meetings else None
     acc: dict = defaultdict(lambda: {"leads": 0, "speeds": [], "within": 0, "attempts": [], "met": 0})
+    if not attempts:
+        _speed.add_speeds(acc, speeds, rules.minutes_for)
     for r in leads:
         a = acc[r.owner_id]
         begun = _start(r)
