@@ -77,10 +77,11 @@ class Contact(Synced, Base):
 
 #: When a lead's first-touch clock started (``services/followups/sla.py``'s ``_START``), with
 #: what the speed-to-lead figures of a period read of each lead: they come from the index
-#: alone (revision 0015). No column a score update writes is in it (PostgreSQL's HOT updates).
+#: alone (revision 0015; PostgreSQL scans an expression index "index-only" only when the
+#: expression's own columns are in it too). No column a score update writes is in it (PostgreSQL's HOT updates).
 _c = Contact.__table__.c
 Index("ix_contact_sla_start", func.coalesce(_c.assigned_at, _c.captured_at, _c.created_at), _c.deleted, _c.owner_id,
-      _c.source, _c.first_touch_at)
+      _c.source, _c.first_touch_at, _c.assigned_at, _c.captured_at, _c.created_at)
 
 
 class ContactEmail(Synced, Base):

@@ -5,7 +5,9 @@ Revises: 0014
 Create Date: 2026-12-06
 
 * ``ix_contact_sla_start`` on ``coalesce(assigned_at, captured_at, created_at)``: when a
-  lead's first-touch clock started, then ``deleted, owner_id, source, first_touch_at``. The
+  lead's first-touch clock started, then ``deleted, owner_id, source, first_touch_at`` and
+  the expression's own columns (PostgreSQL scans an expression index index-only only when
+  they are in it: 73 ms as a bitmap scan of the owner index, 8 ms index-only). The
   speed-to-lead figures of a period read the leads whose clock started in it; without the
   index that was a scan of every contact (100,000 on the large demo) for a few thousand
   rows, and with the clock start alone SQLite still fetched each row (88 ms for 90 days;
@@ -32,7 +34,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_contact_sla_start", "contact", [sa.text("coalesce(assigned_at, captured_at, created_at)"),
-                                                        "deleted", "owner_id", "source", "first_touch_at"])
+                                                        "deleted", "owner_id", "source", "first_touch_at",
+                                                        "assigned_at", "captured_at", "created_at"])
     op.create_index("ix_activity_kind_done_at", "activity", ["kind", "done_at"])
 
 
