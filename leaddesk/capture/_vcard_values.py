@@ -167,6 +167,19 @@ def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:
     return Phone(number=printed, type=kind, raw=raw.strip(), valid=False)
 
 
+def kind_by_number(phone: Phone) -> PhoneType:
+    """For a number whose format gives no type (a MECARD TEL): mobile or office when the
+    numbering plan tells them apart (most of Europe does, North America does not)."""
+    if not phone.valid:
+        return "other"
+    kind = phonenumbers.number_type(phonenumbers.parse(phone.number))
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return "office"
+    return "other"
+
+
 def phone_type(kinds: Iterable[str], label: str | None = None) -> PhoneType:
     """mobile / office / fax / other from a property's types and its label (an Apple
     ``X-ABLabel`` such as ``_$!<WorkFAX>!$_``). A home number is "other": the CRM keeps
