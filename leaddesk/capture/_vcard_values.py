@@ -146,25 +146,36 @@ def tld_region(addresses: Iterable[str]) -> list[str]:
 
 
 def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:
-    """A number in E.164 when it is valid in one of ``regions`` (or with its own +
-    prefix), else as written and flagged ``valid=False``: never dropped because
-    libphonenumber calls it invalid."""
-    raw = printed = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
-    printed = re.sub(r";ext=", " ext. ", printed, flags=re.IGNORECASE)
+    """A number in E.164 when it parses in one of ``regions`` (or with its own ``+`` or
+    ``00`` prefix), ``valid`` saying whether libphonenumber also calls it a real number;
+    else as written with ``valid=False``. Never dropped for being invalid. The same rules
+    as ``capture/phones.py``, which is used when it is in the tree."""
+    raw = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
+    printed = re.sub(r";ext=", " ext. ", raw, flags=re.IGNORECASE)
     if _shared_parse_phone is not None:
         result = _shared_parse_phone(printed, type_hint=kind, regions=regions)
         result.type = kind
-        result.raw = raw.strip()
+        result.raw = raw
         return result
-    for region in [*regions, None]:
+    printed = re.sub(r"^\s*00\s?(?=[1-9])", "+", printed)
+    candidates: list[phonenumbers.PhoneNumber] = []
+    for region in ([None] if printed.startswith("+") else []) + [r for r in regions if r]:
         try:
             number = phonenumbers.parse(printed, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            return Phone(number=e164, type=kind, raw=raw.strip(), valid=True)
-    return Phone(number=printed, type=kind, raw=raw.strip(), valid=False)
+            candidates.insert(0, number)
+            break
+        candidates.append(number)
+    best = next((n for n in candidates if phonenumbers.is_valid_number(n)), None) or next(
+        (n for n in candidates if phonenumbers.is_possible_number(n)), None)
+    if best is None:
+        return Phone(number=raw, type=kind, raw=raw, valid=False)
+    e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
+    if best.extension:
+        e164 += f";ext={best.extension}"
+    return Phone(number=e164, type=kind, raw=raw, valid=phonenumbers.is_valid_number(best))
 
 
 def kind_by_number(phone: Phone) -> PhoneType:
@@ -172,7 +183,7 @@ def kind_by_number(phone: Phone) -> PhoneType:
     numbering plan tells them apart (most of Europe does, North America does not)."""
     if not phone.valid:
         return "other"
-    kind = phonenumbers.number_type(phonenumbers.parse(phone.number))
+    kind = phonenumbers.number_type(phonenumbers.parse(phone.number.split(";", 1)[0]))
     if kind == phonenumbers.PhoneNumberType.MOBILE:
         return "mobile"
     if kind == phonenumbers.PhoneNumberType.FIXED_LINE:

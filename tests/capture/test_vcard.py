@@ -237,7 +237,7 @@ def sample() -> CardFields:
         given_name="Jöhn", family_name="O'Neil, Jr", title="CTO; Founder", company="ACME, Inc.",
         emails=["john@acme.de", "j.oneil@example.com"],
         phones=[Phone("+493012345678", "office", "+493012345678"), Phone("+491701234567", "mobile", "+491701234567"),
-                Phone("+493012345679", "fax", "+493012345679"), Phone("ext. 12", "other", "ext. 12", valid=False)],
+                Phone("+493012345679", "fax", "+493012345679"), Phone("ask at the booth", "other", "ask at the booth", valid=False)],
         website="https://acme.de/team?who=john,jane",
         address=Address(street="Hauptstr. 1, Hof 2", city="Berlin", postal_code="10115", country="DE",
                         text="Hauptstr. 1, Hof 2, Berlin, 10115, Germany"),
