@@ -122,11 +122,6 @@ def content_lines(card: CardText) -> tuple[list[ContentLine], list[str]]:
     return lines, unreadable
 
 
-def version_of(card: CardText) -> str:
-    match = re.search(r"^\s*VERSION\s*:\s*(\S+)", card.text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else "3.0"
-
-
 def _content_line(logical: str, number: int) -> ContentLine | None:
     try:
         return textLineToContentLine(logical, number)

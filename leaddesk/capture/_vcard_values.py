@@ -104,7 +104,7 @@ def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None, True
     return data, True
 

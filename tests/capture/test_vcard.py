@@ -9,6 +9,8 @@ import io
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from leaddesk.capture.fields import Address, CaptureError, CardFields, Phone
@@ -230,6 +232,26 @@ def test_a_file_of_only_broken_cards_is_an_error():
         parse_vcards("BEGIN:VCARD\nVERSION:3.0\nNOTE:nothing else\nEND:VCARD\n", name="bad.vcf")
 
 
+_LINES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["N:Doe;Jo", "TEL;CELL:+4930123", "EMAIL:a@b.c", "PHOTO;ENCODING=b:!!!", "ADR:;;;;;;",
+                     "N;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:=C3=", "ORG:=", "TEL;VALUE=uri:tel:", "item1.X-ABLabel:",
+                     "BEGIN:VCARD", "END:VCARD", "VERSION:4.0", "PHOTO:data:image/png;base64,", " folded", "=0D=0A="]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINES, max_size=12), st.lists(_LINES, max_size=6))
+def test_no_file_content_raises_anything_but_a_capture_error(first, second):
+    text = "BEGIN:VCARD\r\nVERSION:2.1\r\n" + "\r\n".join(first) + "\r\nEND:VCARD\r\n" + "\n".join(second)
+    try:
+        cards, errors = parse_vcards_report(text)
+    except CaptureError:
+        return
+    assert all(isinstance(e, str) and e.endswith(".") for e in errors)
+    assert all(not c.is_empty() for c in cards)
+
+
 # --- writing -------------------------------------------------------------------------------
 
 def sample() -> CardFields:
@@ -287,6 +309,17 @@ def test_every_corpus_card_survives_a_write_and_a_read():
         for version in ("3.0", "4.0"):
             again = parse_vcards(to_vcard(cards, version=version))
             assert [comparable(c) for c in again] == [comparable(c) for c in cards], (name, version)
+
+
+@pytest.mark.parametrize("nameless", [
+    CardFields(company="ACME GmbH", phones=[Phone("+49301234567", "office", "+49301234567")]),
+    CardFields(emails=["info@acme.de"]),
+    CardFields(phones=[Phone("+49301234567", "office", "+49301234567")]),
+])
+def test_a_card_without_a_name_gets_none_back(nameless):
+    (back,) = parse_vcards(to_vcard([nameless]))
+    assert (back.given_name, back.family_name) == (None, None)
+    assert comparable(back) == comparable(nameless)
 
 
 def test_only_vcard_30_and_40_are_written():
