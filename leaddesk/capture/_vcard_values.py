@@ -37,7 +37,7 @@ _COUNTRY_ALIASES = {
 _GENERIC_TLDS = {"com", "org", "net", "info", "biz", "io", "co", "ai", "app", "dev", "edu", "gov", "tv", "me", "eu"}
 _TLD_REGION = {"uk": "GB"}
 
-_PHOTO_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def text(value: str) -> str:
@@ -89,8 +89,9 @@ def decode_base64(value: str) -> bytes | None:
 
 
 def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
-    """(the image, whether the property held one at all). A link to a photo on the web is
-    not fetched (capture works offline); a damaged image is left out."""
+    """(the image as JPEG or PNG, whether the property held one at all). A link to a photo
+    on the web is not fetched (capture works offline); a damaged image is left out; a GIF,
+    BMP or other format Pillow reads becomes a PNG (what a contact card keeps)."""
     value = line.value.strip().replace("\\,", ",").replace("\\;", ";") if isinstance(line.value, str) else ""
     if value.lower().startswith("data:"):
         header, _, payload = value.partition(",")
@@ -99,18 +100,23 @@ def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
         data = decode_base64(value)
     else:
         return None, False
-    if not data or not any(data.startswith(magic) for magic in _PHOTO_MAGIC):
+    if not data:
         return None, True
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
+            if image.format in ("JPEG", "PNG"):
+                return data, True
+            out = io.BytesIO()
+            image.save(out, "PNG")
+            return out.getvalue(), True
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None, True
-    return data, True
 
 
 def photo_mime(data: bytes) -> str:
-    return next((mime for magic, mime in _PHOTO_MAGIC.items() if data.startswith(magic)), "image/jpeg")
+    """``image/png`` or ``image/jpeg`` for what :func:`photo_bytes` returns."""
+    return "image/png" if data.startswith(_PNG) else "image/jpeg"
 
 
 def country_code(name: str | None) -> str | None:

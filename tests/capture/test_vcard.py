@@ -194,6 +194,14 @@ def test_photos_base64_21_30_and_data_uri_40():
     assert one(card("N:A;B", f"PHOTO:data:image/jpeg;base64,{b64}", version="4.0")).photo == data
 
 
+def test_a_gif_photo_is_kept_as_png():
+    buf = io.BytesIO()
+    Image.new("RGB", (12, 9), (0, 128, 255)).save(buf, "GIF")
+    photo = one(card("N:A;B", f"PHOTO;ENCODING=b;TYPE=GIF:{_b64(buf.getvalue())}")).photo
+    with Image.open(io.BytesIO(photo)) as image:
+        assert (image.format, image.size) == ("PNG", (12, 9))
+
+
 def test_a_photo_on_the_web_is_not_fetched_and_a_damaged_one_is_reported():
     cards, errors = parse_vcards_report(card("N:A;B", "PHOTO;VALUE=uri:https://example.com/a.jpg"))
     assert cards[0].photo is None and errors == []
