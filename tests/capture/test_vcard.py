@@ -48,6 +48,13 @@ def test_one_latin1_line_in_a_utf8_file_does_not_spoil_the_others():
     assert (fields.family_name, fields.title) == ("Łukasiewicz", "Geschäftsführer")
 
 
+@pytest.mark.parametrize("charset, name", [("SHIFT_JIS", "山田"), ("ISO-8859-2", "Łukasz Żółć"), ("KOI8-R", "Иванов")])
+def test_an_8bit_21_line_in_its_own_charset(charset, name):
+    line = f"N;CHARSET={charset}:{name};Jo".encode(charset)
+    data = b"BEGIN:VCARD\r\nVERSION:2.1\r\n" + line + b"\r\nTEL;CELL:+81 90 1234 5678\r\nEND:VCARD\r\n"
+    assert one(data).family_name == name
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
                                            ("utf-8", codecs.BOM_UTF8)])
 def test_files_with_a_byte_order_mark(encoding, bom):
