@@ -229,15 +229,16 @@ def test_data_that_is_not_a_vcard_says_so(data):
 
 
 def test_broken_cards_are_reported_and_the_good_ones_read():
-    text = (card("N:Good;One", "EMAIL:one@example.com")
+    text = (card("N:Good;One", "EMAIL:one@example.com", "no colon here")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nthis line has no colon\r\nX-JUNK:1\r\nEND:VCARD\r\n"
             + card("N:Good;Two", "TEL;TYPE=CELL:+49 170 1234567")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Cut;Short\r\nEMAIL:cut@example.com\r\n")
     cards, errors = parse_vcards_report(text.encode(), name="export.vcf")
     assert [c.display_name for c in cards] == ["One Good", "Two Good", "Short Cut"]
     assert errors == [
-        "Card 2 (line 6) was left out: it holds no name, company, e-mail or phone that could be read.",
-        "Card 4 (Short Cut, line 16): the file ends before its END:VCARD, so it may be incomplete.",
+        "Card 1 (One Good, line 1): 1 line could not be read and was left out (no colon here).",
+        "Card 2 (line 7) was left out: it holds no name, company, e-mail or phone that could be read.",
+        "Card 4 (Short Cut, line 17): the file ends before its END:VCARD, so it may be incomplete.",
     ]
     assert parse_vcards(text.encode()) == cards
 
