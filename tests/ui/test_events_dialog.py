@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from leaddesk.models import access
@@ -18,7 +18,7 @@ from leaddesk.models.enums import CampaignKind
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import contacts
 from leaddesk.services.team import users
-from leaddesk.ui.marketing import _campaign_model as cols
+from leaddesk.ui.marketing._campaign_model import CPL, LEADS, NAME
 from leaddesk.ui.marketing.current_event import current_event_id
 from leaddesk.ui.marketing.event_editor import EventEditorDialog
 from leaddesk.ui.marketing.events import EventsDialog
@@ -103,14 +103,14 @@ def test_editing_an_event_and_someone_elses_change_meanwhile(qtbot, manager_db, 
     for i in range(3):
         contacts.create_contact(manager_db, given_name=f"Lead{i}", family_name="X", campaign_id=fair.id)
     dialog = _dialog(qtbot, manager_db)
-    assert _shown(dialog)[0][cols.LEADS] == "3" and _shown(dialog)[0][cols.CPL] == "€1,000"
+    assert _shown(dialog)[0][LEADS] == "3" and _shown(dialog)[0][CPL] == "€1,000"
     assert dialog.select_campaign(fair.id)
     editor = dialog.edit_event()
     assert editor.name.text() == "LogiMAT" and editor.cost.text() == "3,000.00"
     editor.name.setText("LogiMAT 2026")
     editor.save()
     assert campaigns.get_campaign(db, fair.id).name == "LogiMAT 2026"
-    assert _shown(dialog)[0][cols.NAME] == "LogiMAT 2026"
+    assert _shown(dialog)[0][NAME] == "LogiMAT 2026"
 
     editor = dialog.edit_event()  # opened on version 2 ...
     campaigns.update_campaign(db, fair.id, expected_version=None, location="Stuttgart")  # ... someone saves v3
@@ -127,7 +127,7 @@ def test_editing_an_event_and_someone_elses_change_meanwhile(qtbot, manager_db, 
     assert not editor.isVisible()
     stored = campaigns.get_campaign(db, fair.id)
     assert (stored.cost, stored.location) == (Decimal("4000.00"), "Stuttgart")
-    assert _shown(dialog)[0][cols.CPL] == "€1,333.33"
+    assert _shown(dialog)[0][CPL] == "€1,333.33"
 
 
 def test_delete_restore_and_the_filter(qtbot, manager_db, monkeypatch):
@@ -172,14 +172,14 @@ def test_use_as_current_event_marks_it_and_remembers_it(qtbot, manager_db):
     assert dialog.use_button.isEnabled()
     dialog.use_button.click()
     assert current_event_id(manager_db) == fair.id and current_event_id() == fair.id
-    assert "Current event: LogiMAT" in dialog.current_label.text()
+    assert "Current event: <b>LogiMAT</b>" in dialog.current_label.text()
     assert not dialog.use_button.isEnabled()  # already current
     row = dialog.model.row_of(fair.id)
-    assert dialog.model.index(row, cols.NAME).data(cols.Qt.ItemDataRole.FontRole).bold()
-    assert not dialog.model.index(dialog.model.row_of(other.id), cols.NAME).data(cols.Qt.ItemDataRole.FontRole)
+    assert dialog.model.index(row, NAME).data(Qt.ItemDataRole.FontRole).bold()
+    assert not dialog.model.index(dialog.model.row_of(other.id), NAME).data(Qt.ItemDataRole.FontRole)
     dialog.close()
     again = _dialog(qtbot, manager_db)  # kept across dialogs (QSettings)
-    assert "Current event: LogiMAT" in again.current_label.text()
+    assert "Current event: <b>LogiMAT</b>" in again.current_label.text()
     again.clear_button.click()
     assert current_event_id(manager_db) is None
 
