@@ -18,7 +18,7 @@ from leaddesk.models.enums import CampaignKind
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import contacts
 from leaddesk.services.team import users
-from leaddesk.ui.marketing._campaign_model import CPL, LEADS, NAME
+from leaddesk.ui.marketing._campaign_model import COST, CPL, LEADS, NAME
 from leaddesk.ui.marketing.current_event import current_event_id
 from leaddesk.ui.marketing.event_editor import EventEditorDialog
 from leaddesk.ui.marketing.events import EventsDialog
@@ -204,3 +204,53 @@ def test_a_reps_dialog_lists_and_picks_but_cannot_edit(qtbot, db, make_db):
     editor.save()
     assert editor.errors.is_shown() and "manager" in editor.errors.label.text().lower()
     assert campaigns.get_campaign(db, fair.id).name == "LogiMAT"
+
+
+def test_closing_the_editor_with_typed_changes_asks_first(qtbot, manager_db, monkeypatch):
+    from leaddesk.ui.widgets.form_guard import DiscardGuard
+
+    asked = []
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(self.what) or False)  # "Keep editing"
+    dialog = _dialog(qtbot, manager_db)
+    editor = dialog.new_event()
+    editor.reject()  # nothing typed: closes without a question
+    assert asked == [] and not editor.isVisible()
+    editor = dialog.new_event()
+    editor.name.setText("Half-typed fair")
+    editor.reject()
+    assert asked == ["this event"] and editor.isVisible()  # kept editing
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: True)  # "Discard"
+    editor.reject()
+    assert not editor.isVisible() and campaigns.list_campaigns(manager_db) == []
+
+
+@pytest.mark.qt_log_level_fail("WARNING")
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_filter_proxy_passes_qts_model_checks(qtbot, manager_db, qtmodeltester):
+    for i, kind in enumerate(("trade_show", "webinar", "seo", "event")):
+        campaigns.create_campaign(manager_db, name=f"Campaign {i}", kind=kind, starts_on=f"2026-0{i + 1}-01",
+                                  cost=str(100 * (i + 1)), currency="EUR")
+    dialog = _dialog(qtbot, manager_db)
+    tester = QAbstractItemModelTester(dialog.proxy, QAbstractItemModelTester.FailureReportingMode.Warning)
+    dialog.filter.setText("webinar")
+    assert dialog.proxy.rowCount() == 1
+    dialog.filter.clear()
+    dialog.table.sortByColumn(COST, Qt.SortOrder.DescendingOrder)
+    assert [dialog.proxy.index(r, NAME).data() for r in range(4)] == [f"Campaign {i}" for i in (3, 2, 1, 0)]
+    dialog.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+    assert dialog.proxy.index(0, NAME).data() == "Campaign 0"
+    qtmodeltester.check(dialog.proxy)
+    del tester
+
+
+@pytest.mark.real_pools
+def test_the_dialog_loads_and_saves_on_worker_threads(qtbot, manager_db):
+    campaigns.create_campaign(manager_db, name="LogiMAT", kind="trade_show", starts_on="2026-03-10")
+    dialog = _dialog(qtbot, manager_db)
+    qtbot.waitUntil(lambda: dialog.proxy.rowCount() == 1, timeout=10000)
+    editor = dialog.new_event()
+    editor.name.setText("CeMAT")
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        editor.save()
+    qtbot.waitUntil(lambda: dialog.proxy.rowCount() == 2 and dialog.current_row() is not None
+                    and dialog.current_row().campaign.name == "CeMAT", timeout=10000)

@@ -73,6 +73,8 @@ class EventsDialog(QDialog):
         bind_database(db)
         self.editable = may_edit_campaigns(db)
         self._names: dict[uuid.UUID, str] = {}
+        self._generation = 0
+        self._select_next: uuid.UUID | None = None
         self.setWindowTitle(self.tr("Events and campaigns"))
 
         self.read_only_note = QLabel(self.tr("Only managers and admins can add, change or delete events; you can "
@@ -182,12 +184,21 @@ class EventsDialog(QDialog):
 
     # --- reading --------------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
-        keep = select or self.current_campaign_id()
+        """Read the list again, keeping the selected row (or selecting ``select``). Only the
+        latest read is shown: an older one finishing later (worker threads) is dropped."""
+        if select is not None:
+            self._select_next = select
+        self._generation += 1
+        generation = self._generation
         deleted = self.show_deleted.isChecked()
         run_read(self, lambda: campaigns.list_campaign_rows(self.db, deleted=deleted)).success(
-            lambda rows: self._fill(rows, keep, deleted)).run()
+            lambda rows: self._fill(rows, deleted, generation)).run()
 
-    def _fill(self, rows: list[CampaignRow], keep: uuid.UUID | None, deleted: bool) -> None:
+    def _fill(self, rows: list[CampaignRow], deleted: bool, generation: int) -> None:
+        if generation != self._generation:
+            return
+        keep = self._select_next or self.current_campaign_id()
+        self._select_next = None
         if not deleted:
             self._names = {r.campaign.id: r.campaign.name for r in rows}
         self.model.set_rows(rows)
