@@ -1,6 +1,6 @@
 """Issue 12 figure: rescoring 100,000 leads on both engines, against a raw-SQL floor.
 
-    python benchmarks/bench_rescore.py [--contacts 100000] [--engines sqlite,postgres] [--batch 2000]
+    python benchmarks/bench_rescore.py [--contacts 100000] [--engines sqlite,postgres] [--batch 2000] [--keep [--reuse]]
 
 Each engine gets its own database, built here and dropped (PostgreSQL) or kept
 (``bench-out/rescore.sqlite3``) at the end: ``--contacts`` leads over 10,000 accounts
@@ -69,6 +69,10 @@ def _url(kind: str) -> str:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
     admin.dispose()
+    return _pg_url()
+
+
+def _pg_url() -> str:
     return create_engine(PG_ADMIN).url.set(database=PG_NAME).render_as_string(hide_password=False)
 
 
@@ -158,20 +162,50 @@ def hot_updates(url: str) -> tuple[int, int]:
         engine.dispose()
 
 
-def run(kind: str, n: int, batch: int, keep: bool = False) -> dict:
-    url = _url(kind)
+def _reusable(n: int) -> bool:
+    """The kept PostgreSQL database of an earlier ``--keep`` run holds ``n`` leads: put it
+    back as ``build`` left it (scores 0, no persona, none of the rescores' journal rows)."""
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_NAME})
+    admin.dispose()
+    if not exists:
+        return False
+    engine = create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT count(*) FROM contact WHERE NOT deleted")) != n:
+                return False
+            conn.execute(text("UPDATE contact SET fit_score = 0, interest_score = 0, persona_id = NULL"))
+            fields = "('fit_score', 'interest_score', 'persona_id')"
+            conn.execute(text(f"DELETE FROM change_log WHERE entity = 'contact' AND field IN {fields}"))
+            conn.execute(text(f"DELETE FROM hub_field_version WHERE entity = 'contact' AND field IN {fields}"))
+            for table in ("contact", "change_log", "hub_field_version"):
+                conn.execute(text(f"VACUUM (FULL, ANALYZE) {table}"))
+        return True
+    finally:
+        engine.dispose()
+
+
+def run(kind: str, n: int, batch: int, keep: bool = False, reuse: bool = False) -> dict:
+    reused = kind == "postgres" and reuse and _reusable(n)
+    url = _pg_url() if reused else _url(kind)
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
     db = open_db(url)
     now = dt.datetime.now(dt.timezone.utc)
     try:
-        setup.initialize(db, admin_name="Bench Admin", admin_email="bench@example.com")
-        scoring.seed_default_rules(db)
-        t0 = time.perf_counter()
-        build(db, n, now)
-        add_personas(db)
-        print(f"  {kind}: {n:,} leads built in {time.perf_counter() - t0:.1f} s (hub mode: {db.hub_mode})", flush=True)
+        if not reused:
+            setup.initialize(db, admin_name="Bench Admin", admin_email="bench@example.com")
+            scoring.seed_default_rules(db)
+            t0 = time.perf_counter()
+            build(db, n, now)
+            add_personas(db)
+            print(f"  {kind}: {n:,} leads built in {time.perf_counter() - t0:.1f} s (hub mode: {db.hub_mode})",
+                  flush=True)
+        else:
+            print(f"  {kind}: {n:,} leads of the kept database {PG_NAME}, scores reset", flush=True)
         t0 = time.perf_counter()
         first = scoring.rescore_all(db, batch_size=batch, now=now)
         t_first = time.perf_counter() - t0
@@ -197,11 +231,13 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=scoring.BATCH_SIZE)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (to look into it)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: start from the kept PostgreSQL database (scores reset) instead of building")
     args = parser.parse_args()
     print(f"rescore bench: {args.contacts:,} leads, batch {args.batch}, load average {os.getloadavg()}, "
           f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
     for kind in args.engines.split(","):
-        r = run(kind.strip(), args.contacts, args.batch, args.keep)
+        r = run(kind.strip(), args.contacts, args.batch, args.keep, args.reuse)
         print(f"{r['engine']:8} first run {r['first']:6.2f} s ({r['changed']:,} of {r['scored']:,} changed)  "
               f"({r['matched']:,} with a persona)  second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
               f"raw floor {r['floor']:5.2f} s ({r['floor_rows']:,} rows)  ratio {r['first'] / r['floor']:.1f}x",

@@ -13,9 +13,11 @@ values, and only the few distinct persona ids are turned into UUIDs.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import threading
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from leaddesk.models import EngagementEvent
 from leaddesk.services.qualification._bulk_scores import Facts
@@ -131,3 +133,36 @@ class FactsReader:
             stored = uuids.get(persona) if persona in uuids else self._uuid(persona)
             out.append(Lead(cid, *row[1:6], stored, *row[7:], mail, counts.get(cid, none_counts)))
         return out
+
+
+#: A contact's values as its batch read them (the bulk update's guard and journal base).
+_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
+
+
+def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
+                   out: queue.Queue, stop: threading.Event) -> None:
+    """The reading half of ``scoring.rescore_all``, on its own thread and connection: each
+    batch's facts read and scored, ``(count, new values, stored values)`` put on ``out``;
+    then None, or the exception that stopped it."""
+    last: str | None = None
+    try:
+        while not stop.is_set():
+            with db.reader() as s:
+                rows = FactsReader(s.connection(), keys, now).batch(last, batch_size)
+            if not rows:
+                break
+            new, read = {}, {}
+            best, score = matcher.best, scorer.score
+            for r in rows:
+                r.persona_id = persona = best(r.job_title, r.seniority, r.department, r.industry, r.employees,
+                                              r.country)
+                fit, interest = score(r)
+                if fit != r.fit_score or interest != r.interest_score or persona != r.stored_persona:
+                    cid = uuid.UUID(r.id)
+                    new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
+                    read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
+            last = rows[-1].id
+            out.put((len(rows), new, read))
+        out.put(None)
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        out.put(exc)

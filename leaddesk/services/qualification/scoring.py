@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import queue
 import threading
 import uuid
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import String, and_, case, cast, func, select, type_coerce
@@ -28,7 +29,7 @@ from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Indicator, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification._bulk_scores import Matcher, Scorer
-from leaddesk.services.qualification._rescore_facts import FactsReader
+from leaddesk.services.qualification._rescore_facts import score_batches
 from leaddesk.services.qualification.indicators import active_hpis
 from leaddesk.services.qualification.dto import (
     ContactFacts,
@@ -52,7 +53,6 @@ from leaddesk.sync import bulk_writes
 
 BATCH_SIZE = 5000
 #: A contact as rescore_all read it, as bulk_update compares and guards it.
-_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
 #: University domains (a student is rarely a buyer): the seeded negative rule.
 STUDENT_DOMAINS = ("edu", "ac.uk", "edu.tr", "ac.ir", "ac.th", "edu.sa", "edu.eg")
 
@@ -273,7 +273,13 @@ def rescore_all(
     (one UPDATE guarded by the versions read with the contacts; journaled field by field as
     ORM saves would be, only the fields that changed; the same write permissions apply).
     ``progress(done, total)`` is called after each batch. ``changed`` counts the contacts
-    written."""
+    written.
+
+    Pipelined: a second thread reads and scores batch n+1 on its own connection while this
+    one writes batch n (the database works while Python scores: on two cores they overlap).
+    That is safe because batches are disjoint spans of ids and each write is guarded by the
+    versions its batch read: a contact changed in between is a :class:`Conflict`, as
+    before."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
@@ -282,36 +288,40 @@ def rescore_all(
     keys = engagement_keys(rules)
     scorer, matcher = Scorer(rules), Matcher(buyers)
     done = changed = 0
-    last: str | None = None
     if progress:
         progress(0, total)
+    batches: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    reader = threading.Thread(target=score_batches, name="rescore-reader", daemon=True,
+                              args=(db, keys, now, batch_size, matcher, scorer, batches, stop))
     gc_was = gc.isenabled()
     gc.disable()  # about a million short-lived, acyclic objects: no sweeps over them
+    reader.start()
     try:
         while True:
+            item = batches.get()
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                break
             if cancel is not None and cancel.is_set():
                 return RescoreResult(done, changed, True)
-            with db.unit_of_work() as s:
-                rows = FactsReader(s.connection(), keys, now).batch(last, batch_size)
-                if not rows:
-                    break
-                new, read = {}, {}
-                best, score = matcher.best, scorer.score
-                for r in rows:
-                    r.persona_id = persona = best(r.job_title, r.seniority, r.department, r.industry, r.employees,
-                                                  r.country)
-                    fit, interest = score(r)
-                    if fit != r.fit_score or interest != r.interest_score or persona != r.stored_persona:
-                        cid = uuid.UUID(r.id)
-                        new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
-                        read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
-                bulk_writes.bulk_update(s, Contact, new, current=read)
-            last = rows[-1].id
-            done += len(rows)
+            count, new, read = item
+            if new:
+                with db.unit_of_work() as s:
+                    bulk_writes.bulk_update(s, Contact, new, current=read)
+            done += count
             changed += len(new)
             if progress:
                 progress(done, max(total, done))
     finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting for room in the queue
+            try:
+                batches.get_nowait()
+            except queue.Empty:
+                pass
+            reader.join(0.05)
         if gc_was:
             gc.enable()
     return RescoreResult(done, changed, False)
