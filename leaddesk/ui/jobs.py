@@ -178,6 +178,7 @@ DTO_ENTITIES = {
     "StageInfo": "pipeline_stage",
     "LostReasonInfo": "lost_reason",
     "RuleInfo": "scoring_rule",
+    "CampaignDetail": "campaign",
 }
 
 
