@@ -8,6 +8,12 @@ first (which moves the card's last touch through the service's touch rule), then
 step, stored in UTC by the service. The dialog is linked to the contact, opportunity and/or
 account it was opened from; opened from an opportunity, it also links the opportunity's
 primary contact so the contact's timeline shows the call too.
+
+"The lead replied / reached out" (a call, an e-mail or a meeting with a contact) records,
+in the same write job, an ``email_reply`` engagement at the activity's time (rescored, so
+the lead's interest moves) and stops the lead's cadence runs it ends; the status bar says
+which ("Cadence 'New inbound lead' stopped: the lead replied"). An activity does not say by
+itself who reached out to whom, so the rep says it here.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -40,9 +47,13 @@ from leaddesk.services.followups import activities
 from leaddesk.services.followups.agenda import local_zone
 from leaddesk.services.pipeline import opportunities
 from leaddesk.services.records import Changes
+from leaddesk.ui.followups._cadence_stops import Replied, record_reply, show_status
 from leaddesk.ui.followups._log_defaults import default_next_step, kinds, outcomes
 from leaddesk.ui.followups._repeat_field import RepeatField
-from leaddesk.ui.jobs import run_write
+from leaddesk.ui.jobs import run_read, run_write
+
+#: the kinds in which the lead can have replied or reached out (not a task, not a note)
+REPLY_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,16 @@ class Logged:
     done: ActivityDetail
     next_step: ActivityDetail | None
     changes: Changes
+    #: "the lead replied" was ticked: the engagement and the cadence runs it ended
+    replied: Replied | None = None
+
+    def message(self) -> str:
+        """What the status bar says after the save ("" when there is nothing to say)."""
+        if self.replied is None:
+            return ""
+        if self.replied.ended:
+            return "; ".join(e.message() for e in self.replied.ended)
+        return QCoreApplication.translate("LogActivityDialog", "Logged; the lead's reply is recorded.")
 
 
 def log_and_book(db: Database, links: dict, done: dict, next_step: dict | None) -> Logged:
@@ -61,8 +82,13 @@ def log_and_book(db: Database, links: dict, done: dict, next_step: dict | None) 
         opp = opportunities.get_opportunity(db, links["opportunity_id"])
         if opp.primary_contact_id is not None:
             links["contact_id"] = opp.primary_contact_id
+    if done.get("replied") and links.get("contact_id") is None:
+        raise ValidationError("Only a contact can reply: this activity has none.", field="replied")
     act = activities.log_activity(db, done["kind"], done["subject"], body=done.get("body"),
                                   outcome=done.get("outcome"), **links)
+    replied = None
+    if done.get("replied"):
+        replied = record_reply(db, links["contact_id"], act.done_at, detail=f"{act.kind.value}: {act.subject}")
     booked = None
     if next_step is not None:
         booked = activities.schedule_activity(db, next_step["kind"], next_step["subject"], next_step["due_at"],
@@ -71,7 +97,8 @@ def log_and_book(db: Database, links: dict, done: dict, next_step: dict | None) 
     entities = {"activity", "opportunity", "contact", "account"}
     if booked is not None:
         ids.add(booked.id)
-    return Logged(act, booked, Changes(frozenset(entities), frozenset(ids)))
+    changes = Changes(frozenset(entities), frozenset(ids))
+    return Logged(act, booked, changes | replied.changes if replied else changes, replied)
 
 
 class LogActivityDialog(QDialog):
@@ -88,6 +115,7 @@ class LogActivityDialog(QDialog):
         self._now = now
         self.setWindowTitle(self.tr("Log activity"))
         self.setModal(True)
+        self.status_text = ""
         self._build(about)
 
     # --- building -----------------------------------------------------------------------
@@ -108,11 +136,16 @@ class LogActivityDialog(QDialog):
         self.notes.setPlaceholderText(self.tr("Notes (optional)"))
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.replied = QCheckBox(self.tr("The lead re&plied / reached out"))
+        self.replied.setObjectName("leadReplied")
+        self._reply_contact = self.links["contact_id"] is not None
+        self._set_reply_enabled(self._reply_contact)
         done_form = QFormLayout()
         done_form.addRow(self.tr("&Kind:"), self.kind)
         done_form.addRow(self.tr("S&ubject:"), self.subject)
         done_form.addRow(self.tr("&Outcome:"), self.outcome)
         done_form.addRow(self.tr("No&tes:"), self.notes)
+        done_form.addRow("", self.replied)
 
         self.book = QGroupBox(self.tr("&Book the next step"))
         self.book.setCheckable(True)
@@ -157,6 +190,8 @@ class LogActivityDialog(QDialog):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.subject.setFocus()
         self.setMinimumWidth(440)
+        if not self._reply_contact and self.links["opportunity_id"] is not None:
+            self._find_deal_contact()
 
     def _kind_changed(self) -> None:
         is_note = self.kind.currentData() == ActivityKind.NOTE
@@ -165,6 +200,22 @@ class LogActivityDialog(QDialog):
             self.outcome.setCurrentIndex(3)  # meeting held
         elif self.kind.currentData() != ActivityKind.MEETING and self.outcome.currentIndex() == 3:
             self.outcome.setCurrentIndex(0)
+        self.replied.setVisible(self.kind.currentData() in REPLY_KINDS)
+
+    def _set_reply_enabled(self, has_contact: bool) -> None:
+        self.replied.setEnabled(has_contact)
+        if not has_contact:
+            self.replied.setChecked(False)
+        self.replied.setToolTip(
+            self.tr("Records the lead's reply (it counts in the interest score) and stops the lead's "
+                    "running cadences.") if has_contact else
+            self.tr("Only a contact replies: log this on a contact, or give the deal a primary contact."))
+
+    def _find_deal_contact(self) -> None:
+        """Opened from a deal: the reply is its primary contact's (read in a job)."""
+        db, opp = self.db, self.links["opportunity_id"]
+        run_read(self, lambda: opportunities.get_opportunity(db, opp).primary_contact_id).success(
+            lambda cid: self._set_reply_enabled(cid is not None)).run()
 
     # --- values ---------------------------------------------------------------------------
     def set_next_due(self, local: dt.datetime) -> None:
@@ -181,7 +232,8 @@ class LogActivityDialog(QDialog):
         kind = self.kind.currentData()
         done = {"kind": kind, "subject": self.subject.text().strip() or self.kind.currentText(),
                 "body": self.notes.toPlainText().strip() or None,
-                "outcome": None if kind == ActivityKind.NOTE else self.outcome.currentData()}
+                "outcome": None if kind == ActivityKind.NOTE else self.outcome.currentData(),
+                "replied": kind in REPLY_KINDS and self.replied.isEnabled() and self.replied.isChecked()}
         if not self.book.isChecked():
             return done, None
         due = self.next_due_at()
@@ -208,6 +260,9 @@ class LogActivityDialog(QDialog):
             self._failed).run()
 
     def _saved(self, result: Logged) -> None:
+        self.status_text = result.message()
+        if self.status_text:
+            show_status(self, self.status_text)
         self.logged.emit(result)
         self.accept()
 
@@ -224,7 +279,8 @@ class LogActivityDialog(QDialog):
         self.error.setText(str(exc))
         self.error.show()
         field = {"subject": self.subject, "due_at": self.next_due, "kind": self.kind,
-                 "outcome": self.outcome, "rrule": self.repeat.custom}.get(getattr(exc, "field", None) or "")
+                 "outcome": self.outcome, "rrule": self.repeat.custom,
+                 "replied": self.replied}.get(getattr(exc, "field", None) or "")
         if field is not None:
             field.setFocus()
 

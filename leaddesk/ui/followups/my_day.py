@@ -3,7 +3,8 @@ first when the SLA timers report them), with one key for each thing a rep does t
 
 Keys on a row: Enter or Ctrl+D marks it done (outcome picker, then the next-step prompt,
 two working days on by default), Ctrl+R reschedules (+1 h, tomorrow 9:00, next week,
-custom), Ctrl+O opens the linked record, F5 reloads. The page reads
+custom), Ctrl+O opens the linked record, F5 reloads; on a cadence step the context menu
+also has "Stop cadence…". The page reads
 :func:`leaddesk.services.followups.agenda.day_agenda` in a worker, again after any write
 to activities or their records (``app_signals.data_changed``) and every minute (time moves:
 what was due today becomes overdue). ``clock`` and ``tz`` are injectable for tests.
@@ -31,6 +32,7 @@ from leaddesk.db import Database
 from leaddesk.models.enums import ActivityKind
 from leaddesk.services.followups import activities, agenda, my_day
 from leaddesk.services.records import Changes
+from leaddesk.ui.followups._cadence_stops import StopCadenceFlow
 from leaddesk.ui.followups._day_model import STATUS, WHAT, WHEN, WITH, DayModel
 from leaddesk.ui.followups._day_times import next_step_default, reschedule_choices
 from leaddesk.ui.followups._done_dialogs import CustomTimeDialog, NextStepDialog, OutcomePicker
@@ -116,6 +118,12 @@ class MyDayPage(QWidget):
         self.reschedule_action = self._add_action(self.tr("&Reschedule…"), "Ctrl+R", self.reschedule)
         self.open_action = self._add_action(self.tr("&Open the record"), "Ctrl+O", self.open_record)
         self.reload_action = self._add_action(self.tr("Re&load"), "F5", self.load, context_menu=False)
+        self.stop_action = QAction(self.tr("S&top cadence…"), self)
+        self.stop_action.triggered.connect(lambda _c=False: self.stop_cadence())
+        self.table.addAction(self.stop_action)
+        self.stop_flow: StopCadenceFlow | None = None
+        self.table.selectionModel().currentChanged.connect(lambda *_a: self._update_stop_action())
+        self._update_stop_action()
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -172,6 +180,7 @@ class MyDayPage(QWidget):
             row = self._item_row_from(0)
         if row >= 0:
             self.table.setCurrentIndex(self.model.index(row, WHAT))
+        self._update_stop_action()
         self.loaded.emit()
 
     def _item_row_from(self, start: int) -> int:
@@ -276,6 +285,24 @@ class MyDayPage(QWidget):
         self._pending_select = (item.id, self.table.currentIndex().row())
         run_write(self, lambda: activities.reschedule_activity(self.db, item.id, when,
                                                                expected_version=item.version)).run()
+
+    # --- stop a cadence -------------------------------------------------------------------
+    def _step(self) -> agenda.AgendaItem | None:
+        item = self._activity()
+        return item if item is not None and getattr(item, "cadence", "") else None
+
+    def _update_stop_action(self) -> None:
+        self.stop_action.setVisible(self._step() is not None)  # only a cadence step's menu has it
+
+    def stop_cadence(self) -> StopCadenceFlow | None:
+        """Ask why, then stop the run of the current step (its rows go on the change)."""
+        item = self._step()
+        if item is None:
+            return None
+        flow = StopCadenceFlow(self, self.db, activity_id=item.id, what=f"{item.subject} · {item.cadence}")
+        flow.stopped.connect(lambda done: self.status_message.emit(done.message()))
+        self.stop_flow = flow.start()
+        return flow
 
     # --- open -----------------------------------------------------------------------------
     def open_record(self) -> None:

@@ -5,7 +5,8 @@
 activities by their due time, done ones by when they happened. An open activity whose due
 time has passed is marked *Overdue* (text and colour, not colour alone). :class:`TimelineView`
 loads a record's timeline in a read job (capped: the newest 200, with "200 of 5,120 shown"
-below), and reloads itself when activities change (``app_signals.data_changed``).
+below), and reloads itself when activities change (``app_signals.data_changed``). Its
+context menu stops the cadence of a step ("Stop cadence…", with a reason).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTreeView, QVBoxLayout, QWidget
 
 from leaddesk.db import Database
-from leaddesk.models.enums import ActivityKind
+from leaddesk.models.enums import ActivityKind, ActivityOutcome
 from leaddesk.services.followups import cadences
 from leaddesk.services.followups.timeline import DEFAULT_CAP, Timeline, TimelineEntry, load_timeline
 from leaddesk.services.records import Changes
+from leaddesk.ui.followups._cadence_stops import StopCadenceFlow
 from leaddesk.ui.followups._log_defaults import kind_label, outcome_label
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
@@ -92,6 +94,8 @@ class TimelineModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def state_text(self, e: TimelineEntry) -> str:
+        if e.outcome == ActivityOutcome.CANCELLED:  # a stopped cadence's steps
+            return self.tr("Cancelled")
         if e.done_at is not None:  # a note has no outcome
             return outcome_label(e.kind, e.outcome) or ("" if e.kind == ActivityKind.NOTE else self.tr("Done"))
         return self.tr("Overdue") if e.is_overdue(self.now()) else self.tr("Scheduled")
@@ -153,6 +157,10 @@ class TimelineView(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setModel(self.model)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._popup_menu)
+        self.menu: QMenu | None = None
+        self.stop_flow: StopCadenceFlow | None = None
         header = self.view.header()
         header.setStretchLastSection(False)
         for col, mode in ((WHEN, QHeaderView.ResizeMode.ResizeToContents),
@@ -203,6 +211,41 @@ class TimelineView(QWidget):
             self.count.setText(self.tr("%n activities.", "", shown))
         self.loaded.emit(timeline)
         self._settle_cadences(timeline)
+
+    # --- the context menu -----------------------------------------------------------------
+    def open_runs(self) -> set:
+        """The runs shown with an open step (those "Stop cadence…" can stop)."""
+        return {self.model.entry(r).cadence_run for r in range(self.model.rowCount())
+                if self.model.entry(r).cadence_run is not None and self.model.entry(r).done_at is None}
+
+    def context_menu(self, row: int) -> QMenu | None:
+        """The menu of the entry at ``row``: "Stop cadence…" on a step of a running cadence."""
+        if not 0 <= row < self.model.rowCount():
+            return None
+        entry = self.model.entry(row)
+        menu = QMenu(self)
+        menu.setObjectName("timelineMenu")
+        action = menu.addAction(self.tr("S&top cadence…"))
+        action.setObjectName("stopCadence")
+        action.setEnabled(entry.cadence_run is not None and entry.cadence_run in self.open_runs())
+        if entry.cadence_run is None:
+            action.setToolTip(self.tr("Not a cadence step."))
+        action.triggered.connect(lambda _c=False, e=entry: self.stop_cadence(e))
+        self.menu = menu
+        return menu
+
+    def _popup_menu(self, pos) -> None:
+        menu = self.context_menu(self.view.indexAt(pos).row())
+        if menu is not None:
+            menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def stop_cadence(self, entry: TimelineEntry) -> StopCadenceFlow | None:
+        """Ask why, then stop the run of ``entry`` (its rows refresh on the change)."""
+        if entry.cadence_run is None:
+            return None
+        what = self.tr("{0}  —  {1}").format(entry.subject, entry.cadence) if entry.cadence else entry.subject
+        self.stop_flow = StopCadenceFlow(self, self.db, run_id=entry.cadence_run, what=what).start()
+        return self.stop_flow
 
     def _settle_cadences(self, timeline: Timeline) -> None:
         """A contact with open cadence steps: stop the runs its reply or stage change ended
