@@ -65,7 +65,10 @@ def load_image(source: str | os.PathLike | bytes, *, name: str | None = None) ->
     except CaptureError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise CaptureError(f"{label} is too large to open as a card photo ({exc}).", path=path) from exc
+        # Pillow refuses a header past twice its own limit before we see the size.
+        raise CaptureError(
+            f"{label} is too large (over {MAX_PIXELS // 1_000_000} megapixels), not a card photo.", path=path
+        ) from exc
     except UnidentifiedImageError as exc:
         raise CaptureError(
             f"{label} is not an image LeadDesk can read (JPEG, PNG, WebP, TIFF, BMP or GIF).", path=path

@@ -15,9 +15,9 @@ from leaddesk.capture.images import LoadedImage
 
 #: Codes a card or a badge carries; linear barcodes (a badge's registration number) say
 #: nothing about the person and cost time on every photo.
-FORMATS = (zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
-           | zxingcpp.BarcodeFormat.DataMatrix | zxingcpp.BarcodeFormat.Aztec
-           | zxingcpp.BarcodeFormat.PDF417)
+FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode,
+           zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.Aztec,
+           zxingcpp.BarcodeFormat.PDF417)
 #: The upscaled retry stops at this longer side (a 12-megapixel photo is not doubled).
 MAX_RETRY_SIDE = 4000
 
