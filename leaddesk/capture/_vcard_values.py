@@ -117,16 +117,18 @@ def country_code(name: str | None) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, short form or code as people write them."""
     if not name:
         return None
-    key = re.sub(r"\s+", " ", name.replace(".", " ").replace(",", " ")).strip().upper()
-    if not key:
+    spaced = re.sub(r"\s+", " ", name.replace(".", " ").replace(",", " ")).strip().upper()
+    if not spaced:
         return None
-    if key in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[key]
-    for candidate in (key, key.replace(" ", ""), re.sub(r"^THE ", "", key)):
-        try:
-            return pycountry.countries.lookup(candidate).alpha_2
-        except LookupError:
-            continue
+    joined = re.sub(r"\s+", " ", name.replace(".", "").replace(",", " ")).strip().upper()  # U.S.A. -> USA
+    for key in dict.fromkeys((spaced, joined)):
+        if key in _COUNTRY_ALIASES:
+            return _COUNTRY_ALIASES[key]
+        for candidate in (key, re.sub(r"^THE ", "", key)):
+            try:
+                return pycountry.countries.lookup(candidate).alpha_2
+            except LookupError:
+                continue
     return None
 
 

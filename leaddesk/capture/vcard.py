@@ -105,7 +105,8 @@ def parse_payload(text: str, *, default_region: str | None = None) -> CardFields
 
 def to_vcard(cards: Iterable[CardFields], *, version: str = "3.0") -> str:
     """The cards as one vCard text (CRLF line ends, folded at 75 octets), version "3.0"
-    or "4.0"; the photo goes along when the card has one."""
+    or "4.0"; the photo goes along when the card has one, on one unfolded line as
+    vobject writes it (Apple's Address Book misreads a folded photo)."""
     if version not in ("3.0", "4.0"):
         raise ValueError(f"vCard version {version!r} is not written; use '3.0' or '4.0'.")
     return write_vcards(list(cards), version=version)
