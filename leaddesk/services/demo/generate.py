@@ -66,7 +66,7 @@ from leaddesk.services.qualification.dto import Thresholds
 from leaddesk.services.records import seed_id
 from leaddesk.services.team import setup
 from leaddesk.services.bulk import bulk_load
-from leaddesk.services.demo import _captures
+from leaddesk.services.demo._captures import add_captured_leads
 from leaddesk.services.demo._accounts import _AccountPlans
 from leaddesk.services.demo._contacts import _ContactPlans
 from leaddesk.services.demo._deals import _DealPlans
@@ -299,7 +299,7 @@ def generate(
         if gc_was_enabled:
             gc.enable()
     if captures:  # trade-show captures, through the capture services, after the snapshot
-        _captures.add_captured_leads(db, now=now, read_codes=scale == "large")
+        add_captured_leads(db, now=now, read_codes=scale == "large")
     if db.dialect == "sqlite":
         _checkpoint_sqlite(db)
     return DemoSummary(scale=scale, seed=seed, seconds=round(time.perf_counter() - started, 3), **gen.counts)
