@@ -10,16 +10,16 @@ from leaddesk.capture.fields import Address
 from leaddesk.capture.phones import country_of_name
 
 _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-                 "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC".split())
+                 "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS FM GU MH MP PW PR VI AA AE AP".split())
 #: (pattern, country or None): a postal code and the city after (or before) it.
 _POSTAL = [
     (re.compile(r"^(?P<city>[^\d,]+?),?\s+(?P<region>[A-Z]{2})\.?,?\s+(?P<pc>\d{5}(?:-\d{4})?)\b"), "US"),
     (re.compile(r"^(?P<city>[^\d]*?)[\s,]*(?P<pc>\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"), "GB"),
     (re.compile(r"(?P<pc>\b[1-9]\d{3}\s?[A-Z]{2})\b\s*(?P<city>.*)$"), "NL"),
     (re.compile(r"(?P<pc>\b\d{4}-\d{3})\b\s*(?P<city>.*)$"), "PT"),
-    (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{5})\s+(?P<city>[^\d,]{2,}.*)$"), None),
+    (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{5})(?:\s+|(?=[^\W\d]))(?P<city>[^\d,]{2,}.*)$"), None),
     (re.compile(r"^(?P<city>[^\d,]{2,}?),?\s+(?P<pc>\d{5})\b"), None),
-    (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{4})\s+(?P<city>[^\d,]{2,}.*)$"), None),
+    (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{4})(?:\s+|(?=[^\W\d]))(?P<city>[^\d,]{2,}.*)$"), None),
     (re.compile(r"(?P<pc>\b\d{6})\b\s*(?P<city>[^\d,]*)$"), None),
 ]
 _HOUSE_NO = re.compile(r"(?:^|\s|,)(?:no[:.]?\s*)?\d{1,5}(?:\s?[a-zA-Z])?(?:[/-]\d{1,4})?(?:,|\s|$)", re.IGNORECASE)

@@ -22,7 +22,7 @@ _GENERIC_TLDS = {"com", "net", "org", "info", "biz", "io", "app", "dev", "tech",
 #: Typical OCR slips in a top-level domain.
 _TLD_SLIPS = {"corn": "com", "c0m": "com", "cam": "com", "con": "com", "cOm": "com", "de.": "de", "n1": "nl"}
 #: A run of digits that may be a phone number, with its optional extension.
-_RUN = re.compile(r"(?<![\w@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
+_RUN = re.compile(r"(?<![\d@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
                   r"(?:\s*(?:x|ext\.?|extn\.?|dw\.?|durchwahl)\s*\d{1,5})?(?![\w@])", re.IGNORECASE)
 
 
@@ -53,7 +53,6 @@ def _clean_email(found: str) -> str | None:
     domain = domain.replace(",", ".")
     host, _, tld = domain.rpartition(".")
     tld = _TLD_SLIPS.get(tld, tld)
-    local = re.sub(r"^(?:e-?mail|mail|email|e)[:.]+", "", local)
     if not local or not host or not _known_tld(tld):
         return None
     return f"{local}@{host}.{tld}"
@@ -146,6 +145,8 @@ def find_phone_runs(text: str, regions) -> list[PhoneRun]:
             continue
         before = text[prev_end:m.start()]
         kind = _last_label(before)
+        if m.start() and text[m.start() - 1].isalpha() and kind is None:
+            continue  # glued to a word that is not a label: an id such as "DE123456789"
         after = text[m.end(): runs[i + 1].start() if i + 1 < len(runs) else len(text)]
         if kind is None:
             bracket = re.match(r"\s*[(\[]\s*([^)\]]{1,20})[)\]]", after)

@@ -108,7 +108,7 @@ def person_strength(text: str, email_locals: list[str]) -> float:
     parts = name.split()
     if not 2 <= len(parts) <= 4 or any(ch.isdigit() for ch in name) or "@" in name:
         return 0.0
-    if not all(_NAME_TOKEN.match(p) for p in parts):
+    if not all(_NAME_TOKEN.match(p) for p in parts) or squash(parts[-1]) in words().suffixes:
         return 0.0
     caps = sum(1 for p in parts if p[0].isupper() or p.casefold() in PARTICLES)
     if caps < len(parts):
@@ -152,7 +152,7 @@ def choose(cands: list[Candidate], email_locals: list[str]) -> dict[str, tuple[C
     top = min(c.top for c in cands)
     span = max(max(c.top for c in cands) - top, 1.0)
     taken: set[int] = set()
-    strong_company = [c for c in cands if c.company >= 1.0 and c.person < 0.9]
+    strong_company = [c for c in cands if c.company >= 1.0]
     if strong_company:
         best = max(strong_company, key=lambda c: c.height)
         out["company"] = (best, 1.0)

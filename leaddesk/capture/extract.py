@@ -77,7 +77,7 @@ def _same_column(a: _Seg, b: _Seg) -> bool:
 def _next_to(a: _Seg, b: _Seg) -> bool:
     """b is the line right under a, in its column."""
     gap = b.top - a.bottom
-    return -0.3 * a.height < gap < 1.3 * max(a.height, b.height) and _same_column(a, b)
+    return -0.6 * a.height < gap < 1.3 * max(a.height, b.height) and _same_column(a, b)
 
 
 def _neighbour_label(seg: _Seg, segs: list[_Seg]) -> str | None:

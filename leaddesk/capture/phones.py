@@ -42,7 +42,7 @@ _POSTAL_SHAPES = [
     (re.compile(r"\b(?:I|IT)-\d{5}\b"), "IT"),
 ]
 _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-                 "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC".split())
+                 "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS FM GU MH MP PW PR VI AA AE AP".split())
 _PREFIX = re.compile(r"(?:\+|\b00)\s?(\d{1,3})[\s\-./()]")
 #: Languages whose country names (from pycountry's translations) are recognised in an address.
 _NAME_LANGUAGES = ("de", "fr", "es", "it", "nl", "tr", "pt", "fa", "ar", "th")
