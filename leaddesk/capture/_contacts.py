@@ -44,7 +44,11 @@ def fix_email_text(text: str) -> str:
         tail = text[m.end():]
         if re.match(r"[\w-]+\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
             text = text[:m.start()] + "@" + tail
-    return re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    if "@" in text:  # "max . muster @ firma . de"
+        text = re.sub(r"\s*@\s*", "@", text)
+        text = re.sub(r"(?<=[^\W\d])\s*\.\s*(?=[^\W\d])", ".", text)
+    return text
 
 
 def _clean_email(found: str) -> str | None:

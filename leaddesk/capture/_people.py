@@ -110,7 +110,7 @@ def person_strength(text: str, email_locals: list[str]) -> float:
         return 0.0
     if not all(_NAME_TOKEN.match(p) for p in parts) or squash(parts[-1]) in words().suffixes:
         return 0.0
-    caps = sum(1 for p in parts if p[0].isupper() or p.casefold() in PARTICLES)
+    caps = sum(1 for p in parts if not p[0].islower() or p.casefold() in PARTICLES)  # caseless scripts pass
     if caps < len(parts):
         return 0.1
     strength = 0.5 + (0.2 if prefix else 0.0)

@@ -142,8 +142,9 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     free = [s for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)]
     kinds = {s.index: _address.classify(s.rest) for s in free}
     best: list[tuple[_Seg, str]] = []
+    strong = any(k == "postal" for k in kinds.values())
     for i, s in enumerate(free):
-        if kinds[s.index] != "postal":
+        if kinds[s.index] != ("postal" if strong else "postal?"):
             continue
         cluster = [(s, "postal")]
         p = _address.postal_parts(s.rest)
@@ -151,7 +152,7 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         while j >= 0 and _next_to(free[j], cluster[0][0]):
             prev = free[j]
             k = kinds[prev.index]
-            if k == "street" or (k is None and _address.starts_or_ends_with_number(prev.rest)):
+            if k == "street" or (k in (None, "postal?") and _address.starts_or_ends_with_number(prev.rest)):
                 cluster.insert(0, (prev, "street"))
             elif k is None and not p["city"] and len(cluster) == 1 and len(prev.rest.split()) <= 3 \
                     and not any(ch.isdigit() for ch in prev.rest):
@@ -177,6 +178,10 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     if not best:
         return
     card.address = _address.build([s.rest for s, _ in best], [k for _, k in best])
+    if card.address.country is None:  # not printed: the country the card's domain or prefixes point to
+        text = "\n".join(s.line.text for s in segs)
+        regions = infer_regions(text, emails=card.emails, website=card.website)
+        card.address.country = regions[0] if regions else None
     for s, _ in best:
         s.used = "address"
     has_postal = any(k == "postal" for _, k in best)
