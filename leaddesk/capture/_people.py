@@ -69,9 +69,23 @@ def split_name(text: str) -> tuple[str | None, str | None]:
     return " ".join(parts[:-1]), parts[-1]
 
 
+_SLIPS = str.maketrans({"I": "l", "1": "l", "0": "o"})
+
+
+def fix_legal_form(text: str) -> str:
+    """The legal form at the end with its usual OCR slips undone ("S.r.I." -> "S.r.l.")."""
+    parts = text.split()
+    if parts and squash(parts[-1]) not in words().suffixes:
+        fixed = parts[-1].translate(_SLIPS)
+        if squash(fixed) in words().suffixes:
+            return " ".join(parts[:-1] + [fixed])
+    return text
+
+
 def company_strength(text: str, domain_label: str | None) -> float:
     """1.0 with a legal form, 0.7 when it holds the domain's name, 0.5 with a company word."""
     w = words()
+    text = fix_legal_form(text)
     toks = [squash(t) for t in re.split(r"[\s,]+", text) if squash(t)]
     tail = ["".join(toks[i:]) for i in range(max(0, len(toks) - 4), len(toks))]
     strength = 0.0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from leaddesk.capture import _address, _people
 from leaddesk.capture._contacts import find_emails, find_phone_runs, find_website, residue
-from leaddesk.capture._words import label_kind, words
+from leaddesk.capture._words import fold, label_kind, words
 from leaddesk.capture.fields import CardFields, Phone, TextLine
 from leaddesk.capture.phones import infer_regions, parse_phone
 
@@ -212,9 +212,18 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         by_index[c.index].used = "title"
     if "company" in picked:
         c, strength = picked["company"]
-        card.company = c.text
+        card.company = _people.fix_legal_form(c.text)
         conf["company"] = c.score * strength
         by_index[c.index].used = "company"
+
+
+def _unglue_email_label(card: CardFields) -> None:
+    """"Ejeffrey@firma.com": the label "E" read glued to the address. Taken off only when the
+    capital E was printed and what follows starts with the person's name."""
+    names = [fold(n) for n in (card.given_name, card.family_name) if n and len(n) >= 3]
+    for i, e in enumerate(card.emails):
+        if ("E" + e[1:]) in card.raw_text and e.startswith("e") and any(fold(e[1:]).startswith(n) for n in names):
+            card.emails[i] = e[1:]
 
 
 def extract_fields(lines: list[TextLine], *, default_region: str | None = None) -> CardFields:
@@ -230,6 +239,7 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     _contacts(segs, card, default_region, conf)
     _address_lines(segs, card, conf)
     _who(segs, card, conf)
+    _unglue_email_label(card)
     notes = [s.rest.strip() for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)
              and s.line.score >= 0.5]
     card.note = "\n".join(notes) or None

@@ -146,15 +146,21 @@ def parse_phone(raw: str, *, type_hint: str | None = None, regions: Sequence[str
     is what libphonenumber knows of the number (see :func:`phone_type_of`)."""
     text = _clean(raw)
     candidates: list[phonenumbers.PhoneNumber] = []
-    for region in ([None] if text.startswith("+") else []) + [r for r in regions if r]:
-        try:
-            num = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(num):
-            candidates.insert(0, num)
+    texts = [text]
+    if re.match(r"^\S\s+\S", text):  # an icon read as "0" or "C" before the number
+        texts.append(text.split(None, 1)[1])
+    for t in texts:
+        for region in ([None] if t.startswith("+") else []) + [r for r in regions if r]:
+            try:
+                num = phonenumbers.parse(t, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                candidates.insert(0, num)
+                break
+            candidates.append(num)
+        if candidates and phonenumbers.is_valid_number(candidates[0]):
             break
-        candidates.append(num)
     possible = [n for n in candidates if phonenumbers.is_possible_number_with_reason(n)
                 == phonenumbers.ValidationResult.IS_POSSIBLE]
     best = candidates[0] if candidates and phonenumbers.is_valid_number(candidates[0]) else (

@@ -193,3 +193,74 @@ def test_an_invalid_number_is_kept_for_review():
 def test_no_lines_give_an_empty_card():
     f = extract_fields([])
     assert f.is_empty() and f.raw_text == "" and f.confidence == {}
+
+
+# --- end to end: cards drawn with Pillow, read by the real OCR engine, then the rules ---------
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+
+
+def _font(size, bold=False):
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{name}", size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
+def _draw(rows, *, angle=0.0):
+    """A 1050x600 card (3.5 x 2 in at 300 dpi): rows of (text, size, bold) from the top left."""
+    img = Image.new("RGB", (1050, 600), (252, 250, 245))
+    d = ImageDraw.Draw(img)
+    y = 40
+    for text, size, bold in rows:
+        d.text((60, y), text, font=_font(size, bold), fill=(25, 25, 40))
+        y += int(size * 1.4)
+    if angle:
+        img = img.rotate(angle, expand=True, fillcolor=(90, 80, 70), resample=Image.BICUBIC)
+    return np.asarray(img)
+
+
+@pytest.fixture(scope="module")
+def read():
+    from leaddesk.capture import ocr
+
+    ocr.engine()  # loaded once for the module (about 2.5 s)
+    return lambda image, region=None: extract_fields(ocr.read_lines(image), default_region=region)
+
+
+def test_ocr_reads_a_german_card(read):
+    f = read(_draw([("Dr. Jana Köhler", 56, True), ("Einkaufsleiterin", 28, False),
+                    ("Nordwind Maschinenbau GmbH", 32, True), ("Lindenallee 27", 26, False),
+                    ("70565 Stuttgart", 26, False), ("Tel. +49 711 2345670", 26, False),
+                    ("Mobil +49 171 2345678", 26, False), ("j.koehler@nordwind-mb.de", 26, False)]))
+    assert (f.given_name, f.family_name, f.title) == ("Jana", "Köhler", "Einkaufsleiterin")
+    assert f.company == "Nordwind Maschinenbau GmbH"
+    assert [(p.number, p.type) for p in f.phones] == [("+497112345670", "office"), ("+491712345678", "mobile")]
+    assert f.emails == ["j.koehler@nordwind-mb.de"]
+    assert (f.address.postal_code, f.address.city, f.address.country) == ("70565", "Stuttgart", "DE")
+    assert all(0 < v <= 1 for v in f.confidence.values())
+
+
+def test_ocr_reads_a_us_card_with_two_numbers_on_a_line(read):
+    f = read(_draw([("Megan Torres", 54, True), ("Regional Sales Director", 28, False),
+                    ("Brightline Packaging Inc.", 30, True), ("T 415-555-0132  |  M 415-555-0187", 26, False),
+                    ("megan.torres@brightline.com", 26, False), ("www.brightline.com", 26, False),
+                    ("1200 Harbor Blvd, Suite 300", 26, False), ("San Francisco, CA 94107", 26, False)]))
+    assert (f.given_name, f.family_name, f.title) == ("Megan", "Torres", "Regional Sales Director")
+    assert [(p.number, p.type) for p in f.phones] == [("+14155550132", "office"), ("+14155550187", "mobile")]
+    assert f.website == "www.brightline.com"
+    assert (f.address.city, f.address.region, f.address.postal_code) == ("San Francisco", "CA", "94107")
+
+
+def test_ocr_reads_a_tilted_card(read):
+    f = read(_draw([("Luca Bianchi", 54, True), ("Responsabile acquisti", 28, False),
+                    ("Castello Imballaggi S.r.l.", 30, True), ("Via Roma, 12", 26, False),
+                    ("20121 Milano", 26, False), ("Cell. 347 123 4567", 26, False),
+                    ("l.bianchi@castello.it", 26, False)], angle=5))
+    assert (f.given_name, f.family_name) == ("Luca", "Bianchi")
+    assert f.title == "Responsabile acquisti" and f.company == "Castello Imballaggi S.r.l."
+    assert [(p.number, p.type) for p in f.phones] == [("+393471234567", "mobile")]  # region from .it
+    assert (f.address.street, f.address.city) == ("Via Roma, 12", "Milano")
