@@ -13,7 +13,7 @@ _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA
                  "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS FM GU MH MP PW PR VI AA AE AP".split())
 #: (pattern, country or None): a postal code and the city after (or before) it.
 _POSTAL = [
-    (re.compile(r"^(?P<city>[^\d,]+?),?\s+(?P<region>[A-Z]{2})\.?,?\s+(?P<pc>\d{5}(?:-\d{4})?)\b"), "US"),
+    (re.compile(r"(?:^|,\s*)(?P<city>[^\d,]+?),?\s+(?P<region>[A-Z]{2})\.?,?\s+(?P<pc>\d{5}(?:-\d{4})?)\b"), "US"),
     (re.compile(r"^(?P<city>[^\d]*?)[\s,]*(?P<pc>\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"), "GB"),
     (re.compile(r"(?P<pc>\b[1-9]\d{3}\s?[A-Z]{2})\b\s*(?P<city>.*)$"), "NL"),
     (re.compile(r"(?P<pc>\b\d{4}-\d{3})\b\s*(?P<city>.*)$"), "PT"),
@@ -45,7 +45,7 @@ def postal_parts(text: str) -> dict | None:
         if country == "GB" and len(re.sub(r"\s", "", m.group("pc"))) < 5:
             continue
         cc = m.groupdict().get("cc")
-        parts = {"weak": m.groupdict().get("weak") is not None, "postal_code": m.group("pc"), "city": city or None, "country": country or _PLATE.get(cc or ""),
+        parts = {"weak": m.groupdict().get("weak") is not None, "before": text.strip()[: m.start()].strip(" ,;"), "postal_code": m.group("pc"), "city": city or None, "country": country or _PLATE.get(cc or ""),
                  "region": m.groupdict().get("region")}
         if city and "/" in city:  # Turkish "34000 Kadıköy/İstanbul": the province is the city
             district, _, province = city.partition("/")
@@ -97,6 +97,8 @@ def build(lines: list[str], kinds: list[str | None]) -> Address:
             addr.country = is_country_line(text)
         elif kind == "postal" and addr.postal_code is None:
             p = postal_parts(text)
+            if re.search(r"[^\W\d]{2,}", p["before"]):  # "Hauptstr. 5, 10115 Berlin" on one line
+                street.append(p["before"])
             addr.postal_code, addr.city, addr.region = p["postal_code"], p["city"] or addr.city, p["region"]
             addr.country = addr.country or p["country"]
         elif kind == "city" and addr.city is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from leaddesk.capture._words import NAME_PREFIXES, NAME_SUFFIXES, PARTICLES, fold, squash, tokens, words
+from leaddesk.capture._words import NAME_PREFIXES, NAME_SUFFIXES, PARTICLES, squash, tokens, words
 
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?|[^\W\d_]\.)$")
 

@@ -16,14 +16,12 @@ Each field's confidence is the engine's score for its line(s) times how sure its
 from __future__ import annotations
 
 import re
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leaddesk.capture import _address, _people
 from leaddesk.capture._contacts import find_emails, find_phone_runs, find_website, residue
 from leaddesk.capture._words import fold, label_kind, words
-from leaddesk.capture.fields import CardFields, Phone, TextLine
+from leaddesk.capture.fields import CardFields, TextLine
 from leaddesk.capture.phones import infer_regions, parse_phone
 
 
@@ -217,6 +215,16 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         by_index[c.index].used = "company"
 
 
+def warm_up() -> None:
+    """Load the word tables and the country names (about 0.6 s once): call it from the worker
+    that warms the OCR engine, so the first card is as quick as the others."""
+    from leaddesk.capture import _contacts, phones
+
+    words()
+    phones.country_in("")
+    _contacts.find_website("www.example.de")
+
+
 def _unglue_email_label(card: CardFields) -> None:
     """"Ejeffrey@firma.com": the label "E" read glued to the address. Taken off only when the
     capital E was printed and what follows starts with the person's name."""
@@ -235,7 +243,6 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in ordered))
     segs = [_Seg(i, ln, ln.text.strip()) for i, ln in enumerate(ordered)]
     conf: dict[str, float] = {}
-    words()  # the tables load once, before the timing of a card matters
     _contacts(segs, card, default_region, conf)
     _address_lines(segs, card, conf)
     _who(segs, card, conf)
@@ -246,7 +253,3 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     card.confidence = {k: round(min(max(v, 0.0), 1.0), 3) for k, v in conf.items()}
     return card
 
-
-def mean_score(lines: Sequence[TextLine]) -> float:
-    """The engine's mean line score (0 with no lines): how legible the card was overall."""
-    return statistics.fmean(ln.score for ln in lines) if lines else 0.0

@@ -155,6 +155,16 @@ def test_german_plz_and_the_number_in_the_street_is_no_phone():
     assert (f.address.postal_code, f.address.city) == ("80331", "München")
 
 
+def test_an_address_on_one_line():
+    for printed, want in [
+        ("Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
+        ("1600 Amphitheatre Pkwy, Mountain View, CA 94043", ("1600 Amphitheatre Pkwy", "94043", "Mountain View", "CA")),
+        ("Keizersgracht 1, 1015 CJ Amsterdam", ("Keizersgracht 1", "1015 CJ", "Amsterdam", None)),
+    ]:
+        a = extract_fields(card(("Anna Berg", 60), printed)).address
+        assert (a.street, a.postal_code, a.city, a.region) == want, printed
+
+
 def test_family_first_and_prefixes():
     f = extract_fields(card(("MÜLLER Hans", 60), "Geschäftsführer", "Müller AG", "hans@mueller.de"))
     assert (f.given_name, f.family_name) == ("Hans", "MÜLLER")
