@@ -196,6 +196,11 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         c = _people.Candidate(s.index, s.rest.strip(" |·•,;"), s.line.score, s.top, s.height)
         _people.assess(c, locals_, dom)
         cands.append(c)
+        if c.person == 0:
+            for part in _people.split_name_and_title(c.text):  # "Anna Berg, Sales Manager"
+                p = _people.Candidate(s.index, part, s.line.score, s.top, s.height, part=True)
+                _people.assess(p, locals_, dom)
+                cands.append(p)
     picked = _people.choose(cands, locals_)
     by_index = {s.index: s for s in segs}
     if "name" in picked:

@@ -165,6 +165,13 @@ def test_an_address_on_one_line():
         assert (a.street, a.postal_code, a.city, a.region) == want, printed
 
 
+def test_name_and_title_on_one_line():
+    f = extract_fields(card(("Anna Berg, Head of Sales", 50), "Nordwind GmbH", "anna.berg@nordwind.de"))
+    assert (f.given_name, f.family_name, f.title, f.company) == ("Anna", "Berg", "Head of Sales", "Nordwind GmbH")
+    g = extract_fields(card(("Tom Hill | CEO", 50), "Atlas Tools Inc."))
+    assert (g.given_name, g.family_name, g.title) == ("Tom", "Hill", "CEO")
+
+
 def test_family_first_and_prefixes():
     f = extract_fields(card(("MÜLLER Hans", 60), "Geschäftsführer", "Müller AG", "hans@mueller.de"))
     assert (f.given_name, f.family_name) == ("Hans", "MÜLLER")
