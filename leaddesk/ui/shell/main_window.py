@@ -253,7 +253,7 @@ class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
         from leaddesk.services.demo import my_day
 
         def write():
-            summary = demo.generate(self.db, "small", progress=panel.report)
+            summary = demo.generate(self.db, "small", progress=panel.report, captures=True)
             my_day.plan_my_day(self.db, summary.seed)  # the signed-in user's own day (My day)
             return summary
 
