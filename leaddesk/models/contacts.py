@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leaddesk.models.base import Base, Synced, str_enum
@@ -79,9 +79,13 @@ class Contact(Synced, Base):
 #: what the speed-to-lead figures of a period read of each lead: they come from the index
 #: alone (revision 0015; PostgreSQL scans an expression index "index-only" only when the
 #: expression's own columns are in it too). No column a score update writes is in it (PostgreSQL's HOT updates).
+#: Only live contacts with an owner (the figures are per rep): an unowned lead's updates
+#: never touch it.
 _c = Contact.__table__.c
-Index("ix_contact_sla_start", func.coalesce(_c.assigned_at, _c.captured_at, _c.created_at), _c.deleted, _c.owner_id,
-      _c.source, _c.first_touch_at, _c.assigned_at, _c.captured_at, _c.created_at)
+Index("ix_contact_sla_start", func.coalesce(_c.assigned_at, _c.captured_at, _c.created_at), _c.owner_id,
+      _c.source, _c.first_touch_at, _c.assigned_at, _c.captured_at, _c.created_at,
+      sqlite_where=text("owner_id IS NOT NULL AND deleted IS 0"),
+      postgresql_where=text("owner_id IS NOT NULL AND deleted IS false"))
 
 
 class ContactEmail(Synced, Base):
