@@ -11,8 +11,15 @@ from sqlalchemy import select
 
 from leaddesk.models import Contact
 from leaddesk.services.qualification import _rescore_facts, scoring
-from tests.db.test_rescore_bulk import db  # noqa: F401  (the fixture: seeded without rules)
+from leaddesk.services.team import setup
 from tests.db.test_scoring import NOW, _population
+
+
+@pytest.fixture
+def db(empty_db):
+    """Seeded like ``leaddesk init`` but without the default rules: these tests write their own."""
+    setup.initialize(empty_db, admin_name="Ada Admin", admin_email="ada@example.com", scoring_rules=False)
+    return empty_db
 
 
 def _scores(db) -> dict:

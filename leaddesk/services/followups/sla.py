@@ -36,8 +36,7 @@ from leaddesk.errors import ValidationError
 from leaddesk.models import Activity, Contact, User, access
 from leaddesk.models.enums import ActivityKind, ActivityOutcome, LeadSource, LifecycleStage
 from leaddesk.services import settings as team_settings
-from leaddesk.services.followups import _speed
-from leaddesk.services.followups._speed import percentile
+from leaddesk.services.followups._speed import add_speeds, lead_minutes, percentile
 from leaddesk.services.followups.activities import ATTEMPT_OUTCOMES, OUTREACH_KINDS
 from leaddesk.services.records import as_uuid, get_row
 
@@ -326,13 +325,13 @@ def rep_figures(db: Database, *, since: dt.datetime, until: dt.datetime | None =
             judged = [r.id for r in leads if _start(r) + window <= until]
             by_contact = _attempt_times(s, judged)
         else:  # speed-to-lead only: minutes from the database, no row objects
-            speeds = _speed.lead_minutes(s, _START, period)
+            speeds = lead_minutes(s, _START, period)
             leads, by_contact = (), None
         names = dict(s.execute(select(User.id, User.name)).all())
     meet = rep_meetings(db, since=since, until=until) if meetings else None
     acc: dict = defaultdict(lambda: {"leads": 0, "speeds": [], "within": 0, "attempts": [], "met": 0})
     if not attempts:
-        _speed.add_speeds(acc, speeds, rules.minutes_for)
+        add_speeds(acc, speeds, rules.minutes_for)
     for r in leads:
         a = acc[r.owner_id]
         begun = _start(r)
