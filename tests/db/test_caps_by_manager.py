@@ -115,3 +115,17 @@ def test_reassign_and_the_reassign_check_read_the_setting_caps(team):
     with pytest.raises(LeadCapReached, match="Ben Rep holds 1 open leads of a cap of 1"):
         assignment.reassign(db, [a], ids["Ben"], "Territory")
     assert row(db, a).owner_id == ids["Ana"]
+
+
+def test_entries_written_past_the_app_are_skipped_not_fatal(team):
+    db, ids = team
+    from leaddesk.models import TeamSetting
+
+    with db.unit_of_work() as s:  # as a manager's raw SQL could leave the row
+        s.add(TeamSetting(id=team_settings.setting_id("lead_cap_by_rep"), key="lead_cap_by_rep",
+                          value={"nobody": 3, str(ids["Ana"]): 0, str(ids["Ben"]): "x", str(ids["Cem"]): 4}))
+    loads = {r.name: (r.cap, r.cap_source) for r in assignment.team_load(db, ids["north"]).reps}
+    assert loads["Cem Rep"] == (4, CAP_REP) and loads["Ana Rep"] == (500, CAP_SETTING)
+    assert loads["Ben Rep"] == (500, CAP_SETTING)
+    assignment.set_rep_cap(db, ids["Dee"], 2)  # the next save through the app keeps only good entries
+    assert team_settings.get_settings(db)["lead_cap_by_rep"] == {str(ids["Cem"]): 4, str(ids["Dee"]): 2}

@@ -128,12 +128,16 @@ class Caps:
 
 
 def _by_id(mapping) -> dict[uuid.UUID, int]:
+    """The setting's entries that are an id and a cap >= 1; a row written past the app
+    (a manager's raw SQL: the server checks who writes, not what) may hold others, skipped."""
     out = {}
-    for key, cap in (mapping or {}).items():
+    for key, cap in (mapping.items() if isinstance(mapping, dict) else ()):
         try:
-            out[uuid.UUID(str(key))] = int(cap)
+            ident, number = uuid.UUID(str(key)), int(cap)
         except (TypeError, ValueError):
-            continue  # a hand-edited row: an entry that is no id and cap is no cap
+            continue
+        if number >= 1 and not isinstance(cap, bool):
+            out[ident] = number
     return out
 
 
@@ -350,7 +354,7 @@ def _clean_cap(cap) -> int | None:
 def _set_entry(s: Session, key: str, ident: uuid.UUID, cap: int | None) -> None:
     """Set (or with None remove) one entry of a cap setting, read and written in the same
     unit of work: the row's other entries are kept as they are."""
-    current = dict(team_settings.read_in(s, key)[key] or {})
+    current = {str(i): cap for i, cap in _by_id(team_settings.read_in(s, key)[key]).items()}
     if cap is None:
         current.pop(str(ident), None)
     else:
