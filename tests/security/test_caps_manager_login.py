@@ -12,8 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from leaddesk.db import Database, WriteContext, make_engine
+from leaddesk.errors import PermissionDenied
 from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification import assignment
+from tests.sync.test_push_screening import _joined
+from tests.sync.test_team_join import memory_keyring  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.postgres
 
@@ -80,3 +83,26 @@ def test_a_reps_login_cannot_change_the_caps_settings(pg_team, hub_db):
             conn.execute(text("DELETE FROM team_setting WHERE key = 'lead_cap_by_rep'"))
     assert _caps(engines["alice"], "lead_cap_by_rep") == {str(ids["alice"]): 5}
     assert _caps(engines["alice"], "lead_cap_by_team") is None
+
+
+def test_a_managers_laptop_sets_a_cap_offline_and_the_reps_laptop_gets_it(pg_team, team_hub, tmp_path,
+                                                                         memory_keyring):  # noqa: F811
+    """Through the sync: the push rules take a manager's cap change (team_setting is
+    configuration); the rep's laptop pulls it and round-robin there reads it."""
+    ids, engines, logins = pg_team
+    carol, sync_carol = _joined(team_hub, tmp_path, logins["carol"], "carol")
+    alice, sync_alice = _joined(team_hub, tmp_path, logins["alice"], "alice")
+    try:
+        north = assignment.rep_loads(carol, [ids["alice"]])[0].team_id
+        assignment.set_rep_cap(carol, ids["bob"], 4)
+        assignment.set_team_cap(carol, north, 30)
+        assert sync_carol().pending_after == 0
+        assert _caps(engines["erin"], "lead_cap_by_rep") == {str(ids["bob"]): 4}
+        sync_alice()
+        loads = {r.user_id: (r.cap, r.cap_source) for r in assignment.rep_loads(alice, [ids["alice"], ids["bob"]])}
+        assert loads == {ids["alice"]: (30, "team"), ids["bob"]: (4, "rep")}
+        with pytest.raises(PermissionDenied, match="Only a manager or an admin"):
+            assignment.set_rep_cap(alice, ids["alice"], 999)
+    finally:
+        carol.dispose()
+        alice.dispose()
