@@ -57,6 +57,8 @@ class AssignmentScreen(QDialog):
         self.team_cap.setRange(0, 100000)
         self.team_cap.setKeyboardTracking(False)
         self.team_cap.valueChanged.connect(self._save_team_cap)
+        self.team_cap.setToolTip(self.tr("The cap of each rep of this team who has none of her own "
+                                         "(0: the team setting lead_cap)"))
         top.addWidget(QLabel(self.tr("Team:")))
         top.addWidget(self.team, 1)
         top.addSpacing(16)
@@ -65,6 +67,8 @@ class AssignmentScreen(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("reps")
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table.horizontalHeaderItem(4).setToolTip(self.tr(
+            "own: the rep's own cap; team: her team's cap; setting: the team setting lead_cap"))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.can_edit = assignment.may_edit_caps(db.write.subject)
