@@ -15,7 +15,9 @@ class Team(Synced, Base):
     __tablename__ = "team"
 
     name: Mapped[str] = mapped_column(String(200))
-    #: Maximum open leads a rep of this team may hold (domain brief: one team capped at 500).
+    #: UNUSED since revision 0016: a team's cap is its entry in the team setting
+    #: ``lead_cap_by_team`` (managers set it; this row is the admins'). Kept because laptops
+    #: on an older version may still sync it; nothing reads it.
     lead_cap: Mapped[int | None]
 
 
@@ -31,7 +33,9 @@ class User(Synced, Base):
     team_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("team.id"))
     #: PostgreSQL LOGIN role of this person when the team database is shared.
     db_role: Mapped[str | None] = mapped_column(String(63))
-    #: This rep's own open-lead cap; None = the team's (revision 0009).
+    #: UNUSED since revision 0016: a rep's own cap is her entry in the team setting
+    #: ``lead_cap_by_rep`` (managers set it; this row is the admins'). Kept because laptops
+    #: on an older version may still sync it; nothing reads it.
     lead_cap: Mapped[int | None]
 
     __table_args__ = (

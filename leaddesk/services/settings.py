@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
-from leaddesk.models import TeamSetting
+from leaddesk.models import Team, TeamSetting, User
 
 SETTINGS_NAMESPACE = uuid.UUID("5b0c7f2e-6a4e-4c55-9d1e-6c2f2f1d7a10")
 
@@ -41,6 +41,10 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("default_currency", "EUR", str, "Currency of new opportunities."),
         SettingSpec("default_region", "DE", str, "Country used for phone numbers typed without +code."),
         SettingSpec("lead_cap", 500, int, "Most open leads one rep should hold.", 1),
+        SettingSpec("lead_cap_by_rep", {}, dict, "Reps' own caps: most open leads this rep should hold "
+                    "(others: her team's cap, else the cap above)."),
+        SettingSpec("lead_cap_by_team", {}, dict, "Teams' own caps: most open leads a rep of this team should "
+                    "hold (others: the cap above)."),
         SettingSpec("stale_lead_days", 60, int, "Leads untouched this long count as neglected.", 1),
         SettingSpec("sla_assign_hours", 4, int, "A new lead must be assigned to a rep within this many hours.", 0),
         SettingSpec("sla_first_touch_minutes", 5, int, "Sales follows up a new web lead within this many minutes.", 0),
@@ -172,6 +176,8 @@ def _coerce(spec: SettingSpec, value: Any) -> Any:
             raise ValidationError(f"bant_required takes parts of {', '.join(BANT_PARTS)}; "
                                   f"not {', '.join(unknown) or value}.", field=spec.key)
         return [p for p in BANT_PARTS if p in parts]
+    if spec.key in CAP_MAPS:
+        return _coerce_caps(spec.key, value)
     if spec.kind is dict:
         return _coerce_minutes_by_source(spec.key, value)
     try:
@@ -216,6 +222,47 @@ def _coerce_minutes_by_source(key: str, value: Any) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+#: Caps per rep (``app_user`` ids) and per team (``team`` ids): managers' configuration, so
+#: they live here and not on the user and team rows, which only admins change (revision 0016).
+CAP_MAPS = {"lead_cap_by_rep": "app_user", "lead_cap_by_team": "team"}
+
+
+def _coerce_caps(key: str, value: Any) -> dict[str, int]:
+    """``{id: cap}``: every key the id of a user (``lead_cap_by_rep``) or a team
+    (``lead_cap_by_team``), every value a whole number >= 1. Ids are stored in their
+    canonical text form; :func:`_check_known` checks them against the table."""
+    what = "rep" if key == "lead_cap_by_rep" else "team"
+    if not isinstance(value, dict):
+        raise ValidationError(f"{key} must map {what} ids to caps.", field=key)
+    out: dict[str, int] = {}
+    for ident, cap in value.items():
+        try:
+            name = str(uuid.UUID(str(ident)))
+        except ValueError as exc:
+            raise ValidationError(f"'{ident}' is not a {what} id.", field=key) from exc
+        if isinstance(cap, bool) or not isinstance(cap, (int, str)) or not str(cap).strip().lstrip("-").isdigit():
+            raise ValidationError(f"A {what}'s cap must be a whole number of open leads, not {cap!r}.", field=key)
+        if int(cap) < 1:
+            raise ValidationError(f"A {what}'s cap must be at least 1 open lead.", field=key)
+        out[name] = int(cap)
+    return dict(sorted(out.items()))
+
+
+def _check_known(s, cleaned: dict[str, Any]) -> None:
+    """Refuse a cap for an id that is no user (or no team) of this database, deleted ones
+    included (a cap kept for a deleted rep is harmless and is not refused at the next save)."""
+    for key, table in CAP_MAPS.items():
+        if key not in cleaned or not cleaned[key]:
+            continue
+        model = User if table == "app_user" else Team
+        ids = [uuid.UUID(i) for i in cleaned[key]]
+        known = set(s.scalars(select(model.id).where(model.id.in_(ids))))
+        unknown = [str(i) for i in ids if i not in known]
+        if unknown:
+            what = "user" if table == "app_user" else "team"
+            raise ValidationError(f"There is no {what} with the id {unknown[0]}: its cap was not saved.", field=key)
+
+
 def get_settings(db: Database) -> dict[str, Any]:
     with db.reader() as s:
         stored = {r.key: r.value for r in s.scalars(select(TeamSetting).where(TeamSetting.deleted.is_(False)))}
@@ -248,10 +295,20 @@ def _store(s, key: str, value: Any) -> None:
         row.deleted = False
 
 
+def set_in(s, key: str, value: Any) -> Any:
+    """Check and store one setting in a unit of work the caller already has open (a change
+    that reads the stored value first, as a cap setting's one entry, is then one write)."""
+    value = _coerce(_spec(key), value)
+    _check_known(s, {key: value})
+    _store(s, key, value)
+    return value
+
+
 def set_setting(db: Database, key: str, value: Any) -> Any:
     spec = _spec(key)
     value = _coerce(spec, value)
     with db.unit_of_work() as s:
+        _check_known(s, {key: value})
         _store(s, key, value)
     return value
 
@@ -263,6 +320,7 @@ def set_settings(db: Database, values: dict[str, Any]) -> dict[str, Any]:
     stored values of the keys given (unchanged values are not rewritten)."""
     cleaned = {key: _coerce(_spec(key), value) for key, value in values.items()}
     with db.unit_of_work() as s:
+        _check_known(s, cleaned)
         if {"score_hot", "score_warm"} & set(cleaned):
             after = read_in(s, "score_hot", "score_warm") | cleaned
             if after["score_warm"] >= after["score_hot"]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from leaddesk.cli import main as cli_main
-from leaddesk.models import Contact, Team
+from leaddesk.models import Contact
 from leaddesk.models.enums import LifecycleStage
 from leaddesk.services import settings as team_settings
 from leaddesk.services.marketing import campaigns
@@ -59,8 +59,7 @@ def test_a_warm_lead_stays_where_it_is(team):
 def test_a_full_team_refuses_the_hand_off_but_the_new_score_is_saved(team):
     db, ids = team
     as_user(db, ids["ada"])
-    with db.unit_of_work() as s:
-        s.execute(update(Team).where(Team.id == ids["north"]).values(lead_cap=1))
+    team_settings.set_setting(db, "lead_cap_by_team", {str(ids["north"]): 1})  # North's cap: 1
     for name in REPS:  # every North rep holds one open lead: all at the cap of 1
         _warm_vp(db, f"Held {name}", owner=ids[name])
     as_user(db, ids["Mia"])
@@ -122,8 +121,7 @@ def test_a_positive_bant_assigns_a_pool_lead_round_robin(team):
 def test_a_positive_bant_on_a_full_team_keeps_the_lead_in_the_pool_and_says_why(team):
     db, ids = team
     as_user(db, ids["ada"])
-    with db.unit_of_work() as s:
-        s.execute(update(Team).where(Team.id == ids["north"]).values(lead_cap=1))
+    team_settings.set_setting(db, "lead_cap_by_team", {str(ids["north"]): 1})  # North's cap: 1
     for name in REPS:
         _warm_vp(db, f"Held {name}", owner=ids[name])
     as_user(db, ids["Mia"])

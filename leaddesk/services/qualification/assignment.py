@@ -7,8 +7,12 @@ when it is qualified again; counting it would fill a rep's cap with leads nobody
 (the domain brief's overload: reps with 1,000+ leads ignored the old ones). Contacts that
 became opportunities, customers or were disqualified are not leads any more.
 
-**The cap** of a rep: her own ``app_user.lead_cap``, else her team's ``team.lead_cap``,
-else the team setting ``lead_cap`` (500). A rep at or over her cap is skipped.
+**The cap** of a rep: her entry in the team setting ``lead_cap_by_rep``, else her team's
+entry in ``lead_cap_by_team``, else the team setting ``lead_cap`` (500). A rep at or over
+her cap is skipped. Caps are settings, i.e. managers' configuration (``team_setting`` is
+CONFIG in models/access.py): a manager sets them without any power over user or team rows,
+which stay the admins'. The old ``app_user.lead_cap`` / ``team.lead_cap`` columns are no
+longer read (revision 0016 copied them into the settings).
 
 **Round-robin** within a team: the team's active reps (role rep) in name order, starting
 after the rep assigned most recently (the latest ``assigned_at`` among the team's
@@ -37,7 +41,7 @@ from leaddesk.models import Contact, Team, User, access
 from leaddesk.models.enums import LifecycleStage, Role
 from leaddesk.services import settings as team_settings
 from leaddesk.services import validation as v
-from leaddesk.services.records import Changes, as_uuid, check_version, get_row
+from leaddesk.services.records import Changes, as_uuid, get_row
 
 #: Stages whose contacts count against a rep's cap (see the module docstring).
 OPEN_STAGES = (LifecycleStage.LEAD, LifecycleStage.IQL, LifecycleStage.MQL, LifecycleStage.SQL)
@@ -61,6 +65,7 @@ class RepLoad:
     cap: int
     #: CAP_REP (her own), CAP_TEAM (the team's) or CAP_SETTING (the team setting).
     cap_source: str
+    #: Her entry in the ``lead_cap_by_rep`` setting (None: none).
     own_cap: int | None
     last_assigned_at: dt.datetime | None
     team_name: str | None = None
@@ -78,7 +83,7 @@ class RepLoad:
 class TeamLoad:
     team_id: uuid.UUID
     name: str
-    #: The team's own cap (None: the setting's), and the setting's.
+    #: The team's own cap (its entry in ``lead_cap_by_team``; None: the setting's), and the setting's.
     team_cap: int | None
     setting_cap: int
     version: int
@@ -106,23 +111,50 @@ def _last_assigned(s: Session, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
     return {owner: at for owner, at in rows if at is not None}
 
 
-def _cap_of(user: User, team: Team | None, setting_cap: int) -> tuple[int, str]:
-    if user.lead_cap is not None:
-        return int(user.lead_cap), CAP_REP
-    if team is not None and team.lead_cap is not None:
-        return int(team.lead_cap), CAP_TEAM
-    return setting_cap, CAP_SETTING
+@dataclass(frozen=True)
+class Caps:
+    """The three cap settings, read once: per rep, per team (by id) and the team-wide one."""
+
+    setting: int
+    by_rep: dict[uuid.UUID, int]
+    by_team: dict[uuid.UUID, int]
+
+    def of(self, user_id: uuid.UUID, team_id: uuid.UUID | None) -> tuple[int, str]:
+        if user_id in self.by_rep:
+            return self.by_rep[user_id], CAP_REP
+        if team_id is not None and team_id in self.by_team:
+            return self.by_team[team_id], CAP_TEAM
+        return self.setting, CAP_SETTING
 
 
-def _loads(s: Session, users: Sequence[User], teams: dict[uuid.UUID, Team], setting_cap: int) -> list[RepLoad]:
+def _by_id(mapping) -> dict[uuid.UUID, int]:
+    """The setting's entries that are an id and a cap >= 1; a row written past the app
+    (a manager's raw SQL: the server checks who writes, not what) may hold others, skipped."""
+    out = {}
+    for key, cap in (mapping.items() if isinstance(mapping, dict) else ()):
+        try:
+            ident, number = uuid.UUID(str(key)), int(cap)
+        except (TypeError, ValueError):
+            continue
+        if number >= 1 and not isinstance(cap, bool):
+            out[ident] = number
+    return out
+
+
+def caps_in(s: Session) -> Caps:
+    values = team_settings.read_in(s, "lead_cap", "lead_cap_by_rep", "lead_cap_by_team")
+    return Caps(int(values["lead_cap"]), _by_id(values["lead_cap_by_rep"]), _by_id(values["lead_cap_by_team"]))
+
+
+def _loads(s: Session, users: Sequence[User], teams: dict[uuid.UUID, Team], caps: Caps) -> list[RepLoad]:
     ids = [u.id for u in users]
     counts, last = _open_counts(s, ids), _last_assigned(s, ids)
     out = []
     for u in users:
-        cap, source = _cap_of(u, teams.get(u.team_id), setting_cap)
+        cap, source = caps.of(u.id, u.team_id)
         team = teams.get(u.team_id)
-        out.append(RepLoad(u.id, u.name, Role(u.role), u.team_id, counts.get(u.id, 0), cap, source, u.lead_cap,
-                           last.get(u.id), team.name if team is not None else None))
+        out.append(RepLoad(u.id, u.name, Role(u.role), u.team_id, counts.get(u.id, 0), cap, source,
+                           caps.by_rep.get(u.id), last.get(u.id), team.name if team is not None else None))
     return out
 
 
@@ -133,16 +165,12 @@ def _members(s: Session, team_id: uuid.UUID, *, reps_only: bool) -> list[User]:
     return list(s.scalars(stmt.order_by(User.name, User.id)))
 
 
-def _setting_cap(s: Session) -> int:
-    return int(team_settings.read_in(s, "lead_cap")["lead_cap"])
-
-
 def team_load_in(s: Session, team_id) -> TeamLoad:
     """The loads of a team's active members (managers too: they may hold leads), in name order."""
     team = get_row(s, Team, team_id)
-    setting_cap = _setting_cap(s)
-    reps = _loads(s, _members(s, team.id, reps_only=False), {team.id: team}, setting_cap)
-    return TeamLoad(team.id, team.name, team.lead_cap, setting_cap, team.version, tuple(reps))
+    caps = caps_in(s)
+    reps = _loads(s, _members(s, team.id, reps_only=False), {team.id: team}, caps)
+    return TeamLoad(team.id, team.name, caps.by_team.get(team.id), caps.setting, team.version, tuple(reps))
 
 
 def team_load(db: Database, team_id) -> TeamLoad:
@@ -165,7 +193,7 @@ def rep_loads(db: Database, user_ids: Iterable | None = None) -> list[RepLoad]:
             stmt = stmt.where(User.id.in_([as_uuid(u) for u in user_ids]))
         users = list(s.scalars(stmt.order_by(User.name, User.id)))
         teams = {t.id: t for t in s.scalars(select(Team).where(Team.id.in_({u.team_id for u in users if u.team_id})))}
-        return _loads(s, users, teams, _setting_cap(s))
+        return _loads(s, users, teams, caps_in(s))
 
 
 def actor_team(s: Session, actor_id) -> uuid.UUID | None:
@@ -194,7 +222,7 @@ def round_robin(s: Session, team_id, count: int) -> list[uuid.UUID]:
     when the reps are full before ``count`` leads are placed (nothing is assigned then),
     ValidationError when the team has no active rep."""
     team = get_row(s, Team, team_id)
-    reps = _loads(s, _members(s, team.id, reps_only=True), {team.id: team}, _setting_cap(s))
+    reps = _loads(s, _members(s, team.id, reps_only=True), {team.id: team}, caps_in(s))
     if not reps:
         raise ValidationError(f"{team.name} has no active rep to give leads to (Team ▸ Users).", field="team_id")
     if count <= 0:
@@ -279,7 +307,7 @@ def reassign(db: Database, contact_ids: Iterable, to_user_id, reason: str | None
         for c in moving:
             _check_may_move(subject, c, target.id)
         load = _loads(s, [target], {t.id: t for t in s.scalars(select(Team).where(Team.id == target.team_id))}
-                      if target.team_id else {}, _setting_cap(s))[0]
+                      if target.team_id else {}, caps_in(s))[0]
         added = sum(1 for c in moving if c.lifecycle_stage in OPEN_STAGES)
         over = load.open_leads + added > load.cap and added > 0
         if over and not override_cap:
@@ -307,22 +335,51 @@ def _may_override(subject) -> bool:
 # --- caps -------------------------------------------------------------------------------
 
 def may_edit_caps(subject) -> bool:
-    """Caps live on users and teams, which only admins change (models/access.py)."""
-    return subject is None or subject.is_admin
+    """Caps are team settings (configuration): managers and admins change them, reps read them."""
+    return subject is None or subject.is_admin or subject.role == access.MANAGER
 
 
-def set_rep_cap(db: Database, user_id, cap: int | None, *, expected_version: int | None = None) -> RepLoad:
-    """A rep's own cap (None: her team's). Admins only, as every change of a user."""
+def _refuse_reps(db: Database) -> None:
     if not may_edit_caps(db.write.subject):
-        raise PermissionDenied("Only an admin can change lead caps (they are part of the users and teams); "
-                               "nothing was changed.")
-    cap = v.non_negative_int(cap, field="lead_cap")
+        raise PermissionDenied("Only a manager or an admin can change lead caps; nothing was changed.")
+
+
+def _clean_cap(cap) -> int | None:
+    cap = v.non_negative_int(None if cap == "" else cap, field="lead_cap")
     if cap is not None and cap < 1:
-        raise ValidationError("A cap must be at least 1 open lead.", field="lead_cap")
+        raise ValidationError("A cap must be at least 1 open lead (leave it empty for none).", field="lead_cap")
+    return cap
+
+
+def _set_entry(s: Session, key: str, ident: uuid.UUID, cap: int | None) -> None:
+    """Set (or with None remove) one entry of a cap setting, read and written in the same
+    unit of work: the row's other entries are kept as they are."""
+    current = {str(i): cap for i, cap in _by_id(team_settings.read_in(s, key)[key]).items()}
+    if cap is None:
+        current.pop(str(ident), None)
+    else:
+        current[str(ident)] = cap
+    team_settings.set_in(s, key, current)
+    s.flush()
+
+
+def set_rep_cap(db: Database, user_id, cap: int | None) -> RepLoad:
+    """A rep's own cap (None: her team's), as her entry in the ``lead_cap_by_rep`` setting.
+    Managers and admins; a rep is refused (PermissionDenied)."""
+    _refuse_reps(db)
+    cap = _clean_cap(cap)
     with db.unit_of_work() as s:
         user = get_row(s, User, user_id)
-        check_version(user, expected_version)
-        if user.lead_cap != cap:
-            user.lead_cap = cap
-            s.flush()
-    return rep_loads(db, [user_id])[0]
+        _set_entry(s, "lead_cap_by_rep", user.id, cap)
+    return rep_loads(db, [user.id])[0]
+
+
+def set_team_cap(db: Database, team_id, cap: int | None) -> TeamLoad:
+    """A team's cap for each of its reps (None: the ``lead_cap`` setting's), as its entry in
+    the ``lead_cap_by_team`` setting. Managers and admins; a rep is refused."""
+    _refuse_reps(db)
+    cap = _clean_cap(cap)
+    with db.unit_of_work() as s:
+        team = get_row(s, Team, team_id)
+        _set_entry(s, "lead_cap_by_team", team.id, cap)
+    return team_load(db, team.id)

@@ -6,8 +6,9 @@ when she was last given a lead; the rep's cap is edited in the table (empty = th
 the team's in the field above it (0 = the team setting's). "Hand off hot leads now" hands
 every lead/IQL at the hot score to sales and assigns the unassigned ones round-robin in the
 chosen team, then says what it did (or why nothing was written: everyone at their cap).
-Reads and writes run on workers; refusals (caps and users are the admin's: see
-models/access.py) are shown in the window.
+Caps are team settings (``lead_cap_by_rep``, ``lead_cap_by_team``, ``lead_cap``): managers
+and admins edit them here, reps see them read-only. Reads and writes run on workers;
+refusals are shown in the window.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
 from leaddesk.db import Database
 from leaddesk.errors import LeadDeskError
 from leaddesk.services.qualification import assignment, handoff
-from leaddesk.services.team import users
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.jobs import run_read, run_write
@@ -57,6 +57,8 @@ class AssignmentScreen(QDialog):
         self.team_cap.setRange(0, 100000)
         self.team_cap.setKeyboardTracking(False)
         self.team_cap.valueChanged.connect(self._save_team_cap)
+        self.team_cap.setToolTip(self.tr("The cap of each rep of this team who has none of her own "
+                                         "(0: the team setting lead_cap)"))
         top.addWidget(QLabel(self.tr("Team:")))
         top.addWidget(self.team, 1)
         top.addSpacing(16)
@@ -65,6 +67,8 @@ class AssignmentScreen(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("reps")
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
+        self.table.horizontalHeaderItem(4).setToolTip(self.tr(
+            "own: the rep's own cap; team: her team's cap; setting: the team setting lead_cap"))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.can_edit = assignment.may_edit_caps(db.write.subject)
@@ -73,8 +77,8 @@ class AssignmentScreen(QDialog):
                                    else QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._on_item_changed)
-        edit_note = (self.tr("Double-click a rep's own cap to change it; empty = the team's.") if self.can_edit
-                     else self.tr("Caps are changed by an admin (they belong to the users and teams)."))
+        edit_note = (self.tr("Double-click a rep's own cap to change it; empty = the team's cap.") if self.can_edit
+                     else self.tr("Caps are set by a manager or an admin."))
         note = QLabel(self.tr("Open leads: lead, IQL, MQL and SQL (nurtured leads are kept warm by marketing and "
                               "do not count). Round-robin skips reps at their cap.") + " " + edit_note)
         note.setWordWrap(True)
@@ -177,8 +181,7 @@ class AssignmentScreen(QDialog):
         if self._filling or t is None or (t.team_cap or 0) == value:
             return
         db = self.db
-        run_write(self, lambda: users.update_team(db, t.team_id, expected_version=t.version,
-                                                  lead_cap=value or None)).success(
+        run_write(self, lambda: assignment.set_team_cap(db, t.team_id, value or None)).success(
             lambda _r: self.load()).failure(self._failed).run()
 
     def hand_off_now(self) -> None:

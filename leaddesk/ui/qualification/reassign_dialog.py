@@ -104,7 +104,7 @@ class ReassignDialog(QDialog):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, load.user_id)
             item.setToolTip(self.tr("Cap from: {0}").format(
-                {assignment.CAP_REP: self.tr("this rep's own cap"), assignment.CAP_TEAM: self.tr("the team"),
+                {assignment.CAP_REP: self.tr("this rep's own cap"), assignment.CAP_TEAM: self.tr("her team's cap"),
                  assignment.CAP_SETTING: self.tr("the team setting lead_cap")}[load.cap_source]))
             if load.full:
                 item.setForeground(QColor("#8a8a8a"))

@@ -63,8 +63,13 @@ SUFFIXES = {"sla_assign_hours": " h", "sla_first_touch_minutes": " min", "stale_
 BANT_LABELS = {"budget": "Budget", "authority": "Authority", "need": "Need", "timing": "Timing"}
 
 
+#: Settings edited on a screen of their own, not here: the caps per rep and per team
+#: (Qualification ▸ Assignment & caps…, next to each rep's open leads).
+ELSEWHERE = frozenset({"lead_cap_by_rep", "lead_cap_by_team"})
+
+
 def grouped_keys() -> list[tuple[str, tuple[str, ...]]]:
-    named = {k for _t, keys in GROUPS for k in keys}
+    named = {k for _t, keys in GROUPS for k in keys} | ELSEWHERE
     groups = [(title, tuple(k for k in keys if k in team_settings.SPECS)) for title, keys in GROUPS]
     rest = tuple(k for k in team_settings.SPECS if k not in named)
     return groups + ([("Other", rest)] if rest else [])
