@@ -9,7 +9,9 @@ from collections import Counter
 import pytest
 
 from leaddesk.errors import PermissionDenied, ValidationError
-from leaddesk.models import User
+from sqlalchemy import select
+
+from leaddesk.models import Team, User
 from leaddesk.services import settings as team_settings
 from leaddesk.services.qualification import assignment, handoff
 from leaddesk.services.qualification.assignment import CAP_REP, CAP_SETTING, CAP_TEAM, LeadCapReached
@@ -129,3 +131,18 @@ def test_entries_written_past_the_app_are_skipped_not_fatal(team):
     assert loads["Ben Rep"] == (500, CAP_SETTING)
     assignment.set_rep_cap(db, ids["Dee"], 2)  # the next save through the app keeps only good entries
     assert team_settings.get_settings(db)["lead_cap_by_rep"] == {str(ids["Cem"]): 4, str(ids["Dee"]): 2}
+
+
+def test_the_demo_teams_caps_are_the_team_setting_that_assignment_reads(db):
+    import datetime as dt
+
+    from leaddesk.services.demo import generate as demo
+    from leaddesk.services.demo._tables import TEAM_CAPS
+
+    demo.generate(db, "small", now=dt.datetime(2026, 12, 7, 9, tzinfo=dt.timezone.utc))
+    with db.reader() as s:
+        caps = assignment.caps_in(s)
+        capped = [t for t in s.scalars(select(Team).order_by(Team.name)) if caps.by_team.get(t.id)]
+    expected = sorted(c for c in TEAM_CAPS if c)
+    assert expected and sorted(caps.by_team.values()) == expected
+    assert all(t.lead_cap is None for t in capped)  # the old column is left alone

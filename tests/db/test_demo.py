@@ -61,7 +61,7 @@ def test_demo_small_counts_match_summary(db):
               "contacts": "contact", "contact_emails": "contact_email", "contact_phones": "contact_phone",
               "lifecycle_events": "lifecycle_event", "engagement_events": "engagement_event",
               "opportunities": "opportunity", "opportunity_events": "opportunity_event", "bant": "bant",
-              "activities": "activity"}
+              "activities": "activity", "settings": "team_setting"}
     with db.reader() as s:
         after = {m.__tablename__: _count(s, m) for m in SYNCED_MODELS}
     for name, count in summary.counts.items():

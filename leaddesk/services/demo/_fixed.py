@@ -14,9 +14,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from leaddesk.models import Campaign, Indicator, LostReason, Persona, Pipeline, PipelineStage, Team, User
+from leaddesk.models import (Campaign, Indicator, LostReason, Persona, Pipeline, PipelineStage, Team, TeamSetting,
+                             User)
 from leaddesk.models.enums import CampaignKind, Role
 from leaddesk.services import validation as v
+from leaddesk.services.settings import setting_id
 from leaddesk.services.qualification.indicators import check_rule as hpi_rule
 from leaddesk.services.demo._plan import DAY, _Camp, _Pick, _Pipe, _Rep
 from leaddesk.services.demo._tables import (
@@ -45,8 +47,12 @@ class _FixedRecords:
 
         team_ids = [uuid.uuid5(DEMO_NAMESPACE, f"team/{n}") for n in TEAM_NAMES]
         new = set(missing(Team, team_ids))
-        self.insert(s, "teams", Team, [dict(id=i, name=n, lead_cap=cap)
-                                       for i, n, cap in zip(team_ids, TEAM_NAMES, TEAM_CAPS) if i in new], len(new))
+        self.insert(s, "teams", Team, [dict(id=i, name=n) for i, n in zip(team_ids, TEAM_NAMES) if i in new], len(new))
+        # the teams' caps: the lead_cap_by_team setting (revision 0016), a snapshot row as the others
+        caps = {str(i): cap for i, cap in zip(team_ids, TEAM_CAPS) if cap}
+        if caps and s.get(TeamSetting, setting_id("lead_cap_by_team")) is None:
+            self.insert(s, "settings", TeamSetting, [dict(id=setting_id("lead_cap_by_team"), key="lead_cap_by_team",
+                                                          value=caps)], 1)
         user_rows, self.reps, self.managers = [], [], []
         self.territory: dict[str, _Pick] = {}
         terr: dict[str, list] = {}

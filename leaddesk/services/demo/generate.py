@@ -121,6 +121,8 @@ class DemoSummary:
     opportunity_events: int = 0
     bant: int = 0
     activities: int = 0
+    #: team settings the demo adds (the teams' lead caps)
+    settings: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
