@@ -1,7 +1,7 @@
 """QR codes (and the other 2-D codes badges carry: Data Matrix, Aztec, PDF417) on a card
 photo, decoded with zxing-cpp before any OCR. A dense vCard code photographed small is
 often missed at its native size: the decoder then tries the image upscaled with an
-unsharp mask, then a binarised copy. Returns the payload texts; what they mean (vCard,
+unsharp mask, and a binarised copy when that pass saw a code it could not decode. Returns the payload texts; what they mean (vCard,
 MECARD, a bare URL) is ``vcard.parse_payload``'s business.
 """
 
@@ -40,9 +40,11 @@ def decode_qr(img: LoadedImage) -> list[str]:
     # matters to linear codes only) and inverted codes; that keeps a 12-megapixel photo
     # without any code to a few tenths of a second.
     quick = {"try_downscale": False, "try_rotate": False, "try_invert": False}
-    found = _read(sharp, **quick)
-    if found:
+    codes = zxingcpp.read_barcodes(sharp, formats=FORMATS, return_errors=True, **quick)
+    found = _texts(codes)
+    if found or not codes:
         return found
+    # A code was seen but not decoded: try a hard black-and-white copy of it too.
     _, binary = cv2.threshold(sharp, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return _read(binary, binarizer=zxingcpp.Binarizer.BoolCast, **quick)
 
@@ -61,7 +63,10 @@ def unsharp(grey: np.ndarray, *, sigma: float = 2.0, amount: float = 2.0) -> np.
 
 
 def _read(grey: np.ndarray, *, binarizer=zxingcpp.Binarizer.LocalAverage, **options) -> list[str]:
-    codes = zxingcpp.read_barcodes(grey, formats=FORMATS, binarizer=binarizer, **options)
+    return _texts(zxingcpp.read_barcodes(grey, formats=FORMATS, binarizer=binarizer, **options))
+
+
+def _texts(codes) -> list[str]:
     codes = sorted(codes, key=lambda c: (c.position.top_left.y, c.position.top_left.x))
     texts: list[str] = []
     for code in codes:
