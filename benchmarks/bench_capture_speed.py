@@ -166,7 +166,7 @@ def _run(threads: int, det: str, cards: int) -> dict:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cards", type=int, default=20)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--threads", type=int, default=max(1, (os.cpu_count() or 1) - 1), help="onnxruntime intra-op threads")
     p.add_argument("--det", default="max:960", help="detector input limit, TYPE:SIDE (rapidocr's own: min:736)")
     p.add_argument("--compare", action="store_true", help="threads 1,2 x detector max:960, max:1280, min:736")
     p.add_argument("--verbose", action="store_true", help="list the printed lines not read exactly")
