@@ -68,7 +68,7 @@ def bundled_models() -> dict[str, Path]:
 
 def _threads() -> int:
     # One core is left to the UI (and to the QR pass of the next card): on the shared
-    # 2-core machine one thread read a card in 1.1-1.6 s median against 1.8-2.6 s for
+    # 2-core machine one thread read a card in 1.1-2.0 s median against 1.8-2.6 s for
     # two (three runs of 15 cards, load average 4-9; two threads cost 1.3-1.4x the CPU
     # seconds), see bench_capture_speed.py. LEADDESK_OCR_THREADS overrides it.
     wanted = os.environ.get("LEADDESK_OCR_THREADS")
