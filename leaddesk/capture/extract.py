@@ -245,7 +245,7 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     ``default_region`` (ISO code, e.g. the event's country) is the last resort for national
     phone numbers, after what the card itself says (see :func:`.phones.infer_regions`)."""
     ordered = sorted((ln for ln in lines if ln.text.strip()), key=lambda ln: (ln.box[1], ln.box[0]))
-    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in ordered))
+    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in lines if ln.text.strip()))
     segs = [_Seg(i, ln, ln.text.strip()) for i, ln in enumerate(ordered)]
     conf: dict[str, float] = {}
     _contacts(segs, card, default_region, conf)

@@ -207,6 +207,16 @@ def test_an_invalid_number_is_kept_for_review():
     assert f.confidence["phones"] < 0.7
 
 
+def test_lines_without_boxes_still_read_in_order():
+    lines = [TextLine(t, 0.9) for t in ("Anna Berg", "Sales Manager", "Nordwind GmbH", "Hauptstr. 5",
+                                          "10115 Berlin", "Mobil 0171 2345678", "anna.berg@nordwind.de")]
+    f = extract_fields(lines)
+    assert (f.given_name, f.family_name, f.title, f.company) == ("Anna", "Berg", "Sales Manager", "Nordwind GmbH")
+    assert (f.address.street, f.address.city, f.address.country) == ("Hauptstr. 5", "Berlin", "DE")
+    assert [(p.number, p.type) for p in f.phones] == [("+491712345678", "mobile")]
+    assert f.raw_text == "\n".join(ln.text for ln in lines)
+
+
 def test_no_lines_give_an_empty_card():
     f = extract_fields([])
     assert f.is_empty() and f.raw_text == "" and f.confidence == {}
