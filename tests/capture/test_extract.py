@@ -207,6 +207,15 @@ def test_an_invalid_number_is_kept_for_review():
     assert f.confidence["phones"] < 0.7
 
 
+def test_a_name_boxed_in_two_pieces_is_one_name():
+    lines = [TextLine("Anna", 0.99, (60, 40, 200, 100)), TextLine("Berg", 0.99, (240, 42, 380, 100)),
+             TextLine("Sales Manager", 0.99, (60, 110, 300, 140)), TextLine("Nordwind GmbH", 0.99, (60, 150, 330, 180)),
+             TextLine("Mobil 0171 2345678", 0.99, (600, 45, 900, 75))]
+    f = extract_fields(lines, default_region="DE")
+    assert (f.given_name, f.family_name, f.title) == ("Anna", "Berg", "Sales Manager")
+    assert [(p.number, p.type) for p in f.phones] == [("+491712345678", "mobile")]
+
+
 def test_lines_without_boxes_still_read_in_order():
     lines = [TextLine(t, 0.9) for t in ("Anna Berg", "Sales Manager", "Nordwind GmbH", "Hauptstr. 5",
                                           "10115 Berlin", "Mobil 0171 2345678", "anna.berg@nordwind.de")]
