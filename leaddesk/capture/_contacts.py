@@ -23,7 +23,7 @@ _GENERIC_TLDS = {"com", "net", "org", "info", "biz", "io", "app", "dev", "tech",
 #: Typical OCR slips in a top-level domain.
 _TLD_SLIPS = {"corn": "com", "c0m": "com", "cam": "com", "con": "com", "cOm": "com", "de.": "de", "n1": "nl"}
 #: A run of digits that may be a phone number, with its optional extension.
-_RUN = re.compile(r"(?<![\d@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
+_RUN = re.compile(r"(?<![\d@])(?<!\d\.)(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
                   r"(?:\s*(?:x|ext\.?|extn\.?|dw\.?|durchwahl)\s*\d{1,5})?(?![\w@])", re.IGNORECASE)
 
 

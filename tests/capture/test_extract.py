@@ -84,6 +84,12 @@ def test_two_numbers_on_one_line_and_single_letter_labels():
         "anna.berg@nordwind.de",
     ))
     assert phones(f) == [("+49301234567", "office"), ("+491701234567", "mobile"), ("+49301234568", "fax")]
+    # labels glued to the number, as OCR often reads them
+    g = extract_fields(card(("Eva Roth", 60), "Tel. 030 477822 Mob.01512 3722458", "M+49 170 1234567",
+                            "eva@roth.de"))
+    assert phones(g) == [("+4930477822", "office"), ("+4915123722458", "mobile"), ("+491701234567", "mobile")]
+    h = extract_fields(card(("Amy Fox", 60), "Office201-538-7943", "amy@fox.com"), default_region="US")
+    assert phones(h) == [("+12015387943", "office")]
 
 
 def test_two_bare_numbers_split_where_both_are_valid():
