@@ -115,7 +115,7 @@ class PhoneRun:
 def _split_run(run: str, regions) -> list[str]:
     """One run that may hold two numbers ("+49 30 1234567 +49 170 7654321", "030 123 / 0170 456")."""
     parts = [p.strip(" /") for p in re.split(r"\s(?=\+)|\s+/\s+|\s{3,}", run) if p.strip(" /")]
-    if len(parts) > 1:
+    if len(parts) > 1 and all(len(re.sub(r"\D", "", p)) >= 6 for p in parts):  # not "030 / 123456"
         return [q for p in parts for q in _split_run(p, regions)]
     digits = re.sub(r"\D", "", run)
     if len(digits) <= 13:

@@ -88,6 +88,9 @@ def test_two_numbers_on_one_line_and_single_letter_labels():
     g = extract_fields(card(("Eva Roth", 60), "Tel. 030 477822 Mob.01512 3722458", "M+49 170 1234567",
                             "eva@roth.de"))
     assert phones(g) == [("+4930477822", "office"), ("+4915123722458", "mobile"), ("+491701234567", "mobile")]
+    # German habits: "(0)" after the country code, a slash after the area code, a dash before the extension
+    k = extract_fields(card(("Eva Roth", 60), "Tel. +49 (0) 30 / 123 45 - 67", "Fax 030 / 12345-99", "eva@roth.de"))
+    assert phones(k) == [("+49301234567", "office"), ("+49301234599", "fax")]
     h = extract_fields(card(("Amy Fox", 60), "Office201-538-7943", "amy@fox.com"), default_region="US")
     assert phones(h) == [("+12015387943", "office")]
 
@@ -106,6 +109,21 @@ def test_fax_and_mobile_labels_in_several_languages():
     g = extract_fields(card(("Piet Jansen", 60), "Accountmanager", "GSM +32 470 12 34 56", "Handy: +49 151 23456789",
                             "Telefax +49 30 1234568", "piet@jansen.be"))
     assert [p.type for p in g.phones] == ["mobile", "mobile", "fax"]
+
+
+def test_spanish_and_dutch_cards():
+    f = extract_fields(card(("Lucía Fernández", 58), "Directora comercial", "Envases del Norte S.L.",
+                            "Calle de Alcalá, 45", "28014 Madrid", "Tlf.: 91 123 45 67", "Móvil: 612 345 678",
+                            "lucia.fernandez@envasesnorte.es"))
+    assert (f.given_name, f.family_name, f.title) == ("Lucía", "Fernández", "Directora comercial")
+    assert phones(f) == [("+34911234567", "office"), ("+34612345678", "mobile")]
+    assert (f.address.street, f.address.postal_code, f.address.city, f.address.country) == (
+        "Calle de Alcalá, 45", "28014", "Madrid", "ES")
+    g = extract_fields(card(("Sanne van der Berg", 58), "Projectleider", "Polderbouw B.V.", "Keizersgracht 221",
+                            "1016 DV Amsterdam", "T 020 - 123 45 67", "M 06 - 12 34 56 78", "s.vandenberg@polderbouw.nl"))
+    assert (g.given_name, g.family_name, g.title) == ("Sanne", "van der Berg", "Projectleider")
+    assert phones(g) == [("+31201234567", "office"), ("+31612345678", "mobile")]
+    assert (g.address.postal_code, g.address.city, g.address.country) == ("1016 DV", "Amsterdam", "NL")
 
 
 def test_label_in_its_own_box_left_of_the_number():
