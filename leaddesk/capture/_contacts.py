@@ -43,7 +43,7 @@ def fix_email_text(text: str) -> str:
     if "@" not in text and _AT.search(text):
         m = _AT.search(text)
         tail = text[m.end():]
-        if re.match(r"[\w-]+\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
+        if re.search(r"[\w.+-]$", text[: m.start()]) and re.match(r"[^\W\d][\w-]*\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
             text = text[:m.start()] + "@" + tail
     text = re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
     if "@" in text:  # "max . muster @ firma . de"

@@ -138,6 +138,8 @@ def test_email_ocr_slips():
     f = extract_fields(card(("Max Mustermann", 60), "Vertriebsleiter", "Beispiel GmbH",
                             "E-Mail: max . mustermann @ beispiel . de", "info(at)beispiel.de"))
     assert f.emails == ["max.mustermann@beispiel.de", "info@beispiel.de"]
+    g = extract_fields(card(("Max Mustermann", 60), "© 030.123456", "max(at)beispiel(dot)de"), default_region="DE")
+    assert g.emails == ["max@beispiel.de"] and [p.number for p in g.phones] == ["+4930123456"]
     assert f.website is None
     assert f.company == "Beispiel GmbH"
 
