@@ -11,7 +11,8 @@ from leaddesk.capture._words import label_kind, words
 from leaddesk.capture.phones import parse_phone
 
 _AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|\s+at\s+|[©®])\s*", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+%'-]+\s*@\s*[\w-]+(?:\s?\.\s?[\w-]+)*\s?\.\s?[a-z]{2,}", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+%'-]+\s*@\s*[\w-]+(?:\s?\.\s?[\w-]+)*(?:\s?\.\s?|,(?=[a-z]{2,3}(?:\s|$)))[a-z]{2,}",
+                    re.IGNORECASE)
 _SCHEME = r"(?:https?\s*:\s*/\s*/\s*)"
 _URL = re.compile(_SCHEME + r"?(?:www\d?\s*[.,]\s*)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/[\w./%#?=&-]*)?",
                   re.IGNORECASE)
@@ -22,7 +23,7 @@ _GENERIC_TLDS = {"com", "net", "org", "info", "biz", "io", "app", "dev", "tech",
 #: Typical OCR slips in a top-level domain.
 _TLD_SLIPS = {"corn": "com", "c0m": "com", "cam": "com", "con": "com", "cOm": "com", "de.": "de", "n1": "nl"}
 #: A run of digits that may be a phone number, with its optional extension.
-_RUN = re.compile(r"(?<![\w@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
+_RUN = re.compile(r"(?<![\d@])(?<!\d\.)(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
                   r"(?:\s*(?:x|ext\.?|extn\.?|dw\.?|durchwahl)\s*\d{1,5})?(?![\w@])", re.IGNORECASE)
 
 
@@ -42,9 +43,13 @@ def fix_email_text(text: str) -> str:
     if "@" not in text and _AT.search(text):
         m = _AT.search(text)
         tail = text[m.end():]
-        if re.match(r"[\w-]+\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
+        if re.search(r"[\w.+-]$", text[: m.start()]) and re.match(r"[^\W\d][\w-]*\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
             text = text[:m.start()] + "@" + tail
-    return re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    if "@" in text:  # "max . muster @ firma . de"
+        text = re.sub(r"\s*@\s*", "@", text)
+        text = re.sub(r"(?<=[^\W\d])\s*\.\s*(?=[^\W\d])", ".", text)
+    return text
 
 
 def _clean_email(found: str) -> str | None:
@@ -53,7 +58,6 @@ def _clean_email(found: str) -> str | None:
     domain = domain.replace(",", ".")
     host, _, tld = domain.rpartition(".")
     tld = _TLD_SLIPS.get(tld, tld)
-    local = re.sub(r"^(?:e-?mail|mail|email|e)[:.]+", "", local)
     if not local or not host or not _known_tld(tld):
         return None
     return f"{local}@{host}.{tld}"
@@ -76,7 +80,8 @@ def find_website(text: str, *, labelled: bool = False) -> tuple[str | None, str]
     """The first web address in ``text`` (an e-mail's domain is not one: cut e-mails out
     first), and the text without it. Without ``www.`` or a scheme the top-level domain must
     be known and printed in lower case, so that "Co.KG" or "S.A." is never read as a site."""
-    fixed = re.sub(r"\bwww\s*[,.]\s*", "www.", text, flags=re.IGNORECASE)
+    fixed = re.sub(r"\b[Ww](?=www[.,])", "W ", text)  # the label "W" glued on: "Wwww.firma.de"
+    fixed = re.sub(r"\bwww\s*[,.]\s*", "www.", fixed, flags=re.IGNORECASE)
     for m in _URL.finditer(fixed):
         raw = m.group(0)
         explicit = bool(re.match(_SCHEME + "|www", raw, re.IGNORECASE))
@@ -90,10 +95,11 @@ def find_website(text: str, *, labelled: bool = False) -> tuple[str | None, str]
             continue
         if not explicit and host.count(".") == 1 and len(host) < 5:
             continue
-        url = url[: len(url) - len(url.split("/")[0])] + url.split("/")[0] if "/" in url and not explicit else url
-        url = re.sub(r"(^|//)([^/]+)", lambda mm: mm.group(1) + mm.group(2).lower(), url, count=1)
         if tld_fixed != tld:
-            url = url.replace("." + tld.lower(), "." + tld_fixed, 1)
+            url = url.replace(host, host[: len(host) - len(tld)] + tld_fixed, 1)
+        scheme, _, rest = url.rpartition("://")
+        host_part, slash, path = rest.partition("/")
+        url = (scheme.lower() + "://" if scheme else "") + host_part.lower() + slash + path
         return url, fixed.replace(raw, " ")
     return None, text
 
@@ -109,7 +115,7 @@ class PhoneRun:
 def _split_run(run: str, regions) -> list[str]:
     """One run that may hold two numbers ("+49 30 1234567 +49 170 7654321", "030 123 / 0170 456")."""
     parts = [p.strip(" /") for p in re.split(r"\s(?=\+)|\s+/\s+|\s{3,}", run) if p.strip(" /")]
-    if len(parts) > 1:
+    if len(parts) > 1 and all(len(re.sub(r"\D", "", p)) >= 6 for p in parts):  # not "030 / 123456"
         return [q for p in parts for q in _split_run(p, regions)]
     digits = re.sub(r"\D", "", run)
     if len(digits) <= 13:
@@ -146,6 +152,8 @@ def find_phone_runs(text: str, regions) -> list[PhoneRun]:
             continue
         before = text[prev_end:m.start()]
         kind = _last_label(before)
+        if m.start() and text[m.start() - 1].isalpha() and kind is None:
+            continue  # glued to a word that is not a label: an id such as "DE123456789"
         after = text[m.end(): runs[i + 1].start() if i + 1 < len(runs) else len(text)]
         if kind is None:
             bracket = re.match(r"\s*[(\[]\s*([^)\]]{1,20})[)\]]", after)

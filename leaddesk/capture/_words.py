@@ -61,11 +61,13 @@ def _load(name: str) -> dict:
 @functools.cache
 def words() -> Words:
     labels: dict[str, str] = {}
+    printed: set[str] = set()
     for lang in _load("labels.toml").values():
         for kind, items in lang.items():
             for item in items:
                 labels.setdefault(fold(item).rstrip(".:"), kind)
-    alts = sorted({re.escape(k) for k in labels}, key=len, reverse=True)
+                printed |= {item.casefold().rstrip(".:"), fold(item).rstrip(".:")}
+    alts = sorted({re.escape(k) for k in printed if k}, key=len, reverse=True)
     label_pattern = re.compile(r"(?<![\w@.])(" + "|".join(alts) + r")(?![^\W\d])\.?\s*:?", re.IGNORECASE)
     comp = _load("companies.toml")
     titles = _load("titles.toml")

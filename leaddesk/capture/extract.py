@@ -16,14 +16,12 @@ Each field's confidence is the engine's score for its line(s) times how sure its
 from __future__ import annotations
 
 import re
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leaddesk.capture import _address, _people
 from leaddesk.capture._contacts import find_emails, find_phone_runs, find_website, residue
-from leaddesk.capture._words import label_kind, words
-from leaddesk.capture.fields import CardFields, Phone, TextLine
+from leaddesk.capture._words import fold, label_kind, words
+from leaddesk.capture.fields import CardFields, TextLine
 from leaddesk.capture.phones import infer_regions, parse_phone
 
 
@@ -77,7 +75,7 @@ def _same_column(a: _Seg, b: _Seg) -> bool:
 def _next_to(a: _Seg, b: _Seg) -> bool:
     """b is the line right under a, in its column."""
     gap = b.top - a.bottom
-    return -0.3 * a.height < gap < 1.3 * max(a.height, b.height) and _same_column(a, b)
+    return -0.6 * a.height < gap < 1.3 * max(a.height, b.height) and _same_column(a, b)
 
 
 def _neighbour_label(seg: _Seg, segs: list[_Seg]) -> str | None:
@@ -142,8 +140,9 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     free = [s for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)]
     kinds = {s.index: _address.classify(s.rest) for s in free}
     best: list[tuple[_Seg, str]] = []
+    strong = any(k == "postal" for k in kinds.values())
     for i, s in enumerate(free):
-        if kinds[s.index] != "postal":
+        if kinds[s.index] != ("postal" if strong else "postal?"):
             continue
         cluster = [(s, "postal")]
         p = _address.postal_parts(s.rest)
@@ -151,7 +150,7 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         while j >= 0 and _next_to(free[j], cluster[0][0]):
             prev = free[j]
             k = kinds[prev.index]
-            if k == "street" or (k is None and _address.starts_or_ends_with_number(prev.rest)):
+            if k == "street" or (k in (None, "postal?") and _address.starts_or_ends_with_number(prev.rest)):
                 cluster.insert(0, (prev, "street"))
             elif k is None and not p["city"] and len(cluster) == 1 and len(prev.rest.split()) <= 3 \
                     and not any(ch.isdigit() for ch in prev.rest):
@@ -177,6 +176,10 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     if not best:
         return
     card.address = _address.build([s.rest for s, _ in best], [k for _, k in best])
+    if card.address.country is None:  # not printed: the country the card's domain or prefixes point to
+        text = "\n".join(s.line.text for s in segs)
+        regions = infer_regions(text, emails=card.emails, website=card.website)
+        card.address.country = regions[0] if regions else None
     for s, _ in best:
         s.used = "address"
     has_postal = any(k == "postal" for _, k in best)
@@ -187,12 +190,27 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     locals_ = [e.partition("@")[0] for e in card.emails]
     dom = _people.domain_label(card.emails, card.website)
     cands = []
-    for s in segs:
-        if s.used or not s.rest.strip() or _is_junk(s.rest):
+    free = [s for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)]
+    for s in free:
+        # words the engine boxed apart on one line ("Anna" "Berg" in wide letter spacing)
+        for o in sorted(free, key=lambda o: o.left):
+            if o is not s and not o.used and s.right - s.left > s.height and o.right - o.left > o.height \
+                    and _same_row(s, o) and 0 <= o.left - s.right < 1.2 * s.height \
+                    and 0.8 < o.height / s.height < 1.25:
+                s.rest, o.used = f"{s.rest.strip()} {o.rest.strip()}", "merged"
+                s.line = TextLine(s.line.text, min(s.line.score, o.line.score),
+                                  (s.left, min(s.top, o.top), o.right, max(s.bottom, o.bottom)))
+    for s in free:
+        if s.used:
             continue
         c = _people.Candidate(s.index, s.rest.strip(" |·•,;"), s.line.score, s.top, s.height)
         _people.assess(c, locals_, dom)
         cands.append(c)
+        if c.person == 0:
+            for part in _people.split_name_and_title(c.text):  # "Anna Berg, Sales Manager"
+                p = _people.Candidate(s.index, part, s.line.score, s.top, s.height, part=True)
+                _people.assess(p, locals_, dom)
+                cands.append(p)
     picked = _people.choose(cands, locals_)
     by_index = {s.index: s for s in segs}
     if "name" in picked:
@@ -207,9 +225,28 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         by_index[c.index].used = "title"
     if "company" in picked:
         c, strength = picked["company"]
-        card.company = c.text
+        card.company = _people.fix_legal_form(c.text)
         conf["company"] = c.score * strength
         by_index[c.index].used = "company"
+
+
+def warm_up() -> None:
+    """Load the word tables and the country names (about 0.6 s once): call it from the worker
+    that warms the OCR engine, so the first card is as quick as the others."""
+    from leaddesk.capture import _contacts, phones
+
+    words()
+    phones.country_in("")
+    _contacts.find_website("www.example.de")
+
+
+def _unglue_email_label(card: CardFields) -> None:
+    """"Ejeffrey@firma.com": the label "E" read glued to the address. Taken off only when the
+    capital E was printed and what follows starts with the person's name."""
+    names = [fold(n) for n in (card.given_name, card.family_name) if n and len(n) >= 3]
+    for i, e in enumerate(card.emails):
+        if ("E" + e[1:]) in card.raw_text and e.startswith("e") and any(fold(e[1:]).startswith(n) for n in names):
+            card.emails[i] = e[1:]
 
 
 def extract_fields(lines: list[TextLine], *, default_region: str | None = None) -> CardFields:
@@ -218,20 +255,16 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     ``default_region`` (ISO code, e.g. the event's country) is the last resort for national
     phone numbers, after what the card itself says (see :func:`.phones.infer_regions`)."""
     ordered = sorted((ln for ln in lines if ln.text.strip()), key=lambda ln: (ln.box[1], ln.box[0]))
-    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in ordered))
+    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in lines if ln.text.strip()))
     segs = [_Seg(i, ln, ln.text.strip()) for i, ln in enumerate(ordered)]
     conf: dict[str, float] = {}
-    words()  # the tables load once, before the timing of a card matters
     _contacts(segs, card, default_region, conf)
     _address_lines(segs, card, conf)
     _who(segs, card, conf)
+    _unglue_email_label(card)
     notes = [s.rest.strip() for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)
              and s.line.score >= 0.5]
     card.note = "\n".join(notes) or None
     card.confidence = {k: round(min(max(v, 0.0), 1.0), 3) for k, v in conf.items()}
     return card
 
-
-def mean_score(lines: Sequence[TextLine]) -> float:
-    """The engine's mean line score (0 with no lines): how legible the card was overall."""
-    return statistics.fmean(ln.score for ln in lines) if lines else 0.0
