@@ -95,8 +95,9 @@ def _names(card: _Card) -> tuple[str | None, str | None]:
             return given or None, family or None
     formatted = _first_text(card, "FN")
     company, _ = _organisation(card)
-    if not formatted or "@" in formatted or formatted == company:
-        # An FN that is the company (Apple's company cards) or an e-mail is no one's name.
+    if not formatted or "@" in formatted or formatted == company or not any(c.isalpha() for c in formatted):
+        # An FN that is the company (Apple's company cards), an e-mail or a number is no
+        # one's name.
         return None, None
     return split_formatted(formatted)
 

@@ -54,8 +54,12 @@ def parse_vcards_report(data: bytes | str, *, name: str | None = None,
     cards: list[CardFields] = []
     errors: list[str] = []
     for number, block in enumerate(blocks, start=1):
-        lines, unreadable = content_lines(block)
-        fields, problems = card_fields(lines, raw_text=block.text, default_region=default_region)
+        try:
+            lines, unreadable = content_lines(block)
+            fields, problems = card_fields(lines, raw_text=block.text, default_region=default_region)
+        except Exception as exc:  # noqa: BLE001 - one card's surprise never loses the file's other cards
+            errors.append(f"Card {number} (line {block.line}) was left out: it could not be read ({exc}).")
+            continue
         who = f"Card {number} ({_who(fields)}, line {block.line})" if not fields.is_empty() else f"Card {number} (line {block.line})"
         if not block.complete:
             problems.insert(0, "the file ends before its END:VCARD, so it may be incomplete")

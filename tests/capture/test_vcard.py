@@ -9,6 +9,8 @@ import io
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from leaddesk.capture.fields import Address, CaptureError, CardFields, Phone
@@ -44,6 +46,13 @@ def test_one_latin1_line_in_a_utf8_file_does_not_spoil_the_others():
     data = data.replace("Geschäftsführer".encode(), "Geschäftsführer".encode("latin-1"))
     fields = one(data)
     assert (fields.family_name, fields.title) == ("Łukasiewicz", "Geschäftsführer")
+
+
+@pytest.mark.parametrize("charset, name", [("SHIFT_JIS", "山田"), ("ISO-8859-2", "Łukasz Żółć"), ("KOI8-R", "Иванов")])
+def test_an_8bit_21_line_in_its_own_charset(charset, name):
+    line = f"N;CHARSET={charset}:{name};Jo".encode(charset)
+    data = b"BEGIN:VCARD\r\nVERSION:2.1\r\n" + line + b"\r\nTEL;CELL:+81 90 1234 5678\r\nEND:VCARD\r\n"
+    assert one(data).family_name == name
 
 
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
@@ -192,6 +201,14 @@ def test_photos_base64_21_30_and_data_uri_40():
     assert one(card("N:A;B", f"PHOTO:data:image/jpeg;base64,{b64}", version="4.0")).photo == data
 
 
+def test_a_gif_photo_is_kept_as_png():
+    buf = io.BytesIO()
+    Image.new("RGB", (12, 9), (0, 128, 255)).save(buf, "GIF")
+    photo = one(card("N:A;B", f"PHOTO;ENCODING=b;TYPE=GIF:{_b64(buf.getvalue())}")).photo
+    with Image.open(io.BytesIO(photo)) as image:
+        assert (image.format, image.size) == ("PNG", (12, 9))
+
+
 def test_a_photo_on_the_web_is_not_fetched_and_a_damaged_one_is_reported():
     cards, errors = parse_vcards_report(card("N:A;B", "PHOTO;VALUE=uri:https://example.com/a.jpg"))
     assert cards[0].photo is None and errors == []
@@ -212,15 +229,16 @@ def test_data_that_is_not_a_vcard_says_so(data):
 
 
 def test_broken_cards_are_reported_and_the_good_ones_read():
-    text = (card("N:Good;One", "EMAIL:one@example.com")
+    text = (card("N:Good;One", "EMAIL:one@example.com", "no colon here")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nthis line has no colon\r\nX-JUNK:1\r\nEND:VCARD\r\n"
             + card("N:Good;Two", "TEL;TYPE=CELL:+49 170 1234567")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Cut;Short\r\nEMAIL:cut@example.com\r\n")
     cards, errors = parse_vcards_report(text.encode(), name="export.vcf")
     assert [c.display_name for c in cards] == ["One Good", "Two Good", "Short Cut"]
     assert errors == [
-        "Card 2 (line 6) was left out: it holds no name, company, e-mail or phone that could be read.",
-        "Card 4 (Short Cut, line 16): the file ends before its END:VCARD, so it may be incomplete.",
+        "Card 1 (One Good, line 1): 1 line could not be read and was left out (no colon here).",
+        "Card 2 (line 7) was left out: it holds no name, company, e-mail or phone that could be read.",
+        "Card 4 (Short Cut, line 17): the file ends before its END:VCARD, so it may be incomplete.",
     ]
     assert parse_vcards(text.encode()) == cards
 
@@ -230,6 +248,26 @@ def test_a_file_of_only_broken_cards_is_an_error():
         parse_vcards("BEGIN:VCARD\nVERSION:3.0\nNOTE:nothing else\nEND:VCARD\n", name="bad.vcf")
 
 
+_LINES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["N:Doe;Jo", "TEL;CELL:+4930123", "EMAIL:a@b.c", "PHOTO;ENCODING=b:!!!", "ADR:;;;;;;",
+                     "N;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:=C3=", "ORG:=", "TEL;VALUE=uri:tel:", "item1.X-ABLabel:",
+                     "BEGIN:VCARD", "END:VCARD", "VERSION:4.0", "PHOTO:data:image/png;base64,", " folded", "=0D=0A="]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINES, max_size=12), st.lists(_LINES, max_size=6))
+def test_no_file_content_raises_anything_but_a_capture_error(first, second):
+    text = "BEGIN:VCARD\r\nVERSION:2.1\r\n" + "\r\n".join(first) + "\r\nEND:VCARD\r\n" + "\n".join(second)
+    try:
+        cards, errors = parse_vcards_report(text)
+    except CaptureError:
+        return
+    assert all(isinstance(e, str) and e.endswith(".") for e in errors)
+    assert all(not c.is_empty() for c in cards)
+
+
 # --- writing -------------------------------------------------------------------------------
 
 def sample() -> CardFields:
@@ -237,7 +275,7 @@ def sample() -> CardFields:
         given_name="Jöhn", family_name="O'Neil, Jr", title="CTO; Founder", company="ACME, Inc.",
         emails=["john@acme.de", "j.oneil@example.com"],
         phones=[Phone("+493012345678", "office", "+493012345678"), Phone("+491701234567", "mobile", "+491701234567"),
-                Phone("+493012345679", "fax", "+493012345679"), Phone("ext. 12", "other", "ext. 12", valid=False)],
+                Phone("+493012345679", "fax", "+493012345679"), Phone("ask at the booth", "other", "ask at the booth", valid=False)],
         website="https://acme.de/team?who=john,jane",
         address=Address(street="Hauptstr. 1, Hof 2", city="Berlin", postal_code="10115", country="DE",
                         text="Hauptstr. 1, Hof 2, Berlin, 10115, Germany"),
@@ -287,6 +325,17 @@ def test_every_corpus_card_survives_a_write_and_a_read():
         for version in ("3.0", "4.0"):
             again = parse_vcards(to_vcard(cards, version=version))
             assert [comparable(c) for c in again] == [comparable(c) for c in cards], (name, version)
+
+
+@pytest.mark.parametrize("nameless", [
+    CardFields(company="ACME GmbH", phones=[Phone("+49301234567", "office", "+49301234567")]),
+    CardFields(emails=["info@acme.de"]),
+    CardFields(phones=[Phone("+49301234567", "office", "+49301234567")]),
+])
+def test_a_card_without_a_name_gets_none_back(nameless):
+    (back,) = parse_vcards(to_vcard([nameless]))
+    assert (back.given_name, back.family_name) == (None, None)
+    assert comparable(back) == comparable(nameless)
 
 
 def test_only_vcard_30_and_40_are_written():
