@@ -120,6 +120,8 @@ class ContactDetail:
     deleted: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: The company's or the person's web address as typed or read from a card (revision 0014).
+    website: str | None = None
 
     @property
     def primary_email(self) -> str | None:

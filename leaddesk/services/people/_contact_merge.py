@@ -20,6 +20,7 @@ from leaddesk.models import (
     Activity,
     Bant,
     Contact,
+    ContactCard,
     ContactEmail,
     ContactPhone,
     EngagementEvent,
@@ -42,6 +43,7 @@ LINKS: dict[str, tuple[type, str]] = {
     "engagement_event.contact_id": (EngagementEvent, "contact_id"),
     "bant.contact_id": (Bant, "contact_id"),
     "bant.decision_maker_id": (Bant, "decision_maker_id"),
+    "contact_card.contact_id": (ContactCard, "contact_id"),
 }
 #: Child rows that are the contact's own addresses: moved after the survivor's, deduplicated.
 ADDRESS_LINKS = {"contact_email.contact_id": "address_normalized", "contact_phone.contact_id": "e164"}

@@ -23,7 +23,7 @@ from leaddesk.sync.protocol import decode_value
 MERGE_FIELDS = (
     "given_name", "family_name", "job_title", "department", "seniority", "account_id", "street", "city",
     "region", "postal_code", "country", "owner_id", "lifecycle_stage", "source", "campaign_id", "persona_id",
-    "notes",
+    "notes", "website",
 )
 #: Taken from whichever contact has the earlier time (speed-to-lead stays honest).
 EARLIEST_FIELDS = ("captured_at", "first_touch_at")

@@ -32,7 +32,7 @@ from leaddesk.services.records import (
 SCALAR_FIELDS = (
     "given_name", "family_name", "job_title", "department", "seniority", "account_id", "street",
     "city", "region", "postal_code", "country", "owner_id", "notes", "source", "campaign_id",
-    "captured_at", "persona_id",
+    "captured_at", "persona_id", "website",
 )
 #: Stages a contact may only enter with a reason (the brief: record why).
 NEEDS_REASON = {LifecycleStage.NURTURE, LifecycleStage.DISQUALIFIED}
@@ -47,6 +47,10 @@ def clean_contact(data: dict, *, partial: bool = False) -> dict:
                        ("street", 300), ("city", 120), ("region", 120), ("postal_code", 20), ("notes", 20000)):
         if key in data:
             out[key] = _clean_text(data[key], key, limit)
+    if "website" in data:
+        out["website"] = _clean_text(data["website"], "website", 500)
+        if out["website"]:
+            v.domain_of(out["website"])  # a web address, or a ValidationError on "website"
     if "seniority" in data:
         out["seniority"] = _enum(Seniority, data["seniority"], "seniority") or Seniority.UNKNOWN
     if "source" in data:
@@ -166,6 +170,26 @@ def create_contact(
 
     ``new_company`` creates an account of that name for the contact in the same
     transaction, so a refused contact never leaves a stray company behind."""
+    with db.unit_of_work() as s:
+        return create_contact_in(s, emails=emails, phones=phones, lifecycle_stage=lifecycle_stage, region=region,
+                                 allow_duplicate=allow_duplicate, now=now, new_company=new_company, **data)
+
+
+def create_contact_in(
+    s: Session,
+    *,
+    emails: Sequence = (),
+    phones: Sequence = (),
+    lifecycle_stage: LifecycleStage | str = LifecycleStage.LEAD,
+    region: str | None = None,
+    allow_duplicate: bool = False,
+    now: dt.datetime | None = None,
+    new_company: str | None = None,
+    **data,
+) -> ContactDetail:
+    """:func:`create_contact` inside the caller's open write session (the capture service
+    saves the contact, its account and its card in one transaction); the owner defaults to
+    the session's acting user."""
     values = clean_contact(data)
     given, family = _names(values)
     if not given and not family:
@@ -173,36 +197,36 @@ def create_contact(
     stage = _enum(LifecycleStage, lifecycle_stage, "lifecycle_stage")
     email_rows = clean_emails(emails)
     now = now or dt.datetime.now(dt.timezone.utc)
-    with db.unit_of_work() as s:
-        phone_rows = clean_phones(phones, region or values.get("country")
-                                  or (phone_numbers.session_default_region(s) if phones else None))
-        _check_refs(s, values)
-        if not allow_duplicate:
-            dupes = find_duplicates(s, [n for _, n, _ in email_rows], [p for _, p, _ in phone_rows])
-            if dupes:
-                raise DuplicateContact(
-                    f"A contact with the same e-mail or phone already exists ({len(dupes)} found).", dupes
-                )
-        values.setdefault("owner_id", db.write.actor_id)
-        if new_company and not values.get("account_id"):
-            values["account_id"] = _new_account(s, new_company, values["owner_id"])
-        name = display_name(given, family)
-        captured_at = values.pop("captured_at", None) or now
-        obj = Contact(
-            **values,
-            display_name=name,
-            name_key=v.sort_key(name),
-            lifecycle_stage=stage,
-            lifecycle_changed_at=now,
-            captured_at=captured_at,
-            assigned_at=now if values.get("owner_id") else None,
-        )
-        s.add(obj)
-        _sync_children(s, obj, email_rows, phone_rows)
-        s.flush()
-        s.add(LifecycleEvent(contact_id=obj.id, from_stage=None, to_stage=stage, at=now, by_user_id=db.write.actor_id))
-        s.flush()
-        return _detail(obj)
+    actor_id = getattr(s.info.get("write"), "actor_id", None)
+    phone_rows = clean_phones(phones, region or values.get("country")
+                              or (phone_numbers.session_default_region(s) if phones else None))
+    _check_refs(s, values)
+    if not allow_duplicate:
+        dupes = find_duplicates(s, [n for _, n, _ in email_rows], [p for _, p, _ in phone_rows])
+        if dupes:
+            raise DuplicateContact(
+                f"A contact with the same e-mail or phone already exists ({len(dupes)} found).", dupes
+            )
+    values.setdefault("owner_id", actor_id)
+    if new_company and not values.get("account_id"):
+        values["account_id"] = _new_account(s, new_company, values["owner_id"])
+    name = display_name(given, family)
+    captured_at = values.pop("captured_at", None) or now
+    obj = Contact(
+        **values,
+        display_name=name,
+        name_key=v.sort_key(name),
+        lifecycle_stage=stage,
+        lifecycle_changed_at=now,
+        captured_at=captured_at,
+        assigned_at=now if values.get("owner_id") else None,
+    )
+    s.add(obj)
+    _sync_children(s, obj, email_rows, phone_rows)
+    s.flush()
+    s.add(LifecycleEvent(contact_id=obj.id, from_stage=None, to_stage=stage, at=now, by_user_id=actor_id))
+    s.flush()
+    return _detail(obj)
 
 
 def update_contact(

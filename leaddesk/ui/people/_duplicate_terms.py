@@ -20,7 +20,7 @@ FIELD_LABELS = {
     "department": "Department", "seniority": "Seniority", "account_id": "Company", "street": "Street",
     "city": "City", "region": "Region", "postal_code": "Postal code", "country": "Country",
     "owner_id": "Owner", "lifecycle_stage": "Stage", "source": "Source", "campaign_id": "Campaign",
-    "persona_id": "Persona", "notes": "Notes",
+    "persona_id": "Persona", "notes": "Notes", "website": "Website",
 }
 ACCOUNT_FIELD_LABELS = {
     "name": "Name", "website": "Website", "industry": "Industry", "employees": "Employees",

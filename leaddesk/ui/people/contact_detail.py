@@ -118,6 +118,7 @@ class ContactDetail(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.values: dict[str, QLabel] = {}
         for key, title in (("emails", self.tr("E-mail:")), ("phones", self.tr("Phone:")),
+                           ("website", self.tr("Website:")),
                            ("address", self.tr("Address:")), ("department", self.tr("Department:")),
                            ("seniority", self.tr("Seniority:")), ("source", self.tr("Source:")),
                            ("captured", self.tr("Captured:")),
@@ -284,6 +285,7 @@ class ContactDetail(QWidget):
         self._set("emails", "\n".join(emails))
         self._set("phones", "\n".join(phones))
         self._set("address", address)
+        self._set("website", c.website)
         self._set("department", c.department)
         self._set("seniority", seniority_label(c.seniority) if c.seniority and c.seniority != "unknown" else "")
         self._set("source", source_label(c.source) if c.source else "")

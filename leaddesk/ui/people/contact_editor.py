@@ -142,6 +142,7 @@ class ContactEditorDialog(ContactFormChecks, QDialog):
                                self.tr("Add phone"))
         reach.addRow(self.tr("&E-mails:"), self.emails)
         reach.addRow(self.tr("&Phones:"), self.phones)
+        reach.addRow(self.tr("&Website:"), self._line("website", self.tr("www.example.com")))
         reach.addRow(self.tr("St&reet:"), self._line("street"))
         town = QHBoxLayout()
         postal = self._line("postal_code", self.tr("Postal code"))
@@ -221,7 +222,8 @@ class ContactEditorDialog(ContactFormChecks, QDialog):
         self.loaded = d
         self.version = d.version
         self.setWindowTitle(self.tr("Edit contact — {0}").format(d.display_name))
-        for key in ("given_name", "family_name", "job_title", "department", "street", "postal_code", "city"):
+        for key in ("given_name", "family_name", "job_title", "department", "street", "postal_code", "city",
+                    "website"):
             self.fields[key].setText(getattr(d, key) or "")
         self.fields["country"].setText(country_choice(d.country))
         self.seniority.setCurrentIndex(max(0, self.seniority.findData(d.seniority)))
@@ -252,7 +254,7 @@ class ContactEditorDialog(ContactFormChecks, QDialog):
         """The scalar fields as the service takes them (empty text -> None)."""
         values = {key: (self.fields[key].text().strip() or None)
                   for key in ("given_name", "family_name", "job_title", "department", "street", "postal_code",
-                              "city")}
+                              "city", "website")}
         values["country"] = country_input(self.fields["country"].text())
         values["seniority"] = self.seniority.currentData()
         values["source"] = self.source.currentData()

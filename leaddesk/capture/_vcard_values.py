@@ -1,0 +1,182 @@
+"""Values shared by the vCard and MECARD readers: unescaped text, the types a property
+carries, photos, countries, and phone numbers (with ``capture.phones`` when it is there)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+import phonenumbers
+import pycountry
+from PIL import Image, UnidentifiedImageError
+from vobject.base import ContentLine
+from vobject.icalendar import stringToTextValues
+from vobject.vcard import splitFields
+
+from leaddesk.capture.fields import Phone, PhoneType
+
+try:  # the shared phone rules (capture/phones.py), when that module is in the tree
+    from leaddesk.capture.phones import parse_phone as _shared_parse_phone
+except ImportError:  # pragma: no cover - depends on what has been merged
+    _shared_parse_phone = None
+
+#: Country names and short forms pycountry does not know, upper case, dots removed.
+_COUNTRY_ALIASES = {
+    "UK": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB", "GREAT BRITAIN": "GB",
+    "US": "US", "U S": "US", "AMERICA": "US", "UNITED STATES OF AMERICA": "US",
+    "DEUTSCHLAND": "DE", "ÖSTERREICH": "AT", "SCHWEIZ": "CH", "SUISSE": "CH", "ESPAÑA": "ES",
+    "ITALIA": "IT", "NEDERLAND": "NL", "HOLLAND": "NL", "BELGIQUE": "BE", "BELGIË": "BE",
+    "SVERIGE": "SE", "NORGE": "NO", "DANMARK": "DK", "SUOMI": "FI", "POLSKA": "PL",
+    "RUSSIA": "RU", "SOUTH KOREA": "KR", "KOREA": "KR", "VIETNAM": "VN", "UAE": "AE",
+    "CZECH REPUBLIC": "CZ", "TURKEY": "TR", "IRAN": "IR", "TAIWAN": "TW", "BRASIL": "BR",
+}
+#: Generic top-level domains say nothing about the country.
+_GENERIC_TLDS = {"com", "org", "net", "info", "biz", "io", "co", "ai", "app", "dev", "edu", "gov", "tv", "me", "eu"}
+_TLD_REGION = {"uk": "GB"}
+
+_PHOTO_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
+
+
+def text(value: str) -> str:
+    """A text value with vCard escapes undone (``\\n``, ``\\,``, ``\\;``, ``\\\\``, and the
+    ``\\:`` Google and Apple write in URLs). A 2.1 value keeps its bare commas."""
+    value = stringToTextValues(value.replace("\\:", ":"), listSeparator=None)[0]
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def fields(value: str, count: int) -> list[str]:
+    """A structured value (N, ADR, ORG) as ``count`` strings; a component written as a list
+    is joined with ", "."""
+    parts = []
+    for part in splitFields(value.replace("\\:", ":")):
+        if isinstance(part, list):
+            part = ", ".join(p.strip() for p in part if p.strip())
+        parts.append(part.strip().strip(",").strip())
+    return (parts + [""] * count)[:count] if count else [p for p in parts if p]
+
+
+def types(line: ContentLine) -> set[str]:
+    """Every type a property carries, lower case: ``TYPE=cell,voice``, ``TYPE=CELL;TYPE=VOICE``,
+    ``TYPE="work,voice"``, 2.1 bare ``TEL;CELL;VOICE``, and PREF in any of its spellings."""
+    found: set[str] = set()
+    for value in line.params.get("TYPE", []):
+        found.update(v.strip().strip('"').lower() for v in value.split(","))
+    found.update(v.lower() for v in line.singletonparams)
+    if line.params.get("PREF"):
+        found.add("pref")
+    found.discard("")
+    return found
+
+
+def is_base64(line: ContentLine) -> bool:
+    encoding = {v.upper() for v in line.params.get("ENCODING", [])}
+    return bool(encoding & {"B", "BASE64"}) or "BASE64" in {v.upper() for v in line.singletonparams}
+
+
+def decode_base64(value: str) -> bytes | None:
+    """Lenient base64: whitespace dropped, a short tail cut, padding restored."""
+    data = re.sub(r"[^A-Za-z0-9+/=_-]", "", value).rstrip("=")
+    if len(data) % 4 == 1:
+        data = data[:-1]
+    data += "=" * (-len(data) % 4)
+    try:
+        return base64.b64decode(data, altchars=b"-_" if "-" in data or "_" in data else None)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
+    """(the image, whether the property held one at all). A link to a photo on the web is
+    not fetched (capture works offline); a damaged image is left out."""
+    value = line.value.strip().replace("\\,", ",").replace("\\;", ";") if isinstance(line.value, str) else ""
+    if value.lower().startswith("data:"):
+        header, _, payload = value.partition(",")
+        data = decode_base64(payload) if ";base64" in header.lower() else None
+    elif is_base64(line):
+        data = decode_base64(value)
+    else:
+        return None, False
+    if not data or not any(data.startswith(magic) for magic in _PHOTO_MAGIC):
+        return None, True
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None, True
+    return data, True
+
+
+def photo_mime(data: bytes) -> str:
+    return next((mime for magic, mime in _PHOTO_MAGIC.items() if data.startswith(magic)), "image/jpeg")
+
+
+def country_code(name: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 for a country name, short form or code as people write them."""
+    if not name:
+        return None
+    key = re.sub(r"\s+", " ", name.replace(".", " ").replace(",", " ")).strip().upper()
+    if not key:
+        return None
+    if key in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[key]
+    for candidate in (key, key.replace(" ", ""), re.sub(r"^THE ", "", key)):
+        try:
+            return pycountry.countries.lookup(candidate).alpha_2
+        except LookupError:
+            continue
+    return None
+
+
+def tld_region(addresses: Iterable[str]) -> list[str]:
+    """Country-code top-level domains of e-mail addresses or web sites, as regions."""
+    regions = []
+    for value in addresses:
+        host = value.rsplit("@", 1)[-1].split("//", 1)[-1].split("/", 1)[0]
+        tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+        if len(tld) == 2 and tld not in _GENERIC_TLDS:
+            region = _TLD_REGION.get(tld, tld.upper())
+            if region in phonenumbers.SUPPORTED_REGIONS and region not in regions:
+                regions.append(region)
+    return regions
+
+
+def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:
+    """A number in E.164 when it is valid in one of ``regions`` (or with its own +
+    prefix), else as written and flagged ``valid=False``: never dropped because
+    libphonenumber calls it invalid."""
+    raw = printed = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
+    printed = re.sub(r";ext=", " ext. ", printed, flags=re.IGNORECASE)
+    if _shared_parse_phone is not None:
+        result = _shared_parse_phone(printed, type_hint=kind, regions=regions)
+        result.type = kind
+        result.raw = raw.strip()
+        return result
+    for region in [*regions, None]:
+        try:
+            number = phonenumbers.parse(printed, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return Phone(number=e164, type=kind, raw=raw.strip(), valid=True)
+    return Phone(number=printed, type=kind, raw=raw.strip(), valid=False)
+
+
+def phone_type(kinds: Iterable[str], label: str | None = None) -> PhoneType:
+    """mobile / office / fax / other from a property's types and its label (an Apple
+    ``X-ABLabel`` such as ``_$!<WorkFAX>!$_``). A home number is "other": the CRM keeps
+    business numbers apart, not home from other."""
+    words = {k.lower() for k in kinds}
+    if label:
+        words.update(re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", label).lower()))
+        words.update(re.findall(r"[a-z]+", label.lower()))
+    if words & {"fax", "telefax"}:
+        return "fax"
+    if words & {"cell", "mobile", "iphone", "cellular", "handy", "gsm"}:
+        return "mobile"
+    if words & {"work", "main", "office", "business", "company"}:
+        return "office"
+    return "other"
