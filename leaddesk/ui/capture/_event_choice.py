@@ -60,7 +60,6 @@ class EventChoice(QWidget):
 
     def __init__(self, db: Database, parent=None):
         super().__init__(parent)
-        self._db = db
         self._shared = _shared_module()
         if self._shared is not None:
             self.picker = self._shared.EventPicker(db, parent=self)
@@ -77,9 +76,12 @@ class EventChoice(QWidget):
         row.addWidget(self.picker, 1)
 
     def event_id(self):
-        if self._shared is not None:
-            return self._shared.current_event_id(self._db)
         return self.picker.currentData()
+
+    def select(self, event_id) -> None:
+        """Show (and, with the shared picker, make current) ``event_id``."""
+        choose = getattr(self.picker, "select_event", None) or self.picker.set_event
+        choose(event_id)
 
     def event_name(self) -> str:
         return self.picker.currentText() if self.event_id() is not None else ""
