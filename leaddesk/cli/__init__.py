@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from leaddesk import __version__
 from leaddesk.cli._calendar_commands import add_parsers as add_calendar_parsers
 from leaddesk.cli._calendar_commands import cmd_agenda, cmd_export_ics, cmd_import_ics
+from leaddesk.cli._capture_commands import add_parsers as add_capture_parsers
+from leaddesk.cli._capture_commands import cmd_capture, cmd_export_vcf, cmd_import_vcf
 from leaddesk.cli._console import _progress_open, _remember_secret, _say
 from leaddesk.cli._database_commands import cmd_db, cmd_demo, cmd_info, cmd_init
 from leaddesk.cli._lead_commands import add_parsers as add_lead_parsers
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lead_parsers(sub)
     add_calendar_parsers(sub)
+    add_capture_parsers(sub)
 
     p = sub.add_parser("sync", help="sync this laptop's database with the team server (backup, push, pull)")
     p.add_argument("--hub", metavar="URL", help="the team's PostgreSQL URL (default: $LEADDESK_HUB, else the "
@@ -146,7 +149,8 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
 
 COMMANDS = {"init": cmd_init, "db": cmd_db, "info": cmd_info, "demo": cmd_demo, "sync": cmd_sync,
             "join": cmd_join, "team": cmd_team, "leads": cmd_leads, "rescore": cmd_rescore,
-            "agenda": cmd_agenda, "export-ics": cmd_export_ics, "import-ics": cmd_import_ics}
+            "agenda": cmd_agenda, "export-ics": cmd_export_ics, "import-ics": cmd_import_ics,
+            "capture": cmd_capture, "import-vcf": cmd_import_vcf, "export-vcf": cmd_export_vcf}
 
 
 def _remember_url_secrets(args: argparse.Namespace) -> None:
