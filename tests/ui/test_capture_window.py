@@ -89,8 +89,8 @@ def press_enter(qtbot) -> None:
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
 
 
-def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate(qtbot, db, window, cards, event,
-                                                                                 deniz, no_dialogs):
+def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate(qtbot, db, event, deniz, window, cards,
+                                                                                 no_dialogs):
     window.events.select(event.id)
     assert window.events.event_id() == event.id
     window.add_paths([cards["ana"], cards["bad"], cards["jonas"], cards["deniz"]])
