@@ -122,8 +122,10 @@ class PhoneRows(ValueRows):
         row.kind.currentIndexChanged.connect(lambda _i: self.edited.emit())
         row.original, row.raw, row.valid = value, raw, valid
         if not valid:
-            edit.setToolTip(tr("Not a valid number for its country as far as the phone rules know; "
-                               "kept as printed ({0}). Check it against the card.").format(raw or value))
+            edit.setProperty("baseToolTip", tr("Not a valid number for its country as far as the phone rules "
+                                               "know; kept as printed ({0}). Check it against the card.")
+                             .format(raw or value))
+            edit.setToolTip(edit.property("baseToolTip"))
         self.rows.append(row)
         self._box.addWidget(row)
         self._fix_tab_order()

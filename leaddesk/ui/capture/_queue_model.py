@@ -13,7 +13,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QPalette
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from leaddesk.capture.fields import CardFields
@@ -26,8 +26,8 @@ DONE = frozenset({ERROR, SAVED, SKIPPED})
 
 def status_label(status: str) -> str:
     tr = lambda text: QCoreApplication.translate("capture", text)  # noqa: E731
-    return {WAITING: tr("waiting"), READING: tr("reading…"), READ: tr("to review"), ERROR: tr("error"),
-            SAVED: tr("saved"), SKIPPED: tr("skipped")}[status]
+    return {WAITING: tr("waiting"), READING: tr("reading…"), READ: tr("to review"), ERROR: tr("⚠ cannot be read"),
+            SAVED: tr("✓ saved"), SKIPPED: tr("skipped")}[status]
 
 
 class QueueRoles(IntEnum):
@@ -81,8 +81,9 @@ class CaptureQueueModel(QAbstractListModel):
             return item.detail or status_label(item.status)
         if role == Qt.ItemDataRole.ForegroundRole:
             palette = QApplication.palette()
-            if item.status == ERROR:
-                return QBrush(palette.color(QPalette.ColorRole.BrightText))
+            if item.status == ERROR:  # a red that reads on the list's own background
+                dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+                return QBrush(QColor("#FF8A80" if dark else "#B3261E"))
             if item.status in (SAVED, SKIPPED):
                 return QBrush(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -78,24 +79,28 @@ class ReviewForm(QWidget):
         town.setSpacing(4)
         town.addWidget(self._editor("postal_code", self.tr("Postal code")), 1)
         town.addWidget(self._editor("city", self.tr("City")), 3)
+        town.addSpacing(self._conf_width() + 2)  # level with the fields above
         form.addRow("", town)
         place = QHBoxLayout()
         place.setSpacing(4)
         place.addWidget(self._editor("region", self.tr("Region or state")), 3)
-        place.addWidget(self._editor("country", self.tr("Country (DE, US …)")), 1)
+        place.addWidget(self._editor("country", self.tr("Country")), 1)
+        self.editors["country"].setProperty("baseToolTip", self.tr("Two letters: DE, US, PT …"))
+        self.editors["country"].setToolTip(self.editors["country"].property("baseToolTip"))
+        place.addSpacing(self._conf_width() + 2)
         form.addRow("", place)
         self.note = QPlainTextEdit()
         self.note.setTabChangesFocus(True)
         self.note.setPlaceholderText(self.tr("Anything else from the card or the talk at the booth"))
         self.note.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.note.textChanged.connect(self._on_edited)
-        form.addRow(self.tr("&Note:"), self.note)
+        form.addRow(self.tr("&Note:"), self._padded(self.note))
         self.raw_text = QPlainTextEdit()
         self.raw_text.setReadOnly(True)
         self.raw_text.setTabChangesFocus(True)
         self.raw_text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.raw_text.setToolTip(self.tr("Every line read from the card, top to bottom (kept on the contact)"))
-        form.addRow(self.tr("Text read:"), self.raw_text)
+        form.addRow(self.tr("Text read:"), self._padded(self.raw_text))
         self._filling = False
         self._apply_sheet()
 
@@ -116,8 +121,10 @@ class ReviewForm(QWidget):
     def _with_confidence(self, widget: QWidget, key: str) -> QWidget:
         label = QLabel()
         label.setObjectName("confidence")
-        label.setMinimumWidth(label.fontMetrics().horizontalAdvance("100 %") + 8)
-        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        label.setFixedWidth(self._conf_width())
+        # As tall as one line edit, the text centred on it: level with the first row's text.
+        label.setFixedHeight(QLineEdit().sizeHint().height())
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.conf_labels[key] = label
         box = QWidget()
         row = QHBoxLayout(box)
@@ -127,6 +134,21 @@ class ReviewForm(QWidget):
         row.addWidget(label, 0, Qt.AlignmentFlag.AlignTop)
         box.setFocusProxy(widget)  # the row label's Alt+letter lands in the field
         return box
+
+    def _padded(self, widget: QWidget) -> QWidget:
+        """``widget`` with the confidence column's room on its right, level with the rows above."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget, 1)
+        row.addSpacing(self._conf_width() + 2)
+        box.setFocusProxy(widget)
+        return box
+
+    def _conf_width(self) -> int:
+        bold = self.font()
+        bold.setBold(True)
+        return QFontMetrics(bold).horizontalAdvance("100 %") + 10
 
     def _apply_sheet(self) -> None:
         self.setStyleSheet(highlight_sheet(self.palette().base().color().lightness() < 128))
@@ -199,8 +221,9 @@ class ReviewForm(QWidget):
                 widget.setProperty("lowConfidence", low)
                 widget.style().unpolish(widget)
                 widget.style().polish(widget)
-            if widget is not self.conf_labels[key] and not widget.toolTip().startswith(self.tr("Not a valid")):
-                widget.setToolTip(tip)
+            if widget is not self.conf_labels[key]:
+                base = widget.property("baseToolTip") or ""  # its own hint (an invalid number ...)
+                widget.setToolTip("\n".join(t for t in (tip, base) if t))
 
     def _on_field_edited(self, key: str) -> None:
         self._on_edited()
