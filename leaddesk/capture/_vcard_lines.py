@@ -122,11 +122,6 @@ def content_lines(card: CardText) -> tuple[list[ContentLine], list[str]]:
     return lines, unreadable
 
 
-def version_of(card: CardText) -> str:
-    match = re.search(r"^\s*VERSION\s*:\s*(\S+)", card.text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else "3.0"
-
-
 def _content_line(logical: str, number: int) -> ContentLine | None:
     try:
         return textLineToContentLine(logical, number)
@@ -143,7 +138,7 @@ def _lenient_quoted_printable(logical: str, number: int) -> ContentLine | None:
         name, params, value, group = parseLine(logical, number)
     except ParseError:
         return None
-    charset = "utf-8"
+    charset = None
     kept = []
     for param in params:
         key = param[0].upper()
@@ -153,9 +148,15 @@ def _lenient_quoted_printable(logical: str, number: int) -> ContentLine | None:
             continue
         kept.append(param)
     raw = codecs.decode(value.encode("utf-8"), "quoted-printable")
+    return ContentLine(name, kept, _decode_bytes(raw, charset), group=group, encoded=True, lineNumber=number)
+
+
+def _decode_bytes(raw: bytes, charset: str | None) -> str:
+    """With no CHARSET, UTF-8 if the bytes are, else Windows-1252 (old Outlook writes
+    Latin-1 without saying so); with one, its bytes that do not decode are left out."""
+    if charset is None:
+        return _decode_line(raw)
     try:
-        text = raw.decode(charset, errors="replace")
+        return raw.decode(charset, errors="replace").replace("\ufffd", "")
     except LookupError:
-        text = raw.decode("utf-8", errors="replace")
-    line = ContentLine(name, kept, text.replace("\ufffd", ""), group=group, encoded=True, lineNumber=number)
-    return line
+        return _decode_line(raw)

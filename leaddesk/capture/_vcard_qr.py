@@ -2,7 +2,10 @@
 (``MECARD:N:Doe,John;TEL:+1555...;EMAIL:j@x.com;;``) and the older BIZCARD
 (``BIZCARD:N:John;X:Doe;T:CTO;C:ACME;B:+1555...;E:j@x.com;;``). No library reads them
 (zxing-cpp only decodes the code's text), so the small grammar is here: ``KEY:value``
-fields ended by ``;``, with ``\\`` escaping ``; : , \\``."""
+fields ended by ``;``, with ``\\`` escaping ``; : , \\``.
+
+A MECARD TEL says nothing of its type: it is "mobile" or "office" when the numbering
+plan tells (a German 0170 number is a mobile, a 030 one a fixed line), else "other"."""
 
 from __future__ import annotations
 
@@ -59,6 +62,8 @@ def _phone_list(raw: list[tuple[str, PhoneType]], regions: list[str]) -> list[Ph
     for number, kind in raw:
         if number:
             phone = values.phone(number, kind, regions)
+            if kind == "other":
+                phone.type = values.kind_by_number(phone)
             if all(p.number != phone.number for p in phones):
                 phones.append(phone)
     return phones

@@ -94,7 +94,12 @@ def _names(card: _Card) -> tuple[str | None, str | None]:
         if given or family:
             return given or None, family or None
     formatted = _first_text(card, "FN")
-    return split_formatted(formatted) if formatted else (None, None)
+    company, _ = _organisation(card)
+    if not formatted or "@" in formatted or formatted == company or not any(c.isalpha() for c in formatted):
+        # An FN that is the company (Apple's company cards), an e-mail or a number is no
+        # one's name.
+        return None, None
+    return split_formatted(formatted)
 
 
 def split_formatted(name: str) -> tuple[str | None, str | None]:

@@ -37,7 +37,7 @@ _COUNTRY_ALIASES = {
 _GENERIC_TLDS = {"com", "org", "net", "info", "biz", "io", "co", "ai", "app", "dev", "edu", "gov", "tv", "me", "eu"}
 _TLD_REGION = {"uk": "GB"}
 
-_PHOTO_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF8": "image/gif"}
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def text(value: str) -> str:
@@ -89,8 +89,9 @@ def decode_base64(value: str) -> bytes | None:
 
 
 def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
-    """(the image, whether the property held one at all). A link to a photo on the web is
-    not fetched (capture works offline); a damaged image is left out."""
+    """(the image as JPEG or PNG, whether the property held one at all). A link to a photo
+    on the web is not fetched (capture works offline); a damaged image is left out; a GIF,
+    BMP or other format Pillow reads becomes a PNG (what a contact card keeps)."""
     value = line.value.strip().replace("\\,", ",").replace("\\;", ";") if isinstance(line.value, str) else ""
     if value.lower().startswith("data:"):
         header, _, payload = value.partition(",")
@@ -99,34 +100,41 @@ def photo_bytes(line: ContentLine) -> tuple[bytes | None, bool]:
         data = decode_base64(value)
     else:
         return None, False
-    if not data or not any(data.startswith(magic) for magic in _PHOTO_MAGIC):
+    if not data:
         return None, True
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            if image.format in ("JPEG", "PNG"):
+                return data, True
+            out = io.BytesIO()
+            image.save(out, "PNG")
+            return out.getvalue(), True
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None, True
-    return data, True
 
 
 def photo_mime(data: bytes) -> str:
-    return next((mime for magic, mime in _PHOTO_MAGIC.items() if data.startswith(magic)), "image/jpeg")
+    """``image/png`` or ``image/jpeg`` for what :func:`photo_bytes` returns."""
+    return "image/png" if data.startswith(_PNG) else "image/jpeg"
 
 
 def country_code(name: str | None) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, short form or code as people write them."""
     if not name:
         return None
-    key = re.sub(r"\s+", " ", name.replace(".", " ").replace(",", " ")).strip().upper()
-    if not key:
+    spaced = re.sub(r"\s+", " ", name.replace(".", " ").replace(",", " ")).strip().upper()
+    if not spaced:
         return None
-    if key in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[key]
-    for candidate in (key, key.replace(" ", ""), re.sub(r"^THE ", "", key)):
-        try:
-            return pycountry.countries.lookup(candidate).alpha_2
-        except LookupError:
-            continue
+    joined = re.sub(r"\s+", " ", name.replace(".", "").replace(",", " ")).strip().upper()  # U.S.A. -> USA
+    for key in dict.fromkeys((spaced, joined)):
+        if key in _COUNTRY_ALIASES:
+            return _COUNTRY_ALIASES[key]
+        for candidate in (key, re.sub(r"^THE ", "", key)):
+            try:
+                return pycountry.countries.lookup(candidate).alpha_2
+            except LookupError:
+                continue
     return None
 
 
@@ -144,25 +152,49 @@ def tld_region(addresses: Iterable[str]) -> list[str]:
 
 
 def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:
-    """A number in E.164 when it is valid in one of ``regions`` (or with its own +
-    prefix), else as written and flagged ``valid=False``: never dropped because
-    libphonenumber calls it invalid."""
-    raw = printed = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
-    printed = re.sub(r";ext=", " ext. ", printed, flags=re.IGNORECASE)
+    """A number in E.164 when it parses in one of ``regions`` (or with its own ``+`` or
+    ``00`` prefix), ``valid`` saying whether libphonenumber also calls it a real number;
+    else as written with ``valid=False``. Never dropped for being invalid. The same rules
+    as ``capture/phones.py``, which is used when it is in the tree."""
+    raw = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
+    printed = re.sub(r";ext=", " ext. ", raw, flags=re.IGNORECASE)
     if _shared_parse_phone is not None:
         result = _shared_parse_phone(printed, type_hint=kind, regions=regions)
         result.type = kind
-        result.raw = raw.strip()
+        result.raw = raw
         return result
-    for region in [*regions, None]:
+    printed = re.sub(r"^\s*00\s?(?=[1-9])", "+", printed)
+    candidates: list[phonenumbers.PhoneNumber] = []
+    for region in ([None] if printed.startswith("+") else []) + [r for r in regions if r]:
         try:
             number = phonenumbers.parse(printed, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            return Phone(number=e164, type=kind, raw=raw.strip(), valid=True)
-    return Phone(number=printed, type=kind, raw=raw.strip(), valid=False)
+            candidates.insert(0, number)
+            break
+        candidates.append(number)
+    best = next((n for n in candidates if phonenumbers.is_valid_number(n)), None) or next(
+        (n for n in candidates if phonenumbers.is_possible_number(n)), None)
+    if best is None:
+        return Phone(number=raw, type=kind, raw=raw, valid=False)
+    e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
+    if best.extension:
+        e164 += f";ext={best.extension}"
+    return Phone(number=e164, type=kind, raw=raw, valid=phonenumbers.is_valid_number(best))
+
+
+def kind_by_number(phone: Phone) -> PhoneType:
+    """For a number whose format gives no type (a MECARD TEL): mobile or office when the
+    numbering plan tells them apart (most of Europe does, North America does not)."""
+    if not phone.valid:
+        return "other"
+    kind = phonenumbers.number_type(phonenumbers.parse(phone.number.split(";", 1)[0]))
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return "office"
+    return "other"
 
 
 def phone_type(kinds: Iterable[str], label: str | None = None) -> PhoneType:

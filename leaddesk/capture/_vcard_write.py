@@ -32,7 +32,10 @@ def _types(names: list[str], version: str) -> list[str]:
 def _write(card: CardFields, version: str) -> str:
     v = vobject.vCard()
     v.add("n").value = VName(family=card.family_name or "", given=card.given_name or "")
-    v.add("fn").value = card.display_name or card.company or (card.emails[0] if card.emails else "") or "Unnamed"
+    # FN is required; a card with no name shows its company, e-mail or number, which the
+    # reader does not take for a name.
+    v.add("fn").value = (card.display_name or card.company or (card.emails[0] if card.emails else "")
+                         or (card.phones[0].number if card.phones else ""))
     if card.company:
         v.add("org").value = [card.company]
     if card.title:

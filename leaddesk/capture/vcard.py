@@ -54,8 +54,12 @@ def parse_vcards_report(data: bytes | str, *, name: str | None = None,
     cards: list[CardFields] = []
     errors: list[str] = []
     for number, block in enumerate(blocks, start=1):
-        lines, unreadable = content_lines(block)
-        fields, problems = card_fields(lines, raw_text=block.text, default_region=default_region)
+        try:
+            lines, unreadable = content_lines(block)
+            fields, problems = card_fields(lines, raw_text=block.text, default_region=default_region)
+        except Exception as exc:  # noqa: BLE001 - one card's surprise never loses the file's other cards
+            errors.append(f"Card {number} (line {block.line}) was left out: it could not be read ({exc}).")
+            continue
         who = f"Card {number} ({_who(fields)}, line {block.line})" if not fields.is_empty() else f"Card {number} (line {block.line})"
         if not block.complete:
             problems.insert(0, "the file ends before its END:VCARD, so it may be incomplete")
@@ -105,7 +109,8 @@ def parse_payload(text: str, *, default_region: str | None = None) -> CardFields
 
 def to_vcard(cards: Iterable[CardFields], *, version: str = "3.0") -> str:
     """The cards as one vCard text (CRLF line ends, folded at 75 octets), version "3.0"
-    or "4.0"; the photo goes along when the card has one."""
+    or "4.0"; the photo goes along when the card has one, on one unfolded line as
+    vobject writes it (Apple's Address Book misreads a folded photo)."""
     if version not in ("3.0", "4.0"):
         raise ValueError(f"vCard version {version!r} is not written; use '3.0' or '4.0'.")
     return write_vcards(list(cards), version=version)

@@ -4,8 +4,9 @@ from the ez-vcard project, BSD licence beside them) imports with the right names
 organisation, title, e-mails, phones with types and address.
 
 The expected values are read off each file by hand and written here, not taken from
-the parser. A phone is E.164 when the card itself says where it is (an address country),
-as written otherwise (see ``leaddesk/capture/_vcard_read.py`` for the type rules: home ->
+the parser. A phone is E.164 when it parses in the country the card itself names (an
+address), ``valid=False`` when libphonenumber calls it no real number; as written when it
+does not parse at all (see ``leaddesk/capture/_vcard_read.py`` for the type rules: home ->
 other, any fax -> fax, cell -> mobile, work/main -> office).
 """
 
@@ -118,7 +119,7 @@ def test_iphone_cr_cr_lf_line_ends_labels_and_photo():
     assert phones(card) == [
         ("+19055551234", "mobile"), ("+19056661234", "other"), ("+19057771234", "office"),
         ("+19058881234", "fax"), ("+19059991234", "fax"),
-        ("905-111-1234", "other"),  # the pager: 111 is no US exchange, kept as written
+        ("+19051111234", "other"),  # the pager: 111 is no US exchange, so valid=False, kept
         ("+19052221234", "other"),  # item2.TEL labelled AssistantPhone
     ]
     assert card.website == "http://www.ibm.com"
@@ -135,6 +136,7 @@ def test_lotus_notes_profile_line_and_invalid_numbers_kept_as_written():
     assert (card.given_name, card.family_name) == ("John", "Doe")
     assert (card.title, card.company) == ("Generic Accountant", "IBM")  # TITLE wins over ROLE
     assert card.emails == ["john.doe@ibm.com", "billy_bob@gmail.com"]
+    # one digit too many, and a 00 prefix cut by a dash: neither parses, both kept as written
     assert phones(card) == [("+1 (212) 204-34456", "mobile"), ("00-1-212-555-7777", "fax")]
     assert [p.valid for p in card.phones] == [False, False]
     assert card.website == "http://www.sun.com"
@@ -149,7 +151,7 @@ def test_mac_address_book_bare_base64_parameter():
     assert card.emails == ["john.doe@ibm.com"]
     assert phones(card) == [
         ("+19057771234", "office"), ("+19056661234", "other"), ("+19055551234", "mobile"),
-        ("+19058881234", "fax"), ("+19059991234", "fax"), ("905-111-1234", "other"), ("+19052221234", "other"),
+        ("+19058881234", "fax"), ("+19059991234", "fax"), ("+19051111234", "other"), ("+19052221234", "other"),
     ]
     assert address(card) == ("Street4, Building 6, Floor 8", "New York", None, "12345", "US")
     assert card.website == "http://www.ibm.com"
@@ -199,8 +201,9 @@ def test_gmail_single_grouped_labels():
     (card,) = parse_vcards((CORPUS / "gmail-single.vcf").read_bytes())
     assert (card.given_name, card.family_name, card.title, card.company) == ("Greg", "Dartmouth", "TheJobTitle", "TheCompany")
     assert card.emails == ["gdartmouth@hotmail.com"]
-    # 555 numbers are no valid US numbers: kept as written, typed from TYPE=CELL and the label
-    assert phones(card) == [("555 555 1111", "mobile"), ("555 555 2222", "other")]
+    # in the US by the other address's country; 555 numbers are not real ones (valid=False)
+    assert phones(card) == [("+15555551111", "mobile"), ("+15555552222", "other")]
+    assert [p.valid for p in card.phones] == [False, False]
     assert card.website == "http://TheProfile.com"
     assert address(card) == ("123 Home St, Home City, HM 12345", None, None, None, None)
     assert "Other address: 321 Custom St, Custom City, TX, 98765, USA" in card.note
@@ -238,9 +241,10 @@ def test_outlook_2007():
     assert (card.given_name, card.family_name) == ("Michael", "Angstadt")
     assert (card.title, card.company) == ("TheJobTitle", "TheCompany")
     assert card.emails == ["mike.angstadt@gmail.com"]
-    # (111) is no US area code: kept as written; X-MS-TEL is not a TEL
-    assert phones(card) == [("(111) 555-1111", "office"), ("(111) 555-2222", "other"), ("(111) 555-4444", "mobile"),
-                            ("(111) 555-3333", "fax")]
+    # (111) is no US area code: E.164 flagged valid=False; X-MS-TEL is not a TEL
+    assert phones(card) == [("+11115551111", "office"), ("+11115552222", "other"), ("+11115554444", "mobile"),
+                            ("+11115553333", "fax")]
+    assert not any(p.valid for p in card.phones)
     assert card.website == "http://mikeangstadt.name"
     assert address(card) == ("222 Broadway, TheOffice", "New York", "NY", "99999", "US")
     assert card.photo[:3] == b"\xff\xd8\xff"
@@ -267,7 +271,7 @@ def test_rfc6350_tel_uris_with_quoted_types():
     assert (card.given_name, card.family_name, card.company) == ("Simon", "Perreault", "Viagenie")
     assert card.emails == ["simon.perreault@viagenie.ca"]
     # TEL;VALUE=uri;TYPE="work,voice":tel:+1-418-656-9254;ext=102 and "work,cell,voice,video,text"
-    assert phones(card) == [("+14186569254", "office"), ("+14182626501", "mobile")]
+    assert phones(card) == [("+14186569254;ext=102", "office"), ("+14182626501", "mobile")]
     assert card.phones[0].raw == "+1-418-656-9254;ext=102"
     assert card.website == "http://nomis80.org"
     assert address(card) == ("2875 Laurier, Suite D2-630", "Quebec", "QC", "G1V 2M2", "CA")
@@ -279,8 +283,8 @@ def test_thunderbird():
     assert (card.title, card.company) == ("TheTitle", "TheOrganization")
     assert card.emails == ["doe.john@hotmail.com", "additional-email@company.com", "additional-email1@company.com",
                            "additional-email2@company.com", "additional-email3@company.com"]
-    assert phones(card) == [("555-555-1111", "office"), ("555-555-2222", "other"), ("555-555-5555", "mobile"),
-                            ("555-555-3333", "fax"), ("555-555-4444", "other")]
+    assert phones(card) == [("+15555551111", "office"), ("+15555552222", "other"), ("+15555555555", "mobile"),
+                            ("+15555553333", "fax"), ("+15555554444", "other")]
     assert card.website == "http://www.work-webpage.com"
     assert address(card) == ("Suite 100, 222 Broadway", "New York", "NY", "98765", "US")
     assert card.note.startswith('This is the notes field.\nSecond Line\n\nFourth Line\nYou can put anything in the "note" field; even curse words.')

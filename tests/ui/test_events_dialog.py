@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from leaddesk.models import access
@@ -18,7 +18,7 @@ from leaddesk.models.enums import CampaignKind
 from leaddesk.services.marketing import campaigns
 from leaddesk.services.people import contacts
 from leaddesk.services.team import users
-from leaddesk.ui.marketing import _campaign_model as cols
+from leaddesk.ui.marketing._campaign_model import COST, CPL, LEADS, NAME
 from leaddesk.ui.marketing.current_event import current_event_id
 from leaddesk.ui.marketing.event_editor import EventEditorDialog
 from leaddesk.ui.marketing.events import EventsDialog
@@ -103,14 +103,14 @@ def test_editing_an_event_and_someone_elses_change_meanwhile(qtbot, manager_db, 
     for i in range(3):
         contacts.create_contact(manager_db, given_name=f"Lead{i}", family_name="X", campaign_id=fair.id)
     dialog = _dialog(qtbot, manager_db)
-    assert _shown(dialog)[0][cols.LEADS] == "3" and _shown(dialog)[0][cols.CPL] == "€1,000"
+    assert _shown(dialog)[0][LEADS] == "3" and _shown(dialog)[0][CPL] == "€1,000"
     assert dialog.select_campaign(fair.id)
     editor = dialog.edit_event()
     assert editor.name.text() == "LogiMAT" and editor.cost.text() == "3,000.00"
     editor.name.setText("LogiMAT 2026")
     editor.save()
     assert campaigns.get_campaign(db, fair.id).name == "LogiMAT 2026"
-    assert _shown(dialog)[0][cols.NAME] == "LogiMAT 2026"
+    assert _shown(dialog)[0][NAME] == "LogiMAT 2026"
 
     editor = dialog.edit_event()  # opened on version 2 ...
     campaigns.update_campaign(db, fair.id, expected_version=None, location="Stuttgart")  # ... someone saves v3
@@ -127,7 +127,7 @@ def test_editing_an_event_and_someone_elses_change_meanwhile(qtbot, manager_db, 
     assert not editor.isVisible()
     stored = campaigns.get_campaign(db, fair.id)
     assert (stored.cost, stored.location) == (Decimal("4000.00"), "Stuttgart")
-    assert _shown(dialog)[0][cols.CPL] == "€1,333.33"
+    assert _shown(dialog)[0][CPL] == "€1,333.33"
 
 
 def test_delete_restore_and_the_filter(qtbot, manager_db, monkeypatch):
@@ -172,14 +172,14 @@ def test_use_as_current_event_marks_it_and_remembers_it(qtbot, manager_db):
     assert dialog.use_button.isEnabled()
     dialog.use_button.click()
     assert current_event_id(manager_db) == fair.id and current_event_id() == fair.id
-    assert "Current event: LogiMAT" in dialog.current_label.text()
+    assert "Current event: <b>LogiMAT</b>" in dialog.current_label.text()
     assert not dialog.use_button.isEnabled()  # already current
     row = dialog.model.row_of(fair.id)
-    assert dialog.model.index(row, cols.NAME).data(cols.Qt.ItemDataRole.FontRole).bold()
-    assert not dialog.model.index(dialog.model.row_of(other.id), cols.NAME).data(cols.Qt.ItemDataRole.FontRole)
+    assert dialog.model.index(row, NAME).data(Qt.ItemDataRole.FontRole).bold()
+    assert not dialog.model.index(dialog.model.row_of(other.id), NAME).data(Qt.ItemDataRole.FontRole)
     dialog.close()
     again = _dialog(qtbot, manager_db)  # kept across dialogs (QSettings)
-    assert "Current event: LogiMAT" in again.current_label.text()
+    assert "Current event: <b>LogiMAT</b>" in again.current_label.text()
     again.clear_button.click()
     assert current_event_id(manager_db) is None
 
@@ -204,3 +204,53 @@ def test_a_reps_dialog_lists_and_picks_but_cannot_edit(qtbot, db, make_db):
     editor.save()
     assert editor.errors.is_shown() and "manager" in editor.errors.label.text().lower()
     assert campaigns.get_campaign(db, fair.id).name == "LogiMAT"
+
+
+def test_closing_the_editor_with_typed_changes_asks_first(qtbot, manager_db, monkeypatch):
+    from leaddesk.ui.widgets.form_guard import DiscardGuard
+
+    asked = []
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(self.what) or False)  # "Keep editing"
+    dialog = _dialog(qtbot, manager_db)
+    editor = dialog.new_event()
+    editor.reject()  # nothing typed: closes without a question
+    assert asked == [] and not editor.isVisible()
+    editor = dialog.new_event()
+    editor.name.setText("Half-typed fair")
+    editor.reject()
+    assert asked == ["this event"] and editor.isVisible()  # kept editing
+    monkeypatch.setattr(DiscardGuard, "ask", lambda self: True)  # "Discard"
+    editor.reject()
+    assert not editor.isVisible() and campaigns.list_campaigns(manager_db) == []
+
+
+@pytest.mark.qt_log_level_fail("WARNING")
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_filter_proxy_passes_qts_model_checks(qtbot, manager_db, qtmodeltester):
+    for i, kind in enumerate(("trade_show", "webinar", "seo", "event")):
+        campaigns.create_campaign(manager_db, name=f"Campaign {i}", kind=kind, starts_on=f"2026-0{i + 1}-01",
+                                  cost=str(100 * (i + 1)), currency="EUR")
+    dialog = _dialog(qtbot, manager_db)
+    tester = QAbstractItemModelTester(dialog.proxy, QAbstractItemModelTester.FailureReportingMode.Warning)
+    dialog.filter.setText("webinar")
+    assert dialog.proxy.rowCount() == 1
+    dialog.filter.clear()
+    dialog.table.sortByColumn(COST, Qt.SortOrder.DescendingOrder)
+    assert [dialog.proxy.index(r, NAME).data() for r in range(4)] == [f"Campaign {i}" for i in (3, 2, 1, 0)]
+    dialog.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+    assert dialog.proxy.index(0, NAME).data() == "Campaign 0"
+    qtmodeltester.check(dialog.proxy)
+    del tester
+
+
+@pytest.mark.real_pools
+def test_the_dialog_loads_and_saves_on_worker_threads(qtbot, manager_db):
+    campaigns.create_campaign(manager_db, name="LogiMAT", kind="trade_show", starts_on="2026-03-10")
+    dialog = _dialog(qtbot, manager_db)
+    qtbot.waitUntil(lambda: dialog.proxy.rowCount() == 1, timeout=10000)
+    editor = dialog.new_event()
+    editor.name.setText("CeMAT")
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        editor.save()
+    qtbot.waitUntil(lambda: dialog.proxy.rowCount() == 2 and dialog.current_row() is not None
+                    and dialog.current_row().campaign.name == "CeMAT", timeout=10000)

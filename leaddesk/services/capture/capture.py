@@ -74,9 +74,25 @@ class CardInfo:
     created_by: uuid.UUID | None
 
 
+def _region_of_phones(fields: CardFields) -> str | None:
+    """The country of the card's numbers that carry a "+code" (the most common one)."""
+    import phonenumbers
+
+    seen: dict[str, int] = {}
+    for phone in fields.phones:
+        if phone.number.startswith("+"):
+            try:
+                region = phonenumbers.region_code_for_number(phonenumbers.parse(phone.number, None))
+            except phonenumbers.NumberParseException:
+                continue
+            if region and region != "001":
+                seen[region] = seen.get(region, 0) + 1
+    return max(sorted(seen), key=seen.get) if seen else None
+
+
 def _region(s: Session, event_id, fields: CardFields) -> str:
-    """Where numbers printed without "+code" are read: the card's own country, else the
-    event's, else the team default."""
+    """Where numbers printed without "+code" are read: the card's own country (its address,
+    else its numbers printed with "+code"), else the event's, else the team default."""
     if fields.address is not None and fields.address.country:
         try:
             found = v.country(fields.address.country)
@@ -84,6 +100,9 @@ def _region(s: Session, event_id, fields: CardFields) -> str:
                 return found
         except ValidationError:
             pass
+    printed = _region_of_phones(fields)
+    if printed:
+        return printed
     if event_id is not None:
         found = events.region_of_event_in(s, event_id)
         if found:
@@ -147,7 +166,9 @@ def _save_in(s: Session, db: Database, fields: CardFields, *, event_id, image_jp
         s, emails=values.emails, phones=values.phones, region=values.region, allow_duplicate=True, now=now,
         account_id=account_id, source=lead_source(event.kind if event else None, fields.source),
         campaign_id=event.id if event else None, captured_at=now,
-        **{k: val for k, val in values.data.items() if val is not None})
+        **{k: val for k, val in values.data.items() if val is not None and k != "region"})
+    if values.data.get("region"):  # the address's region (state): create_contact's `region` is the phones'
+        s.get(Contact, detail.id).region = v.clean_text(values.data["region"], field="region", max_len=120)
     card = card_row(detail.id, fields, campaign_id=event.id if event else None, now=now, image=image or None,
                     fields_read=fields_read)
     s.add(card)

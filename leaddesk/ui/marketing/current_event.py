@@ -131,11 +131,13 @@ class EventPicker(QComboBox):
         bind_database(db)
         self._today = today
         self._filling = False
+        self._generation = 0
         self._events: list[CampaignDetail] = []
         self.setObjectName("eventPicker")
         self.setAccessibleName(self.tr("Current event"))
         self.setToolTip(self.tr("The event new captures are tagged with (lead source, cost per lead)"))
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(28)  # long names do not widen a toolbar; the list shows them whole
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.addItem(self.tr("No event"), None)
         self.currentIndexChanged.connect(self._on_index_changed)
@@ -145,7 +147,12 @@ class EventPicker(QComboBox):
 
     # --- reading ------------------------------------------------------------------------------
     def reload(self) -> None:
-        run_read(self, lambda: campaigns.list_campaigns(self.db)).success(self._fill).run()
+        """Read the events again; only the latest read is shown (an older one finishing later
+        on a worker thread is dropped)."""
+        self._generation += 1
+        generation = self._generation
+        run_read(self, lambda: campaigns.list_campaigns(self.db)).success(
+            lambda found: self._fill(found) if generation == self._generation else None).run()
 
     def _on_data_changed(self, changes, _initiator) -> None:
         if changes is None or "campaign" in changes.entities:

@@ -13,6 +13,7 @@ a rep's change anyway). Every read and write runs as a job (ui/jobs.py).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import uuid
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,8 +41,7 @@ from leaddesk.services.marketing import campaigns
 from leaddesk.services.marketing.campaigns import CampaignRow
 from leaddesk.ui import state
 from leaddesk.ui.jobs import app_signals, run_read, run_write
-from leaddesk.ui.marketing import _campaign_model as cols
-from leaddesk.ui.marketing._campaign_model import CampaignFilterProxy, CampaignTableModel
+from leaddesk.ui.marketing._campaign_model import NAME, CampaignFilterProxy, CampaignTableModel
 from leaddesk.ui.marketing.current_event import (
     bind_database,
     current_event_id,
@@ -72,6 +73,8 @@ class EventsDialog(QDialog):
         bind_database(db)
         self.editable = may_edit_campaigns(db)
         self._names: dict[uuid.UUID, str] = {}
+        self._generation = 0
+        self._select_next: uuid.UUID | None = None
         self.setWindowTitle(self.tr("Events and campaigns"))
 
         self.read_only_note = QLabel(self.tr("Only managers and admins can add, change or delete events; you can "
@@ -103,7 +106,7 @@ class EventsDialog(QDialog):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(cols.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
 
         self.new_button = QPushButton(self.tr("&New event…"))
@@ -115,7 +118,8 @@ class EventsDialog(QDialog):
         self.clear_button = QPushButton(self.tr("No current e&vent"))
         self.current_label = QLabel()
         self.current_label.setObjectName("currentEvent")
-        self.current_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.current_label.setTextFormat(Qt.TextFormat.RichText)
+        self.current_label.setStyleSheet("background: transparent; border: none;")
         self.current_label.setWordWrap(True)
         for b in (self.new_button, self.edit_button, self.delete_button, self.restore_button, self.use_button,
                   self.clear_button):
@@ -148,8 +152,15 @@ class EventsDialog(QDialog):
         for b in (self.new_button, self.edit_button, self.delete_button, self.restore_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.clear_button)
-        buttons.addWidget(self.use_button)
+        self.current_panel = QFrame()
+        self.current_panel.setObjectName("currentEventPanel")
+        self.current_panel.setStyleSheet("QFrame#currentEventPanel { background: #e8f1fb; border: 1px solid #b6d0ee;"
+                                         " border-radius: 4px; }")
+        strip = QHBoxLayout(self.current_panel)
+        strip.setContentsMargins(10, 6, 6, 6)
+        strip.addWidget(self.current_label, 1)
+        strip.addWidget(self.clear_button)
+        strip.addWidget(self.use_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -157,7 +168,7 @@ class EventsDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        layout.addWidget(self.current_label)
+        layout.addWidget(self.current_panel)
         layout.addWidget(close)
         self.errors = FormErrors(self, {"name": self.table})
         self.errors.install(layout)
@@ -173,12 +184,21 @@ class EventsDialog(QDialog):
 
     # --- reading --------------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
-        keep = select or self.current_campaign_id()
+        """Read the list again, keeping the selected row (or selecting ``select``). Only the
+        latest read is shown: an older one finishing later (worker threads) is dropped."""
+        if select is not None:
+            self._select_next = select
+        self._generation += 1
+        generation = self._generation
         deleted = self.show_deleted.isChecked()
         run_read(self, lambda: campaigns.list_campaign_rows(self.db, deleted=deleted)).success(
-            lambda rows: self._fill(rows, keep, deleted)).run()
+            lambda rows: self._fill(rows, deleted, generation)).run()
 
-    def _fill(self, rows: list[CampaignRow], keep: uuid.UUID | None, deleted: bool) -> None:
+    def _fill(self, rows: list[CampaignRow], deleted: bool, generation: int) -> None:
+        if generation != self._generation:
+            return
+        keep = self._select_next or self.current_campaign_id()
+        self._select_next = None
         if not deleted:
             self._names = {r.campaign.id: r.campaign.name for r in rows}
         self.model.set_rows(rows)
@@ -202,9 +222,9 @@ class EventsDialog(QDialog):
 
     def select_campaign(self, campaign_id: uuid.UUID | None) -> bool:
         row = self.model.row_of(campaign_id) if campaign_id is not None else -1
-        index = self.proxy.mapFromSource(self.model.index(row, cols.NAME)) if row >= 0 else QModelIndex()
+        index = self.proxy.mapFromSource(self.model.index(row, NAME)) if row >= 0 else QModelIndex()
         if not index.isValid():
-            self.table.setCurrentIndex(self.proxy.index(0, cols.NAME))
+            self.table.setCurrentIndex(self.proxy.index(0, NAME))
             return False
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
@@ -240,8 +260,9 @@ class EventsDialog(QDialog):
         if current is None:
             self.current_label.setText(self.tr("No current event: new captures are not tagged with an event."))
         else:
-            name = self._names.get(current, self.tr("an event not in this list"))
-            self.current_label.setText(self.tr("Current event: {0}. New captures are tagged with it.").format(name))
+            name = html.escape(self._names.get(current, self.tr("an event not in this list")))
+            self.current_label.setText(self.tr("Current event: <b>{0}</b>. New captures are tagged with it.")
+                                       .format(name))
 
     # --- writing --------------------------------------------------------------------------------
     def new_event(self) -> EventEditorDialog | None:
