@@ -7,6 +7,7 @@ every line in the raw text and nothing guessed, which keeps the window usable.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import time
 from dataclasses import dataclass, field
@@ -29,10 +30,10 @@ def warm_up() -> None:
 def read_one(source: Any, *, name: str, default_region: str | None = None):
     """A :class:`leaddesk.capture.reader.CardRead` of ``source`` (a path or image bytes).
     Raises CaptureError for a file that is no card image."""
-    try:
-        from leaddesk.capture import reader
-    except ImportError:
+    if not all(importlib.util.find_spec(f"leaddesk.capture.{m}") for m in ("reader", "extract")):
         return _read_with_ocr_only(source, name)
+    from leaddesk.capture import reader
+
     return reader.read_card(source, name=name, default_region=default_region)
 
 
