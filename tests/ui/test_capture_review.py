@@ -139,6 +139,9 @@ def test_capture_screenshots(qtbot, db, tmp_path):
     from leaddesk.ui.capture.capture_window import CaptureWindow
 
     campaigns.create_campaign(db, name="LogiMAT 2027", kind=CampaignKind.TRADE_SHOW, location="Stuttgart, Germany")
+    from leaddesk.services.people import contacts
+
+    contacts.create_contact(db, given_name="Deniz", family_name="Kaya", emails=["deniz.kaya@acme-logistics.com"])
     window = CaptureWindow(db)
     qtbot.addWidget(window)
     window.resize(1366, 720)
@@ -151,5 +154,9 @@ def test_capture_screenshots(qtbot, db, tmp_path):
                       bad, render_card(tmp_path / "IMG_2230.png", DENIZ)])
     QApplication.processEvents()
     window.grab().save(str(DOCS / "capture-review.png"))
+    # Mid-batch: the first card saved, the second skipped, the last one someone already here.
+    window.accept_card()
     window.skip_card()
-    window.splitter.widget(0).grab().save(str(DOCS / "capture-queue.png"))
+    window.accept_card()
+    QApplication.processEvents()
+    window.grab().save(str(DOCS / "capture-queue.png"))

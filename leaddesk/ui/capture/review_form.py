@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QWidget,
 )
 
@@ -143,6 +144,7 @@ class ReviewForm(QWidget):
         row.addWidget(widget, 1)
         row.addSpacing(self._conf_width() + 2)
         box.setFocusProxy(widget)
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no gap below the field
         return box
 
     def _conf_width(self) -> int:
