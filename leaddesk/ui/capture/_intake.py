@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from leaddesk.capture.fields import CaptureError
 from leaddesk.ui import state
-from leaddesk.ui.capture import _reading, _sources
+from leaddesk.ui.capture._reading import read_one, warm_up
+from leaddesk.ui.capture._sources import FILE_FILTER, items_from_mime, items_from_paths
 from leaddesk.ui.capture._queue_model import DONE, ERROR, READ, READING, QueueItem
 from leaddesk.ui.jobs import run_capture
 
@@ -24,7 +25,7 @@ class CaptureIntake:
 
     # --- the engine -----------------------------------------------------------------------
     def _warm_up(self) -> None:
-        run_capture(self, _reading.warm_up).success(lambda _r: self._engine_is("ready")).failure(
+        run_capture(self, warm_up).success(lambda _r: self._engine_is("ready")).failure(
             lambda exc: self._engine_is("failed", exc)).run()
 
     def _engine_is(self, value: str, exc: BaseException | None = None) -> None:
@@ -35,7 +36,7 @@ class CaptureIntake:
 
     # --- adding cards -----------------------------------------------------------------------
     def add_paths(self, paths) -> int:
-        return self.add_items(_sources.items_from_paths(paths))
+        return self.add_items(items_from_paths(paths))
 
     def add_items(self, items: list[QueueItem]) -> int:
         self.model.add(items)
@@ -47,14 +48,14 @@ class CaptureIntake:
     def open_files(self) -> None:
         folder = str(state.value("CaptureWindow/folder", ""))
         paths, _f = QFileDialog.getOpenFileNames(self, self.tr("Open card photos"), folder,
-                                                 self.tr(_sources.FILE_FILTER))
+                                                 self.tr(FILE_FILTER))
         if paths:
             state.set_value("CaptureWindow/folder", str(Path(paths[0]).parent))
             self.add_paths(paths)
 
     def paste(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
-        items = _sources.items_from_mime(mime, pasted_so_far=self._pasted) if mime is not None else []
+        items = items_from_mime(mime, pasted_so_far=self._pasted) if mime is not None else []
         self._pasted += sum(isinstance(i.source, bytes) for i in items)
         if not items:
             self.say(self.tr("The clipboard holds no image and no image files."))
@@ -75,7 +76,7 @@ class CaptureIntake:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        items = _sources.items_from_mime(event.mimeData(), pasted_so_far=self._pasted)
+        items = items_from_mime(event.mimeData(), pasted_so_far=self._pasted)
         if items:
             event.acceptProposedAction()
             self.add_items(items)
@@ -90,7 +91,7 @@ class CaptureIntake:
         self._reading = True
         self.model.update(item, status=READING)
         source, name, region = item.source, item.name, self._region()
-        run_capture(self, lambda: _reading.read_one(source, name=name, default_region=region)).success(
+        run_capture(self, lambda: read_one(source, name=name, default_region=region)).success(
             lambda read: self._on_read(item, read)).failure(lambda exc: self._on_read_failed(item, exc)).finally_(
             self._read_done).run()
 

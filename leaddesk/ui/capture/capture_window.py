@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from leaddesk.db import Database
 from leaddesk.ui import state
-from leaddesk.ui.capture import _sources
+from leaddesk.ui.capture._sources import camera_support
 from leaddesk.ui.capture._card_image import CardImageView
 from leaddesk.ui.capture._event_choice import EventChoice
 from leaddesk.ui.capture._intake import CaptureIntake
@@ -92,7 +92,7 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
                                             "here, or paste an image (Ctrl+V)"))
         self.open_button.clicked.connect(self.open_files)
         self.camera_button = QPushButton(self.tr("&Camera…"))
-        usable, why = _sources.camera_support()
+        usable, why = camera_support()
         self.camera_button.setToolTip(why)
         self.camera_button.setVisible(usable)
         self.camera_button.clicked.connect(self.open_camera)
