@@ -6,7 +6,8 @@ quoted-printable with the property's CHARSET, and parses names, groups and param
 what it does not do, or does in a way that loses a whole file:
 
 * the file's bytes: a UTF-16 or UTF-8 byte-order mark, else each line as UTF-8 when it is,
-  else as Windows-1252 (a Latin-1 export, or one line of it in an otherwise UTF-8 file);
+  else in the charset its 2.1 CHARSET parameter names, else as Windows-1252 (a Latin-1
+  export, or one line of it in an otherwise UTF-8 file);
   line ends ``\\r\\r\\n`` (iOS 5) and bare ``\\r`` count as one line end;
 * cards are cut apart here, so one broken card never takes the others with it (vobject's
   reader stops at the first error of a file);
@@ -66,11 +67,22 @@ def _looks_utf16(data: bytes) -> bool:
     return len(head) >= 8 and head.count(b"\x00") * 3 >= len(head)
 
 
+_CHARSET = re.compile(rb"^[^:]*?;\s*CHARSET=\"?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
 def _decode_line(raw: bytes) -> str:
+    """One line's bytes: UTF-8 when they are, else the line's own 2.1 CHARSET parameter
+    (``N;CHARSET=SHIFT_JIS:...``), else Windows-1252, else Latin-1 (which decodes anything)."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    declared = _CHARSET.match(raw)
+    if declared:
+        try:
+            return raw.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:

@@ -48,6 +48,13 @@ def test_one_latin1_line_in_a_utf8_file_does_not_spoil_the_others():
     assert (fields.family_name, fields.title) == ("Łukasiewicz", "Geschäftsführer")
 
 
+@pytest.mark.parametrize("charset, name", [("SHIFT_JIS", "山田"), ("ISO-8859-2", "Łukasz Żółć"), ("KOI8-R", "Иванов")])
+def test_an_8bit_21_line_in_its_own_charset(charset, name):
+    line = f"N;CHARSET={charset}:{name};Jo".encode(charset)
+    data = b"BEGIN:VCARD\r\nVERSION:2.1\r\n" + line + b"\r\nTEL;CELL:+81 90 1234 5678\r\nEND:VCARD\r\n"
+    assert one(data).family_name == name
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
                                            ("utf-8", codecs.BOM_UTF8)])
 def test_files_with_a_byte_order_mark(encoding, bom):
@@ -222,15 +229,16 @@ def test_data_that_is_not_a_vcard_says_so(data):
 
 
 def test_broken_cards_are_reported_and_the_good_ones_read():
-    text = (card("N:Good;One", "EMAIL:one@example.com")
+    text = (card("N:Good;One", "EMAIL:one@example.com", "no colon here")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nthis line has no colon\r\nX-JUNK:1\r\nEND:VCARD\r\n"
             + card("N:Good;Two", "TEL;TYPE=CELL:+49 170 1234567")
             + "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Cut;Short\r\nEMAIL:cut@example.com\r\n")
     cards, errors = parse_vcards_report(text.encode(), name="export.vcf")
     assert [c.display_name for c in cards] == ["One Good", "Two Good", "Short Cut"]
     assert errors == [
-        "Card 2 (line 6) was left out: it holds no name, company, e-mail or phone that could be read.",
-        "Card 4 (Short Cut, line 16): the file ends before its END:VCARD, so it may be incomplete.",
+        "Card 1 (One Good, line 1): 1 line could not be read and was left out (no colon here).",
+        "Card 2 (line 7) was left out: it holds no name, company, e-mail or phone that could be read.",
+        "Card 4 (Short Cut, line 17): the file ends before its END:VCARD, so it may be incomplete.",
     ]
     assert parse_vcards(text.encode()) == cards
 
