@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from leaddesk.models.enums import CampaignKind
@@ -172,6 +173,39 @@ def test_capture_window_skip_back_and_esc_guard(qtbot, db, window, cards, monkey
     monkeypatch.setattr(DiscardGuard, "ask", lambda self: asked.append(self.what) or False)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     assert asked == ["this batch of cards (2 not saved yet)"] and window.isVisible()
+
+
+def test_capture_window_takes_pasted_images_pasted_paths_and_dropped_files(qtbot, db, window, cards):
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setImage(QImage(str(cards["jonas"])))
+    window.queue.setFocus()
+    qtbot.keyClick(window.queue, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [i.name for i in window.model.items()] == ["Pasted image 1"]
+    assert isinstance(window.model.item(0).source, bytes) and window.model.item(0).status == READ
+
+    # In a field, Ctrl+V with files on the clipboard adds them; with text it pastes the text.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(cards["ana"]))])
+    clipboard.setMimeData(mime)
+    field = window.form.editors["website"]
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [i.name for i in window.model.items()] == ["Pasted image 1", "ana.png"]
+    clipboard.setText("www.hafenkraft.de")
+    before = field.text()
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert field.text() == before + "www.hafenkraft.de" and window.model.rowCount() == 2
+
+    # A folder dropped on the window gives its images (a batch); the .txt beside them is left out.
+    folder = cards["ana"].parent
+    (folder / "notes.txt").write_text("not a card")
+    drop = QMimeData()
+    drop.setUrls([QUrl.fromLocalFile(str(folder))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, drop, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert [i.name for i in window.model.items()[2:]] == ["ana.png", "deniz.png", "jonas.png", "notacard.jpg"]
+    assert window.model.items()[-1].status == ERROR  # an image by its name only: the queue says so
 
 
 def test_capture_window_a_card_without_a_name_is_refused_with_the_field_named(qtbot, db, window, cards, no_dialogs):

@@ -90,23 +90,13 @@ class CaptureIntake:
             return
         self._reading = True
         self.model.update(item, status=READING)
-        source, name, region = item.source, item.name, self._region()
-        run_capture(self, lambda: read_one(source, name=name, default_region=region)).success(
+        db, source, name, event_id = self.db, item.source, item.name, self.events.event_id()
+        # In the worker: the event's country (a database read) is where phones printed
+        # without "+code" are read, when the card itself does not say.
+        run_capture(self, lambda: read_one(source, name=name, default_region=region_of(db, event_id))).success(
             lambda read: self._on_read(item, read)).failure(lambda exc: self._on_read_failed(item, exc)).finally_(
             self._read_done).run()
 
-    def _region(self) -> str | None:
-        event_id = self.events.event_id()
-        if event_id is None:
-            return None
-        try:
-            from leaddesk.services.capture import events
-        except ImportError:
-            return None
-        try:
-            return events.default_region_of_event(self.db, event_id)
-        except Exception:  # noqa: BLE001 - the region only helps phone parsing
-            return None
 
     def _on_read(self, item: QueueItem, read) -> None:
         self.model.update(item, status=READ, read=read, detail=self.tr("Read in {0:.1f} s").format(
@@ -125,3 +115,16 @@ class CaptureIntake:
     def _read_done(self) -> None:
         self._reading = False
         self._read_next()
+
+
+def region_of(db, event_id) -> str | None:
+    """The event's country (ISO code) for phone parsing, None when unknown. Runs in a worker."""
+    if event_id is None:
+        return None
+    from leaddesk.errors import NotFound
+    from leaddesk.services.capture import events
+
+    try:
+        return events.default_region_of_event(db, event_id)
+    except NotFound:  # deleted meanwhile: the card still reads, only without the hint
+        return None

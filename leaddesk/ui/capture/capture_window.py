@@ -95,6 +95,8 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         usable, why = camera_support()
         self.camera_button.setToolTip(why)
         self.camera_button.setVisible(usable)
+        if not usable:  # say why there is no camera button where the rep looks for one
+            self.open_button.setToolTip(self.open_button.toolTip() + "\n" + why)
         self.camera_button.clicked.connect(self.open_camera)
         self.queue = QListView()
         self.queue.setObjectName("captureQueue")
