@@ -40,9 +40,9 @@ def read_card(source: str | os.PathLike | bytes | LoadedImage, *, name: str | No
     for phone numbers printed without a country prefix. Raises
     :class:`~leaddesk.capture.fields.CaptureError` for a file that is not a readable,
     non-blank image."""
-    from leaddesk.capture import ocr, qr
-    from leaddesk.capture.extract import extract_fields
-    from leaddesk.capture.vcard import parse_payload
+    # The readers load on first use: a QR card never pays for the OCR rules, and the
+    # engines' modules stay out of ``import leaddesk.capture.reader``.
+    from leaddesk.capture import qr
 
     timings = {"load": 0.0, "qr": 0.0, "ocr": 0.0, "extract": 0.0}
     t0 = time.perf_counter()
@@ -52,6 +52,8 @@ def read_card(source: str | os.PathLike | bytes | LoadedImage, *, name: str | No
 
     payloads = qr.decode_qr(img)
     fields = None
+    if payloads:
+        from leaddesk.capture.vcard import parse_payload
     for payload in payloads:
         fields = parse_payload(payload)
         if fields is not None:
@@ -62,6 +64,9 @@ def read_card(source: str | os.PathLike | bytes | LoadedImage, *, name: str | No
 
     rotation = 0
     if fields is None:
+        from leaddesk.capture import ocr
+        from leaddesk.capture.extract import extract_fields
+
         lines, rotation = ocr.read_lines_rotating(img)
         t3 = time.perf_counter()
         timings["ocr"] = t3 - t2

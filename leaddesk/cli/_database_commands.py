@@ -104,7 +104,8 @@ def cmd_demo(args) -> int:
     from leaddesk.services.demo import my_day
 
     try:
-        summary = demo.generate(db, scale=args.scale, seed=args.seed, progress=progress, force=args.force)
+        summary = demo.generate(db, scale=args.scale, seed=args.seed, progress=progress, force=args.force,
+                                captures=True)
         day = my_day.plan_my_day(db, args.seed)  # the signed-in user's own day, relative to now
     finally:
         db.dispose()

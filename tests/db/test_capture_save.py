@@ -156,3 +156,15 @@ def test_numbers_without_code_are_read_in_the_events_country(db):
     c = contacts.get_contact(db, capture.save_capture(db, fields, event_id=show.id, now=NOW).contact_id)
     assert [p.e164 for p in c.phones] == ["+33142685300"]
     assert events.default_region_of_event(db, show.id) == "FR"
+
+
+def test_the_capture_time_starts_the_follow_up_clock(db):
+    from leaddesk.services.followups import sla
+
+    show = campaigns.create_campaign(db, name="Expo", kind="trade_show")
+    saved = capture.save_capture(db, card(), event_id=show.id, now=NOW)
+    clock = sla.lead_sla(db, saved.contact_id, now=NOW + dt.timedelta(minutes=5))
+    assert clock.started_at == NOW and clock.source == "trade_show"
+    assert clock.due_at == NOW + dt.timedelta(minutes=clock.target_minutes)
+    late = sla.lead_sla(db, saved.contact_id, now=NOW + dt.timedelta(minutes=clock.target_minutes + 1))
+    assert late.breached

@@ -90,7 +90,7 @@ def test_the_editor_shows_a_refused_value_on_its_field_and_saves_nothing(qtbot, 
     editor.save()
     assert editor.isVisible() and editor.errors.invalid_field == "ends_on"
     assert "before it starts" in editor.errors.label.text()
-    assert editor.ends_on.property("invalid") is True
+    assert editor.ends_on.edit.property("invalid") is True
     editor.ends_on.edit.setDate(QDate(2026, 3, 12))  # fixing the field clears its error
     assert not editor.errors.is_shown()
     editor.cost.setText("-5")
@@ -105,7 +105,8 @@ def test_editing_an_event_and_someone_elses_change_meanwhile(qtbot, manager_db, 
     dialog = _dialog(qtbot, manager_db)
     assert _shown(dialog)[0][LEADS] == "3" and _shown(dialog)[0][CPL] == "€1,000"
     assert dialog.select_campaign(fair.id)
-    editor = dialog.edit_event()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter on a row: a manager edits it
+    editor = _editor(dialog)
     assert editor.name.text() == "LogiMAT" and editor.cost.text() == "3,000.00"
     editor.name.setText("LogiMAT 2026")
     editor.save()
@@ -188,6 +189,7 @@ def test_a_reps_dialog_lists_and_picks_but_cannot_edit(qtbot, db, make_db):
     fair = campaigns.create_campaign(db, name="LogiMAT", kind="trade_show", starts_on="2026-03-10")
     rep_db = _signed_in(make_db, db, "rep")
     dialog = _dialog(qtbot, rep_db)
+    dialog.show()
     assert not dialog.read_only_note.isHidden()
     assert [r[0] for r in _shown(dialog)] == ["LogiMAT"]
     dialog.select_campaign(fair.id)
@@ -195,8 +197,9 @@ def test_a_reps_dialog_lists_and_picks_but_cannot_edit(qtbot, db, make_db):
         assert not button.isEnabled()
         assert "managers and admins" in button.toolTip()
     assert dialog.new_event() is None and dialog.edit_event() is None
-    dialog.use_button.click()
-    assert current_event_id(rep_db) == fair.id
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter on a row: a rep picks it as the current event
+    assert current_event_id(rep_db) == fair.id and not dialog.findChildren(EventEditorDialog)
+    assert dialog.result() == 0 and not dialog.isHidden()  # the dialog's Close button was not pressed
     # the service refuses a rep's change too, and the editor says so in its banner
     editor = EventEditorDialog(rep_db, campaigns.get_campaign(rep_db, fair.id))
     qtbot.addWidget(editor)

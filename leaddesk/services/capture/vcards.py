@@ -54,7 +54,8 @@ def _label(i: int, card: CardFields) -> str:
 
 
 def import_vcf(db: Database, data: bytes | str, *, event_id=None, on_duplicate: str = "skip",
-               progress: Callable[[int, int], None] | None = None, name: str | None = None) -> VcfImportResult:
+               progress: Callable[[int, int], None] | None = None, name: str | None = None,
+               now: dt.datetime | None = None) -> VcfImportResult:
     """Import every card of a .vcf file as a lead (of ``event_id`` if given); see the module.
     ``name``: the file's name, for the messages. A file that holds no readable card raises
     ValidationError (field "file") and writes nothing; ``errors`` lists the cards left out."""
@@ -73,7 +74,7 @@ def import_vcf(db: Database, data: bytes | str, *, event_id=None, on_duplicate: 
     except CaptureError as exc:
         raise ValidationError(str(exc), field="file") from exc
     total, done = len(cards), 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.timezone.utc)
     result = VcfImportResult(errors=list(problems))
     updates: list[tuple[int, uuid.UUID, CardFields]] = []
     with db.unit_of_work() as s:

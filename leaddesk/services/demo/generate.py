@@ -66,6 +66,7 @@ from leaddesk.services.qualification.dto import Thresholds
 from leaddesk.services.records import seed_id
 from leaddesk.services.team import setup
 from leaddesk.services.bulk import bulk_load
+from leaddesk.services.demo._captures import add_captured_leads
 from leaddesk.services.demo._accounts import _AccountPlans
 from leaddesk.services.demo._contacts import _ContactPlans
 from leaddesk.services.demo._deals import _DealPlans
@@ -256,6 +257,7 @@ def generate(
     *,
     force: bool = False,
     now: dt.datetime | None = None,
+    captures: bool = False,
 ) -> DemoSummary:
     """Fill ``db`` with demo data; same ``seed`` and ``now``, same data (ids aside).
 
@@ -263,6 +265,11 @@ def generate(
     ``force``. Seeds the database first (``setup.initialize``) if needed. Everything is
     written in one transaction: :class:`DemoCancelled` (``cancel`` set) or any error leaves
     the database as it was. ``progress(step, done, total)`` is called per chunk written.
+
+    ``captures``: also capture a handful of leads at the latest trade show through the
+    capture services (badges' QR codes, a .vcf; ``_captures``), after the snapshot: those
+    are ordinary saves (journalled, in the outbox) and not in the summary's counts. The app
+    and ``leaddesk demo`` ask for them; the tests' demo leaves them out.
     """
     if scale not in SCALES:
         raise ValidationError(f"Unknown demo scale '{scale}' (use {' or '.join(SCALES)}).", field="scale")
@@ -291,6 +298,8 @@ def generate(
     finally:
         if gc_was_enabled:
             gc.enable()
+    if captures:  # trade-show captures, through the capture services, after the snapshot
+        add_captured_leads(db, now=now, read_codes=scale == "large")
     if db.dialect == "sqlite":
         _checkpoint_sqlite(db)
     return DemoSummary(scale=scale, seed=seed, seconds=round(time.perf_counter() - started, 3), **gen.counts)

@@ -62,17 +62,21 @@ class OptionalDateEdit(QWidget):
         self.check = QCheckBox()
         self.edit = QDateEdit()
         self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat(display_locale().dateFormat(QLocale.FormatType.ShortFormat))
+        self.edit.setDisplayFormat("d MMM yyyy")  # month names in the user's language; no 4/7 vs 7/4
         self.edit.setDate(QDate.currentDate())
         self.edit.setEnabled(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.check)
         layout.addWidget(self.edit, 1)
-        self.check.toggled.connect(self.edit.setEnabled)
-        self.check.toggled.connect(lambda _on: self.changed.emit())
+        self.check.toggled.connect(self._on_toggled)
         self.edit.dateChanged.connect(lambda _d: self.changed.emit())
-        self.setFocusProxy(self.edit)
+        self.setFocusProxy(self.check)
+
+    def _on_toggled(self, on: bool) -> None:
+        self.edit.setEnabled(on)
+        self.setFocusProxy(self.edit if on else self.check)  # the label's shortcut reaches what can be typed in
+        self.changed.emit()
 
     def value(self) -> dt.date | None:
         return self.edit.date().toPython() if self.check.isChecked() else None
@@ -81,7 +85,7 @@ class OptionalDateEdit(QWidget):
         if value is not None:
             self.edit.setDate(QDate(value.year, value.month, value.day))
         self.check.setChecked(value is not None)
-        self.edit.setEnabled(value is not None)
+        self._on_toggled(value is not None)
 
 
 def amount_text(text: str, locale: QLocale | None = None) -> str:
@@ -122,21 +126,28 @@ class EventEditorDialog(QDialog):
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(80)
-        cost_row = QHBoxLayout()
+        cost_row_widget = QWidget()
+        cost_row = QHBoxLayout(cost_row_widget)
+        cost_row.setContentsMargins(0, 0, 0, 0)
         cost_row.addWidget(self.cost, 1)
         cost_row.addWidget(self.currency)
+        cost_row_widget.setFocusProxy(self.cost)
         form = QFormLayout()
         form.addRow(self.tr("&Name"), self.name)
         form.addRow(self.tr("&Kind"), self.kind)
-        form.addRow(self.tr("&Starts"), self.starts_on)
+        form.addRow(self.tr("S&tarts"), self.starts_on)
         form.addRow(self.tr("&Ends"), self.ends_on)
         form.addRow(self.tr("&Place"), self.location)
-        form.addRow(self.tr("&Cost"), cost_row)
+        form.addRow(self.tr("&Cost"), cost_row_widget)
         form.addRow(self.tr("N&otes"), self.notes)
         self.fields = {"name": self.name, "kind": self.kind, "starts_on": self.starts_on, "ends_on": self.ends_on,
                        "location": self.location, "cost": self.cost, "currency": self.currency, "notes": self.notes}
         checks = {key: (lambda k=key: self._check(k)) for key in self.fields}
-        self.errors = FormErrors(self, self.fields, checks=checks, reload=self.reload)
+        # a date's error outlines its date box (the check box beside it stays plain)
+        marked = dict(self.fields, starts_on=self.starts_on.edit, ends_on=self.ends_on.edit)
+        self.errors = FormErrors(self, marked, checks=checks, reload=self.reload)
+        for date in (self.starts_on, self.ends_on):
+            self.errors.watch(date)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)

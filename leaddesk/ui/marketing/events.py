@@ -58,6 +58,18 @@ WATCHED = frozenset({"campaign", "contact", "contact_card"})
 GEOMETRY_KEY = "EventsDialog/geometry"
 
 
+class EventTableView(QTableView):
+    """Enter on a row activates it (edit, or pick it for a rep) and stops there, instead of
+    also reaching the dialog's default button (Close)."""
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def may_edit_campaigns(db: Database) -> bool:
     """Managers and admins change campaigns (no signed-in user on a standalone file: no
     rules apply, as in the services)."""
@@ -93,7 +105,7 @@ class EventsDialog(QDialog):
         self.model = CampaignTableModel(self, today=today)
         self.proxy = CampaignFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = EventTableView()
         self.table.setObjectName("eventTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -135,7 +147,7 @@ class EventsDialog(QDialog):
         self.filter.textChanged.connect(self.proxy.set_filter_text)
         self.show_deleted.toggled.connect(lambda _on: self.reload())
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
-        self.table.doubleClicked.connect(lambda _i: self.edit_event() if self.editable else self.use_as_current())
+        self.table.activated.connect(lambda _i: self.edit_event() if self.editable else self.use_as_current())
         self.new_button.clicked.connect(self.new_event)
         self.edit_button.clicked.connect(self.edit_event)
         self.delete_button.clicked.connect(self.delete_event)

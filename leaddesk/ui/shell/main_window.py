@@ -254,7 +254,7 @@ class MainWindow(WindowMenus, QualificationMenu, CaptureMenu, TeamMenu, QMainWin
         from leaddesk.services.demo import my_day
 
         def write():
-            summary = demo.generate(self.db, "small", progress=panel.report)
+            summary = demo.generate(self.db, "small", progress=panel.report, captures=True)
             my_day.plan_my_day(self.db, summary.seed)  # the signed-in user's own day (My day)
             return summary
 
