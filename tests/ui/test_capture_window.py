@@ -94,6 +94,8 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
                                                                                  no_dialogs):
     window.events.select(event.id)
     assert window.events.event_id() == event.id
+    changed = []
+    jobs.app_signals.data_changed.connect(lambda changes, _who: changed.append(changes))
     window.add_paths([cards["ana"], cards["bad"], cards["jonas"], cards["deniz"]])
 
     # Every card read in the capture pool; the bad file is an error and the batch went on.
@@ -122,6 +124,7 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
     ana = contacts.get_contact(db, items[0].contact_id)
     assert (ana.display_name, ana.job_title, ana.campaign_id) == ("Ana Silva", "Head of Purchasing", event.id)
     assert ana.captured_at is not None
+    assert any(c is not None and ana.id in c.ids and "contact_card" in c.entities for c in changed)  # lists refresh
     kept = capture.list_cards(db, ana.id)
     assert len(kept) == 1 and kept[0].image_mime == "image/jpeg" and kept[0].campaign_id == event.id
     assert kept[0].fields_read["title"] == "Head of Procurement"  # as read, before the correction

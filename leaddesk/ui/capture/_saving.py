@@ -8,12 +8,14 @@ Every service call goes through the worker pools; errors are shown as sentences.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from leaddesk.capture.fields import CaptureError, CardFields
 from leaddesk.errors import DuplicateContact, LeadDeskError, ValidationError
+from leaddesk.services.records import Changes
 from leaddesk.ui import errors
 from leaddesk.ui.capture._queue_model import READ, SAVED, QueueItem
 from leaddesk.ui.jobs import run_read, run_write
@@ -26,6 +28,20 @@ def capture_service():
     from leaddesk.services.capture import capture
 
     return capture
+
+
+#: What a saved card touches: views showing any of these refresh (app_signals.data_changed).
+CARD_ENTITIES = frozenset({"contact", "contact_email", "contact_phone", "account", "contact_card", "lifecycle_event"})
+
+
+@dataclass(frozen=True)
+class _Saved:
+    saved: object  # services.capture.capture.CaptureSaved
+    changes: Changes
+
+
+def _with_changes(saved) -> _Saved:
+    return _Saved(saved, Changes(CARD_ENTITIES, frozenset({saved.contact_id})))
 
 
 class SavedBanner(QFrame):
@@ -110,8 +126,9 @@ class CaptureSaving:
     def _save(self, item: QueueItem, fields: CardFields, *, anyway: bool) -> None:
         db, args = self.db, self._card_args(item)
         self._busy_saving = True
-        run_write(self, lambda: capture_service().save_capture(db, fields, allow_duplicate=anyway, **args)).success(
-            lambda saved: self._saved(item, fields, saved, None)).failure(
+        run_write(self, lambda: _with_changes(capture_service().save_capture(db, fields, allow_duplicate=anyway,
+                                                                             **args))).success(
+            lambda done: self._saved(item, fields, done.saved, None)).failure(
             lambda exc: self._save_failed(item, fields, exc)).run()
 
     def _update_person(self, person) -> None:
@@ -120,8 +137,9 @@ class CaptureSaving:
         item, fields = self._pending
         db, args = self.db, self._card_args(item)
         self._busy_saving = True
-        run_write(self, lambda: capture_service().update_existing(db, person.contact_id, fields, **args)).success(
-            lambda saved: self._saved(item, fields, saved, person.display_name)).failure(
+        run_write(self, lambda: _with_changes(capture_service().update_existing(db, person.contact_id, fields,
+                                                                                **args))).success(
+            lambda done: self._saved(item, fields, done.saved, person.display_name)).failure(
             lambda exc: self._save_failed(item, fields, exc)).run()
 
     # --- outcomes ------------------------------------------------------------------------
