@@ -144,6 +144,10 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
     assert panel.isVisible() and items[3].status == READ
     assert panel.current().contact_id == deniz.id and panel.update_button.text() == "&Update Deniz Kaya"
     assert "same e-mail" in panel.list.item(0).text()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)  # Esc: back to the form, nothing written
+    assert not panel.isVisible() and window.isVisible() and items[3].status == READ
+    press_enter(qtbot)
+    assert panel.isVisible()
     press_enter(qtbot)  # Enter updates the highlighted contact
     assert items[3].status == SAVED and not panel.isVisible()
     merged = contacts.get_contact(db, deniz.id)
@@ -243,3 +247,28 @@ def test_capture_window_reads_in_the_capture_pool_not_on_the_ui_thread(qtbot, db
     qtbot.waitUntil(lambda: widget.model.item(0).status == READ, timeout=60000)
     assert widget.engine_state == "ready"
     assert widget.form.editors["given_name"].text() == "Jonas"
+
+
+def test_contact_panel_shows_the_business_card_and_opens_it_full_size(qtbot, db, cards):
+    from leaddesk.capture.fields import CardFields
+    from leaddesk.ui.people.contact_detail import ContactDetail
+
+    jpeg = Image.open(cards["ana"]).convert("RGB")
+    out = cards["ana"].with_suffix(".jpg")
+    jpeg.save(out, "JPEG")
+    saved = capture.save_capture(db, CardFields(given_name="Ana", family_name="Silva"), image_jpeg=out.read_bytes())
+    plain = contacts.create_contact(db, given_name="Bo", family_name="Chen")
+    panel = ContactDetail(db)
+    qtbot.addWidget(panel)
+    panel.resize(460, 900)
+    panel.show()
+    panel.show_contact(saved.contact_id)
+    qtbot.waitUntil(lambda: panel.contact is not None)
+    assert panel.card.isVisible() and (panel.card.pixmap.width(), panel.card.pixmap.height()) == (1050, 600)
+    full = panel.card.open_full()
+    qtbot.addWidget(full)
+    assert full.isVisible() and full.windowTitle() == "Business card"
+    full.close()
+    panel.show_contact(plain.id)  # a contact typed in by hand has no card: nothing shown
+    qtbot.waitUntil(lambda: panel.contact is not None and panel.contact.id == plain.id)
+    assert not panel.card.isVisible()

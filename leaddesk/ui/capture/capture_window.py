@@ -295,7 +295,14 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         return sum(1 for i in self.model.items() if i.status not in DONE)
 
     def reject(self) -> None:
-        """Esc: close; asks first when read cards would be lost."""
+        """Esc: close; asks first when read cards would be lost. With the same-person panel
+        open, Esc only closes the panel (back to the form)."""
+        if self.same_person.isVisible():
+            self.same_person.dismiss()
+            self._pending = None
+            self.say("")
+            self.form.focus_first()
+            return
         pending = self.unsaved_count()
         if pending or self.guard.is_dirty():
             self.guard.what = self.tr("this batch of cards ({0} not saved yet)").format(max(pending, 1))
