@@ -3,13 +3,13 @@
     python benchmarks/bench_capture_speed.py [--cards 20] [--threads 2] [--det max:960]
     python benchmarks/bench_capture_speed.py --compare      # threads x detector sizes
 
-Cards are drawn with Pillow (tests/capture/cardimages.py: 5 people, sans and serif, clean
-scans at 300 dpi and photo-like copies: on a desk, tilted, blurred, noisy, dim, JPEG) and
-read by ``capture.reader.read_card`` as the capture window does:
+Cards are drawn with Pillow (tests/capture/cardimages.py: 5 people, sans and serif; a
+third each clean scans at 300 dpi, photo-like copies (on a desk, tilted, blurred, noisy,
+dim) and 12-megapixel phone photos with the card in the middle; all as JPEG) and read by ``capture.reader.read_card`` as the capture window does:
 
 * OCR + extraction per card (``timings["ocr"] + timings["extract"]``), median and p90,
   target <= 1.5 s; plus how many of the card's printed lines came back exactly (so that
-  a faster setting is not bought with misread lines);
+  a faster setting is not bought with misread lines; spaces ignored);
 * QR decode per card with a vCard code (``timings["qr"]``), target <= 0.1 s, and the share
   decoded;
 * CPU seconds per card (the process's CPU time over the whole read): on a loaded machine
@@ -42,16 +42,24 @@ VCARD = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:{family};{given};;;\r\nFN:{name}\r\nOR
 
 def _cards(n: int):
     """(label, PIL image, expected lines, with_code) for n cards."""
+    from PIL import Image
+
     from tests.capture.cardimages import SAMPLES, photographed, render_card
 
     out = []
     for i in range(n):
         sample = SAMPLES[i % len(SAMPLES)]
         serif = (i // len(SAMPLES)) % 2 == 1
-        clean = render_card(sample, serif=serif)
-        photo = i % 2 == 1
-        img = photographed(clean, seed=i, angle=4, blur=0.9, noise=7, light=0.75) if photo else clean
-        out.append((f"{'photo' if photo else 'scan'}-{i}", img, list(sample)))
+        kind = ("scan", "photo", "12MP")[i % 3]
+        if kind == "scan":
+            img = render_card(sample, serif=serif)
+        elif kind == "photo":
+            img = photographed(render_card(sample, serif=serif), seed=i, angle=4, blur=0.9, noise=7, light=0.75)
+        else:  # a phone's full-size photo with the card in the middle
+            card = photographed(render_card(sample, width=1800, height=1029, serif=serif), seed=i, angle=3, blur=1.2)
+            img = Image.new("RGB", (4032, 3024), (120, 110, 100))
+            img.paste(card, (900, 800))
+        out.append((f"{kind}-{i}", img, list(sample)))
     return out
 
 
@@ -111,8 +119,11 @@ def worker(args) -> dict:
             per_card.append(time.perf_counter() - t)
             texts = [ln.text for ln in lines]
         cpu.append(time.process_time() - c)
-        missed += [f"{_label}: {line!r}" for line in expected if line not in texts]
-        found += sum(1 for line in expected if line in texts)
+        # Spaces are not counted: the recogniser often drops one between digit groups,
+        # which changes nothing once a phone number is parsed.
+        squeezed = {t.replace(" ", "") for t in texts}
+        missed += [f"{_label}: {line!r}" for line in expected if line.replace(" ", "") not in squeezed]
+        found += sum(1 for line in expected if line.replace(" ", "") in squeezed)
         total += len(expected)
 
     from leaddesk.capture.qr import decode_qr
@@ -166,7 +177,7 @@ def main(argv=None) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} cores, load average {load[0]:.2f} "
           f"{load[1]:.2f} {load[2]:.2f}; {args.cards} cards per configuration")
     print(f"{'threads':>7} {'detector':>9} {'cold s':>7} {'OCR+extract median':>19} {'p90':>6} {'max':>6} "
-          f"{'CPU s':>6} {'lines exact':>12} {'QR median':>10} {'p90':>6} {'QR decoded':>11}")
+          f"{'CPU s':>6} {'lines read':>12} {'QR median':>10} {'p90':>6} {'QR decoded':>11}")
     for threads, det in configs:
         r = _run(threads, det, args.cards)
         label = "" if r["extract"] else " (OCR only: no capture.extract yet)"

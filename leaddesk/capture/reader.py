@@ -55,8 +55,10 @@ def read_card(source: str | os.PathLike | bytes | LoadedImage, *, name: str | No
     if payloads:
         from leaddesk.capture.vcard import parse_payload
     for payload in payloads:
-        fields = parse_payload(payload)
-        if fields is not None:
+        parsed = parse_payload(payload)
+        # A contact code with nobody in it (a vCard holding only a URL) does not stop OCR.
+        if parsed is not None and not parsed.is_empty():
+            fields = parsed
             fields.source = "qr"
             break
     t2 = time.perf_counter()

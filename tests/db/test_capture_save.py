@@ -168,3 +168,31 @@ def test_the_capture_time_starts_the_follow_up_clock(db):
     assert clock.due_at == NOW + dt.timedelta(minutes=clock.target_minutes)
     late = sla.lead_sla(db, saved.contact_id, now=NOW + dt.timedelta(minutes=clock.target_minutes + 1))
     assert late.breached
+
+
+def test_events_are_found_by_name_or_id_and_listed_upcoming_first(db):
+    today = dt.date(2026, 11, 18)
+    past = campaigns.create_campaign(db, name="LogiMAT 2026", kind="trade_show", starts_on=dt.date(2026, 3, 10),
+                                     ends_on=dt.date(2026, 3, 12))
+    running = campaigns.create_campaign(db, name="Hannover Messe 2026", kind="trade_show",
+                                        starts_on=dt.date(2026, 11, 17), ends_on=dt.date(2026, 11, 20),
+                                        location="Hannover, Deutschland")
+    soon = campaigns.create_campaign(db, name="Webinar: Pick by voice", kind="webinar", starts_on=dt.date(2027, 1, 5))
+    undated = campaigns.create_campaign(db, name="Newsletter", kind="email")
+    assert events.find_event(db, "logimat 2026").id == past.id
+    assert events.find_event(db, "Hannover").id == running.id  # the only name starting so
+    assert events.find_event(db, str(soon.id)).id == soon.id
+    with pytest.raises(NotFound) as err:
+        events.find_event(db, "Logimatt")
+    assert "No event called 'Logimatt'" in str(err.value) and "LogiMAT 2026" in str(err.value)
+    order = [e.id for e in events.list_events(db, today=today)]
+    assert order == [running.id, soon.id, past.id, undated.id]
+    assert events.default_region_of_event(db, running.id) == "DE"
+    assert events.default_region_of_event(db, past.id) is None  # no place, no leads yet
+
+
+@pytest.mark.parametrize("place, code", [("Hannover, Germany", "DE"), ("Wien, Österreich", "AT"), ("DE", "DE"),
+                                         ("Las Vegas, NV, USA", "US"), ("Paris (France)", "FR"), ("Hannover", None),
+                                         (None, None)])
+def test_the_country_of_a_place(place, code):
+    assert events.country_of_place(place) == code
