@@ -19,7 +19,7 @@ from leaddesk.capture.fields import Address, CardFields, Phone
 from leaddesk.ui import jobs, theme
 from leaddesk.ui.capture import _reading
 from leaddesk.ui.capture.review_form import LOW_CONFIDENCE, ReviewForm, highlight_sheet
-from tests.ui.test_capture_window import ANA, DENIZ, JONAS, render_card
+from tests.ui.test_capture_window import DENIZ, JONAS, render_card
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -128,6 +128,15 @@ def test_review_form_filled_from_the_real_reader(tmp_path, form):
     assert all(0 < read.fields.confidence[k] <= 1 for k in ("given_name", "emails"))
 
 
+def test_review_form_keeps_the_street_printed_on_one_line_with_the_town(form):
+    one_line = Address(city="Valencia", postal_code="46024", text="Av. del Puerto 14, 46024 Valencia")
+    form.set_fields(card(address=one_line))
+    assert [form.editors[k].text() for k in ("street", "postal_code", "city")] == ["Av. del Puerto 14", "46024",
+                                                                                 "Valencia"]
+    form.set_fields(card(address=Address(city="Hamburg", text="Hamburg")))
+    assert form.editors["street"].text() == ""  # the line is the town: no street invented
+
+
 def test_review_form_low_confidence_threshold_is_the_issue_s():
     assert LOW_CONFIDENCE == 0.6
 
@@ -150,7 +159,9 @@ def test_capture_screenshots(qtbot, db, tmp_path):
     window.events.select(window.events.picker.itemData(1))
     bad = tmp_path / "IMG_2231.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 truncated")
-    window.add_paths([render_card(tmp_path / "IMG_2228.png", ANA), render_card(tmp_path / "IMG_2229.png", JONAS),
+    odd = ["Ana Silva", "Cargo Whisperer", "Nordwind Logistik GmbH", "ana.silva@nordwind-logistik.de",
+           "Mobile: +49 171 2345678", "Hafenstraße 12", "20457 Hamburg, Germany"]  # a title no rule knows
+    window.add_paths([render_card(tmp_path / "IMG_2228.png", odd), render_card(tmp_path / "IMG_2229.png", JONAS),
                       bad, render_card(tmp_path / "IMG_2230.png", DENIZ)])
     QApplication.processEvents()
     window.grab().save(str(DOCS / "capture-review.png"))

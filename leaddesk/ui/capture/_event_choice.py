@@ -84,4 +84,10 @@ class EventChoice(QWidget):
         choose(event_id)
 
     def event_name(self) -> str:
-        return self.picker.currentText() if self.event_id() is not None else ""
+        """The event's own name ("LogiMAT 2027"), without the dates and place the list shows."""
+        event_id = self.event_id()
+        if event_id is None:
+            return ""
+        events = getattr(self.picker, "events", None)
+        found = [e.name for e in events() if e.id == event_id] if events is not None else []
+        return found[0] if found else self.picker.currentText()

@@ -3,8 +3,8 @@ type). One row per value read, an empty row to type one more, "+" adds a row."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from leaddesk.capture.fields import Phone
 
@@ -38,12 +38,13 @@ class ValueRows(QWidget):
         self.add_button.setText("+")
         self.add_button.setToolTip(add_tip)
         self.add_button.setAutoRaise(True)
+        self.add_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.add_button.clicked.connect(lambda: self.add_row().setFocus())
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
         outer.addLayout(self._box, 1)
-        outer.addWidget(self.add_button)
+        outer.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
 
     def _new_editor(self) -> QLineEdit:
         edit = QLineEdit()
@@ -68,6 +69,7 @@ class ValueRows(QWidget):
     def clear_rows(self) -> None:
         for row in self.rows:
             self._box.removeWidget(row)
+            row.hide()  # gone from view now, not when the event loop gets to deleting it
             row.deleteLater()
         self.rows = []
 

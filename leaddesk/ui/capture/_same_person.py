@@ -26,7 +26,6 @@ class SamePersonPanel(QFrame):
         self.title.setFont(bold)
         self.list = QListWidget()
         self.list.setObjectName("samePeople")
-        self.list.setMaximumHeight(self.fontMetrics().lineSpacing() * 5 + 12)
         self.list.currentRowChanged.connect(self._on_row)
         self.list.itemDoubleClicked.connect(lambda _item: self.choose_update())
         self.update_button = QPushButton()
@@ -65,6 +64,8 @@ class SamePersonPanel(QFrame):
                                    "highlighted contact (every value kept, undoable).")
                            if len(self.candidates) > 0 else "")
         self.list.setCurrentRow(0)
+        rows = max(1, min(len(self.candidates), 4))  # as tall as its people (up to 4): the form keeps its room
+        self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 10)
         self.show()
         self.list.setFocus()
 

@@ -151,7 +151,6 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         right = QWidget()
         side = QVBoxLayout(right)
         side.setContentsMargins(4, 0, 0, 0)
-        side.addWidget(self.same_person)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -168,7 +167,14 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.queue)
-        self.splitter.addWidget(self.image)
+        # The same-person panel goes under the card: a card is wider than tall, so the room
+        # is there, and the form beside it keeps every field in view.
+        left = QWidget()
+        beside = QVBoxLayout(left)
+        beside.setContentsMargins(0, 0, 0, 0)
+        beside.addWidget(self.image, 1)
+        beside.addWidget(self.same_person)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)

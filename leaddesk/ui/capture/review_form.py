@@ -43,6 +43,18 @@ def highlight_sheet(dark: bool) -> str:
             'QLabel#confidence { padding-left: 4px; }')
 
 
+def street_shown(address: Address) -> str:
+    """The street field: the street read, else what the printed line says before the town
+    (nothing printed is lost when the reader split only the town off), else nothing."""
+    if address.street or not address.text:
+        return address.street or ""
+    if not any(getattr(address, k) for k in ADDRESS_PARTS):
+        return address.text  # only the printed line is known
+    first = address.text.split(",")[0].strip()
+    town = [p for p in (address.postal_code, address.city) if p]
+    return first if first and not any(p in first for p in town) else ""
+
+
 class ReviewForm(QWidget):
     """Fill with :meth:`set_fields`, read back with :meth:`fields`."""
 
@@ -99,9 +111,9 @@ class ReviewForm(QWidget):
         self.raw_text = QPlainTextEdit()
         self.raw_text.setReadOnly(True)
         self.raw_text.setTabChangesFocus(True)
-        self.raw_text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.raw_text.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 12)  # grows with the window
         self.raw_text.setToolTip(self.tr("Every line read from the card, top to bottom (kept on the contact)"))
-        form.addRow(self.tr("Text read:"), self._padded(self.raw_text))
+        form.addRow(self.tr("Text read:"), self._padded(self.raw_text, grow=True))
         self._filling = False
         self._apply_sheet()
 
@@ -136,7 +148,7 @@ class ReviewForm(QWidget):
         box.setFocusProxy(widget)  # the row label's Alt+letter lands in the field
         return box
 
-    def _padded(self, widget: QWidget) -> QWidget:
+    def _padded(self, widget: QWidget, *, grow: bool = False) -> QWidget:
         """``widget`` with the confidence column's room on its right, level with the rows above."""
         box = QWidget()
         row = QHBoxLayout(box)
@@ -144,7 +156,8 @@ class ReviewForm(QWidget):
         row.addWidget(widget, 1)
         row.addSpacing(self._conf_width() + 2)
         box.setFocusProxy(widget)
-        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no gap below the field
+        box.setSizePolicy(QSizePolicy.Policy.Preferred,  # no gap below a fixed-height field
+                          QSizePolicy.Policy.Expanding if grow else QSizePolicy.Policy.Fixed)
         return box
 
     def _conf_width(self) -> int:
@@ -173,8 +186,7 @@ class ReviewForm(QWidget):
             address = fields.address or Address()
             for key in ADDRESS_PARTS:
                 self.editors[key].setText(getattr(address, key) or "")
-            if fields.address is not None and not any(getattr(address, k) for k in ADDRESS_PARTS):
-                self.editors["street"].setText(address.text)  # only the printed line is known
+            self.editors["street"].setText(street_shown(address))
             self.emails.set_values(list(fields.emails))
             self.phones.set_phones(list(fields.phones))
             self.note.setPlainText(fields.note or "")
