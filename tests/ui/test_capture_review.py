@@ -128,6 +128,24 @@ def test_review_form_filled_from_the_real_reader(tmp_path, form):
     assert all(0 < read.fields.confidence[k] <= 1 for k in ("given_name", "emails"))
 
 
+def test_review_form_a_badge_qr_code_is_taken_as_given(tmp_path, form):
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
+
+    code = zxingcpp.create_barcode("MECARD:N:Kaya,Deniz;ORG:Acme Logistics;EMAIL:deniz@acme.example;"
+                                   "TEL:+491609876543;;", zxingcpp.BarcodeFormat.QRCode)
+    badge = Image.new("L", (900, 500), 255)
+    badge.paste(Image.fromarray(np.asarray(code.to_image(scale=8))), (520, 80))
+    badge.save(tmp_path / "badge.png")
+    read = _reading.read_one(tmp_path / "badge.png", name="badge.png")
+    form.set_fields(read.fields)
+    assert read.fields.source == "qr"
+    assert (form.editors["given_name"].text(), form.editors["company"].text()) == ("Deniz", "Acme Logistics")
+    assert form.conf_labels["emails"].text() == "100 %" and form.low_confidence_fields() == []
+    assert form.conf_labels["emails"].toolTip() == "Given exactly by the card's code or file"
+
+
 def test_review_form_keeps_the_street_printed_on_one_line_with_the_town(form):
     one_line = Address(city="Valencia", postal_code="46024", text="Av. del Puerto 14, 46024 Valencia")
     form.set_fields(card(address=one_line))
