@@ -29,8 +29,11 @@ from leaddesk.capture.images import LoadedImage, fit_within, load_image, rotated
 #: and a 12-megapixel photo no longer costs seconds (see benchmarks/bench_capture_speed.py).
 MAX_OCR_SIDE = 1600
 #: Fewer characters than this, or a lower mean line score, and the card is tried rotated.
+#: (Upside-down and sideways cards are recognised by themselves, see read_lines_rotating;
+#: a merely poor photo reads no better turned, so the score bar is low: every retry costs
+#: a full OCR pass.)
 MIN_CHARS = 24
-MIN_MEAN_SCORE = 0.80
+MIN_MEAN_SCORE = 0.65
 #: The detector sees the photo with its longer side brought to this size (rapidocr's
 #: default scales the *shorter* side up to 736, which makes a 1050 x 600 card 1280 x 736
 #: and costs most of the time); see benchmarks/bench_capture_speed.py.
