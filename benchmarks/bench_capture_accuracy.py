@@ -112,8 +112,10 @@ class Reader:
         self.mode = "reader.read_card" if self.reader else (
             "ocr.read_lines_rotating + extract" if hasattr(ocr, "read_lines_rotating") else "ocr.read_lines + extract")
 
-    def warm(self):
-        (self.ocr.warm_up if hasattr(self.ocr, "warm_up") else self.ocr.engine)()
+    def warm(self, ocr: bool = True):
+        if ocr:
+            (self.ocr.warm_up if hasattr(self.ocr, "warm_up") else self.ocr.engine)()
+        self.extract.warm_up()
 
     def read(self, image: Path, region_hint: str | None) -> tuple[CardFields, float, float]:
         """Fields, OCR seconds, extraction seconds."""
@@ -176,8 +178,7 @@ def main(argv=None) -> int:
         return 1
     reader = Reader(a.reuse_ocr, a.lines)
     t = time.perf_counter()
-    if not a.cached_only:
-        reader.warm()
+    reader.warm(ocr=not a.cached_only)
     print(f"{len(labels)} cards from {a.dir}; {reader.mode}; engine warm-up {time.perf_counter() - t:.2f} s")
     by_deg, by_sev, by_loc, every = defaultdict(list), defaultdict(list), defaultdict(list), []
     t_ocr, t_ext = [], []

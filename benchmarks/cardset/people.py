@@ -141,6 +141,13 @@ def _random_number(rng: random.Random, region: str, kind) -> phonenumbers.PhoneN
     return example
 
 
+def unlabelled_type(e164: str) -> str:
+    """What a reader can know of a number printed with no label: mobile when libphonenumber
+    says so, else office (a US number is "fixed line or mobile": office)."""
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return "mobile" if kind == phonenumbers.PhoneNumberType.MOBILE else "office"
+
+
 def _phone(rng: random.Random, region: str, kind: str, international: bool) -> tuple[str, str, str]:
     ptype = phonenumbers.PhoneNumberType.MOBILE if kind == "mobile" else phonenumbers.PhoneNumberType.FIXED_LINE
     num = _random_number(rng, region, ptype)
@@ -221,7 +228,11 @@ def make_person(rng: random.Random, locale: str) -> Person:
     international = rng.random() < 0.6
     kinds = rng.choice([["office"], ["office", "mobile"], ["mobile"], ["office", "fax"],
                         ["office", "mobile", "fax"], ["office", "mobile"]])
-    phones = [_phone(rng, region, k, international) for k in kinds]
+    phones = []
+    for k in kinds:  # two kinds may draw the same number when few numbers are valid: print it once
+        ph = _phone(rng, region, k, international)
+        if all(ph[2] != q[2] for q in phones):
+            phones.append(ph)
     lines, parts = _address(f, rng, locale, country, country_name)
     family_first = False
     return Person(locale, lang, country, given, family, prefix, title, company, email, website,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from benchmarks.cardset.people import LABELS, Person
+from benchmarks.cardset.people import LABELS, Person, unlabelled_type
 
 W, H = 1050, 600
 LAYOUTS = ("left", "right", "centered", "logo_left", "two_col", "company_top", "banner")
@@ -73,7 +73,7 @@ def _contact_lines(p: Person, rng: random.Random, style: str) -> tuple[list[tupl
     phones = p.phones
     if style in ("bare", "glyphs"):
         phones = [ph for ph in phones if ph[0] != "fax"] or phones[:1]
-        p.phones = phones
+        p.phones = [(unlabelled_type(e164), printed, e164) for _, printed, e164 in phones]
         lines += [("phone", num) for _, num, _ in phones]
     elif style == "paired" and len(phones) >= 2:
         joiner = rng.choice(["  |  ", "   ", "  ·  ", " / "])

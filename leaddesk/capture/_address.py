@@ -13,15 +13,19 @@ _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA
                  "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS FM GU MH MP PW PR VI AA AE AP".split())
 #: (pattern, country or None): a postal code and the city after (or before) it.
 _POSTAL = [
-    (re.compile(r"^(?P<city>[^\d,]+?),?\s+(?P<region>[A-Z]{2})\.?,?\s+(?P<pc>\d{5}(?:-\d{4})?)\b"), "US"),
+    (re.compile(r"(?:^|,\s*)(?P<city>[^\d,]+?),?\s+(?P<region>[A-Z]{2})\.?,?\s+(?P<pc>\d{5}(?:-\d{4})?)\b"), "US"),
     (re.compile(r"^(?P<city>[^\d]*?)[\s,]*(?P<pc>\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"), "GB"),
     (re.compile(r"(?P<pc>\b[1-9]\d{3}\s?[A-Z]{2})\b\s*(?P<city>.*)$"), "NL"),
     (re.compile(r"(?P<pc>\b\d{4}-\d{3})\b\s*(?P<city>.*)$"), "PT"),
     (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{5})(?:\s+|(?=[^\W\d]))(?P<city>[^\d,]{2,}.*)$"), None),
     (re.compile(r"^(?P<city>[^\d,]{2,}?),?\s+(?P<pc>\d{5})\b"), None),
-    (re.compile(r"(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{4})(?:\s+|(?=[^\W\d]))(?P<city>[^\d,]{2,}.*)$"), None),
-    (re.compile(r"(?P<pc>\b\d{6})\b\s*(?P<city>[^\d,]*)$"), None),
+    (re.compile(r"(?P<weak>)(?:^|\s)(?:(?P<cc>[A-Z]{1,2})-)?(?P<pc>\d{4})(?:\s+|(?=[^\W\d]))(?P<city>[^\d,]{2,}.*)$"), None),
+    (re.compile(r"(?P<weak>)(?P<pc>\b\d{6})\b\s*(?P<city>[^\d,]*)$"), None),
 ]
+#: The country letters Europeans print before a postal code ("D-70565").
+_PLATE = {"D": "DE", "DE": "DE", "A": "AT", "AT": "AT", "CH": "CH", "F": "FR", "FR": "FR", "I": "IT", "IT": "IT",
+          "B": "BE", "BE": "BE", "NL": "NL", "L": "LU", "E": "ES", "P": "PT", "DK": "DK", "S": "SE", "N": "NO",
+          "FI": "FI", "PL": "PL", "CZ": "CZ"}
 _HOUSE_NO = re.compile(r"(?:^|\s|,)(?:no[:.]?\s*)?\d{1,5}(?:\s?[a-zA-Z])?(?:[/-]\d{1,4})?(?:,|\s|$)", re.IGNORECASE)
 
 
@@ -40,7 +44,8 @@ def postal_parts(text: str) -> dict | None:
             continue
         if country == "GB" and len(re.sub(r"\s", "", m.group("pc"))) < 5:
             continue
-        parts = {"postal_code": m.group("pc"), "city": city or None, "country": country,
+        cc = m.groupdict().get("cc")
+        parts = {"weak": m.groupdict().get("weak") is not None, "before": text.strip()[: m.start()].strip(" ,;"), "postal_code": m.group("pc"), "city": city or None, "country": country or _PLATE.get(cc or ""),
                  "region": m.groupdict().get("region")}
         if city and "/" in city:  # Turkish "34000 Kadıköy/İstanbul": the province is the city
             district, _, province = city.partition("/")
@@ -71,14 +76,16 @@ def is_country_line(text: str) -> str | None:
 
 
 def classify(text: str) -> str | None:
-    """'postal', 'street', 'country' or None for one line."""
+    """'postal', 'street', 'country' or None for one line; 'postal?' for a postal code only
+    a few countries write that may as well be a house number ("1600 Amphitheatre Pkwy")."""
     if is_country_line(text):
         return "country"
-    if postal_parts(text):
+    p = postal_parts(text)
+    if p and not p["weak"]:
         return "postal"
     if is_street(text):
         return "street"
-    return None
+    return "postal?" if p else None
 
 
 def build(lines: list[str], kinds: list[str | None]) -> Address:
@@ -90,7 +97,9 @@ def build(lines: list[str], kinds: list[str | None]) -> Address:
             addr.country = is_country_line(text)
         elif kind == "postal" and addr.postal_code is None:
             p = postal_parts(text)
-            addr.postal_code, addr.city, addr.region = p["postal_code"], p["city"], p["region"]
+            if re.search(r"[^\W\d]{2,}", p["before"]):  # "Hauptstr. 5, 10115 Berlin" on one line
+                street.append(p["before"])
+            addr.postal_code, addr.city, addr.region = p["postal_code"], p["city"] or addr.city, p["region"]
             addr.country = addr.country or p["country"]
         elif kind == "city" and addr.city is None:
             addr.city = text.strip(" ,")

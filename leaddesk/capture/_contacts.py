@@ -11,7 +11,8 @@ from leaddesk.capture._words import label_kind, words
 from leaddesk.capture.phones import parse_phone
 
 _AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|\s+at\s+|[©®])\s*", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+%'-]+\s*@\s*[\w-]+(?:\s?\.\s?[\w-]+)*\s?\.\s?[a-z]{2,}", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+%'-]+\s*@\s*[\w-]+(?:\s?\.\s?[\w-]+)*(?:\s?\.\s?|,(?=[a-z]{2,3}(?:\s|$)))[a-z]{2,}",
+                    re.IGNORECASE)
 _SCHEME = r"(?:https?\s*:\s*/\s*/\s*)"
 _URL = re.compile(_SCHEME + r"?(?:www\d?\s*[.,]\s*)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/[\w./%#?=&-]*)?",
                   re.IGNORECASE)
@@ -44,7 +45,11 @@ def fix_email_text(text: str) -> str:
         tail = text[m.end():]
         if re.match(r"[\w-]+\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
             text = text[:m.start()] + "@" + tail
-    return re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
+    if "@" in text:  # "max . muster @ firma . de"
+        text = re.sub(r"\s*@\s*", "@", text)
+        text = re.sub(r"(?<=[^\W\d])\s*\.\s*(?=[^\W\d])", ".", text)
+    return text
 
 
 def _clean_email(found: str) -> str | None:
@@ -75,7 +80,8 @@ def find_website(text: str, *, labelled: bool = False) -> tuple[str | None, str]
     """The first web address in ``text`` (an e-mail's domain is not one: cut e-mails out
     first), and the text without it. Without ``www.`` or a scheme the top-level domain must
     be known and printed in lower case, so that "Co.KG" or "S.A." is never read as a site."""
-    fixed = re.sub(r"\bwww\s*[,.]\s*", "www.", text, flags=re.IGNORECASE)
+    fixed = re.sub(r"\b[Ww](?=www[.,])", "W ", text)  # the label "W" glued on: "Wwww.firma.de"
+    fixed = re.sub(r"\bwww\s*[,.]\s*", "www.", fixed, flags=re.IGNORECASE)
     for m in _URL.finditer(fixed):
         raw = m.group(0)
         explicit = bool(re.match(_SCHEME + "|www", raw, re.IGNORECASE))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from leaddesk.capture._words import NAME_PREFIXES, NAME_SUFFIXES, PARTICLES, fold, squash, tokens, words
+from leaddesk.capture._words import NAME_PREFIXES, NAME_SUFFIXES, PARTICLES, squash, tokens, words
 
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?|[^\W\d_]\.)$")
 
@@ -69,9 +69,23 @@ def split_name(text: str) -> tuple[str | None, str | None]:
     return " ".join(parts[:-1]), parts[-1]
 
 
+_SLIPS = str.maketrans({"I": "l", "1": "l", "0": "o"})
+
+
+def fix_legal_form(text: str) -> str:
+    """The legal form at the end with its usual OCR slips undone ("S.r.I." -> "S.r.l.")."""
+    parts = text.split()
+    if parts and squash(parts[-1]) not in words().suffixes:
+        fixed = parts[-1].translate(_SLIPS)
+        if squash(fixed) in words().suffixes:
+            return " ".join(parts[:-1] + [fixed])
+    return text
+
+
 def company_strength(text: str, domain_label: str | None) -> float:
     """1.0 with a legal form, 0.7 when it holds the domain's name, 0.5 with a company word."""
     w = words()
+    text = fix_legal_form(text)
     toks = [squash(t) for t in re.split(r"[\s,]+", text) if squash(t)]
     tail = ["".join(toks[i:]) for i in range(max(0, len(toks) - 4), len(toks))]
     strength = 0.0
@@ -110,7 +124,7 @@ def person_strength(text: str, email_locals: list[str]) -> float:
         return 0.0
     if not all(_NAME_TOKEN.match(p) for p in parts) or squash(parts[-1]) in words().suffixes:
         return 0.0
-    caps = sum(1 for p in parts if p[0].isupper() or p.casefold() in PARTICLES)
+    caps = sum(1 for p in parts if not p[0].islower() or p.casefold() in PARTICLES)  # caseless scripts pass
     if caps < len(parts):
         return 0.1
     strength = 0.5 + (0.2 if prefix else 0.0)

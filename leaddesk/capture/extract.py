@@ -16,14 +16,12 @@ Each field's confidence is the engine's score for its line(s) times how sure its
 from __future__ import annotations
 
 import re
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leaddesk.capture import _address, _people
 from leaddesk.capture._contacts import find_emails, find_phone_runs, find_website, residue
-from leaddesk.capture._words import label_kind, words
-from leaddesk.capture.fields import CardFields, Phone, TextLine
+from leaddesk.capture._words import fold, label_kind, words
+from leaddesk.capture.fields import CardFields, TextLine
 from leaddesk.capture.phones import infer_regions, parse_phone
 
 
@@ -142,8 +140,9 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     free = [s for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)]
     kinds = {s.index: _address.classify(s.rest) for s in free}
     best: list[tuple[_Seg, str]] = []
+    strong = any(k == "postal" for k in kinds.values())
     for i, s in enumerate(free):
-        if kinds[s.index] != "postal":
+        if kinds[s.index] != ("postal" if strong else "postal?"):
             continue
         cluster = [(s, "postal")]
         p = _address.postal_parts(s.rest)
@@ -151,7 +150,7 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         while j >= 0 and _next_to(free[j], cluster[0][0]):
             prev = free[j]
             k = kinds[prev.index]
-            if k == "street" or (k is None and _address.starts_or_ends_with_number(prev.rest)):
+            if k == "street" or (k in (None, "postal?") and _address.starts_or_ends_with_number(prev.rest)):
                 cluster.insert(0, (prev, "street"))
             elif k is None and not p["city"] and len(cluster) == 1 and len(prev.rest.split()) <= 3 \
                     and not any(ch.isdigit() for ch in prev.rest):
@@ -177,6 +176,10 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     if not best:
         return
     card.address = _address.build([s.rest for s, _ in best], [k for _, k in best])
+    if card.address.country is None:  # not printed: the country the card's domain or prefixes point to
+        text = "\n".join(s.line.text for s in segs)
+        regions = infer_regions(text, emails=card.emails, website=card.website)
+        card.address.country = regions[0] if regions else None
     for s, _ in best:
         s.used = "address"
     has_postal = any(k == "postal" for _, k in best)
@@ -207,9 +210,28 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
         by_index[c.index].used = "title"
     if "company" in picked:
         c, strength = picked["company"]
-        card.company = c.text
+        card.company = _people.fix_legal_form(c.text)
         conf["company"] = c.score * strength
         by_index[c.index].used = "company"
+
+
+def warm_up() -> None:
+    """Load the word tables and the country names (about 0.6 s once): call it from the worker
+    that warms the OCR engine, so the first card is as quick as the others."""
+    from leaddesk.capture import _contacts, phones
+
+    words()
+    phones.country_in("")
+    _contacts.find_website("www.example.de")
+
+
+def _unglue_email_label(card: CardFields) -> None:
+    """"Ejeffrey@firma.com": the label "E" read glued to the address. Taken off only when the
+    capital E was printed and what follows starts with the person's name."""
+    names = [fold(n) for n in (card.given_name, card.family_name) if n and len(n) >= 3]
+    for i, e in enumerate(card.emails):
+        if ("E" + e[1:]) in card.raw_text and e.startswith("e") and any(fold(e[1:]).startswith(n) for n in names):
+            card.emails[i] = e[1:]
 
 
 def extract_fields(lines: list[TextLine], *, default_region: str | None = None) -> CardFields:
@@ -221,17 +243,13 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in ordered))
     segs = [_Seg(i, ln, ln.text.strip()) for i, ln in enumerate(ordered)]
     conf: dict[str, float] = {}
-    words()  # the tables load once, before the timing of a card matters
     _contacts(segs, card, default_region, conf)
     _address_lines(segs, card, conf)
     _who(segs, card, conf)
+    _unglue_email_label(card)
     notes = [s.rest.strip() for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)
              and s.line.score >= 0.5]
     card.note = "\n".join(notes) or None
     card.confidence = {k: round(min(max(v, 0.0), 1.0), 3) for k, v in conf.items()}
     return card
 
-
-def mean_score(lines: Sequence[TextLine]) -> float:
-    """The engine's mean line score (0 with no lines): how legible the card was overall."""
-    return statistics.fmean(ln.score for ln in lines) if lines else 0.0

@@ -121,7 +121,7 @@ def infer_regions(text: str, *, emails: Sequence[str] = (), website: str | None 
 def _clean(raw: str) -> str:
     s = raw.strip().strip(".,;:|")
     s = re.sub(r"(?<=\d)[oO](?=\d)|(?<=\d)[oO]\b|\b[oO](?=\d)", "0", s)  # OCR reads 0 as O
-    s = re.sub(r"(?<=\d)[lI](?=\d)", "1", s)
+    s = re.sub(r"(?<=\d)[lI](?=\d)|(?<![^\W\d])[lI](?=\d)", "1", s)
     s = re.sub(r"^\s*00\s?(?=[1-9])", "+", s)  # 0049 ... -> +49 ...
     s = re.sub(r"(\+\d{1,3})\s*\(0\)\s*", r"\1 ", s)  # +49 (0)30 -> +49 30
     s = re.sub(r"^\+\s+", "+", s)
@@ -146,16 +146,23 @@ def parse_phone(raw: str, *, type_hint: str | None = None, regions: Sequence[str
     is what libphonenumber knows of the number (see :func:`phone_type_of`)."""
     text = _clean(raw)
     candidates: list[phonenumbers.PhoneNumber] = []
-    for region in ([None] if text.startswith("+") else []) + [r for r in regions if r]:
-        try:
-            num = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(num):
-            candidates.insert(0, num)
+    texts = [text]
+    if re.match(r"^\S\s+\S", text):  # an icon read as "0" or "C" before the number
+        texts.append(text.split(None, 1)[1])
+    for t in texts:
+        for region in ([None] if t.startswith("+") else []) + [r for r in regions if r]:
+            try:
+                num = phonenumbers.parse(t, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                candidates.insert(0, num)
+                break
+            candidates.append(num)
+        if candidates and phonenumbers.is_valid_number(candidates[0]):
             break
-        candidates.append(num)
-    possible = [n for n in candidates if phonenumbers.is_possible_number(n)]
+    possible = [n for n in candidates if phonenumbers.is_possible_number_with_reason(n)
+                == phonenumbers.ValidationResult.IS_POSSIBLE]
     best = candidates[0] if candidates and phonenumbers.is_valid_number(candidates[0]) else (
         possible[0] if possible else None)
     hint = type_hint if type_hint in ("mobile", "office", "fax", "other") else None
