@@ -112,3 +112,30 @@ def test_import_and_export_vcf(cli_db, capsys, tmp_path):
     bad.write_text("hello")
     code, _, err = run(capsys, "--db", cli_db, "import-vcf", bad)
     assert code == 2 and "bad.vcf" in err
+
+
+def test_capture_reads_a_printed_card_with_the_ocr_engine_and_saves_it(cli_db, capsys, tmp_path):
+    from leaddesk.db import Database, WriteContext, make_engine
+    from leaddesk.services.capture import capture
+    from leaddesk.services.people import contacts
+    import uuid
+
+    photo = tmp_path / "anna.png"
+    render_card(0).save(photo)
+    code, out, err = run(capsys, "--db", cli_db, "capture", photo, "--json", "--save")
+    assert code == 0, err
+    read = json.loads(out)
+    assert read["source"] == "ocr" and read["file"] == str(photo)
+    assert (read["given_name"], read["family_name"]) == ("Anna", "Schmidt")
+    assert read["company"] == "Nordwind Logistik GmbH" and read["emails"] == ["anna.schmidt@nordwind-logistik.de"]
+    assert {"number": "+491712345678", "type": "mobile"}.items() <= read["phones"][0].items()
+    assert 0 < read["confidence"]["emails"] <= 1 and read["timings"]["ocr"] > 0
+    db = Database(make_engine(cli_db), WriteContext(node=uuid.uuid4()))
+    try:
+        c = contacts.get_contact(db, read["contact_id"])
+        assert c.display_name == "Anna Schmidt" and c.website == read["website"]
+        [card] = capture.list_cards(db, c.id)
+        assert card.source.value == "ocr" and "Nordwind Logistik GmbH" in card.raw_text
+        assert capture.card_image(db, card.id)[1] == "image/jpeg"
+    finally:
+        db.dispose()

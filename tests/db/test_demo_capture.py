@@ -64,3 +64,14 @@ def test_badges_are_read_back_from_their_photos_by_the_qr_reader(db):
         assert contact.given_name == read.given_name and contact.family_name == read.family_name
     # run again (a second `demo --force`): the same people are not captured twice
     assert _captures.add_captured_leads(db, now=NOW) == 0
+
+
+def test_the_large_demo_reads_printed_cards_with_the_ocr_engine(db):
+    show = campaigns.create_campaign(db, name="Expo", kind="trade_show", starts_on=dt.date(2026, 11, 2))
+    assert _captures.add_captured_leads(db, now=NOW, ocr=True) == len(_captures.BADGES) + 2 + 2
+    rows = [(c, card) for c, card in captured(db, show.id) if card.source is CaptureSource.OCR]
+    assert sorted((c.display_name, c.job_title) for c, _ in rows) == [
+        ("Ingrid Solberg", "Logistics Manager"), ("Thomas Keller", "Leiter Einkauf")]
+    for contact, card in rows:
+        assert card.raw_text and card.fields_read["confidence"]["emails"] > 0.9
+        assert capture.card_image(db, card.id)[1] == "image/jpeg"

@@ -299,7 +299,7 @@ def generate(
         if gc_was_enabled:
             gc.enable()
     if captures:  # trade-show captures, through the capture services, after the snapshot
-        add_captured_leads(db, now=now, read_codes=scale == "large")
+        add_captured_leads(db, now=now, read_codes=scale == "large", ocr=scale == "large")
     if db.dialect == "sqlite":
         _checkpoint_sqlite(db)
     return DemoSummary(scale=scale, seed=seed, seconds=round(time.perf_counter() - started, 3), **gen.counts)
