@@ -10,7 +10,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 
 from leaddesk.services.people import contacts
-from leaddesk.ui import jobs
 from leaddesk.ui.capture.capture_window import CaptureWindow
 from leaddesk.ui.capture.vcards import VcfImportDialog, export_vcards, import_vcards
 from leaddesk.ui.shell.help_dialog import collect_shortcuts
@@ -24,11 +23,6 @@ VCF = (
     "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lindqvist;Erik;;;\r\nFN:Erik Lindqvist\r\nORG:Kylkedja AB\r\n"
     "EMAIL:erik@kylkedja.se\r\nEND:VCARD\r\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def capture_pool_in_line(monkeypatch):
-    monkeypatch.setattr(jobs.pools, "capture", jobs.SyncPool())
 
 
 @pytest.fixture

@@ -16,18 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from leaddesk.capture.fields import Address, CardFields, Phone
-from leaddesk.ui import jobs, theme
+from leaddesk.ui import theme
 from leaddesk.ui.capture import _reading
 from leaddesk.ui.capture.review_form import LOW_CONFIDENCE, ReviewForm, highlight_sheet
 from tests.ui.test_capture_window import DENIZ, JONAS, render_card
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-@pytest.fixture(autouse=True)
-def capture_pool_in_line(monkeypatch, request):
-    if not request.node.get_closest_marker("real_pools"):
-        monkeypatch.setattr(jobs.pools, "capture", jobs.SyncPool())
 
 
 @pytest.fixture

@@ -48,13 +48,6 @@ def render_card(path: Path, lines: list[str], *, size=(1050, 600)) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def capture_pool_in_line(monkeypatch, request):
-    """The capture pool runs jobs at once too (tests/ui/conftest.py swaps the others)."""
-    if not request.node.get_closest_marker("real_pools"):
-        monkeypatch.setattr(jobs.pools, "capture", jobs.SyncPool())
-
-
 @pytest.fixture
 def cards(tmp_path) -> dict[str, Path]:
     bad = tmp_path / "notacard.jpg"
@@ -95,7 +88,10 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
     window.events.select(event.id)
     assert window.events.event_id() == event.id
     changed = []
-    jobs.app_signals.data_changed.connect(lambda changes, _who: changed.append(changes))
+    def spy(changes, _who):
+        changed.append(changes)
+
+    jobs.app_signals.data_changed.connect(spy)
     window.add_paths([cards["ana"], cards["bad"], cards["jonas"], cards["deniz"]])
 
     # Every card read in the capture pool; the bad file is an error and the batch went on.
@@ -124,6 +120,7 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
     ana = contacts.get_contact(db, items[0].contact_id)
     assert (ana.display_name, ana.job_title, ana.campaign_id) == ("Ana Silva", "Head of Purchasing", event.id)
     assert ana.captured_at is not None
+    jobs.app_signals.data_changed.disconnect(spy)
     assert any(c is not None and ana.id in c.ids and "contact_card" in c.entities for c in changed)  # lists refresh
     kept = capture.list_cards(db, ana.id)
     assert len(kept) == 1 and kept[0].image_mime == "image/jpeg" and kept[0].campaign_id == event.id
