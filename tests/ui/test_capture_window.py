@@ -212,6 +212,20 @@ def test_capture_window_takes_pasted_images_pasted_paths_and_dropped_files(qtbot
     assert window.model.items()[-1].status == ERROR  # an image by its name only: the queue says so
 
 
+def test_capture_window_ctrl_enter_saves_from_the_note_where_enter_is_a_new_line(qtbot, db, window, cards):
+    window.add_paths([cards["jonas"]])
+    note = window.form.note
+    note.setFocus()
+    qtbot.keyClicks(note, "Wants a demo")
+    qtbot.keyClick(note, Qt.Key.Key_Return)
+    qtbot.keyClicks(note, "in March")
+    assert window.model.item(0).status == READ  # Enter in the note is a new line
+    qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    item = window.model.item(0)
+    assert item.status == SAVED
+    assert "Wants a demo\nin March" in (contacts.get_contact(db, item.contact_id).notes or "")
+
+
 def test_capture_window_a_card_without_a_name_is_refused_with_the_field_named(qtbot, db, window, cards, no_dialogs):
     window.add_paths([cards["jonas"]])
     for key in ("given_name", "family_name"):

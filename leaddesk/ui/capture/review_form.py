@@ -134,6 +134,7 @@ class ReviewForm(QWidget):
     def _with_confidence(self, widget: QWidget, key: str) -> QWidget:
         label = QLabel()
         label.setObjectName("confidence")
+        label.setAccessibleName(self.tr("How sure the reader is"))
         label.setFixedWidth(self._conf_width())
         # As tall as one line edit, the text centred on it: level with the first row's text.
         label.setFixedHeight(QLineEdit().sizeHint().height())
