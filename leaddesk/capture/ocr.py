@@ -8,7 +8,7 @@ rapidocr is pinned in pyproject.toml because those bundled files are its default
 version. Missing files are a :class:`CaptureError`, not a download.
 
 One engine per process, loaded by :func:`warm_up` (call it from a worker ahead of the
-first capture: ~2.5 s cold). RapidOCR keeps per-call settings on the engine object, so
+first capture: 1.5-3 s cold). RapidOCR keeps per-call settings on the engine object, so
 inference runs under a lock: two workers share the engine one card at a time (on a 2-core
 machine onnxruntime already uses both cores for one card).
 """
@@ -67,8 +67,9 @@ def bundled_models() -> dict[str, Path]:
 
 
 def _threads() -> int:
-    # Both cores for one card measured fastest on the 2-core reference machine; more
-    # threads than cores only adds contention. LEADDESK_OCR_THREADS overrides it.
+    # One thread per core (at most 4): on the shared 2-core machine two threads gave the
+    # lower wall time per card (3.3 s against 4.1 s at load average 10) for 1.6x the CPU
+    # seconds (bench_capture_speed.py --compare). LEADDESK_OCR_THREADS overrides it.
     wanted = os.environ.get("LEADDESK_OCR_THREADS")
     if wanted and wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
