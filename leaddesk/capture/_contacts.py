@@ -23,7 +23,7 @@ _GENERIC_TLDS = {"com", "net", "org", "info", "biz", "io", "app", "dev", "tech",
 #: Typical OCR slips in a top-level domain.
 _TLD_SLIPS = {"corn": "com", "c0m": "com", "cam": "com", "con": "com", "cOm": "com", "de.": "de", "n1": "nl"}
 #: A run of digits that may be a phone number, with its optional extension.
-_RUN = re.compile(r"(?<![\d@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
+_RUN = re.compile(r"(?<![\d@])(?<!\d\.)(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
                   r"(?:\s*(?:x|ext\.?|extn\.?|dw\.?|durchwahl)\s*\d{1,5})?(?![\w@])", re.IGNORECASE)
 
 
@@ -95,10 +95,11 @@ def find_website(text: str, *, labelled: bool = False) -> tuple[str | None, str]
             continue
         if not explicit and host.count(".") == 1 and len(host) < 5:
             continue
-        url = url[: len(url) - len(url.split("/")[0])] + url.split("/")[0] if "/" in url and not explicit else url
-        url = re.sub(r"(^|//)([^/]+)", lambda mm: mm.group(1) + mm.group(2).lower(), url, count=1)
         if tld_fixed != tld:
-            url = url.replace("." + tld.lower(), "." + tld_fixed, 1)
+            url = url.replace(host, host[: len(host) - len(tld)] + tld_fixed, 1)
+        scheme, _, rest = url.rpartition("://")
+        host_part, slash, path = rest.partition("/")
+        url = (scheme.lower() + "://" if scheme else "") + host_part.lower() + slash + path
         return url, fixed.replace(raw, " ")
     return None, text
 

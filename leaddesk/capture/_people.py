@@ -25,6 +25,8 @@ class Candidate:
     company: float = 0.0
     title: float = 0.0
     person: float = 0.0
+    #: one part of a line split in two ("Anna Berg, Sales Manager")
+    part: bool = False
 
 
 def strip_prefixes(text: str) -> tuple[str, str | None]:
@@ -80,6 +82,18 @@ def fix_legal_form(text: str) -> str:
         if squash(fixed) in words().suffixes:
             return " ".join(parts[:-1] + [fixed])
     return text
+
+
+def split_name_and_title(text: str) -> list[str]:
+    """"Anna Berg, Sales Manager" / "Anna Berg | CEO" -> the two parts, when one reads as a
+    name and the other as a title; else nothing."""
+    parts = [p.strip() for p in re.split(r"\s*[|,·•–]\s*|\s+-\s+", text) if p.strip()]
+    if len(parts) != 2:
+        return []
+    a, b = parts
+    if person_strength(a, []) >= 0.5 and title_strength(b) >= 0.9:
+        return [a, b]
+    return []
 
 
 def company_strength(text: str, domain_label: str | None) -> float:
@@ -157,6 +171,19 @@ def assess(c: Candidate, email_locals: list[str], dom: str | None) -> None:
     c.person = person_strength(c.text, email_locals)
 
 
+class _Taken:
+    """Lines already given a field: a line is used once, but each part of a split line once."""
+
+    def __init__(self):
+        self.items: list[Candidate] = []
+
+    def add(self, c: Candidate) -> None:
+        self.items.append(c)
+
+    def free(self, c: Candidate) -> bool:
+        return all(not (t.index == c.index and (t is c or not (t.part and c.part))) for t in self.items)
+
+
 def choose(cands: list[Candidate], email_locals: list[str]) -> dict[str, tuple[Candidate, float]]:
     """field -> (line, rule strength) for name, title and company."""
     out: dict[str, tuple[Candidate, float]] = {}
@@ -165,34 +192,34 @@ def choose(cands: list[Candidate], email_locals: list[str]) -> dict[str, tuple[C
     body = sorted(c.height for c in cands)[len(cands) // 2] or 1.0
     top = min(c.top for c in cands)
     span = max(max(c.top for c in cands) - top, 1.0)
-    taken: set[int] = set()
+    taken = _Taken()
     strong_company = [c for c in cands if c.company >= 1.0]
     if strong_company:
         best = max(strong_company, key=lambda c: c.height)
         out["company"] = (best, 1.0)
-        taken.add(best.index)
+        taken.add(best)
 
     def name_score(c: Candidate) -> float:
         s = 2.0 * c.person + 0.8 * min(c.height / body, 2.5) + 0.6 * (1 - (c.top - top) / span)
         s -= 1.5 * c.title + 1.2 * c.company * (0.3 if c.person >= 0.9 else 1.0)
         return s
 
-    people = [c for c in cands if c.index not in taken and c.person > 0.1]
+    people = [c for c in cands if taken.free(c) and c.person > 0.1]
     if people:
         best = max(people, key=name_score)
         if name_score(best) > 0.6:
             strength = 0.95 if best.person >= 0.9 else (0.75 if best.title == 0 and best.company == 0 else 0.5)
             out["name"] = (best, strength)
-            taken.add(best.index)
+            taken.add(best)
     name = out.get("name", (None,))[0]
-    titled = [c for c in cands if c.index not in taken and c.title > 0 and c.company < 1.0]
+    titled = [c for c in cands if taken.free(c) and c.title > 0 and c.company < 1.0]
     if titled:
         near = (lambda c: abs(c.top - name.top)) if name else (lambda c: c.top)
         best = max(titled, key=lambda c: (c.title, -near(c)))
         out["title"] = (best, 0.9 if best.title >= 0.9 else 0.6)
-        taken.add(best.index)
+        taken.add(best)
     if "company" not in out:
-        rest = [c for c in cands if c.index not in taken]
+        rest = [c for c in cands if taken.free(c)]
         hinted = [c for c in rest if c.company > 0]
         if hinted:
             best = max(hinted, key=lambda c: (c.company, c.height))
@@ -201,9 +228,9 @@ def choose(cands: list[Candidate], email_locals: list[str]) -> dict[str, tuple[C
             best = max(rest, key=lambda c: c.height)
             out["company"] = (best, 0.35)
         if "company" in out:
-            taken.add(out["company"][0].index)
+            taken.add(out["company"][0])
     if "title" not in out and name:
-        below = sorted((c for c in cands if c.index not in taken and c.top > name.top and len(c.text.split()) <= 6),
+        below = sorted((c for c in cands if taken.free(c) and c.top > name.top and len(c.text.split()) <= 6),
                        key=lambda c: c.top)
         if below and below[0].top - name.top < 3.0 * name.height:
             out["title"] = (below[0], 0.4)
