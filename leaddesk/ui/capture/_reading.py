@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from leaddesk.capture import ocr, reader
+from leaddesk.capture import extract, ocr, reader
 
 
 def warm_up() -> None:
-    """Load the OCR engine and its models (about 2.5 s cold) so the first card reads at full
-    speed."""
+    """Load the OCR engine and its models (about 2.5 s cold) and the field rules' word tables
+    (about 0.6 s) so the first card reads as fast as the others."""
     ocr.warm_up()
+    extract.warm_up()
 
 
 def read_one(source: Any, *, name: str, default_region: str | None = None) -> reader.CardRead:
