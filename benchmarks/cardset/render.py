@@ -50,14 +50,20 @@ def available_families(lang: str) -> list[tuple[Path, Path]]:
 
 
 class Fonts:
-    def __init__(self, family: tuple[Path | None, Path | None]):
+    """One card's fonts; a card in Arabic, Persian or Thai prints its Latin lines (e-mail,
+    website, numbers) in a Latin font, as script fonts often carry no Latin letters."""
+
+    def __init__(self, family: tuple[Path | None, Path | None], latin: tuple[Path | None, Path | None] | None = None):
         self.family = family
+        self.latin = latin or family
         self._cache: dict = {}
 
-    def get(self, size: int, bold: bool = False):
-        key = (size, bold)
+    def get(self, size: int, bold: bool = False, text: str = ""):
+        script = any(ord(ch) > 0x590 for ch in text) or self.latin is self.family
+        fam = self.family if script else self.latin
+        key = (size, bold, fam)
         if key not in self._cache:
-            path = self.family[1] if bold else self.family[0]
+            path = fam[1] if bold else fam[0]
             self._cache[key] = ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
         return self._cache[key]
 
@@ -110,6 +116,8 @@ def render(p: Person, rng: random.Random) -> tuple[Image.Image, dict]:
     if p.lang in ("ar", "fa", "th"):
         layout = rng.choice(("left", "centered", "two_col"))
     fonts = Fonts(rng.choice(available_families(p.lang)))
+    if p.lang in ("ar", "fa", "th"):
+        fonts = Fonts(fonts.family, available_families("en")[0])
     dark = rng.random() < 0.12
     bg = rng.choice([(255, 255, 255), (250, 247, 240), (240, 242, 245), (255, 253, 245)])
     fg = rng.choice([(20, 20, 20), (40, 40, 60), (30, 50, 90), (60, 30, 30)])
@@ -128,9 +136,11 @@ def render(p: Person, rng: random.Random) -> tuple[Image.Image, dict]:
         # address first, contacts after, as many European cards do
         contacts = [c for c in contacts if c[0] == "address"] + [c for c in contacts if c[0] != "address"]
 
-    company_font = fonts.get(rng.randint(34, 44) if small_name_company_big else rng.randint(26, 32), bold=True)
-    head = [(p.printed_name, fonts.get(name_size, bold=rng.random() < 0.75), fg),
-            (p.title, fonts.get(body + rng.choice((0, 2)), bold=False), accent if rng.random() < 0.4 else fg)]
+    company_font = fonts.get(rng.randint(34, 44) if small_name_company_big else rng.randint(26, 32), bold=True,
+                             text=p.company)
+    head = [(p.printed_name, fonts.get(name_size, bold=rng.random() < 0.75, text=p.printed_name), fg),
+            (p.title, fonts.get(body + rng.choice((0, 2)), bold=False, text=p.title),
+             accent if rng.random() < 0.4 else fg)]
     comp = (p.company, company_font, accent if rng.random() < 0.6 else fg)
     if layout == "company_top" or small_name_company_big:
         head = [comp] + head
@@ -168,7 +178,8 @@ def render(p: Person, rng: random.Random) -> tuple[Image.Image, dict]:
     for kind, text in contacts:
         if gx:
             _glyph(d, col_x, cy, body, kind, accent)
-        d.text((col_x + gx, cy), text, font=body_font, fill=fg, anchor=col_anchor)
+        d.text((col_x + gx, cy), text, font=fonts.get(body, text=text) if text else body_font, fill=fg,
+               anchor=col_anchor)
         cy += int(body * 1.45)
     if rng.random() < 0.3 and layout not in ("banner", "two_col"):
         d.line((x0 if anchor == "la" else 60, y + 8, (x0 + 300) if anchor == "la" else W - 60, y + 8),

@@ -23,7 +23,7 @@ _GENERIC_TLDS = {"com", "net", "org", "info", "biz", "io", "app", "dev", "tech",
 #: Typical OCR slips in a top-level domain.
 _TLD_SLIPS = {"corn": "com", "c0m": "com", "cam": "com", "con": "com", "cOm": "com", "de.": "de", "n1": "nl"}
 #: A run of digits that may be a phone number, with its optional extension.
-_RUN = re.compile(r"(?<![\d@.])(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
+_RUN = re.compile(r"(?<![\d@])(?<!\d\.)(?:\+\s?|00\s?)?\(?\+?\d[\d\s()./\-–]{4,}\d"
                   r"(?:\s*(?:x|ext\.?|extn\.?|dw\.?|durchwahl)\s*\d{1,5})?(?![\w@])", re.IGNORECASE)
 
 
@@ -43,7 +43,7 @@ def fix_email_text(text: str) -> str:
     if "@" not in text and _AT.search(text):
         m = _AT.search(text)
         tail = text[m.end():]
-        if re.match(r"[\w-]+\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
+        if re.search(r"[\w.+-]$", text[: m.start()]) and re.match(r"[^\W\d][\w-]*\s?[.,(]", tail):  # a domain follows: "name (at) firma.de", "name at firma (dot) de"
             text = text[:m.start()] + "@" + tail
     text = re.sub(r"\s*\((?:dot|punkt|punto|point)\)\s*|\s+dot\s+", ".", text, flags=re.IGNORECASE)
     if "@" in text:  # "max . muster @ firma . de"
@@ -95,10 +95,11 @@ def find_website(text: str, *, labelled: bool = False) -> tuple[str | None, str]
             continue
         if not explicit and host.count(".") == 1 and len(host) < 5:
             continue
-        url = url[: len(url) - len(url.split("/")[0])] + url.split("/")[0] if "/" in url and not explicit else url
-        url = re.sub(r"(^|//)([^/]+)", lambda mm: mm.group(1) + mm.group(2).lower(), url, count=1)
         if tld_fixed != tld:
-            url = url.replace("." + tld.lower(), "." + tld_fixed, 1)
+            url = url.replace(host, host[: len(host) - len(tld)] + tld_fixed, 1)
+        scheme, _, rest = url.rpartition("://")
+        host_part, slash, path = rest.partition("/")
+        url = (scheme.lower() + "://" if scheme else "") + host_part.lower() + slash + path
         return url, fixed.replace(raw, " ")
     return None, text
 
@@ -114,7 +115,7 @@ class PhoneRun:
 def _split_run(run: str, regions) -> list[str]:
     """One run that may hold two numbers ("+49 30 1234567 +49 170 7654321", "030 123 / 0170 456")."""
     parts = [p.strip(" /") for p in re.split(r"\s(?=\+)|\s+/\s+|\s{3,}", run) if p.strip(" /")]
-    if len(parts) > 1:
+    if len(parts) > 1 and all(len(re.sub(r"\D", "", p)) >= 6 for p in parts):  # not "030 / 123456"
         return [q for p in parts for q in _split_run(p, regions)]
     digits = re.sub(r"\D", "", run)
     if len(digits) <= 13:

@@ -190,8 +190,18 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     locals_ = [e.partition("@")[0] for e in card.emails]
     dom = _people.domain_label(card.emails, card.website)
     cands = []
-    for s in segs:
-        if s.used or not s.rest.strip() or _is_junk(s.rest):
+    free = [s for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)]
+    for s in free:
+        # words the engine boxed apart on one line ("Anna" "Berg" in wide letter spacing)
+        for o in sorted(free, key=lambda o: o.left):
+            if o is not s and not o.used and s.right - s.left > s.height and o.right - o.left > o.height \
+                    and _same_row(s, o) and 0 <= o.left - s.right < 1.2 * s.height \
+                    and 0.8 < o.height / s.height < 1.25:
+                s.rest, o.used = f"{s.rest.strip()} {o.rest.strip()}", "merged"
+                s.line = TextLine(s.line.text, min(s.line.score, o.line.score),
+                                  (s.left, min(s.top, o.top), o.right, max(s.bottom, o.bottom)))
+    for s in free:
+        if s.used:
             continue
         c = _people.Candidate(s.index, s.rest.strip(" |·•,;"), s.line.score, s.top, s.height)
         _people.assess(c, locals_, dom)
@@ -245,7 +255,7 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     ``default_region`` (ISO code, e.g. the event's country) is the last resort for national
     phone numbers, after what the card itself says (see :func:`.phones.infer_regions`)."""
     ordered = sorted((ln for ln in lines if ln.text.strip()), key=lambda ln: (ln.box[1], ln.box[0]))
-    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in ordered))
+    card = CardFields(source="ocr", raw_text="\n".join(ln.text for ln in lines if ln.text.strip()))
     segs = [_Seg(i, ln, ln.text.strip()) for i, ln in enumerate(ordered)]
     conf: dict[str, float] = {}
     _contacts(segs, card, default_region, conf)

@@ -9,8 +9,8 @@ version. Missing files are a :class:`CaptureError`, not a download.
 
 One engine per process, loaded by :func:`warm_up` (call it from a worker ahead of the
 first capture: 1.5-3 s cold). RapidOCR keeps per-call settings on the engine object, so
-inference runs under a lock: two workers share the engine one card at a time (on a 2-core
-machine onnxruntime already uses both cores for one card).
+inference runs under a lock: two workers share the engine one card at a time. onnxruntime
+gets one thread per core but one (``_threads``).
 """
 
 from __future__ import annotations
@@ -67,13 +67,14 @@ def bundled_models() -> dict[str, Path]:
 
 
 def _threads() -> int:
-    # One thread per core (at most 4): on the shared 2-core machine two threads gave the
-    # lower wall time per card (3.3 s against 4.1 s at load average 10) for 1.6x the CPU
-    # seconds (bench_capture_speed.py --compare). LEADDESK_OCR_THREADS overrides it.
+    # One core is left to the UI (and to the QR pass of the next card): on the shared
+    # 2-core machine one thread read a card in 1.1-2.0 s median against 1.8-2.6 s for
+    # two (three runs of 15 cards, load average 4-9; two threads cost 1.3-1.4x the CPU
+    # seconds), see bench_capture_speed.py. LEADDESK_OCR_THREADS overrides it.
     wanted = os.environ.get("LEADDESK_OCR_THREADS")
     if wanted and wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 def _quiet_logger() -> None:

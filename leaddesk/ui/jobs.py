@@ -78,14 +78,17 @@ class Pools:
         self.write.setMaxThreadCount(1)
         self.background = QThreadPool()
         self.background.setMaxThreadCount(1)
+        #: Card reading (OCR): its own thread, so a slow sync or rescoring never delays a card.
+        self.capture = QThreadPool()
+        self.capture.setMaxThreadCount(1)
         self._busy = 0
         self._alive: set[Job] = set()
 
     def use_sync(self) -> None:
-        self.read = self.write = self.background = SyncPool()  # type: ignore[assignment]
+        self.read = self.write = self.background = self.capture = SyncPool()  # type: ignore[assignment]
 
     def wait(self) -> None:
-        for pool in (self.read, self.write, self.background):
+        for pool in (self.read, self.write, self.background, self.capture):
             pool.waitForDone(-1)
 
 
@@ -149,7 +152,7 @@ class JobBuilder:
         job.signals.succeeded.connect(on_success)
         job.signals.failed.connect(on_failure)
         job.signals.finished.connect(on_finished)
-        pool = {"read": pools.read, "write": pools.write}.get(self.kind, pools.background)
+        pool = {"read": pools.read, "write": pools.write, "capture": pools.capture}.get(self.kind, pools.background)
         pool.start(job)
         return job
 
@@ -192,3 +195,8 @@ def run_write(parent: QObject | None, fn: Callable[[], Any]) -> JobBuilder:
 
 def run_background(parent: QObject | None, fn: Callable[[], Any]) -> JobBuilder:
     return JobBuilder(parent, fn, "background")
+
+
+def run_capture(parent: QObject | None, fn: Callable[[], Any]) -> JobBuilder:
+    """Card reading (OCR) on the capture pool."""
+    return JobBuilder(parent, fn, "capture")

@@ -122,12 +122,16 @@ def test_a_turned_card_is_read_upright(warm, turned):
     assert lines[0].box[1] < upright.height / 3 and lines[0].box[0] < upright.width / 3
 
 
-def test_an_upright_card_is_read_once(warm, monkeypatch):
+@pytest.mark.parametrize("turned", [0, 180])
+def test_an_upright_or_upside_down_card_is_read_once(warm, monkeypatch, turned):
+    # Upside down, the direction classifier reads each line the right way up and the
+    # boxes are mapped: no second OCR pass.
     calls = []
     real = ocr._read
     monkeypatch.setattr(ocr, "_read", lambda img: calls.append(img.width) or real(img))
-    lines, rotation = ocr.read_lines_rotating(_card(1))
-    assert rotation == 0 and len(calls) == 1 and "Sales Director" in _texts(lines)
+    lines, rotation = ocr.read_lines_rotating(rotated(_card(1), turned))
+    assert rotation == turned and len(calls) == 1
+    assert _texts(lines)[:3] == ["Brightline Analytics Ltd", "James O'Connor", "Sales Director"]
 
 
 def test_threads_share_the_engine_safely(warm):

@@ -82,3 +82,15 @@ def test_an_inverted_code_decodes():
     badge = Image.new("L", (600, 400), 30)
     badge.paste(Image.fromarray(255 - code), (150, 40))
     assert decode_qr(_img(badge)) == [MECARD]
+
+
+def test_a_code_in_a_12_megapixel_phone_photo_decodes():
+    # The card fills a third of a 4032 x 3024 photo; the first pass reads a 1600-pixel
+    # copy (where three-pixel modules become one), the retry a sharpened 3200-pixel one.
+    card = photographed(render_card(0, qr=VCARD, qr_module_px=3, width=1800, height=1029), seed=1)
+    scene = Image.new("RGB", (4032, 3024), (120, 110, 100))
+    scene.paste(card, (900, 800))
+    assert decode_qr(_img(scene)) == [VCARD]
+    empty = Image.new("RGB", (4032, 3024), (120, 110, 100))
+    empty.paste(photographed(render_card(0, width=1800, height=1029), seed=1), (900, 800))
+    assert decode_qr(_img(empty)) == []

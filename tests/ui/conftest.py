@@ -19,6 +19,7 @@ def sync_pools(monkeypatch, request):
     monkeypatch.setattr(jobs.pools, "read", sync)
     monkeypatch.setattr(jobs.pools, "write", sync)
     monkeypatch.setattr(jobs.pools, "background", sync)
+    monkeypatch.setattr(jobs.pools, "capture", sync)
     yield
 
 

@@ -32,6 +32,7 @@ from leaddesk.services.people import contacts
 from leaddesk.services.dto import ContactDetail as ContactDTO
 from leaddesk.services.dto import LifecycleStep
 from leaddesk.services.records import as_uuid
+from leaddesk.ui.capture.card_thumbnail import CardThumbnail
 from leaddesk.ui.errors import show_error
 from leaddesk.ui.followups.timeline import TimelineView
 from leaddesk.ui.formatting import format_moment
@@ -153,6 +154,7 @@ class ContactDetail(QWidget):
         inner.addWidget(self.lead)
         inner.addSpacing(6)
         inner.addLayout(form)
+        self._add_card(inner)
         inner.addSpacing(6)
         inner.addWidget(history_title)
         inner.addWidget(self.history, 1)
@@ -203,6 +205,11 @@ class ContactDetail(QWidget):
         layout.addSpacing(6)
         layout.addWidget(self.timeline, 3)
 
+    def _add_card(self, layout: QVBoxLayout) -> None:
+        """The business card the contact was captured from, small; a click shows it whole."""
+        self.card = CardThumbnail(self.db)
+        layout.addWidget(self.card)
+
     # --- loading ----------------------------------------------------------------------
     def show_contact(self, contact_id) -> None:
         """Load and show ``contact_id`` (None clears the panel)."""
@@ -212,12 +219,14 @@ class ContactDetail(QWidget):
             self.data = None
             self.lead.show_contact(None)
             self.timeline.show_for()
+            self.card.show_for(None)
             self.placeholder.setText(self.tr("Select a contact to see the details."))
             self.stack.setCurrentIndex(0)
             return
         if self.lead.contact_id != self.contact_id:  # the lead view reloads itself on changes
             self.lead.show_contact(self.contact_id)
             self.timeline.show_for(contact_id=self.contact_id)  # so does the timeline
+        self.card.show_for(self.contact_id)  # a merge may have brought a card
         generation, db, ident = self._generation, self.db, self.contact_id
         run_read(self, lambda: load_detail(db, ident)).success(lambda data: self._on_loaded(generation, data)).failure(
             lambda exc: self._on_load_failed(generation, exc)).run()

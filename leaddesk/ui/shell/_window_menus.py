@@ -93,6 +93,7 @@ class WindowMenus:
         self._action(pipeline_menu, self.tr("&Lost reasons…"), self.edit_lost_reasons)
 
         self._build_qualification_menu(bar)
+        self._build_capture_menu(bar)
 
         team_menu = bar.addMenu(self.tr("&Team"))
         self.sync_action = self._action(team_menu, self.tr("&Sync now"), self.sync.sync_now, "F9")

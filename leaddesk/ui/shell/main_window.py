@@ -27,6 +27,7 @@ from leaddesk.ui.people.accounts_page import AccountsPage
 from leaddesk.ui.people.contacts_page import ContactsPage
 from leaddesk.ui.pipeline.pipeline_page import PipelinePage
 from leaddesk.ui.people.search_dialog import SearchDialog
+from leaddesk.ui.shell._capture_menu import CaptureMenu
 from leaddesk.ui.shell._qualification_menu import QualificationMenu
 from leaddesk.ui.shell._team_menu import TeamMenu
 from leaddesk.ui.shell._window_layout import PAGES, board_column_width, first_geometry, nav_width
@@ -34,7 +35,7 @@ from leaddesk.ui.shell._window_menus import WindowMenus
 from leaddesk.ui.team.sync_status import SyncController
 
 
-class MainWindow(WindowMenus, QualificationMenu, TeamMenu, QMainWindow):
+class MainWindow(WindowMenus, QualificationMenu, CaptureMenu, TeamMenu, QMainWindow):
     def __init__(self, db: Database, *, user_label: str | None = None, hub_url=None,
                  sync_interval_s: int = 120, backup_dir=None, settings=None, parent=None,
                  screen_area: QRect | None = None):
