@@ -183,6 +183,7 @@ def test_german_plz_and_the_number_in_the_street_is_no_phone():
 
 def test_an_address_on_one_line():
     for printed, want in [
+        ("Adresse: Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
         ("Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
         ("1600 Amphitheatre Pkwy, Mountain View, CA 94043", ("1600 Amphitheatre Pkwy", "94043", "Mountain View", "CA")),
         ("Keizersgracht 1, 1015 CJ Amsterdam", ("Keizersgracht 1", "1015 CJ", "Amsterdam", None)),
