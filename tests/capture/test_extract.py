@@ -206,6 +206,14 @@ def test_family_first_and_prefixes():
     assert (g.given_name, g.family_name) == ("Anna-Lena", "Schmidt")
 
 
+def test_family_name_first_where_the_country_writes_it_so():
+    f = extract_fields(card(("Nagy Péter", 60), "Értékesítési vezető", "Duna Logisztika Kft.", "Tel. +36 1 234 5678",
+                            "peter.nagy@dunalog.hu"))
+    assert (f.given_name, f.family_name) == ("Péter", "Nagy")
+    g = extract_fields(card(("Péter Nagy", 60), "Sales Manager", "Duna Kft.", "peter.nagy@dunalog.de"))
+    assert (g.given_name, g.family_name) == ("Péter", "Nagy")
+
+
 def test_name_found_by_its_email_even_when_smaller():
     f = extract_fields(card(("NORDWIND", 70), ("Peter Lang", 30), "Key Account Manager",
                             "p.lang@nordwind.com"))
