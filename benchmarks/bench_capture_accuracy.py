@@ -204,7 +204,8 @@ def main(argv=None) -> int:
     print(f"phone numbers right whatever the type: {100 * statistics.mean(s['phone_numbers'] for s in every):.1f}%;"
           f" extra phones read: {sum(s['phones_extra'] for s in every)}")
     if t_ocr:
-        print(f"OCR per card: median {statistics.median(t_ocr):.2f} s, p90 "
+        what = "load + QR + OCR" if reader.reader else "OCR"
+        print(f"{what} per card: median {statistics.median(t_ocr):.2f} s, p90 "
               f"{sorted(t_ocr)[int(0.9 * (len(t_ocr) - 1))]:.2f} s, max {max(t_ocr):.2f} s")
     print(f"extraction per card: median {1000 * statistics.median(t_ext):.1f} ms, max {1000 * max(t_ext):.1f} ms")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from leaddesk.capture._words import fold, tokens, words
+from leaddesk.capture._words import fold, label_kind, tokens, words
 from leaddesk.capture.fields import Address
 from leaddesk.capture.phones import country_of_name
 
@@ -88,8 +88,17 @@ def classify(text: str) -> str | None:
     return "postal?" if p else None
 
 
+def _without_label(text: str) -> str:
+    """"Adresse: Hauptstr. 5" -> "Hauptstr. 5"."""
+    m = words().label_pattern.match(text.strip())
+    if m and label_kind(m.group(1)) == "address" and len(m.group(1)) > 1:
+        return text.strip()[m.end():].strip()
+    return text
+
+
 def build(lines: list[str], kinds: list[str | None]) -> Address:
     """An :class:`Address` from the address lines in printed order."""
+    lines = [_without_label(s) for s in lines]
     addr = Address(text=", ".join(s.strip() for s in lines))
     street: list[str] = []
     for text, kind in zip(lines, kinds):

@@ -49,9 +49,23 @@ def strip_prefixes(text: str) -> tuple[str, str | None]:
     return " ".join(parts), " ".join(found) or None
 
 
-def split_name(text: str) -> tuple[str | None, str | None]:
+#: Where a name is written family name first ("Nagy Péter"): Hungary always; China, Korea,
+#: Japan, Taiwan and Vietnam when the name is in their own script (in Latin letters their
+#: cards mostly turn it round, or mark the family name in capitals).
+_FAMILY_FIRST = {"HU"}
+_FAMILY_FIRST_IN_SCRIPT = {"CN", "TW", "HK", "KR", "JP", "VN"}
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def family_first(text: str, region: str | None) -> bool:
+    return region in _FAMILY_FIRST or (region in _FAMILY_FIRST_IN_SCRIPT and bool(_CJK.search(text)))
+
+
+def split_name(text: str, *, region: str | None = None) -> tuple[str | None, str | None]:
     """(given, family) of a printed name: "Family, Given"; an all-capitals family name
-    ("MÜLLER Hans", "Hans MÜLLER"); particles ("Thijn van Haspengouw"); else the last word."""
+    ("MÜLLER Hans", "Hans MÜLLER"); particles ("Thijn van Haspengouw"); the family name first
+    where the card's country writes it so (``region``, see :func:`family_first`); else the
+    last word is the family name."""
     name, _ = strip_prefixes(text)
     if "," in name:
         fam, _, giv = name.partition(",")
@@ -65,6 +79,8 @@ def split_name(text: str) -> tuple[str | None, str | None]:
     if caps and len(caps) < len(parts):
         fam = [parts[i] for i in caps]
         return " ".join(p for i, p in enumerate(parts) if i not in caps), " ".join(fam)
+    if family_first(name, region):
+        return " ".join(parts[1:]), parts[0]
     for i in range(1, len(parts) - 1):
         if parts[i].casefold() in PARTICLES:
             return " ".join(parts[:i]), " ".join(parts[i:])

@@ -186,7 +186,7 @@ def _address_lines(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     conf["address"] = min(s.line.score for s, _ in best) * (0.9 if has_postal else 0.55)
 
 
-def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
+def _who(segs: list[_Seg], card: CardFields, conf: dict, region: str | None) -> None:
     locals_ = [e.partition("@")[0] for e in card.emails]
     dom = _people.domain_label(card.emails, card.website)
     cands = []
@@ -215,7 +215,7 @@ def _who(segs: list[_Seg], card: CardFields, conf: dict) -> None:
     by_index = {s.index: s for s in segs}
     if "name" in picked:
         c, strength = picked["name"]
-        card.given_name, card.family_name = _people.split_name(c.text)
+        card.given_name, card.family_name = _people.split_name(c.text, region=region)
         conf["given_name"] = conf["family_name"] = c.score * strength
         by_index[c.index].used = "name"
     if "title" in picked:
@@ -260,7 +260,9 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     conf: dict[str, float] = {}
     _contacts(segs, card, default_region, conf)
     _address_lines(segs, card, conf)
-    _who(segs, card, conf)
+    text = "\n".join(s.line.text for s in segs)
+    regions = infer_regions(text, emails=card.emails, website=card.website, default_region=default_region)
+    _who(segs, card, conf, regions[0] if regions else None)
     _unglue_email_label(card)
     notes = [s.rest.strip() for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)
              and s.line.score >= 0.5]

@@ -45,12 +45,20 @@ _US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA
                  "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS FM GU MH MP PW PR VI AA AE AP".split())
 _PREFIX = re.compile(r"(?:\+|\b00)\s?(\d{1,3})[\s\-./()]")
 #: Languages whose country names (from pycountry's translations) are recognised in an address.
-_NAME_LANGUAGES = ("de", "fr", "es", "it", "nl", "tr", "pt", "fa", "ar", "th")
+_NAME_LANGUAGES = ("de", "fr", "es", "it", "nl", "tr", "pt", "fa", "ar", "th", "pl", "cs", "sv", "da", "fi", "ro",
+                   "hu", "el", "ru")
+_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # Arabic vowel marks and tatweel: printed or not
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+def _plain(text: str) -> str:
+    return _DIACRITICS.sub("", text).casefold()
 
 
 @functools.cache
 def _country_names() -> dict[str, str]:
-    """Lower-case country name -> ISO code: English names and the languages above, all from pycountry."""
+    """Country name (plain: case-folded, no Arabic vowel marks) -> ISO code: English names
+    and the languages above, all from pycountry ("Iran, Islamic Republic of" also as "Iran")."""
     import pycountry
 
     names: dict[str, str] = {}
@@ -61,9 +69,12 @@ def _country_names() -> dict[str, str]:
         for form in list(forms):
             if form:
                 forms |= {t.gettext(form) for t in translations}
+        for form in list(forms):
+            if form:
+                forms |= {re.split(r"\s*[,،]\s*", form)[0]}
         for form in forms:
-            if form and len(form) >= 4:
-                names[form.casefold()] = c.alpha_2
+            if form and (len(form) >= 4 or (_THAI.search(form) and len(form) >= 3)):
+                names.setdefault(_plain(form), c.alpha_2)
     names.update({"usa": "US", "u.s.a.": "US", "uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
                   "holland": "NL", "türkiye": "TR", "turkiye": "TR", "deutschland": "DE", "uae": "AE",
                   "u.a.e.": "AE", "great britain": "GB"})
@@ -71,20 +82,40 @@ def _country_names() -> dict[str, str]:
 
 
 @functools.cache
-def _country_pattern() -> re.Pattern:
+def _country_patterns() -> tuple[re.Pattern, re.Pattern]:
     names = sorted(_country_names(), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+    worded = [re.escape(n) for n in names if not _THAI.search(n)]
+    thai = [re.escape(n) for n in names if _THAI.search(n)]  # Thai writes no spaces between words
+    return (re.compile(r"(?<!\w)(" + "|".join(worded) + r")(?!\w)", re.IGNORECASE),
+            re.compile("(" + "|".join(thai) + ")"))
 
 
 def country_in(text: str) -> str | None:
     """ISO code of the first country named in ``text`` (any of the languages above), or None."""
-    m = _country_pattern().search(text)
-    return _country_names()[m.group(1).casefold()] if m else None
+    plain = _plain(text)
+    for pattern in _country_patterns():
+        m = pattern.search(plain)
+        if m:
+            return _country_names()[m.group(1)]
+    return None
+
+
+def _country_of_line(line: str) -> str | None:
+    """A country an address line ends with: the whole line, after a comma or dash, or on a
+    line with a postal code ("10115 Berlin Deutschland"); not a surname such as "Jordan"."""
+    plain = _plain(line.strip(" .,;"))
+    for is_thai, pattern in enumerate(_country_patterns()):
+        for m in pattern.finditer(plain):
+            if plain[m.end():].strip(" .") == "":
+                before = plain[: m.start()].rstrip()
+                if not before or before[-1] in ",،-–·|/" or re.search(r"\d", before) or is_thai:
+                    return _country_names()[m.group(1)]
+    return None
 
 
 def country_of_name(name: str) -> str | None:
     """ISO code of a country named exactly ``name`` ("Deutschland", "España", "USA"), or None."""
-    return _country_names().get(name.strip().casefold())
+    return _country_names().get(_plain(name.strip()))
 
 
 def region_of_domain(domain: str | None) -> str | None:
@@ -103,7 +134,7 @@ def infer_regions(text: str, *, emails: Sequence[str] = (), website: str | None 
                   default_region: str | None = None) -> list[str]:
     """The regions to parse a card's national numbers in, most likely first (see the module doc)."""
     found: list[str | None] = [region_of_domain(d) for d in (*emails, website)]
-    found.append(country_in(text))
+    found += [_country_of_line(line) for line in text.splitlines()]
     for pattern, region in _POSTAL_SHAPES:
         m = pattern.search(text)
         if m and (region != "US" or m.group(0)[:2] in _US_STATES):

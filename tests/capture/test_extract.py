@@ -183,6 +183,7 @@ def test_german_plz_and_the_number_in_the_street_is_no_phone():
 
 def test_an_address_on_one_line():
     for printed, want in [
+        ("Adresse: Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
         ("Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
         ("1600 Amphitheatre Pkwy, Mountain View, CA 94043", ("1600 Amphitheatre Pkwy", "94043", "Mountain View", "CA")),
         ("Keizersgracht 1, 1015 CJ Amsterdam", ("Keizersgracht 1", "1015 CJ", "Amsterdam", None)),
@@ -203,6 +204,14 @@ def test_family_first_and_prefixes():
     assert (f.given_name, f.family_name) == ("Hans", "MÜLLER")
     g = extract_fields(card(("Prof. Dr. Anna-Lena Schmidt", 60), "Leiterin Forschung", "Helix Medizintechnik GmbH"))
     assert (g.given_name, g.family_name) == ("Anna-Lena", "Schmidt")
+
+
+def test_family_name_first_where_the_country_writes_it_so():
+    f = extract_fields(card(("Nagy Péter", 60), "Értékesítési vezető", "Duna Logisztika Kft.", "Tel. +36 1 234 5678",
+                            "peter.nagy@dunalog.hu"))
+    assert (f.given_name, f.family_name) == ("Péter", "Nagy")
+    g = extract_fields(card(("Péter Nagy", 60), "Sales Manager", "Duna Kft.", "peter.nagy@dunalog.de"))
+    assert (g.given_name, g.family_name) == ("Péter", "Nagy")
 
 
 def test_name_found_by_its_email_even_when_smaller():

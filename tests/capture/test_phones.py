@@ -90,5 +90,13 @@ def test_postal_shapes_only_one_country_writes():
     assert infer_regions("Hauptstr. 1\n70565 Stuttgart", default_region="AT") == ["AT"]
 
 
+def test_a_country_counts_where_an_address_prints_it_not_in_a_name():
+    assert infer_regions("Chad Jordan\nSales Manager") == []
+    assert infer_regions("Hauptstr. 5\n10115 Berlin Deutschland") == ["DE"]
+    assert infer_regions("Jordan") == ["JO"]
+    assert infer_regions("Amman - Jordan") == ["JO"]
+    assert infer_regions("تهران، ایران") == ["IR"]
+
+
 def test_no_hint_and_no_default_gives_no_region():
     assert infer_regions("Anna Berg\nSales", emails=["anna@gmail.com"]) == []
