@@ -47,6 +47,12 @@ def postal_parts(text: str) -> dict | None:
         cc = m.groupdict().get("cc")
         parts = {"weak": m.groupdict().get("weak") is not None, "before": text.strip()[: m.start()].strip(" ,;"), "postal_code": m.group("pc"), "city": city or None, "country": country or _PLATE.get(cc or ""),
                  "region": m.groupdict().get("region")}
+        if city and "," in city:  # "20457 Hamburg, Germany": the country after the city
+            head, _, tail = city.rpartition(",")
+            named = country_of_name(tail.strip())
+            if named and head.strip():
+                parts["city"], parts["country"] = head.strip(), parts["country"] or named
+                city = parts["city"]
         if city and "/" in city:  # Turkish "34000 Kadıköy/İstanbul": the province is the city
             district, _, province = city.partition("/")
             parts["city"] = province.strip() or district.strip()

@@ -181,6 +181,14 @@ def test_german_plz_and_the_number_in_the_street_is_no_phone():
     assert (f.address.postal_code, f.address.city) == ("80331", "München")
 
 
+def test_the_country_after_the_city_is_the_country_not_part_of_the_city():
+    for printed, want in [("20457 Hamburg, Germany", ("20457", "Hamburg", "DE")),
+                          ("75008 Paris, France", ("75008", "Paris", "FR")),
+                          ("34710 Kadıköy/İstanbul, Türkiye", ("34710", "İstanbul", "TR"))]:
+        a = extract_fields(card(("Ana Silva", 60), "Hafenstraße 12", printed, "ana@nordwind.de")).address
+        assert (a.postal_code, a.city, a.country) == want, printed
+
+
 def test_an_address_on_one_line():
     for printed, want in [
         ("Adresse: Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
