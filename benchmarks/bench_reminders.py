@@ -67,7 +67,8 @@ def bench(kind: str, scale: str, fresh: bool) -> None:
             activities.reschedule_activity(db, target[0].id, now + dt.timedelta(minutes=2))
             later = now + dt.timedelta(minutes=3)
             one = [_ms(lambda: reminders.due_reminders(db, owner, later)) for _ in range(15)]
-            assert len(reminders.due_reminders(db, owner, later)) == 1
+            # the one moved is due (others may fall due in those minutes: the demo's clock moves on)
+            assert target[0].id in {r.id for r in reminders.due_reminders(db, owner, later)}
             activities.reschedule_activity(db, target[0].id, target[0].due_at)  # as it was
     finally:
         with db.engine.begin() as conn:

@@ -56,8 +56,10 @@ class Activity(Synced, Base):
         Index("ix_activity_account_id", "account_id"),
         Index("ix_activity_owner_due", "owner_id", "due_at"),
         Index("ix_activity_cadence_run", "cadence_run"),
-        # Meetings and no-shows of a period (the SLA figures; revision 0015).
-        Index("ix_activity_kind_done_at", "kind", "done_at"),
+        # Meetings and no-shows of a period (the SLA figures; revision 0015): done ones only,
+        # so a rep's open follow-ups (My day, reminders) keep to the owner's index.
+        Index("ix_activity_kind_done_at", "kind", "done_at", sqlite_where=text("done_at IS NOT NULL"),
+              postgresql_where=text("done_at IS NOT NULL")),
         # Reminders still to fire (never shown for this due_at, or snoozed): the per-minute
         # check reads only these, however many old open activities a rep has.
         Index("ix_activity_reminder_pending", "owner_id", "due_at",

@@ -15,8 +15,11 @@ Create Date: 2026-12-06
   same expression, ``sla._START``); no column a score update writes is in it, and it holds
   only live contacts with an owner (the figures are per rep), so an unowned lead's updates
   never touch it.
-* ``ix_activity_kind_done_at`` on ``activity (kind, done_at)``: a period's meetings and
-  no-shows (``sla.rep_meetings``) without a scan of every activity.
+* ``ix_activity_kind_done_at`` on ``activity (kind, done_at)`` of done activities: a
+  period's meetings and no-shows (``sla.rep_meetings``) without a scan of every activity.
+  Partial (``done_at IS NOT NULL``): over every activity, SQLite's planner took it for a
+  rep's open follow-ups ("kind IN (...) AND done_at IS NULL") instead of the owner's index,
+  and My day went from 30 to 90 ms.
 
 Indexes only: nothing to convert, existing rows are indexed as they are.
 """
@@ -42,7 +45,9 @@ def upgrade() -> None:
                     # written as the queries write them (SQLite matches a partial index's terms literally)
                     postgresql_where=sa.text("owner_id IS NOT NULL AND deleted IS false") if pg else None,
                     sqlite_where=None if pg else sa.text("owner_id IS NOT NULL AND deleted IS 0"))
-    op.create_index("ix_activity_kind_done_at", "activity", ["kind", "done_at"])
+    op.create_index("ix_activity_kind_done_at", "activity", ["kind", "done_at"],
+                    postgresql_where=sa.text("done_at IS NOT NULL") if pg else None,
+                    sqlite_where=None if pg else sa.text("done_at IS NOT NULL"))
 
 
 def downgrade() -> None:
