@@ -249,6 +249,33 @@ def _unglue_email_label(card: CardFields) -> None:
             card.emails[i] = e[1:]
 
 
+#: Letters OCR confuses in a lower-case e-mail address ("l.vidoni" read "i.vidoni").
+_LOOKALIKE = {("i", "l"), ("l", "i"), ("1", "l"), ("l", "1"), ("0", "o"), ("o", "0")}
+_PARTS = re.compile(r"([._-])")
+
+
+def _emails_agree_with_the_name(card: CardFields) -> None:
+    """A part of an e-mail's local part that is the person's initial or name but for one
+    look-alike letter (i/l, 1/l, 0/o) is put right: the card printed both, and OCR misread
+    one of them in the address. Only plain ASCII names are compared."""
+    names = [n.casefold() for n in (card.given_name, card.family_name) if n and n.isascii() and n.isalpha()]
+    if not names:
+        return
+
+    def fixed(part: str) -> str:
+        for name in names:
+            want = name[0] if len(part) == 1 else name
+            if len(part) != len(want) or part == want:
+                continue
+            if all(a == b or (a, b) in _LOOKALIKE for a, b in zip(part, want)):
+                return want
+        return part
+
+    for i, e in enumerate(card.emails):
+        local, at, domain = e.partition("@")
+        card.emails[i] = "".join(fixed(p) for p in _PARTS.split(local)) + at + domain
+
+
 def extract_fields(lines: list[TextLine], *, default_region: str | None = None) -> CardFields:
     """The fields of one card from its OCR lines (any order; boxes in image pixels).
 
@@ -264,6 +291,7 @@ def extract_fields(lines: list[TextLine], *, default_region: str | None = None) 
     regions = infer_regions(text, emails=card.emails, website=card.website, default_region=default_region)
     _who(segs, card, conf, regions[0] if regions else None)
     _unglue_email_label(card)
+    _emails_agree_with_the_name(card)
     notes = [s.rest.strip() for s in segs if not s.used and s.rest.strip() and not _is_junk(s.rest)
              and s.line.score >= 0.5]
     card.note = "\n".join(notes) or None

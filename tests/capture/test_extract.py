@@ -189,6 +189,16 @@ def test_the_country_after_the_city_is_the_country_not_part_of_the_city():
         assert (a.postal_code, a.city, a.country) == want, printed
 
 
+def test_a_look_alike_letter_in_the_address_follows_the_printed_name():
+    f = extract_fields(card(("Lisa Vidoni", 60), "Agente di commercio", "i.vidoni@orbital.it",
+                            "Leonor Leal <1eal.l@brightline.pt>"))
+    assert f.emails[0] == "l.vidoni@orbital.it"
+    g = extract_fields(card(("Ian Moor", 60), "i.moor@acme.co.uk", "ian.m00r@acme.co.uk"))
+    assert g.emails == ["i.moor@acme.co.uk", "ian.moor@acme.co.uk"]
+    h = extract_fields(card(("Müller Weiß", 60), "i.mueller@firma.de"))  # no ASCII name: left as read
+    assert h.emails == ["i.mueller@firma.de"]
+
+
 def test_an_address_on_one_line():
     for printed, want in [
         ("Adresse: Hauptstr. 5, 10115 Berlin", ("Hauptstr. 5", "10115", "Berlin", None)),
