@@ -164,7 +164,9 @@ def test_capture_window_batch_saves_leads_of_the_event_and_catches_the_duplicate
 
 
 def test_capture_window_skip_back_and_esc_guard(qtbot, db, window, cards, monkeypatch):
+    assert window.progress.text() == "No cards yet"  # not "0 of 1 cards done"
     window.add_paths([cards["ana"], cards["jonas"]])
+    assert window.progress.text().endswith("of 2 cards done")
     assert window.current_row == 0
     qtbot.keyClick(window.form.editors["given_name"], Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
     assert window.model.item(0).status == SKIPPED and window.current_row == 1

@@ -125,7 +125,7 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         self.skip_button.clicked.connect(self.skip_card)
         self.save_button.clicked.connect(self.accept_card)
         self.progress = QProgressBar()
-        self.progress.setFormat(self.tr("%v of %m cards done"))
+        self.progress.setFormat(self.tr("No cards yet"))
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status = QLabel()
@@ -284,6 +284,8 @@ class CaptureWindow(CaptureIntake, CaptureSaving, QDialog):
         done = sum(counts[s] for s in DONE)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        # an empty queue is "no cards yet", not "0 of 1" (the range keeps a maximum of 1)
+        self.progress.setFormat(self.tr("%v of %m cards done") if total else self.tr("No cards yet"))
         parts = [self.tr("{0} saved").format(counts["saved"])]
         if counts["read"]:
             parts.append(self.tr("{0} to review").format(counts["read"]))
