@@ -18,10 +18,7 @@ from vobject.vcard import splitFields
 
 from leaddesk.capture.fields import Phone, PhoneType
 
-try:  # the shared phone rules (capture/phones.py), when that module is in the tree
-    from leaddesk.capture.phones import parse_phone as _shared_parse_phone
-except ImportError:  # pragma: no cover - depends on what has been merged
-    _shared_parse_phone = None
+from leaddesk.capture.phones import parse_phone
 
 #: Country names and short forms pycountry does not know, upper case, dots removed.
 _COUNTRY_ALIASES = {
@@ -154,34 +151,14 @@ def tld_region(addresses: Iterable[str]) -> list[str]:
 def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:
     """A number in E.164 when it parses in one of ``regions`` (or with its own ``+`` or
     ``00`` prefix), ``valid`` saying whether libphonenumber also calls it a real number;
-    else as written with ``valid=False``. Never dropped for being invalid. The same rules
-    as ``capture/phones.py``, which is used when it is in the tree."""
+    else as written with ``valid=False``. Never dropped for being invalid: the rules of
+    ``capture/phones.py``, with the vCard's own type and text kept."""
     raw = re.sub(r"^tel:", "", raw.strip(), flags=re.IGNORECASE)
     printed = re.sub(r";ext=", " ext. ", raw, flags=re.IGNORECASE)
-    if _shared_parse_phone is not None:
-        result = _shared_parse_phone(printed, type_hint=kind, regions=regions)
-        result.type = kind
-        result.raw = raw
-        return result
-    printed = re.sub(r"^\s*00\s?(?=[1-9])", "+", printed)
-    candidates: list[phonenumbers.PhoneNumber] = []
-    for region in ([None] if printed.startswith("+") else []) + [r for r in regions if r]:
-        try:
-            number = phonenumbers.parse(printed, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            candidates.insert(0, number)
-            break
-        candidates.append(number)
-    best = next((n for n in candidates if phonenumbers.is_valid_number(n)), None) or next(
-        (n for n in candidates if phonenumbers.is_possible_number(n)), None)
-    if best is None:
-        return Phone(number=raw, type=kind, raw=raw, valid=False)
-    e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
-    if best.extension:
-        e164 += f";ext={best.extension}"
-    return Phone(number=e164, type=kind, raw=raw, valid=phonenumbers.is_valid_number(best))
+    result = parse_phone(printed, type_hint=kind, regions=regions)
+    result.type = kind
+    result.raw = raw
+    return result
 
 
 def kind_by_number(phone: Phone) -> PhoneType:
