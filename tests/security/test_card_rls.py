@@ -74,3 +74,24 @@ def test_a_rep_reads_and_adds_cards_only_as_the_contact_allows(pg_team, hub_url)
     with engines["dave"].connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM contact_card WHERE id IN (:a, :o)"),
                            {"a": cards["alice"], "o": own}) == 0
+
+
+def test_a_rep_cannot_log_a_forged_change_of_a_card_she_may_not_change(pg_team, hub_url):
+    """The sync tables name contact_card too (revision 0014): a change-log row about another
+    team's card, or a deletion of a teammate's, is refused from her own login in raw SQL; the
+    same statement about her own contact's card is accepted (the control)."""
+    from tests.security.test_attacks import INSERT_LOG, _log_row
+
+    ids, engines, logins = pg_team
+    cards = _cards(hub_url, ids)
+    for target, field, value in (("dave", "raw_text", '"forged"'), ("bob", "deleted", "true"),
+                                 ("dave", "*", "{}")):
+        row = _log_row(ids, "alice", row_id=cards[target], entity="contact_card", field=field, value=value,
+                       pushed_by=logins["alice"])
+        with pytest.raises(DBAPIError):
+            with engines["alice"].begin() as conn:
+                conn.execute(text(INSERT_LOG), row)
+    mine = _log_row(ids, "alice", row_id=cards["alice"], entity="contact_card", field="raw_text",
+                    value='"fixed"', pushed_by=logins["alice"])
+    with engines["alice"].begin() as conn:
+        conn.execute(text(INSERT_LOG), mine)
