@@ -107,7 +107,7 @@ def _why_not_all(conn, table, changed: list, now, actor) -> None:
 
 
 def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[str, Any]], *,
-                current: Mapping[Any, Any] | None = None) -> int:
+                current: Mapping[Any, Any] | None = None, clocks_top: int | None = None) -> int:
     """Set a few payload fields of many existing rows, journaled exactly as ORM updates of
     the same rows in one flush would be (see the module's notes). Returns the rows changed.
 
@@ -118,7 +118,9 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     raises :class:`Conflict`; a row the hub's row-level security does not let this login
     change raises :class:`PermissionDenied` (nothing of the batch is written: the caller's
     transaction rolls back). ORM objects of these rows already loaded in ``session`` are not
-    refreshed.
+    refreshed. ``clocks_top`` (on a hub, with ``current``): the highest field clock of these
+    rows, read with them (``_hub_journal._hub_stamp`` then does not look it up under the push
+    lock; the version guard makes that safe).
     """
     ctx = _write_context(session)
     table = model.__table__
@@ -131,6 +133,7 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
     subject = ctx.subject
     check = subject is not None and not subject.is_admin and table.name in access.RULES
     conn = session.connection()
+    given = current is not None and not check  # the rows (and clocks_top) as the caller read them
     if current is None or check:
         cols = list(table.c) if check else [table.c.id, table.c.version, table.c.hlc, *(table.c[f] for f in fields)]
         current = {r.id: r for r in conn.execute(select(*cols).where(table.c.id.in_(list(new_values))))}
@@ -156,7 +159,7 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
                 raise PermissionDenied(access.denial(table.name))
     if ctx.hub:
         rows = [SimpleNamespace(__tablename__=table.name, id=i, hlc=row.hlc) for i, row, _ in changed]
-        now, hlc = _hub_stamp(session, ctx, rows)
+        now, hlc = _hub_stamp(session, ctx, rows, clocks_top=clocks_top if given else None)
     else:
         now, hlc = utcnow(), ctx.clock.tick()
     params = [(i, row.version, *(diff[f] if f in diff else getattr(row, f) for f in fields))

@@ -33,6 +33,9 @@ WHERE contact_id BETWEEN {lo} AND {hi} AND deleted = false"""
 _EVENTS = """SELECT {contact_id}, kind{flags} FROM engagement_event
 WHERE contact_id BETWEEN {lo} AND {hi} AND deleted = false AND kind IN ({kinds}){since}"""
 
+_CLOCKS_TOP = """SELECT max(hlc) FROM hub_field_version
+WHERE entity = 'contact' AND row_id BETWEEN CAST(:lo AS uuid) AND CAST(:hi AS uuid)"""
+
 
 class Lead(Facts):
     """One contact as read: its scoring facts (``persona_id`` is the persona it is scored
@@ -98,6 +101,11 @@ class FactsReader:
             out = self._uuids[raw] = uuid.UUID(raw)
             return out
 
+    def clocks_top(self, rows: list[Lead]) -> int:
+        """On a team hub: the highest field clock of the contacts in the span of ``rows``
+        (read after them: see ``bulk_writes.bulk_update``'s ``clocks_top``); 0 if none."""
+        return self._run(_CLOCKS_TOP, {"lo": rows[0].id, "hi": rows[-1].id})[0][0] or 0
+
     def batch(self, after: str | None, n: int) -> list[Lead]:
         sql = self._contacts.format(after=self._after if after is not None else "")
         params = {"n": n} if after is None else {"n": n, "last": after}
@@ -140,15 +148,20 @@ _Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id
 
 
 def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
-                   out: queue.Queue, stop: threading.Event) -> None:
+                   out: queue.Queue, stop: threading.Event, *, hub: bool = False) -> None:
     """The reading half of ``scoring.rescore_all``, on its own thread and connection: each
-    batch's facts read and scored, ``(count, new values, stored values)`` put on ``out``;
-    then None, or the exception that stopped it."""
+    batch's facts read and scored, ``(count, new values, stored values, clocks top)`` put
+    on ``out`` (the top on a team ``hub`` only, else None); then None, or the exception
+    that stopped it."""
     last: str | None = None
     try:
         while not stop.is_set():
+            top = None
             with db.reader() as s:
-                rows = FactsReader(s.connection(), keys, now).batch(last, batch_size)
+                facts = FactsReader(s.connection(), keys, now)
+                rows = facts.batch(last, batch_size)
+                if rows and hub:
+                    top = facts.clocks_top(rows)
             if not rows:
                 break
             new, read = {}, {}
@@ -162,7 +175,7 @@ def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
                     new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
                     read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
             last = rows[-1].id
-            out.put((len(rows), new, read))
+            out.put((len(rows), new, read, top))
         out.put(None)
     except BaseException as exc:  # handed to the writing thread, which raises it
         out.put(exc)

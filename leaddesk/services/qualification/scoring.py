@@ -279,7 +279,9 @@ def rescore_all(
     one writes batch n (the database works while Python scores: on two cores they overlap).
     That is safe because batches are disjoint spans of ids and each write is guarded by the
     versions its batch read: a contact changed in between is a :class:`Conflict`, as
-    before."""
+    before. On a team hub the reading thread also reads the highest field clock of its
+    span, after the contacts, so the write's stamp needs no look-up under the push lock
+    (the same guard covers it: ``bulk_writes.bulk_update``)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     with db.reader() as s:
         rules = _scoring_rules(s)
@@ -293,7 +295,8 @@ def rescore_all(
     batches: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
     reader = threading.Thread(target=score_batches, name="rescore-reader", daemon=True,
-                              args=(db, keys, now, batch_size, matcher, scorer, batches, stop))
+                              args=(db, keys, now, batch_size, matcher, scorer, batches, stop),
+                              kwargs={"hub": db.hub_mode})
     gc_was = gc.isenabled()
     gc.disable()  # about a million short-lived, acyclic objects: no sweeps over them
     reader.start()
@@ -306,10 +309,10 @@ def rescore_all(
                 break
             if cancel is not None and cancel.is_set():
                 return RescoreResult(done, changed, True)
-            count, new, read = item
+            count, new, read, top = item
             if new:
                 with db.unit_of_work() as s:
-                    bulk_writes.bulk_update(s, Contact, new, current=read)
+                    bulk_writes.bulk_update(s, Contact, new, current=read, clocks_top=top)
             done += count
             changed += len(new)
             if progress:
