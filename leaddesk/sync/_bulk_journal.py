@@ -129,26 +129,10 @@ def copy_lines(conn, target: str, names: Sequence[str], lines: list[str]) -> Non
             copy.write("".join(lines[start:start + 20000]))
 
 
-def write_hub(conn, entity: str, changes: Sequence[tuple], hlc: int, ctx, at: dt.datetime) -> None:
-    """Change-log rows and hub clocks of ``changes`` on a team hub (the push lock held).
-
-    The batch's seqs come from the change log's sequence in one statement (``nextval`` per
-    row, in order, as ``_hub_journal._write_hub`` takes them): a ``COPY`` into a table with
-    a volatile default (``seq``'s ``nextval``) is done row by row, without one it inserts
-    whole pages at once (10 against 40 ms for 10,000 lines). The lines carry only what
-    differs per change (seq, change id, row id, field, value) into a temporary table; the
-    values the whole batch shares (clock, node, author, times, login, batch id) are bound
-    once in the ``INSERT ... SELECT`` into the change log (its row-level security and
-    statement-level check as for any insert) and in the upsert of the hub clocks."""
-    if not changes:
-        return
-    n = len(changes)
-    base, sequence = conn.exec_driver_sql(
-        "SELECT coalesce(max(seq), 0), pg_get_serial_sequence('change_log', 'seq') FROM change_log").one()
-    # one array, not n rows (5 against 25 ms for 10,000); the name bound, not looked up per row
-    seqs = conn.exec_driver_sql(
-        "SELECT array_agg(v ORDER BY v) FROM (SELECT nextval(%(s)s::regclass) AS v FROM generate_series(1, %(n)s)) x",
-        {"s": sequence, "n": n}).scalar()
+def hub_lines(changes: Sequence[tuple]) -> list[str]:
+    """The change log's per-change ``COPY`` fields of ``changes`` ((row_id, field, value),
+    UUID row ids): change id, row id, field, encoded value; :func:`write_hub` puts each
+    line's seq in front. No database: made ahead, on another thread if the caller likes."""
     seen: dict = {}
 
     def enc(value) -> str:  # encoded once per distinct value, ready for COPY
@@ -161,14 +145,37 @@ def write_hub(conn, entity: str, changes: Sequence[tuple], hlc: int, ctx, at: dt
         except TypeError:
             return copy_text(encode(value))
 
-    log = []
+    lines = []
     last = rid = None
-    for seq, cid, (row_id, field, value) in zip(seqs, change_ids(n), changes):
+    for cid, (row_id, field, value) in zip(change_ids(len(changes)), changes):
         if row_id is not last:
             last, rid = row_id, row_id.hex
-        log.append(f"{seq}\t{cid}\t{rid}\t{field}\t{enc(value)}\n")
+        lines.append(f"{cid}\t{rid}\t{field}\t{enc(value)}\n")
+    return lines
+
+
+def write_hub(conn, entity: str, lines: Sequence[str], hlc: int, ctx, at: dt.datetime) -> None:
+    """Change-log rows and hub clocks of a batch of changes on a team hub (the push lock
+    held), given as :func:`hub_lines`.
+
+    The batch's seqs come from the change log's sequence in one statement (``nextval`` per
+    row, in order, as ``_hub_journal._write_hub`` takes them): a ``COPY`` into a table with
+    a volatile default (``seq``'s ``nextval``) is done row by row, without one it inserts
+    whole pages at once (10 against 40 ms for 10,000 lines). The lines carry only what
+    differs per change (seq, change id, row id, field, value) into a temporary table; the
+    values the whole batch shares (clock, node, author, times, login, batch id) are bound
+    once in the ``INSERT ... SELECT`` into the change log (its row-level security and
+    statement-level check as for any insert) and in the upsert of the hub clocks."""
+    if not lines:
+        return
+    base, sequence = conn.exec_driver_sql(
+        "SELECT coalesce(max(seq), 0), pg_get_serial_sequence('change_log', 'seq') FROM change_log").one()
+    # one array, not n rows (5 against 25 ms for 10,000); the name bound, not looked up per row
+    seqs = conn.exec_driver_sql(
+        "SELECT array_agg(v ORDER BY v) FROM (SELECT nextval(%(s)s::regclass) AS v FROM generate_series(1, %(n)s)) x",
+        {"s": sequence, "n": len(lines)}).scalar()
     temp = _temp_table(conn, ", ".join(_PER_CHANGE), "change_log")
-    copy_lines(conn, temp, _PER_CHANGE, log)
+    copy_lines(conn, temp, _PER_CHANGE, [f"{seq}\t{line}" for seq, line in zip(seqs, lines)])
     shared = {"entity": entity, "hlc": hlc, "node": ctx.node, "author": ctx.actor_id, "at": at,
               "batch": new_id(), "base": base}
     conn.exec_driver_sql(

@@ -19,8 +19,9 @@ import threading
 import uuid
 from collections import defaultdict, namedtuple
 
-from leaddesk.models import EngagementEvent
+from leaddesk.models import Contact, EngagementEvent
 from leaddesk.services.qualification._bulk_scores import Facts
+from leaddesk.sync import bulk_writes
 
 none_counts: dict = {}  # shared, never written: a lead without events
 
@@ -150,18 +151,21 @@ _Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id
 def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
                    out: queue.Queue, stop: threading.Event, *, hub: bool = False) -> None:
     """The reading half of ``scoring.rescore_all``, on its own thread and connection: each
-    batch's facts read and scored, ``(count, new values, stored values, clocks top)`` put
-    on ``out`` (the top on a team ``hub`` only, else None); then None, or the exception
-    that stopped it."""
+    batch's facts read and scored, and its write prepared (``bulk_writes.prepare``: the
+    differing fields and the lines to send), ``(count, prepared, clocks top)`` put on
+    ``out`` (the top on a team ``hub`` only, else None); then None, or the exception that
+    stopped it."""
     last: str | None = None
     try:
         while not stop.is_set():
             top = None
             with db.reader() as s:
-                facts = FactsReader(s.connection(), keys, now)
+                conn = s.connection()
+                facts = FactsReader(conn, keys, now)
                 rows = facts.batch(last, batch_size)
                 if rows and hub:
                     top = facts.clocks_top(rows)
+                dialect = conn.dialect
             if not rows:
                 break
             new, read = {}, {}
@@ -175,7 +179,7 @@ def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
                     new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
                     read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
             last = rows[-1].id
-            out.put((len(rows), new, read, top))
+            out.put((len(rows), bulk_writes.prepare(Contact, new, read, dialect), top))
         out.put(None)
     except BaseException as exc:  # handed to the writing thread, which raises it
         out.put(exc)

@@ -309,12 +309,12 @@ def rescore_all(
                 break
             if cancel is not None and cancel.is_set():
                 return RescoreResult(done, changed, True)
-            count, new, read, top = item
-            if new:
+            count, prepared, top = item
+            if prepared.changed:
                 with db.unit_of_work() as s:
-                    bulk_writes.bulk_update(s, Contact, new, current=read, clocks_top=top)
+                    bulk_writes.write(s, prepared, clocks_top=top)
             done += count
-            changed += len(new)
+            changed += len(prepared.new_values)
             if progress:
                 progress(done, max(total, done))
     finally:
