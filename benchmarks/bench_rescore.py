@@ -1,6 +1,7 @@
 """Issue 12 figure: rescoring 100,000 leads on both engines, against a raw-SQL floor.
 
     python benchmarks/bench_rescore.py [--contacts 100000] [--engines sqlite,postgres] [--batch 2000] [--keep [--reuse]]
+                                       [--login manager|admin]
 
 Each engine gets its own database, built here and dropped (PostgreSQL) or kept
 (``bench-out/rescore.sqlite3``) at the end: ``--contacts`` leads over 10,000 accounts
@@ -17,6 +18,12 @@ each buyer persona, so the persona found changes the score.
   and field clocks on SQLite; on PostgreSQL, a team hub opened directly, change log and
   hub clocks).
 * **second run**: the same with nothing to change (reading, matching and scoring only).
+* ``--login manager`` (or ``admin``; PostgreSQL only): both runs by a LeadDesk user's own
+  database login (``team_admin.create_login``) instead of the superuser, so the row-level
+  security of ``contact``, ``change_log`` and ``hub_field_version`` and the statement-level
+  check of the change log run as they do for that user; a manager's rescore also goes
+  through the in-app write rules row by row. The leads are unassigned (every manager may
+  change them).
 * **raw floor**: the same new values (fit, interest, persona) written back, after setting
   them to 0 / NULL again, by one ``WITH v(id, fit, interest, persona) AS (VALUES ...)
   UPDATE contact ... FROM v`` through the bare driver (sqlite3 / psycopg): no stamping, no
@@ -35,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -43,7 +50,7 @@ from _demo_dbs import OUT, PG_ADMIN, open_db  # noqa: E402
 from leaddesk import migrate  # noqa: E402
 from leaddesk.db import make_engine  # noqa: E402
 from leaddesk.ids import new_id  # noqa: E402
-from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent  # noqa: E402
+from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, User  # noqa: E402
 from leaddesk.services.bulk import bulk_load  # noqa: E402
 from leaddesk.services.qualification import personas, scoring  # noqa: E402
 from leaddesk.services.team import setup  # noqa: E402
@@ -187,7 +194,36 @@ def _reusable(n: int) -> bool:
         engine.dispose()
 
 
-def run(kind: str, n: int, batch: int, keep: bool = False, reuse: bool = False) -> dict:
+def as_login(db, url: str, role: str):
+    """The database opened with the login of a new LeadDesk user of ``role`` (PostgreSQL)."""
+    from leaddesk.bootstrap import open_database
+    from leaddesk.config import Settings
+    from leaddesk.services.team import admin as team_admin, users
+
+    team_admin.install_roles(db.engine)
+    team = users.create_team(db, f"Bench {role}s")
+    who = users.create_user(db, f"Bench {role}", f"{role}-{new_id().hex[:8]}@example.com", role=role,
+                            team_id=team.id)
+    password = "bench-" + new_id().hex
+    team_admin.create_login(db, who.id, password=password)
+    with db.reader() as s:
+        name = s.scalar(select(User.db_role).where(User.id == who.id))
+    login = make_engine(url, check=False).url.set(username=name, password=password)
+    return open_database(Settings(db_url=login.render_as_string(hide_password=False)), upgrade=False), name
+
+
+def _drop_login(url: str, name: str) -> None:
+    """The bench's login is a role of the whole cluster: gone with the run."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{name}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def run(kind: str, n: int, batch: int, keep: bool = False, reuse: bool = False, login: str | None = None) -> dict:
     reused = kind == "postgres" and reuse and _reusable(n)
     url = _pg_url() if reused else _url(kind)
     engine = make_engine(url)
@@ -206,11 +242,17 @@ def run(kind: str, n: int, batch: int, keep: bool = False, reuse: bool = False) 
                   flush=True)
         else:
             print(f"  {kind}: {n:,} leads of the kept database {PG_NAME}, scores reset", flush=True)
+        runner, role_name = (db, None) if login is None or kind != "postgres" else as_login(db, url, login)
+        if role_name:
+            print(f"  {kind}: rescored by the {login}'s own login {role_name}", flush=True)
         t0 = time.perf_counter()
-        first = scoring.rescore_all(db, batch_size=batch, now=now)
+        first = scoring.rescore_all(runner, batch_size=batch, now=now)
         t_first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        second = scoring.rescore_all(db, batch_size=batch, now=now)
+        second = scoring.rescore_all(runner, batch_size=batch, now=now)
+        if runner is not db:
+            runner.dispose()
+            _drop_login(url, role_name)
         t_second = time.perf_counter() - t0
         with db.reader() as s:
             matched = s.scalar(text("SELECT count(*) FROM contact WHERE persona_id IS NOT NULL"))
@@ -233,11 +275,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (to look into it)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep: start from the kept PostgreSQL database (scores reset) instead of building")
+    parser.add_argument("--login", choices=["manager", "admin"],
+                        help="PostgreSQL: rescore with a new user's own database login of this role")
     args = parser.parse_args()
     print(f"rescore bench: {args.contacts:,} leads, batch {args.batch}, load average {os.getloadavg()}, "
           f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
     for kind in args.engines.split(","):
-        r = run(kind.strip(), args.contacts, args.batch, args.keep, args.reuse)
+        r = run(kind.strip(), args.contacts, args.batch, args.keep, args.reuse, args.login)
         print(f"{r['engine']:8} first run {r['first']:6.2f} s ({r['changed']:,} of {r['scored']:,} changed)  "
               f"({r['matched']:,} with a persona)  second run {r['second']:6.2f} s ({r['second_changed']} changed)  "
               f"raw floor {r['floor']:5.2f} s ({r['floor_rows']:,} rows)  ratio {r['first'] / r['floor']:.1f}x",

@@ -83,7 +83,7 @@ def _write_hub(conn, changes: list[dict], now: dt.datetime) -> None:
     seqs = list(conn.scalars(
         text("SELECT nextval(pg_get_serial_sequence('change_log', 'seq')) FROM generate_series(1, :n) ORDER BY 1"),
         {"n": len(changes)}))
-    base = conn.scalar(select(func.coalesce(func.max(_change_log.c.seq), 0)))
+    base = seqs[0] - 1  # see _bulk_journal.write_hub
     role = conn.scalar(text("SELECT session_user"))
     batch = new_id()
     log, clocks = [], {}

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from leaddesk.errors import Conflict, PermissionDenied
 from leaddesk.models import access
+from leaddesk.models.access import Subject
 from leaddesk.sync import _bulk_journal
 from leaddesk.sync._hub_journal import _hub_stamp
 from leaddesk.sync._journal_permissions import _lookup
@@ -70,12 +71,35 @@ class Prepared:
     rows_hlc: int  # the highest creation clock of the changed rows as read
     copy_rows: list[str] | None  # PostgreSQL: ``params`` as COPY lines
     hub_lines: list[str] | None  # PostgreSQL: the change log's per-change lines, seq to come
+    checked_for: Subject | None = None  # the user whose write rules passed on the rows as read
+
+
+def _check_owned(subject: Subject | None, table, changed: list) -> Subject | None:
+    """The write rules of ``subject`` on rows read with their owner column, before and after
+    (:class:`PermissionDenied` for the first refused); the subject checked, or None when
+    these rows need no check or the rule needs more than the owner (then :func:`write`
+    reads the rows again, whole)."""
+    if subject is None or subject.is_admin or table.name not in access.RULES:
+        return None
+    owner = getattr(access.RULES[table.name], "owner", None)  # TeamShared, Private
+    if owner is None or not all(hasattr(row, owner) for _, row, _ in changed):
+        return None
+    name = table.name
+    for _, row, diff in changed:
+        before = {owner: getattr(row, owner)}
+        if not (access.can_write(subject, name, before, None)
+                and access.can_write(subject, name, {**before, **diff}, None)):
+            raise PermissionDenied(access.denial(name))
+    return subject
 
 
 def prepare(model: type, new_values: Mapping[Any, Mapping[str, Any]], current: Mapping[Any, Any],
-            dialect) -> Prepared:
+            dialect, *, subject: Subject | None = None) -> Prepared:
     """What :func:`write` needs, from the rows as read (``current``: attributes ``version``,
-    ``hlc`` and the fields); no database. Refuses a value no column may hold."""
+    ``hlc`` and the fields); no database. Refuses a value no column may hold. With the
+    ``subject`` who will write, and rows read with their owner column, also checks the
+    write rules (:class:`PermissionDenied`): the write is guarded by the versions read, so
+    the rows it changes are the rows checked."""
     table = model.__table__
     fields = sorted({f for v in new_values.values() for f in v})
     unknown = set(fields) - set(_payload_columns(model))
@@ -103,7 +127,8 @@ def prepare(model: type, new_values: Mapping[Any, Mapping[str, Any]], current: M
         text = _bulk_journal.copy_text
         copy_rows = ["\t".join(map(text, row)) + "\n" for row in rows]
         hub_lines = _bulk_journal.hub_lines(changes)
-    return Prepared(model, new_values, fields, changed, params, changes, rows_hlc, copy_rows, hub_lines)
+    checked = _check_owned(subject, table, changed) if changed else None
+    return Prepared(model, new_values, fields, changed, params, changes, rows_hlc, copy_rows, hub_lines, checked)
 
 
 def _sqlite_update(conn, table, fields: list[str], params: list[tuple], stamps: tuple) -> int:
@@ -190,33 +215,36 @@ def bulk_update(session: Session, model: type, new_values: Mapping[Any, Mapping[
                                              *(table.c[f] for f in fields if f in table.c)]
         current = {r.id: r for r in conn.execute(select(*cols).where(table.c.id.in_(list(new_values))))}
         clocks_top = None  # read before these rows: not covered by their versions
-    return _write(session, prepare(model, new_values, current, conn.dialect), clocks_top)
+    prepared = prepare(model, new_values, current, conn.dialect)
+    if check:  # the rows read whole, here: every rule, parents looked up in this session
+        subject, lookup = _write_context(session).subject, _lookup(session)
+        for _, row, diff in prepared.changed:
+            before = dict(row._mapping)
+            if not (access.can_write(subject, table.name, before, lookup)
+                    and access.can_write(subject, table.name, {**before, **diff}, lookup)):
+                raise PermissionDenied(access.denial(table.name))
+    return _write(session, prepared, clocks_top)
 
 
 def write(session: Session, prepared: Prepared, *, clocks_top: int | None = None) -> int:
     """Write a :func:`prepare`\\ d update in this transaction (see :func:`bulk_update`). A
-    user the write rules check row by row gets the rows read again here, whole (and
-    ``clocks_top`` is then not trusted: it was read before them)."""
-    if prepared.changed and _checked(session, prepared.model.__table__):
+    user the write rules check row by row, whose rules ``prepare`` did not check on the
+    rows as read, gets the rows read again here, whole (and ``clocks_top`` is then not
+    trusted: it was read before them)."""
+    table = prepared.model.__table__
+    if prepared.changed and _checked(session, table) and prepared.checked_for != _write_context(session).subject:
         return bulk_update(session, prepared.model, prepared.new_values)
     return _write(session, prepared, clocks_top)
 
 
 def _write(session: Session, prepared: Prepared, clocks_top: int | None) -> int:
-    """The writes of :func:`write`; the rows of ``prepared`` were read whole if checked."""
+    """The writes of :func:`write` (the write rules already checked)."""
     table = prepared.model.__table__
     if not prepared.changed:
         return 0
     ctx = _write_context(session)
     conn = session.connection()
     changed = prepared.changed
-    if _checked(session, table):
-        subject, lookup = ctx.subject, _lookup(session)
-        for _, row, diff in changed:
-            before = dict(row._mapping)
-            if not (access.can_write(subject, table.name, before, lookup)
-                    and access.can_write(subject, table.name, {**before, **diff}, lookup)):
-                raise PermissionDenied(access.denial(table.name))
     if ctx.hub and clocks_top is not None:
         now, hlc = _hub_stamp(session, ctx, [], clocks_top=max(clocks_top, prepared.rows_hlc))
     elif ctx.hub:

@@ -232,3 +232,39 @@ def test_postgres_bulk_load_leaves_the_planner_statistics_of_what_it_loaded(db):
         journal.bulk_insert(s, Contact, people, journal=False)
     with db.reader() as s:
         assert s.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'contact'")) == 300
+
+
+def test_prepare_checks_a_reps_write_rules_on_the_rows_as_read_and_write_trusts_only_that(db, make_db):
+    """The rescore's reading thread prepares each batch with the rep's rules checked on the
+    rows it read (their owner included): a colleague's lead refuses the batch before any
+    write. A batch prepared without that check (or for someone else) is checked again by
+    ``write``, on the rows read whole: it cannot slip a colleague's lead through."""
+    from types import SimpleNamespace
+
+    bob = users.create_user(db, "Bob Rep", "bob@example.com")
+    carl = users.create_user(db, "Carl Rep", "carl@example.com")
+    his = contacts.create_contact(db, given_name="Bob's", owner_id=bob.id)
+    pool = contacts.create_contact(db, given_name="Pool", owner_id=None)
+    theirs = contacts.create_contact(db, given_name="Carl's", owner_id=carl.id)
+    as_bob = make_db(actor_id=bob.id)
+    bob_subject = as_bob.write.subject = Subject(bob.id, "rep", frozenset({bob.id, carl.id}))
+    with db.reader() as s:
+        read = {r.id: SimpleNamespace(id=r.id, version=r.version, hlc=r.hlc, fit_score=r.fit_score,
+                                      owner_id=r.owner_id)
+                for r in s.execute(select(Contact.id, Contact.version, Contact.hlc, Contact.fit_score,
+                                          Contact.owner_id))}
+    dialect = db.engine.dialect
+    mine = bulk_writes.prepare(Contact, {his.id: {"fit_score": 5}, pool.id: {"fit_score": 5}}, read, dialect,
+                               subject=bob_subject)
+    assert mine.checked_for == bob_subject
+    with pytest.raises(PermissionDenied):
+        bulk_writes.prepare(Contact, {theirs.id: {"fit_score": 5}}, read, dialect, subject=bob_subject)
+    unchecked = bulk_writes.prepare(Contact, {theirs.id: {"fit_score": 5}}, read, dialect)
+    assert unchecked.checked_for is None
+    before = _state(db)
+    with pytest.raises(PermissionDenied), as_bob.unit_of_work() as s:
+        bulk_writes.write(s, unchecked)
+    assert _effects(before, _state(db))[:3] == ([], {}, set())
+    with as_bob.unit_of_work() as s:
+        assert bulk_writes.write(s, mine) == 2
+    assert set(_effects(before, _state(db))[1]) == {his.id, pool.id}

@@ -97,3 +97,23 @@ def test_a_write_that_reads_its_rows_again_looks_the_clocks_up_itself(db, make_d
     with as_bob.unit_of_work() as s:
         assert bulk_writes.bulk_update(s, Contact, {his.id: {"fit_score": 9}}, current=read, clocks_top=0) == 1
     assert _entries(db)[his.id] > ahead
+
+
+def test_a_direct_writes_base_is_every_change_before_it(db):
+    """On the hub a direct write (a save, a bulk batch) read the rows as every earlier
+    change left them: its change-log rows carry the seq just before their own first one
+    as their base (taken from the seqs under the push lock, not a max(seq) that a user's
+    row-level security would filter)."""
+    from sqlalchemy import func
+
+    scoring.create_rule(db, name="Managers", criterion="seniority_in", points=10, params={"values": ["manager"]})
+    people = [contacts.create_contact(db, given_name=f"P{i}", seniority="manager") for i in range(4)]
+    contacts.update_contact(db, people[0].id, expected_version=None, notes="a save")
+    scoring.rescore_all(db, batch_size=2, now=NOW)
+    with db.reader() as s:
+        batches = s.execute(select(ChangeLog.batch_id, func.min(ChangeLog.seq), func.min(ChangeLog.base_seq),
+                                   func.max(ChangeLog.base_seq)).group_by(ChangeLog.batch_id)
+                            .order_by(func.min(ChangeLog.seq))).all()
+    assert len(batches) >= 4 + 1 + 2  # the creations, the save, two rescore batches
+    for _, first, low, high in batches:
+        assert low == high == first - 1

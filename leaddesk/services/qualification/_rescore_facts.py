@@ -26,7 +26,7 @@ from leaddesk.sync import bulk_writes
 none_counts: dict = {}  # shared, never written: a lead without events
 
 _CONTACTS = """SELECT {id}, c.job_title, c.seniority, c.department, c.country, c.lifecycle_stage, {persona},
-  c.fit_score, c.interest_score, c.version, c.hlc, a.industry, a.employees, a.country
+  c.fit_score, c.interest_score, c.version, c.hlc, a.industry, a.employees, a.country, {owner}
 FROM contact c LEFT JOIN account a ON a.id = c.account_id AND a.deleted = false
 WHERE c.deleted = false{after} ORDER BY c.id LIMIT :n"""
 _EMAILS = """SELECT {contact_id}, address_normalized FROM contact_email
@@ -43,11 +43,12 @@ class Lead(Facts):
     with), its id (database text) and what the write needs (version, creation clock, the
     stored fit, interest and persona). One object per contact, not two."""
 
-    __slots__ = ("id", "version", "hlc", "fit_score", "interest_score", "stored_persona")
+    __slots__ = ("id", "version", "hlc", "fit_score", "interest_score", "stored_persona", "owner_id")
 
     def __init__(self, cid, title, seniority, department, country, stage, persona, fit, interest, version, hlc,
-                 industry, employees, firm_country, email_domains, engagement):
+                 industry, employees, firm_country, owner, email_domains, engagement):
         self.id, self.version, self.hlc, self.fit_score, self.interest_score = cid, version, hlc, fit, interest
+        self.owner_id = owner
         self.stored_persona = self.persona_id = persona
         self.job_title, self.seniority, self.department, self.country = title, seniority, department, \
             country or firm_country
@@ -64,7 +65,7 @@ class FactsReader:
         as_text = "{}::text" if self.pg else "{}"
         param = "CAST(:{} AS uuid)" if self.pg else ":{}"
         self._contacts = _CONTACTS.format(id=as_text.format("c.id"), persona=as_text.format("c.persona_id"),
-                                          after="{after}")
+                                          owner=as_text.format("c.owner_id"), after="{after}")
         lo, hi = param.format("lo"), param.format("hi")
         self._emails = _EMAILS.format(contact_id=as_text.format("contact_id"), lo=lo, hi=hi)
         self._after = f" AND c.id > {param.format('last')}"
@@ -140,12 +141,13 @@ class FactsReader:
                 key = tuple(sorted(mail))
                 mail = sets.get(key) or sets.setdefault(key, frozenset(mail))
             stored = uuids.get(persona) if persona in uuids else self._uuid(persona)
-            out.append(Lead(cid, *row[1:6], stored, *row[7:], mail, counts.get(cid, none_counts)))
+            owner = uuids.get(row[14]) if row[14] in uuids else self._uuid(row[14])
+            out.append(Lead(cid, *row[1:6], stored, *row[7:14], owner, mail, counts.get(cid, none_counts)))
         return out
 
 
 #: A contact's values as its batch read them (the bulk update's guard and journal base).
-_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id")
+_Stored = namedtuple("_Stored", "version hlc fit_score interest_score persona_id owner_id")
 
 
 def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
@@ -156,6 +158,7 @@ def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
     ``out`` (the top on a team ``hub`` only, else None); then None, or the exception that
     stopped it."""
     last: str | None = None
+    subject = db.write.subject  # the write rules checked here, on the rows as read (owner included)
     try:
         while not stop.is_set():
             top = None
@@ -177,9 +180,9 @@ def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
                 if fit != r.fit_score or interest != r.interest_score or persona != r.stored_persona:
                     cid = uuid.UUID(r.id)
                     new[cid] = {"fit_score": fit, "interest_score": interest, "persona_id": persona}
-                    read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona)
+                    read[cid] = _Stored(r.version, r.hlc, r.fit_score, r.interest_score, r.stored_persona, r.owner_id)
             last = rows[-1].id
-            out.put((len(rows), bulk_writes.prepare(Contact, new, read, dialect), top))
+            out.put((len(rows), bulk_writes.prepare(Contact, new, read, dialect, subject=subject), top))
         out.put(None)
     except BaseException as exc:  # handed to the writing thread, which raises it
         out.put(exc)
