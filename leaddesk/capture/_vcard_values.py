@@ -18,7 +18,7 @@ from vobject.vcard import splitFields
 
 from leaddesk.capture.fields import Phone, PhoneType
 
-from leaddesk.capture.phones import parse_phone
+from leaddesk.capture.phones import parse_phone, region_of_domain
 
 #: Country names and short forms pycountry does not know, upper case, dots removed.
 _COUNTRY_ALIASES = {
@@ -31,8 +31,6 @@ _COUNTRY_ALIASES = {
     "CZECH REPUBLIC": "CZ", "TURKEY": "TR", "IRAN": "IR", "TAIWAN": "TW", "BRASIL": "BR",
 }
 #: Generic top-level domains say nothing about the country.
-_GENERIC_TLDS = {"com", "org", "net", "info", "biz", "io", "co", "ai", "app", "dev", "edu", "gov", "tv", "me", "eu"}
-_TLD_REGION = {"uk": "GB"}
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -136,16 +134,9 @@ def country_code(name: str | None) -> str | None:
 
 
 def tld_region(addresses: Iterable[str]) -> list[str]:
-    """Country-code top-level domains of e-mail addresses or web sites, as regions."""
-    regions = []
-    for value in addresses:
-        host = value.rsplit("@", 1)[-1].split("//", 1)[-1].split("/", 1)[0]
-        tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
-        if len(tld) == 2 and tld not in _GENERIC_TLDS:
-            region = _TLD_REGION.get(tld, tld.upper())
-            if region in phonenumbers.SUPPORTED_REGIONS and region not in regions:
-                regions.append(region)
-    return regions
+    """Country-code top-level domains of e-mail addresses or web sites, as regions (the
+    rule of ``phones.region_of_domain``: vanity and generic ccTLDs name no country)."""
+    return list(dict.fromkeys(r for r in map(region_of_domain, addresses) if r))
 
 
 def phone(raw: str, kind: PhoneType, regions: Sequence[str]) -> Phone:

@@ -170,7 +170,7 @@ def test_the_capture_time_starts_the_follow_up_clock(db):
     assert late.breached
 
 
-def test_events_are_found_by_name_or_id_and_listed_upcoming_first(db):
+def test_events_are_found_by_name_or_id_and_listed_running_and_upcoming_first(db):
     today = dt.date(2026, 11, 18)
     past = campaigns.create_campaign(db, name="LogiMAT 2026", kind="trade_show", starts_on=dt.date(2026, 3, 10),
                                      ends_on=dt.date(2026, 3, 12))
@@ -186,7 +186,9 @@ def test_events_are_found_by_name_or_id_and_listed_upcoming_first(db):
         events.find_event(db, "Logimatt")
     assert "No event called 'Logimatt'" in str(err.value) and "LogiMAT 2026" in str(err.value)
     order = [e.id for e in events.list_events(db, today=today)]
-    assert order == [running.id, soon.id, past.id, undated.id]
+    assert order == [running.id, soon.id, past.id]  # a newsletter is no event
+    assert [e.id for e in events.list_events(db, today=today, keep=undated.id)] == [running.id, soon.id, undated.id,
+                                                                                     past.id]
     assert events.default_region_of_event(db, running.id) == "DE"
     assert events.default_region_of_event(db, past.id) is None  # no place, no leads yet
 

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from leaddesk.services.capture import events
 from leaddesk.services.marketing import campaigns
 from leaddesk.ui import state
 from leaddesk.ui.jobs import run_write
@@ -18,7 +19,6 @@ from leaddesk.ui.marketing.current_event import (
     EventPicker,
     current_event_id,
     database_key,
-    ordered_events,
     set_current_event,
 )
 
@@ -124,7 +124,10 @@ def test_a_current_event_of_another_kind_is_still_offered(qtbot, db, shows):
     assert any(t.startswith("March newsletter") for t in _texts(picker))
 
 
-def test_ordered_events_puts_running_then_upcoming_then_undated_then_past(shows):
-    order = [c.name for c in ordered_events(shows.values(), TODAY)]
+def test_the_events_come_running_then_upcoming_then_undated_then_past(db, shows):
+    """The picker's order is the service's (``events.list_events``); a campaign of another
+    kind is listed only when kept (the current event)."""
+    order = [c.name for c in events.list_events(db, today=TODAY, keep=shows["mail"].id)]
     assert order == ["LogiMAT 2026", "Spring webinar", "CeMAT 2026", "Roadshow", "March newsletter", "Partner day",
                      "Hannover Messe 2025"]
+    assert "March newsletter" not in [c.name for c in events.list_events(db, today=TODAY)]

@@ -1,5 +1,5 @@
 """The event a rep captures at: a campaign (trade show, conference, webinar ...) found by name
-or id, the events listed with the upcoming and running ones first, and the country phone
+or id, the events listed with the running and upcoming ones first, and the country phone
 numbers printed without "+code" are read in.
 
 An event *is* a campaign (``services/marketing/campaigns.py`` keeps them, with dates, place
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from leaddesk.db import Database
 from leaddesk.errors import NotFound
 from leaddesk.models import Campaign, Contact
-from leaddesk.services.marketing.campaigns import get_campaign, list_campaigns
+from leaddesk.models.enums import CampaignKind
+from leaddesk.services.marketing.campaigns import get_campaign, list_campaigns, period_of
 from leaddesk.services.marketing.dto import CampaignDetail
 from leaddesk.services.records import as_uuid
 
@@ -68,23 +69,30 @@ def find_event(db: Database, name_or_id: str) -> CampaignDetail:
     raise EventNotFound(text, close)
 
 
-def list_events(db: Database, *, upcoming_first: bool = True, today: dt.date | None = None) -> list[CampaignDetail]:
-    """Live campaigns. ``upcoming_first``: running and upcoming events first (soonest start
-    first), then past ones (latest first), then those without dates; else latest start first."""
-    events = list_campaigns(db)
-    if not upcoming_first:
-        return events
+#: Kinds of campaign a rep meets people at: the ones offered as the current event.
+EVENT_KINDS = frozenset({CampaignKind.TRADE_SHOW, CampaignKind.EVENT, CampaignKind.WEBINAR})
+
+
+_RANK = {"running": 0, "upcoming": 1, "undated": 2, "past": 3}
+
+
+def _order(c: CampaignDetail, today: dt.date) -> tuple:
+    period = period_of(c.starts_on, c.ends_on, today)
+    end = c.ends_on or c.starts_on
+    when = {"running": end, "upcoming": c.starts_on}.get(period)
+    number = when.toordinal() if when else (-end.toordinal() if period == "past" else 0)
+    return (_RANK[period], number, c.name.casefold())
+
+
+def list_events(db: Database, *, today: dt.date | None = None, keep: uuid.UUID | None = None) -> list[CampaignDetail]:
+    """The live events (trade shows, conferences, webinars: :data:`EVENT_KINDS`, and the
+    campaign ``keep`` of any kind, such as the current event), in the order a rep picks
+    from: running ones first (soonest end first), then upcoming ones (soonest start first),
+    undated ones by name, then past ones (latest end first: cards are often typed in the
+    days after a show)."""
     today = today or dt.date.today()
-
-    def key(e: CampaignDetail):
-        end = e.ends_on or e.starts_on
-        if e.starts_on is None:
-            return (2, 0, e.name.casefold())
-        if end is not None and end >= today:
-            return (0, e.starts_on.toordinal(), e.name.casefold())
-        return (1, -e.starts_on.toordinal(), e.name.casefold())
-
-    return sorted(events, key=key)
+    found = [c for c in list_campaigns(db) if c.kind in EVENT_KINDS or (keep is not None and c.id == keep)]
+    return sorted(found, key=lambda c: _order(c, today))
 
 
 def country_of_place(place: str | None) -> str | None:

@@ -227,3 +227,14 @@ def list_campaign_rows(db: Database, *, deleted: bool = False) -> list[CampaignR
                         cost_per_lead=_per(obj.cost, int(n_leads)))
             for obj, n_leads, n_captured in rows
         ]
+
+
+def period_of(starts: dt.date | None, ends: dt.date | None, today: dt.date) -> str:
+    """When a campaign runs, seen ``today``: ``running``, ``upcoming``, ``past`` or
+    ``undated`` (no start date)."""
+    if starts is None:
+        return "undated"
+    end = ends or starts
+    if end < today:
+        return "past"
+    return "running" if starts <= today else "upcoming"

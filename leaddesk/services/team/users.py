@@ -20,10 +20,12 @@ def _role(value) -> Role:
         raise ValidationError(f"'{value}' is not a role (rep, manager, admin).", field="role") from exc
 
 
-def create_team(db: Database, name: str, *, lead_cap: int | None = None) -> TeamInfo:
+def create_team(db: Database, name: str) -> TeamInfo:
+    """A new team. Its lead cap is a team setting (``assignment.set_team_cap``), not a
+    column: ``team.lead_cap`` is no longer read (revision 0016)."""
     name = v.clean_text(name, field="name", max_len=200, required=True)
     with db.unit_of_work() as s:
-        team = Team(name=name, lead_cap=v.non_negative_int(lead_cap, field="lead_cap"))
+        team = Team(name=name)
         s.add(team)
         s.flush()
         return to_dto(team, TeamInfo)
@@ -93,14 +95,11 @@ def get_user(db: Database, user_id) -> UserInfo:
         return to_dto(get_row(s, User, user_id), UserInfo)
 
 
-def update_team(db: Database, team_id, *, expected_version: int | None, name: str | None = None,
-                lead_cap=...) -> TeamInfo:
-    """Rename a team and/or set its lead cap (``None`` = no cap)."""
+def update_team(db: Database, team_id, *, expected_version: int | None, name: str | None = None) -> TeamInfo:
+    """Rename a team (its lead cap: ``assignment.set_team_cap``)."""
     values: dict = {}
     if name is not None:
         values["name"] = v.clean_text(name, field="name", max_len=200, required=True)
-    if lead_cap is not ...:
-        values["lead_cap"] = v.non_negative_int(lead_cap, field="lead_cap")
     with db.unit_of_work() as s:
         team = get_row(s, Team, team_id)
         check_version(team, expected_version)

@@ -27,6 +27,7 @@ from leaddesk.ui.followups._log_defaults import kind_label, outcome_label
 from leaddesk.ui.formatting import format_moment
 from leaddesk.ui.itemmodels.roles import Roles
 from leaddesk.ui.jobs import app_signals, run_read, run_write
+from leaddesk.ui.widgets.when_shown import WhenShown
 
 WHEN, KIND, SUBJECT, OUTCOME, WHO = range(5)
 _KIND_COLOURS = {ActivityKind.CALL: "#2e7d32", ActivityKind.EMAIL: "#1565c0", ActivityKind.MEETING: "#6a1b9a",
@@ -143,7 +144,7 @@ class TimelineView(QWidget):
         self.cap = cap
         self.record: dict | None = None
         self._generation = 0
-        self._stale = False
+        self._when_shown = WhenShown(self, self.reload)
         self._settle = False
         self.title = QLabel(title if title is not None else self.tr("Activities"))
         bold = self.title.font()
@@ -268,16 +269,7 @@ class TimelineView(QWidget):
             self._settle = "contact_id" in self.record  # a reply or a stage change may end a cadence
         if entities is not None and "activity" not in entities and not self._settle:
             return
-        if self.isVisible():
-            self.reload()
-        else:
-            self._stale = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.reload()
+        self._when_shown.run()
 
 
 def _settle(db: Database, contact_id) -> Changes:

@@ -16,9 +16,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from leaddesk.services.marketing.campaigns import CampaignRow
+from leaddesk.services.marketing.campaigns import CampaignRow, period_of
 from leaddesk.ui.itemmodels.roles import Roles
-from leaddesk.ui.marketing._texts import date_range_text, kind_text, money_text, period_of
+from leaddesk.ui.marketing._texts import date_range_text, kind_text, money_text
 
 
 def _tr(text: str) -> str:

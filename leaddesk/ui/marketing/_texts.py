@@ -55,13 +55,3 @@ def money_text(amount: Decimal | None, currency: str | None) -> str:
     if not currency:
         return display_locale().toString(float(amount), "f", 2)
     return format_money(amount, currency)
-
-
-def period_of(starts: dt.date | None, ends: dt.date | None, today: dt.date) -> str:
-    """``running``, ``upcoming``, ``past`` or ``undated``."""
-    if starts is None:
-        return "undated"
-    end = ends or starts
-    if end < today:
-        return "past"
-    return "running" if starts <= today else "upcoming"

@@ -19,24 +19,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QComboBox, QSizePolicy
 
 from leaddesk.db import Database
-from leaddesk.models.enums import CampaignKind
-from leaddesk.services.marketing import campaigns
+from leaddesk.services.capture import events
 from leaddesk.services.marketing.dto import CampaignDetail
 from leaddesk.ui import state
 from leaddesk.ui.jobs import app_signals, run_read
-from leaddesk.ui.marketing._texts import date_range_text, kind_text, period_of
+from leaddesk.ui.marketing._texts import date_range_text, kind_text
 
 #: QSettings group of the current event; the key inside it is :func:`database_key`.
 SETTINGS_GROUP = "CurrentEvent"
-#: Kinds of campaign a rep meets people at (the picker lists these, and the current one).
-EVENT_KINDS = frozenset({CampaignKind.TRADE_SHOW, CampaignKind.EVENT, CampaignKind.WEBINAR})
 
 _bound_key: str | None = None
 
@@ -103,21 +99,6 @@ def set_current_event(event_id: uuid.UUID | str | None, db: Database | None = No
     current_event_signals.current_event_changed.emit(key, event)
 
 
-def ordered_events(found: Iterable[CampaignDetail], today: dt.date) -> list[CampaignDetail]:
-    """Running events first (soonest end first), then upcoming ones (soonest start first),
-    undated ones by name, then past ones (latest end first)."""
-    rank = {"running": 0, "upcoming": 1, "undated": 2, "past": 3}
-
-    def order(c: CampaignDetail):
-        period = period_of(c.starts_on, c.ends_on, today)
-        end = c.ends_on or c.starts_on
-        when = {"running": end, "upcoming": c.starts_on}.get(period)
-        number = when.toordinal() if when else (-end.toordinal() if period == "past" else 0)
-        return (rank[period], number, c.name.casefold())
-
-    return sorted(found, key=order)
-
-
 class EventPicker(QComboBox):
     """Choose the current event of ``db``; ``event_changed(uuid | None)`` when it changes
     (picked here or anywhere else)."""
@@ -151,27 +132,31 @@ class EventPicker(QComboBox):
         on a worker thread is dropped)."""
         self._generation += 1
         generation = self._generation
-        run_read(self, lambda: campaigns.list_campaigns(self.db)).success(
-            lambda found: self._fill(found) if generation == self._generation else None).run()
+        today = self._today or dt.date.today()
+        current = current_event_id(self.db)
+        run_read(self, lambda: events.list_events(self.db, today=today, keep=current)).success(
+            lambda found: self._fill(found, current, today) if generation == self._generation else None).run()
 
     def _on_data_changed(self, changes, _initiator) -> None:
         if changes is None or "campaign" in changes.entities:
             self.reload()
 
-    def _fill(self, found: list[CampaignDetail]) -> None:
+    def _fill(self, found: list[CampaignDetail], current: uuid.UUID | None, today: dt.date) -> None:
+        """The events ``found`` in the service's order (``events.list_events``), ``current``
+        among them unless it was deleted meanwhile."""
+        if current_event_id(self.db) != current:  # changed while reading: read again, keeping the new one
+            self.reload()
+            return
         shown = self.event_id()
-        current = current_event_id(self.db)
         live = {c.id for c in found}
-        today = self._today or dt.date.today()
-        events = ordered_events((c for c in found if c.kind in EVENT_KINDS or c.id == current), today)
         self._filling = True
         try:
             self.clear()
             self.addItem(self.tr("No event"), None)
-            for c in events:
+            for c in found:
                 self.addItem(self._label(c, today), c.id)
                 self.setItemData(self.count() - 1, self._tooltip(c), Qt.ItemDataRole.ToolTipRole)
-            self._events = events
+            self._events = found
             self.setCurrentIndex(self._row_of(current if current in live else None))
         finally:
             self._filling = False

@@ -53,6 +53,7 @@ from leaddesk.ui.widgets.stage_badges import (
     stage_label,
     stage_long_label,
 )
+from leaddesk.ui.widgets.when_shown import WhenShown
 
 #: Entities whose change can alter what the panel shows.
 RELEVANT = frozenset({"contact", "contact_email", "contact_phone", "lifecycle_event", "account", "app_user"})
@@ -78,7 +79,7 @@ class ContactDetail(QWidget):
         self.data: DetailData | None = None
         self.stage_dialog: StageDialog | None = None
         self._generation = 0
-        self._stale = False
+        self._when_shown = WhenShown(self, self.refresh)
         self._build()
         app_signals.data_changed.connect(self.on_data_changed)
 
@@ -245,16 +246,7 @@ class ContactDetail(QWidget):
             # and users may be (names shown here), and they are cheap to re-read.
             if self.contact_id not in ids and not (entities & (RELEVANT - {"contact"})):
                 return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.refresh()
+        self._when_shown.run()
 
     def _on_loaded(self, generation: int, data: DetailData) -> None:
         if generation != self._generation:

@@ -33,6 +33,7 @@ from leaddesk.ui.pipeline.board_view import BoardView
 from leaddesk.ui.pipeline._form_dialog import combo_index
 from leaddesk.ui.pipeline._page_filters import PageFilters
 from leaddesk.ui.pipeline._new_opportunity_dialog import NewOpportunityDialog
+from leaddesk.ui.widgets.when_shown import WhenShown
 
 #: Changes to these kinds of records can change what the board shows.
 _RELEVANT = ("opportunit", "account", "pipeline", "stage", "activit", "user", "team", "lost")
@@ -72,7 +73,7 @@ class PipelinePage(PageFilters, QWidget):
         self._pipeline_id = None
         self._generation = 0
         self._loading = False
-        self._stale = False
+        self._when_shown = WhenShown(self, self.reload)
         self._choices_loaded = False
         self._new_after_load = False
         if not account_mode:
@@ -205,7 +206,7 @@ class PipelinePage(PageFilters, QWidget):
             board = Board(board.pipeline_id, board.pipeline_name, board.currency, board.stages,
                           tuple(c for c in board.cards if account_text in fold(c.account_name)), board.loaded_at)
         self.board = board
-        self._stale = False
+        self._when_shown.pending = False
         self.view.set_board(board, include_closed=self.show_closed.isChecked())
         self._update_summary()
         self._set_loading(False)
@@ -272,15 +273,9 @@ class PipelinePage(PageFilters, QWidget):
         if changes is not None and not any(k in e.lower() for e in changes.entities for k in _RELEVANT):
             return
         if not self.isVisible():
-            self._stale = True
+            self._when_shown.run(False)  # read again when shown
             return
         self._echo_timer.start()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.reload()
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:

@@ -32,6 +32,7 @@ from leaddesk.ui.jobs import app_signals, run_read
 from leaddesk.ui.qualification.bant_form import BantForm, open_bant_form
 from leaddesk.ui.qualification.temperature import grade_badge_style_sheet, grade_label, quadrant_action, quadrant_label
 from leaddesk.ui.widgets.stage_badges import isolated, stage_long_label
+from leaddesk.ui.widgets.when_shown import WhenShown
 
 #: Entities whose change can alter the lead view (a contact's only when it is this one).
 RELEVANT = frozenset({"contact", "contact_email", "account", "app_user", "engagement_event", "bant", "persona",
@@ -60,7 +61,7 @@ class LeadPanel(QWidget):
         self.contact_id: uuid.UUID | None = None
         self.view: LeadView | None = None
         self._generation = 0
-        self._stale = False
+        self._when_shown = WhenShown(self, self.refresh)
         self._build()
         app_signals.data_changed.connect(self.on_data_changed)
 
@@ -205,16 +206,7 @@ class LeadPanel(QWidget):
             ids = getattr(changes, "ids", frozenset())
             if self.contact_id not in ids and not (entities & (RELEVANT - {"contact"})):
                 return
-        if self.isVisible() or self.parentWidget() is None or self.parentWidget().isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.refresh()
+        self._when_shown.run(self.isVisible() or self.parentWidget() is None or self.parentWidget().isVisible())
 
     def _on_loaded(self, generation: int, view: LeadView) -> None:
         if generation != self._generation:

@@ -1,1 +1,1 @@
-"""Widgets shared by several capabilities: form errors, the discard guard, the domain's vocabulary (stage badges), the account-name completer."""
+"""Widgets shared by several capabilities: form errors, the discard guard, the domain's vocabulary (stage badges), the account-name completer, refresh-when-shown."""
