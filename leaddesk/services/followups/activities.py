@@ -155,23 +155,30 @@ def _apply_touch(s: Session, act: Activity) -> None:
             opp.last_touch_at = act.done_at
 
 
-def _create(db: Database, values: dict) -> ActivityDetail:
+def _create_in(s: Session, values: dict) -> ActivityDetail:
+    values.update(_check_links(s, {k: values.get(k) for k in LINKS}, set(LINKS)))
+    _check_owner(s, values.get("owner_id"))
+    values["owner_id"] = values.get("owner_id") or s.info["write"].actor_id
+    act = Activity(**values)
+    s.add(act)
+    s.flush()
+    _apply_touch(s, act)
+    s.flush()
+    return to_dto(act, ActivityDetail)
+
+
+def log_activity(db: Database, kind, subject: str, **data) -> ActivityDetail:
+    """Record something that happened (default: just now). See the module's touch rule and
+    :func:`log_activity_in` for the fields."""
     with db.unit_of_work() as s:
-        values.update(_check_links(s, {k: values.get(k) for k in LINKS}, set(LINKS)))
-        _check_owner(s, values.get("owner_id"))
-        values["owner_id"] = values.get("owner_id") or s.info["write"].actor_id
-        act = Activity(**values)
-        s.add(act)
-        s.flush()
-        _apply_touch(s, act)
-        s.flush()
-        return to_dto(act, ActivityDetail)
+        return log_activity_in(s, kind, subject, **data)
 
 
-def log_activity(db: Database, kind, subject: str, *, contact_id=None, opportunity_id=None, account_id=None,
-                 body: str | None = None, done_at: dt.datetime | None = None, outcome=None,
-                 duration_minutes: int | None = None, owner_id=None, now: dt.datetime | None = None) -> ActivityDetail:
-    """Record something that happened (default: just now). See the module's touch rule."""
+def log_activity_in(s: Session, kind, subject: str, *, contact_id=None, opportunity_id=None, account_id=None,
+                    body: str | None = None, done_at: dt.datetime | None = None, outcome=None,
+                    duration_minutes: int | None = None, owner_id=None,
+                    now: dt.datetime | None = None) -> ActivityDetail:
+    """:func:`log_activity` in the caller's write session."""
     values = _clean({"kind": kind, "subject": subject, "body": body, "duration_minutes": duration_minutes,
                      "owner_id": owner_id, "contact_id": contact_id, "opportunity_id": opportunity_id,
                      "account_id": account_id})
@@ -184,21 +191,28 @@ def log_activity(db: Database, kind, subject: str, *, contact_id=None, opportuni
         raise ValidationError("A note has no outcome.", field="outcome")
     if values["kind"] != K.NOTE and outcome is None:
         outcome = O.COMPLETED
-    return _create(db, {**values, "done_at": done, "outcome": outcome})
+    return _create_in(s, {**values, "done_at": done, "outcome": outcome})
 
 
-def schedule_activity(db: Database, kind, subject: str, due_at: dt.datetime, *, contact_id=None,
-                      opportunity_id=None, account_id=None, body: str | None = None,
-                      duration_minutes: int | None = None, owner_id=None, rrule: str | None = None) -> ActivityDetail:
+def schedule_activity(db: Database, kind, subject: str, due_at: dt.datetime, **data) -> ActivityDetail:
     """A follow-up or meeting planned for ``due_at`` (a reminder until completed); with an
     ``rrule`` (RFC 5545) it recurs: completing it schedules the next occurrence."""
+    with db.unit_of_work() as s:
+        return schedule_activity_in(s, kind, subject, due_at, **data)
+
+
+def schedule_activity_in(s: Session, kind, subject: str, due_at: dt.datetime, *, contact_id=None,
+                         opportunity_id=None, account_id=None, body: str | None = None,
+                         duration_minutes: int | None = None, owner_id=None,
+                         rrule: str | None = None) -> ActivityDetail:
+    """:func:`schedule_activity` in the caller's write session."""
     values = _clean({"kind": kind, "subject": subject, "body": body, "duration_minutes": duration_minutes,
                      "owner_id": owner_id, "contact_id": contact_id, "opportunity_id": opportunity_id,
                      "account_id": account_id})
     if values["kind"] == K.NOTE:
         raise ValidationError("A note is written, not scheduled: log it, or schedule a task.", field="kind")
-    return _create(db, {**values, "due_at": _when(due_at, "due_at", required=True),
-                        "rrule": recurrence.clean_rrule(rrule)})
+    return _create_in(s, {**values, "due_at": _when(due_at, "due_at", required=True),
+                          "rrule": recurrence.clean_rrule(rrule)})
 
 
 def _recur(s: Session, act: Activity, tz: dt.tzinfo) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import case, distinct, func, select
+from sqlalchemy.orm import Session
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
@@ -128,19 +129,27 @@ def record_engagement(
     detail: str | None = None, campaign_id=None,
 ) -> EngagementInfo:
     """Record one behavioural signal of a contact (insert-only; feeds interest scoring)."""
+    with db.unit_of_work() as s:
+        return record_engagement_in(s, contact_id, kind, occurred_at, detail=detail, campaign_id=campaign_id)
+
+
+def record_engagement_in(
+    s: Session, contact_id, kind: EngagementKind | str, occurred_at: dt.datetime, *,
+    detail: str | None = None, campaign_id=None,
+) -> EngagementInfo:
+    """:func:`record_engagement` in the caller's write session."""
     kind = v.choice(EngagementKind, kind, "kind")
     occurred_at = aware_datetime(occurred_at, field="occurred_at")
     detail = v.clean_text(detail, field="detail", max_len=500)
     campaign = as_uuid(campaign_id, field="campaign_id") if campaign_id else None
-    with db.unit_of_work() as s:
-        contact = get_row(s, Contact, contact_id)
-        if campaign is not None:
-            get_row(s, Campaign, campaign)
-        obj = EngagementEvent(contact_id=contact.id, kind=kind, occurred_at=occurred_at, detail=detail,
-                              campaign_id=campaign)
-        s.add(obj)
-        s.flush()
-        return to_dto(obj, EngagementInfo)
+    contact = get_row(s, Contact, contact_id)
+    if campaign is not None:
+        get_row(s, Campaign, campaign)
+    obj = EngagementEvent(contact_id=contact.id, kind=kind, occurred_at=occurred_at, detail=detail,
+                          campaign_id=campaign)
+    s.add(obj)
+    s.flush()
+    return to_dto(obj, EngagementInfo)
 
 
 def list_engagement(db: Database, contact_id, *, limit: int | None = None) -> list[EngagementInfo]:

@@ -92,9 +92,18 @@ def requalify(db: Database, contact_ids: Iterable, *, now: dt.datetime | None = 
 
 def record_engagement(db: Database, contact_id, kind, occurred_at: dt.datetime, *, detail: str | None = None,
                       campaign_id=None, now: dt.datetime | None = None) -> RequalifyResult:
-    """Record an engagement (``campaigns.record_engagement``), then requalify its contact."""
-    campaigns.record_engagement(db, contact_id, kind, occurred_at, detail=detail, campaign_id=campaign_id)
-    return requalify(db, [contact_id], now=now)
+    """Record an engagement (``campaigns.record_engagement``), then requalify its contact,
+    in one unit of work (a failing requalification leaves no engagement behind)."""
+    with db.unit_of_work() as s:
+        return record_engagement_in(s, contact_id, kind, occurred_at, detail=detail, campaign_id=campaign_id,
+                                    now=now)
+
+
+def record_engagement_in(s: Session, contact_id, kind, occurred_at: dt.datetime, *, detail: str | None = None,
+                         campaign_id=None, now: dt.datetime | None = None) -> RequalifyResult:
+    """:func:`record_engagement` in the caller's write session."""
+    campaigns.record_engagement_in(s, contact_id, kind, occurred_at, detail=detail, campaign_id=campaign_id)
+    return requalify_in(s, [contact_id], now=now)
 
 
 def requalify_in(s: Session, contact_ids: Iterable, *, now: dt.datetime | None = None) -> RequalifyResult:

@@ -1,17 +1,16 @@
 """Ending a cadence from the app: the lead replied (the log dialog's checkbox) or a rep
 stops the run by hand ("Stop cadence…" on a step in the timeline and in My day).
 
-The rules are the service's (``services/followups/cadences.py``): a reply is an engagement
-of kind ``email_reply``, recorded through ``requalify.record_engagement`` so the lead's
-interest score moves with it, after which ``settle_runs`` stops the lead's open runs; a
-stop by hand is ``stop_cadence`` with the rep's reason. The worker functions here run in a
-write job; :class:`StopCadenceFlow` asks for the reason and runs the stop.
+The rules are the service's: a reply is an engagement of kind ``email_reply`` recorded
+with the logged activity in one unit of work (``services/followups/logbook.py``: the lead
+requalified, then ``cadences.settle_in`` stops its open runs); a stop by hand is
+``stop_cadence`` with the rep's reason. Here: the runs named for the status bar, the
+worker of a stop by hand, and :class:`StopCadenceFlow`, which asks for the reason and runs
+the stop.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMainWindow, QWidget
 
 from leaddesk.db import Database
 from leaddesk.errors import ValidationError
-from leaddesk.models.enums import EngagementKind
 from leaddesk.services.followups import activities, cadences
 from leaddesk.services.qualification import requalify
 from leaddesk.services.records import Changes
@@ -51,22 +49,12 @@ class Replied:
     changes: Changes
 
 
-def _named(db: Database, stopped: list[cadences.Stopped]) -> tuple[Ended, ...]:
+def named_runs(db: Database, stopped) -> tuple[Ended, ...]:
+    """The stopped runs with their cadence's name (read after the write)."""
     names: dict = {}
     for cid in {s.contact_id for s in stopped if s.contact_id is not None}:
         names.update(cadences.run_steps(db, cid))
     return tuple(Ended(names.get(s.run, ("?", 0))[0], s) for s in stopped)
-
-
-def record_reply(db: Database, contact_id: uuid.UUID, at: dt.datetime, *, detail: str | None = None) -> Replied:
-    """The lead replied or reached out at ``at``: record it as an ``email_reply`` engagement
-    (rescored), then stop the lead's cadence runs that this reply ends (runs in a worker)."""
-    result = requalify.record_engagement(db, contact_id, EngagementKind.EMAIL_REPLY, at, detail=detail)
-    ended = _named(db, cadences.settle_runs(db, [contact_id]))
-    changes = result.changes | Changes(frozenset({"engagement_event", "contact"}), frozenset({contact_id}))
-    if ended:
-        changes = changes | Changes.of("activity", *(e.stopped.run for e in ended))
-    return Replied(result, ended, changes)
 
 
 @dataclass(frozen=True)
@@ -86,7 +74,7 @@ def stop_run(db: Database, reason: str, *, run_id=None, activity_id=None) -> Sto
         if run_id is None:
             raise ValidationError("This activity is not a cadence step.")
     stopped = cadences.stop_cadence(db, run_id, reason)
-    [ended] = _named(db, [stopped])
+    [ended] = named_runs(db, [stopped])
     ids = {stopped.run} | ({stopped.contact_id} if stopped.contact_id else set())
     return StopDone(ended, Changes(frozenset({"activity"}), frozenset(ids)))
 

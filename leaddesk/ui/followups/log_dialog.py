@@ -43,11 +43,11 @@ from leaddesk.db import Database
 from leaddesk.errors import ValidationError
 from leaddesk.models.enums import ActivityKind
 from leaddesk.services.dto import ActivityDetail
-from leaddesk.services.followups import activities
+from leaddesk.services.followups import logbook
 from leaddesk.services.followups.agenda import local_zone
 from leaddesk.services.pipeline import opportunities
 from leaddesk.services.records import Changes
-from leaddesk.ui.followups._cadence_stops import Replied, record_reply, show_status
+from leaddesk.ui.followups._cadence_stops import Replied, named_runs, show_status
 from leaddesk.ui.followups._log_defaults import default_next_step, kinds, outcomes
 from leaddesk.ui.followups._repeat_field import RepeatField
 from leaddesk.ui.jobs import run_read, run_write
@@ -76,29 +76,14 @@ class Logged:
 
 
 def log_and_book(db: Database, links: dict, done: dict, next_step: dict | None) -> Logged:
-    """Log ``done`` and schedule ``next_step`` on the same ``links`` (runs in a worker)."""
-    links = {k: v for k, v in links.items() if v is not None}
-    if links.get("opportunity_id") is not None and links.get("contact_id") is None:
-        opp = opportunities.get_opportunity(db, links["opportunity_id"])
-        if opp.primary_contact_id is not None:
-            links["contact_id"] = opp.primary_contact_id
-    if done.get("replied") and links.get("contact_id") is None:
-        raise ValidationError("Only a contact can reply: this activity has none.", field="replied")
-    act = activities.log_activity(db, done["kind"], done["subject"], body=done.get("body"),
-                                  outcome=done.get("outcome"), **links)
+    """Log ``done``, record the reply, book ``next_step`` (``services/followups/logbook.py``:
+    one unit of work, so a failed save wrote nothing; runs in a worker); the stopped
+    cadences named for the status bar."""
+    out = logbook.log_and_book(db, links, done, next_step)
     replied = None
-    if done.get("replied"):
-        replied = record_reply(db, links["contact_id"], act.done_at, detail=f"{act.kind.value}: {act.subject}")
-    booked = None
-    if next_step is not None:
-        booked = activities.schedule_activity(db, next_step["kind"], next_step["subject"], next_step["due_at"],
-                                              rrule=next_step.get("rrule"), **links)
-    ids = {act.id, *(v for v in links.values())}
-    entities = {"activity", "opportunity", "contact", "account"}
-    if booked is not None:
-        ids.add(booked.id)
-    changes = Changes(frozenset(entities), frozenset(ids))
-    return Logged(act, booked, changes | replied.changes if replied else changes, replied)
+    if out.reply is not None:
+        replied = Replied(out.reply.result, named_runs(db, out.reply.stopped), out.reply.changes)
+    return Logged(out.done, out.next_step, out.changes, replied)
 
 
 class LogActivityDialog(QDialog):
