@@ -83,3 +83,33 @@ def test_update_existing_keeps_every_value_and_undo_restores_both(db):
     other = contacts.get_contact(db, loser.id)
     assert other.job_title == "Head of Purchasing" and [p.e164 for p in other.phones] == ["+491712345678"]
     assert [c.id for c in capture.list_cards(db, loser.id)] == [saved.card_id]
+
+
+def test_a_refused_update_of_an_existing_contact_leaves_nothing_of_the_card(db, make_db):
+    """Saving the card and merging it into the existing contact is one unit of work: a rep
+    may not change a colleague's lead, so the merge is refused, and neither the card's
+    contact nor its card nor its e-mail is left behind (nothing to clean up, nothing lost)."""
+    import pytest
+    from sqlalchemy import func
+
+    from leaddesk.errors import PermissionDenied
+    from leaddesk.models import ContactEmail
+    from leaddesk.models.access import Subject
+    from leaddesk.services.team import users
+
+    bob = users.create_user(db, "Bob Rep", "bob@example.com")
+    carl = users.create_user(db, "Carl Rep", "carl@example.com")
+    ana = person(db, "Ana", "Silva", "Lager GmbH", emails=["ana@lager.de"], owner_id=carl.id)
+    as_bob = make_db(actor_id=bob.id)
+    as_bob.write.subject = Subject(bob.id, "rep", frozenset({bob.id, carl.id}))
+
+    def counts():
+        with db.reader() as s:
+            return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Contact, ContactCard, ContactEmail))
+
+    before = counts()
+    fields = CardFields(given_name="Ana", family_name="Silva", company="Lager GmbH", emails=["a.silva@lager.de"])
+    with pytest.raises(PermissionDenied):
+        capture.update_existing(as_bob, ana.id, fields, now=NOW)
+    assert counts() == before
+    assert [e.address for e in contacts.get_contact(db, ana.id).emails] == ["ana@lager.de"]

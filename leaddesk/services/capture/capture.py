@@ -38,7 +38,7 @@ from leaddesk.services.capture._card_values import card_row, contact_values, lea
 from leaddesk.services.capture._same_person import PHONE_SCORE, SamePerson, find_in
 from leaddesk.services.people import contacts, duplicates
 from leaddesk.services.people import phones as phone_numbers
-from leaddesk.services.qualification.requalify import requalify, requalify_in
+from leaddesk.services.qualification.requalify import requalify_in
 from leaddesk.services.records import as_uuid, get_row
 
 __all__ = ["CaptureSaved", "CardInfo", "SamePerson", "card_image", "find_same_person", "list_cards",
@@ -195,22 +195,18 @@ def update_existing(db: Database, contact_id, fields: CardFields, *, event_id=No
     """Put the card into the existing contact, keeping every value of both: the card is saved
     as a contact of its own, then merged into ``contact_id`` (its values fill the empty
     fields, its e-mails, phones, notes and card move over); undo with
-    ``people.duplicates.undo_merge(db, result.merge_id)``. The two steps are two
-    transactions; if the merge is refused, the new contact is deleted again."""
+    ``people.duplicates.undo_merge(db, result.merge_id)``. One unit of work: a refused
+    merge leaves nothing of the card behind."""
     cid = as_uuid(contact_id, field="contact_id")
-    with db.reader() as s:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    with db.unit_of_work() as s:
         existing = get_row(s, Contact, cid)
         if existing.merged_into is not None:
             raise NotFound("contact", contact_id)
-    saved = save_capture(db, fields, event_id=event_id, image_jpeg=image_jpeg, fields_read=fields_read,
+        saved = _save_in(s, db, fields, event_id=event_id, image_jpeg=image_jpeg, fields_read=fields_read,
                          allow_duplicate=True, now=now)
-    try:
-        merge_id = duplicates.merge(db, cid, saved.contact_id)
-    except BaseException:
-        contacts.delete_contact(db, saved.contact_id)
-        raise
-    requalify(db, [cid], now=now)
-    with db.reader() as s:
+        merge_id = duplicates.merge_in(s, cid, saved.contact_id)
+        requalify_in(s, [cid], now=now)
         account_id = s.scalar(select(Contact.account_id).where(Contact.id == cid))
     return CaptureSaved(cid, account_id, False, merge_id, saved.card_id)
 

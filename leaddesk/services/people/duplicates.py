@@ -245,36 +245,41 @@ def merge(db: Database, survivor_id, loser_id, *, choices: dict[str, str] | None
 
     ``choices``: MERGE_FIELDS -> "survivor" | "loser" ("both" for notes). A field not given:
     the survivor keeps its value and fills it from the loser when empty; different notes
-    are both kept. Every child row of the loser moves to the survivor. Undo with
-    :func:`undo_merge`.
+    are both kept. Every child row of the loser moves to the survivor (:func:`undo_merge`).
     """
+    with db.unit_of_work() as s:
+        return merge_in(s, survivor_id, loser_id, choices=choices, candidate_id=candidate_id)
+
+
+def merge_in(s: Session, survivor_id, loser_id, *, choices: dict[str, str] | None = None,
+             candidate_id=None) -> uuid.UUID:
+    """:func:`merge` in the caller's write session."""
     sid, lid = as_uuid(survivor_id, field="survivor_id"), as_uuid(loser_id, field="loser_id")
     if sid == lid:
         raise MergeRefused("A contact cannot be merged into itself: pick two different contacts.")
     wanted = _clean_choices(choices)
-    with db.unit_of_work() as s:
-        survivor = _mergeable(s, sid, "be kept")
-        loser = _mergeable(s, lid, "be merged")
-        candidate = s.get(DuplicateCandidate, pair_id(sid, lid))
-        if candidate_id is not None:
-            given = s.get(DuplicateCandidate, as_uuid(candidate_id, field="candidate_id"))
-            if given is None:
-                raise NotFound("duplicate candidate", candidate_id)
-            if {given.a_id, given.b_id} != {sid, lid}:
-                raise MergeRefused("That review entry is about two other contacts; nothing was merged.")
-            candidate = given
-        previous, taken = _take_fields(survivor, loser, wanted)
-        moved: dict[uuid.UUID, dict[str, list]] = {}
-        _repoint(s, [lid], {lid: sid}, moved)
-        loser.deleted = True
-        loser.merged_into = sid
-        record = RecordMerge(entity="contact", survivor_id=sid, loser_id=lid, choices=taken, previous=previous,
-                             moved=_sorted(moved.get(lid, {})))
-        s.add(record)
-        if candidate is not None and candidate.status != DuplicateStatus.MERGED:
-            candidate.status = DuplicateStatus.MERGED
-        s.flush()
-        return record.id
+    survivor = _mergeable(s, sid, "be kept")
+    loser = _mergeable(s, lid, "be merged")
+    candidate = s.get(DuplicateCandidate, pair_id(sid, lid))
+    if candidate_id is not None:
+        given = s.get(DuplicateCandidate, as_uuid(candidate_id, field="candidate_id"))
+        if given is None:
+            raise NotFound("duplicate candidate", candidate_id)
+        if {given.a_id, given.b_id} != {sid, lid}:
+            raise MergeRefused("That review entry is about two other contacts; nothing was merged.")
+        candidate = given
+    previous, taken = _take_fields(survivor, loser, wanted)
+    moved: dict[uuid.UUID, dict[str, list]] = {}
+    _repoint(s, [lid], {lid: sid}, moved)
+    loser.deleted = True
+    loser.merged_into = sid
+    record = RecordMerge(entity="contact", survivor_id=sid, loser_id=lid, choices=taken, previous=previous,
+                         moved=_sorted(moved.get(lid, {})))
+    s.add(record)
+    if candidate is not None and candidate.status != DuplicateStatus.MERGED:
+        candidate.status = DuplicateStatus.MERGED
+    s.flush()
+    return record.id
 
 
 def undo_merge(db: Database, merge_id) -> UndoResult:
@@ -372,17 +377,13 @@ def follow_merges(db: Database) -> int:
 def touched_contacts(db: Database, rows: Iterable[tuple[str, Any]]) -> set[uuid.UUID]:
     """The contacts behind changed rows (``(table, row id)``, e.g. from a pulled page):
     contacts themselves, and the owners of changed e-mails and phones."""
-    contacts: set[uuid.UUID] = set()
-    emails, phones = set(), set()
+    found: dict[str, set[uuid.UUID]] = {"contact": set(), "contact_email": set(), "contact_phone": set()}
     for table, row_id in rows:
-        if table == "contact":
-            contacts.add(as_uuid(row_id))
-        elif table == "contact_email":
-            emails.add(as_uuid(row_id))
-        elif table == "contact_phone":
-            phones.add(as_uuid(row_id))
+        if table in found:
+            found[table].add(as_uuid(row_id))
+    contacts = found["contact"]
     with db.reader() as s:
-        for model, ids in ((ContactEmail, emails), (ContactPhone, phones)):
+        for model, ids in ((ContactEmail, found["contact_email"]), (ContactPhone, found["contact_phone"])):
             for chunk in _chunks(sorted(ids)):
                 contacts.update(s.scalars(select(model.contact_id).where(model.id.in_(chunk))))
     return contacts
