@@ -14,18 +14,16 @@ slower) until it is listed here.
 The verdicts are those of the same tests ``evaluate`` uses; tests/db/test_rescore_bulk.py
 compares both on every criterion.
 
-:class:`Matcher` does the same for persona matching (``personas.best_match``, remembered
-per combination of the traits it reads), and :class:`Facts` is a light ``ContactFacts``.
-The set-based reading of the facts is in ``_rescore_facts``.
+:class:`Facts` is a light ``ContactFacts``. Persona matching, remembered the same way, is
+``_persona_bulk.Matcher``; the set-based reading of the facts is in ``_rescore_facts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from leaddesk.models.enums import ScoreFamily, Seniority
+from leaddesk.models.enums import ScoreFamily
 from leaddesk.services.qualification.dto import ContactFacts, RuleInfo
-from leaddesk.services.qualification.personas import best_match
 from leaddesk.services.qualification.scoring_criteria import CRITERIA, HPI_CHECKS
 
 #: criterion -> the one ContactFacts field its test reads.
@@ -145,30 +143,6 @@ class Facts:
         self.job_title, self.seniority, self.department, self.country = job_title, seniority, department, country
         self.lifecycle_stage, self.persona_id, self.industry = lifecycle_stage, persona_id, industry
         self.employees, self.email_domains, self.engagement = employees, email_domains, engagement
-
-
-class Matcher:
-    """``Matcher(personas).best(...)`` == the id of ``personas.best_match(...)`` (or None),
-    remembered per combination of the traits it reads: across 100,000 leads few differ."""
-
-    def __init__(self, personas: Iterable):
-        self._personas = list(personas)
-        self._seen: dict = {}
-
-    def best(self, job_title, seniority, department, industry, employees, country=None):
-        key = (job_title, seniority, department, industry, employees, country)
-        try:
-            return self._seen[key]
-        except KeyError:
-            pass
-        found = None
-        if self._personas:
-            level = None if seniority is None else Seniority(seniority)
-            match = best_match(self._personas, job_title=job_title, seniority=level, department=department,
-                               industry=industry, employees=employees, country=country)
-            found = match.persona.id if match else None
-        self._seen[key] = found
-        return found
 
 
 # --- hpi_met (issue #12 point 6): each HPI the rule checks is remembered like a rule --------

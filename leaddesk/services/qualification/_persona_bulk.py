@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from leaddesk.models import Account, Contact
+from leaddesk.models.enums import Seniority
 from leaddesk.services.qualification._persona_score import BEST_MATCH_MINIMUM, best_match, score_persona
 from leaddesk.services.qualification.dto import PersonaDetail
 
@@ -32,8 +33,11 @@ def facts_query():
 
 
 class Matcher:
-    """The best non-avoid persona of contact rows (of :func:`facts_query`), remembered per
-    distinct facts; a company size only counts as inside or outside each persona's range."""
+    """``Matcher(personas).best_of(...)`` == the id of ``best_match(...)`` over the live
+    buyer personas (avoid-profiles and deleted ones are never matched), or None; remembered
+    per distinct set of facts, a company size only counting as inside or outside each
+    persona's range (across 100,000 leads few sets differ). The one matcher of the bulk
+    paths: ``rematch_all``, ``match_in_session``, ``scoring.rescore_all``."""
 
     def __init__(self, personas: Iterable[PersonaDetail], *, minimum: int = BEST_MATCH_MINIMUM):
         self.personas = [p for p in personas if not p.avoid and not p.deleted]
@@ -41,20 +45,30 @@ class Matcher:
         self._bounds = [(p.company_size_min, p.company_size_max) for p in self.personas]
         self._seen: dict[tuple, uuid.UUID | None] = {}
 
-    def _key(self, row) -> tuple:
-        n = row.employees
+    def best_of(self, job_title, seniority, department, industry, employees, country=None) -> uuid.UUID | None:
+        """The best persona's id for these facts (``seniority``: a Seniority or its value)."""
+        n = employees
         sizes = tuple(None if n is None else ((lo is None or n >= lo) and (hi is None or n <= hi))
                       for lo, hi in self._bounds)
-        return (row.job_title, row.seniority, row.department, row.industry, sizes, row.country or row.account_country)
+        key = (job_title, seniority, department, industry, sizes, country)
+        try:
+            return self._seen[key]
+        except KeyError:
+            pass
+        found = None
+        if self.personas:
+            match = best_match(self.personas, job_title=job_title,
+                               seniority=None if seniority is None else Seniority(seniority),
+                               department=department, industry=industry, employees=employees, country=country,
+                               minimum=self.minimum)
+            found = match.persona.id if match else None
+        self._seen[key] = found
+        return found
 
     def best(self, row) -> uuid.UUID | None:
-        key = self._key(row)
-        if key not in self._seen:
-            match = best_match(self.personas, job_title=row.job_title, seniority=row.seniority,
-                               department=row.department, industry=row.industry, employees=row.employees,
-                               country=row.country or row.account_country, minimum=self.minimum)
-            self._seen[key] = match.persona.id if match else None
-        return self._seen[key]
+        """:meth:`best_of` a row of :func:`facts_query`."""
+        return self.best_of(row.job_title, row.seniority, row.department, row.industry, row.employees,
+                            row.country or row.account_country)
 
     def changes(self, rows: Sequence) -> tuple[dict, dict]:
         """({contact id: {"persona_id": new}}, {contact id: row}) for the rows whose best

@@ -172,7 +172,7 @@ def score_batches(db, keys, now: dt.datetime, batch_size: int, matcher, scorer,
             if not rows:
                 break
             new, read = {}, {}
-            best, score = matcher.best, scorer.score
+            best, score = matcher.best_of, scorer.score
             for r in rows:
                 r.persona_id = persona = best(r.job_title, r.seniority, r.department, r.industry, r.employees,
                                               r.country)

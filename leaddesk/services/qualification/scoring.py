@@ -28,7 +28,8 @@ from leaddesk.db import Database
 from leaddesk.errors import NotFound, ValidationError
 from leaddesk.models import Account, Contact, ContactEmail, EngagementEvent, Indicator, Persona, ScoringRule
 from leaddesk.services import settings as team_settings
-from leaddesk.services.qualification._bulk_scores import Matcher, Scorer
+from leaddesk.services.qualification._bulk_scores import Scorer
+from leaddesk.services.qualification._persona_bulk import Matcher
 from leaddesk.services.qualification._rescore_facts import score_batches
 from leaddesk.services.qualification.indicators import active_hpis
 from leaddesk.services.qualification.dto import (
