@@ -19,6 +19,8 @@ from sqlalchemy import String, cast
 from sqlalchemy.orm import Session
 
 from leaddesk.errors import LeadDeskError, PermissionDenied
+from leaddesk.models import RecordMerge
+from leaddesk.models.enums import DuplicateStatus
 from leaddesk.services.records import Changes, as_uuid
 from leaddesk.sync.field_values import encode
 
@@ -134,3 +136,19 @@ def _final(merged: dict[uuid.UUID, uuid.UUID], start: uuid.UUID) -> uuid.UUID:
         seen.add(node)
         node = merged[node]
     return node
+
+
+def _record_merge(s: Session, entity: str, loser, survivor_id: uuid.UUID, candidate, taken, previous,
+                  moved: dict) -> uuid.UUID:
+    """The end of a merge, the same for contacts and accounts: the loser becomes a tombstone
+    pointing at the survivor, a ``RecordMerge`` keeps what undo needs (``moved``: what
+    ``_repoint`` moved), the review entry is marked merged; returns the merge's id."""
+    loser.deleted = True
+    loser.merged_into = survivor_id
+    record = RecordMerge(entity=entity, survivor_id=survivor_id, loser_id=loser.id, choices=taken,
+                         previous=previous, moved=_sorted(moved.get(loser.id, {})))
+    s.add(record)
+    if candidate is not None and candidate.status != DuplicateStatus.MERGED:
+        candidate.status = DuplicateStatus.MERGED
+    s.flush()
+    return record.id

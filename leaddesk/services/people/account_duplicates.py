@@ -57,7 +57,7 @@ from leaddesk.services.people._duplicate_common import (
     UndoResult,
     _chunks,
     _live,
-    _sorted,
+    _record_merge,
     pair_id,
 )
 from leaddesk.services.people._matching import _place
@@ -223,15 +223,7 @@ def merge(db: Database, survivor_id, loser_id, *, choices: dict[str, str] | None
         previous, taken = _take_fields(survivor, loser, wanted)
         moved: dict[uuid.UUID, dict[str, list]] = {}
         _repoint(s, [lid], {lid: sid}, moved)
-        loser.deleted = True
-        loser.merged_into = sid
-        record = RecordMerge(entity=ENTITY, survivor_id=sid, loser_id=lid, choices=taken, previous=previous,
-                             moved=_sorted(moved.get(lid, {})))
-        s.add(record)
-        if candidate is not None and candidate.status != DuplicateStatus.MERGED:
-            candidate.status = DuplicateStatus.MERGED
-        s.flush()
-        return record.id
+        return _record_merge(s, ENTITY, loser, sid, candidate, taken, previous, moved)
 
 
 def undo_merge(db: Database, merge_id) -> UndoResult:

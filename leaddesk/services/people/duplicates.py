@@ -73,7 +73,7 @@ from leaddesk.services.people._duplicate_common import (
     UndoResult,
     _chunks,
     _live,
-    _sorted,
+    _record_merge,
     pair_id,
 )
 from leaddesk.services.people.contact_merge_rules import (
@@ -271,15 +271,7 @@ def merge_in(s: Session, survivor_id, loser_id, *, choices: dict[str, str] | Non
     previous, taken = _take_fields(survivor, loser, wanted)
     moved: dict[uuid.UUID, dict[str, list]] = {}
     _repoint(s, [lid], {lid: sid}, moved)
-    loser.deleted = True
-    loser.merged_into = sid
-    record = RecordMerge(entity="contact", survivor_id=sid, loser_id=lid, choices=taken, previous=previous,
-                         moved=_sorted(moved.get(lid, {})))
-    s.add(record)
-    if candidate is not None and candidate.status != DuplicateStatus.MERGED:
-        candidate.status = DuplicateStatus.MERGED
-    s.flush()
-    return record.id
+    return _record_merge(s, "contact", loser, sid, candidate, taken, previous, moved)
 
 
 def undo_merge(db: Database, merge_id) -> UndoResult:
